@@ -1,0 +1,5 @@
+import sys
+
+from agentdeck.cli import main
+
+sys.exit(main())

@@ -1,0 +1,60 @@
+"""Budgets: steps, cost and wall time, measured as the agent works and enforced before each step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_steps: int = 50
+    max_cost_usd: float = 5.0
+    max_wall_seconds: float = 1800.0
+
+
+class BudgetMeter:
+    """What the agent has spent. Wall time counts working time only, not time spent waiting for a human."""
+
+    def __init__(self, budget: Budget, clock: Callable[[], float]) -> None:
+        self.budget = budget
+        self._clock = clock
+        self.steps = 0
+        self.cost_usd = 0.0
+        self._worked_s = 0.0
+        self._since: float | None = None
+
+    def start(self) -> None:
+        self._since = self._clock()
+
+    def pause(self) -> None:
+        if self._since is not None:
+            self._worked_s += self._clock() - self._since
+            self._since = None
+
+    def resume(self) -> None:
+        if self._since is None:
+            self._since = self._clock()
+
+    def add_cost(self, cost_usd: float | None) -> None:
+        if cost_usd:
+            self.cost_usd += cost_usd
+
+    @property
+    def wall_seconds(self) -> float:
+        running = self._clock() - self._since if self._since is not None else 0.0
+        return self._worked_s + running
+
+    def wall_remaining(self) -> float:
+        return max(0.0, self.budget.max_wall_seconds - self.wall_seconds)
+
+    def exceeded(self, *, force_wall: bool = False) -> str | None:
+        """Why the agent must stop now, or None."""
+        b = self.budget
+        if self.steps >= b.max_steps:
+            return f"step budget reached: {self.steps} of {b.max_steps} steps (raise budgets.max_steps or pass --max-steps)"
+        if self.cost_usd >= b.max_cost_usd:
+            return f"cost budget reached: ${self.cost_usd:.4f} of ${b.max_cost_usd:.2f} (raise budgets.max_cost_usd)"
+        if force_wall or self.wall_remaining() <= 0:
+            return f"wall-time budget reached: {self.wall_seconds:.1f} s of {b.max_wall_seconds:g} s (raise budgets.max_wall_seconds)"
+        return None

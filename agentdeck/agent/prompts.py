@@ -1,0 +1,24 @@
+"""The words the agent loop itself says to the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+NUDGE = (
+    "Continue with the task using the tools. When it is done, call finish with a short "
+    "summary of what you changed and how you checked it."
+)
+
+
+def system_prompt(worktree: Path) -> str:
+    return (
+        "You are a coding agent working in a git worktree of the user's repository. "
+        f"The worktree root is {worktree}; give every path relative to it. "
+        "You cannot reach files outside it.\n"
+        "Work in small steps: look around (list, search, read), change files (write, or edit "
+        "with an exact unique piece of old text), and check your work (run the project's "
+        "tests or a command). Every step that changes files is committed on your branch.\n"
+        "A message from the user may arrive between your turns: take it into account.\n"
+        "When the task is done, call finish with a short summary of what changed and how "
+        "you checked it."
+    )

@@ -1,0 +1,96 @@
+"""The command line. Parsing only imports argparse: heavy modules load inside each command.
+
+Exit status: 0 finished, 1 failed, 2 usage or configuration error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+DESCRIPTION = """\
+agentdeck runs coding agents, each in its own git worktree and branch, and reports
+every step. With no model configured it runs the offline demo model, so it works
+without an API key."""
+
+RUN_EPILOG = """\
+examples:
+  agentdeck run "add a CONTRIBUTING.md with how to run the tests"
+  agentdeck run --model anthropic/claude-sonnet-4-5 "fix the failing test in tests/test_io.py"
+  agentdeck run --model openai/qwen2.5-coder --api-base http://127.0.0.1:8080/v1 --json "..."
+
+The agent works on a new branch agentdeck/<task-id> in a worktree outside your working
+tree; your files, index and uncommitted changes are never touched. Ctrl-C interrupts
+the agent and keeps its worktree. Exit status: 0 finished, 1 failed, 2 usage or
+configuration error, 130 interrupted."""
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agentdeck",
+        description=DESCRIPTION,
+        epilog="Run `agentdeck COMMAND --help` for a command's options and examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"agentdeck {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run one agent on a task in a new worktree, to the end",
+        description="Run one agent on TASK in a new git worktree and branch, printing its progress.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do (quote it, or give several words)")
+    run.add_argument("--model", metavar="M", help="litellm model string, or `demo` (default: executor.model from config)")
+    run.add_argument("--api-base", metavar="URL", help="base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+    run.add_argument("--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there")
+    run.add_argument("--max-steps", type=_positive_int, metavar="N", help="stop after N LLM turns (default: budgets.max_steps)")
+    run.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository to work in (default: the current directory)")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _version() -> str:
+    from agentdeck import __version__
+
+    return __version__
+
+
+def error(message: str) -> None:
+    print(f"agentdeck: error: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        if args.command == "run":
+            from agentdeck.commands.run import run_command
+
+            return run_command(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if os.environ.get("AGENTDECK_DEBUG"):
+            raise
+        error(f"internal error: {type(exc).__name__}: {exc} (set AGENTDECK_DEBUG=1 for the traceback)")
+        return EXIT_FAILED
+    parser.error(f"unknown command {args.command!r}")
+    return EXIT_USAGE
+

@@ -1,0 +1,137 @@
+"""`agentdeck run`: one agent, one task, a new worktree, run to the end in this process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.config import ConfigError, ModelRole, Settings, load_settings
+from agentdeck.events import AgentWaiting, Event
+from agentdeck.progress import ProgressPrinter
+from agentdeck.runtime.bus import EventBus
+from agentdeck.workspace import WorkspaceError, open_repository, repository_root, user_tree_is_dirty
+
+
+# Environment variables that suggest the user has a hosted model to hand.
+_PROVIDER_KEYS = {
+    "ANTHROPIC_API_KEY": "anthropic/claude-sonnet-4-5",
+    "OPENAI_API_KEY": "openai/gpt-4o",
+    "GEMINI_API_KEY": "gemini/gemini-2.5-pro",
+}
+
+
+def notice(message: str) -> None:
+    """Side remarks go to stderr, so that stdout stays clean for --json."""
+    print(f"agentdeck: {message}", file=sys.stderr)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    task = " ".join(args.task).strip()
+    if not task:
+        error("the task is empty: say what the agent should do")
+        return EXIT_USAGE
+    try:
+        repo = open_repository(Path(args.repo))
+        settings = load_settings(repository_root(repo))
+    except (WorkspaceError, ConfigError) as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    role = _role_with_overrides(settings, args)
+    if role.model == "demo":
+        notice(_demo_notice(explicit=args.model == "demo"))
+    if user_tree_is_dirty(repo):
+        head = str(repo.head.target)[:10]
+        notice(f"your working tree has uncommitted changes; the agent starts from HEAD ({head}) and will not see them")
+    return asyncio.run(_run(repo, settings, role, task, args))
+
+
+def _role_with_overrides(settings: Settings, args: argparse.Namespace) -> ModelRole:
+    role = settings.role("executor")
+    if args.model:
+        # A different model on the command line doesn't inherit the configured api_base.
+        same = args.model == role.model
+        role = ModelRole(
+            model=args.model,
+            api_base=args.api_base or (role.api_base if same else None),
+            context_window=role.context_window if same else None,
+        )
+    elif args.api_base:
+        role = role.model_copy(update={"api_base": args.api_base})
+    return role
+
+
+def _demo_notice(explicit: bool) -> str:
+    if explicit:
+        return "running the offline demo model (scripted steps, no API key)"
+    keys = [name for name in _PROVIDER_KEYS if os.environ.get(name)]
+    hint = f"; {keys[0]} is set, so try --model {_PROVIDER_KEYS[keys[0]]}" if keys else ""
+    return (
+        "running the offline demo model (scripted steps, no API key): no model is configured. "
+        f"Pass --model or set executor.model in agentdeck.toml{hint}"
+    )
+
+
+async def _run(repo, settings: Settings, role: ModelRole, task: str, args: argparse.Namespace) -> int:
+    from agentdeck.runtime.task_start import start_task
+
+    bus = EventBus()
+    printer = ProgressPrinter()
+    bus.subscribe(_print_json if args.json else printer)
+    try:
+        started = await start_task(repo, settings, task, bus, role=role, max_steps=args.max_steps)
+    except WorkspaceError as exc:
+        error(str(exc))
+        return EXIT_FAILED
+    agent, workspace = started.agent, started.workspace
+
+    interrupted = False
+    waiting_reason: list[str] = []
+
+    def on_event(event: Event) -> None:
+        # Nobody can steer a one-shot run, so an agent that waits for a human ends it.
+        if isinstance(event, AgentWaiting):
+            waiting_reason.append(event.reason)
+            agent.stop()
+
+    bus.subscribe(on_event)
+    loop = asyncio.get_running_loop()
+    run_task = asyncio.create_task(agent.run())
+
+    def on_sigint() -> None:
+        nonlocal interrupted
+        if interrupted:  # a second Ctrl-C: stop waiting for a clean end
+            run_task.cancel()
+            return
+        interrupted = True
+        notice("interrupting the agent (Ctrl-C again to quit at once)")
+        agent.stop()
+
+    loop.add_signal_handler(signal.SIGINT, on_sigint)
+    try:
+        result = await run_task
+    except asyncio.CancelledError:
+        result = None
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+
+    if result is not None and result.status == "finished":
+        return EXIT_OK
+    if result is not None and result.status == "failed":
+        return EXIT_FAILED
+    where = f"its work is kept on branch {workspace.branch} in {workspace.path}"
+    if interrupted or result is None:
+        notice(f"interrupted at step {agent.meter.steps}; {where}")
+        return EXIT_INTERRUPTED
+    reason = waiting_reason[0] if waiting_reason else "the agent stopped"
+    notice(f"stopped: {reason}; {where}")
+    return EXIT_FAILED
+
+
+def _print_json(event: Event) -> None:
+    sys.stdout.write(event.model_dump_json() + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,214 @@
+"""Configuration: defaults < the user's agentdeck.toml < the repository's agentdeck.toml < AGENTDECK_* env.
+
+The repository's file wins over the user's because it travels with the project (its test
+command, its budgets); the environment wins over both for one-off overrides. A bad file
+or value raises `ConfigError`, whose text is one line naming the file (or variable), the
+key and what would be valid.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+CONFIG_FILE_NAME = "agentdeck.toml"
+ENV_PREFIX = "AGENTDECK_"
+ENV_NESTED_DELIMITER = "__"
+DEMO_MODEL = "demo"
+
+
+class ConfigError(Exception):
+    """A configuration problem; `str()` is one line that says where and how to fix it."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelRole(_Section):
+    """The model that plays one role: any litellm model string, or `demo`.
+
+    `model = None` (planner, judge) means: the same model as the executor.
+    """
+
+    model: str | None = Field(None, min_length=1)
+    api_base: str | None = None
+    # Needed for local models and for tests: litellm does not know their window.
+    context_window: int | None = Field(None, gt=0)
+
+
+class Budgets(_Section):
+    """Limits that stop an agent with a clear reason."""
+
+    max_steps: int = Field(50, gt=0)
+    max_cost_usd: float = Field(5.0, gt=0)
+    max_wall_seconds: float = Field(1800.0, gt=0)
+
+
+class RunTool(_Section):
+    """The `run` tool: shell commands in the worktree."""
+
+    timeout_seconds: float = Field(120.0, gt=0)
+    output_cap_bytes: int = Field(16_000, ge=1000)
+
+
+class DemoModel(_Section):
+    """The offline demo model."""
+
+    # Streaming pace; 0 streams as fast as possible (tests, benchmarks).
+    tokens_per_second: float = Field(40.0, ge=0)
+
+
+class Retries(_Section):
+    """Retries of model calls on rate limits, 5xx and timeouts."""
+
+    max_retries: int = Field(3, ge=0, le=10)
+    backoff_base_seconds: float = Field(1.0, ge=0)
+
+
+class Settings(BaseSettings):
+    """Everything agentdeck can be told; see docs/configuration.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        extra="forbid",
+        validate_assignment=True,
+    )
+
+    planner: ModelRole = Field(default_factory=ModelRole)
+    executor: ModelRole = Field(default_factory=lambda: ModelRole(model=DEMO_MODEL))
+    judge: ModelRole = Field(default_factory=ModelRole)
+    budgets: Budgets = Field(default_factory=Budgets)
+    split_threshold: float = Field(0.6, gt=0, le=1)
+    test_command: str | None = None
+    # None: <git common dir>/agentdeck/worktrees, outside the user's working tree.
+    worktrees_dir: Path | None = None
+    run_tool: RunTool = Field(default_factory=RunTool)
+    retries: Retries = Field(default_factory=Retries)
+    demo: DemoModel = Field(default_factory=DemoModel)
+
+    @field_validator("planner", "executor", "judge", mode="before")
+    @classmethod
+    def _model_string_shorthand(cls, value: Any) -> Any:
+        # `executor = "openai/gpt-4o"` is the common case; the table form adds api_base.
+        return {"model": value} if isinstance(value, str) else value
+
+    def role(self, name: str) -> ModelRole:
+        """The model for a role, falling back to the executor's for an unset planner/judge."""
+        role: ModelRole = getattr(self, name)
+        if role.model is None and name == "executor":
+            return role.model_copy(update={"model": DEMO_MODEL})
+        if role.model is None:
+            executor = self.executor
+            return ModelRole(
+                model=executor.model or DEMO_MODEL,
+                api_base=role.api_base or executor.api_base,
+                context_window=role.context_window or executor.context_window,
+            )
+        return role
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The merged TOML files arrive as init kwargs; the environment overrides them.
+        return (env_settings, init_settings)
+
+
+def user_config_path() -> Path:
+    """The user's config file: $XDG_CONFIG_HOME/agentdeck/agentdeck.toml (~/.config by default)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "agentdeck" / CONFIG_FILE_NAME
+
+
+def config_paths(repo_root: Path | None) -> list[Path]:
+    """The config files that apply, lowest precedence first."""
+    paths = [user_config_path()]
+    if repo_root is not None:
+        paths.append(repo_root / CONFIG_FILE_NAME)
+    return paths
+
+
+def load_settings(repo_root: Path | None) -> Settings:
+    """Load and validate the configuration that applies in `repo_root`."""
+    layers: list[tuple[str, dict[str, Any]]] = []
+    for path in config_paths(repo_root):
+        if path.is_file():
+            layers.append((str(path), _read_toml(path)))
+    merged: dict[str, Any] = {}
+    for _, data in layers:
+        _deep_merge(merged, data)
+    try:
+        return Settings(**merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, layers)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _deep_merge(into: dict[str, Any], data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value.copy() if isinstance(value, dict) else value
+
+
+def _describe(exc: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> str:
+    """One line for the first error: where it came from, which key, what would be valid."""
+    error = exc.errors()[0]
+    loc = [str(part) for part in error["loc"]]
+    key = ".".join(loc)
+    source = _source_of(loc, layers)
+    if error["type"] == "extra_forbidden":
+        valid = ", ".join(sorted(_fields_at(loc[:-1])))
+        problem = f"unknown key (valid keys here: {valid})"
+    else:
+        problem = error["msg"]
+        if "input" in error and not isinstance(error["input"], dict):
+            problem += f" (got {error['input']!r})"
+    return f"{source}: {key}: {problem}"
+
+
+def _source_of(loc: list[str], layers: list[tuple[str, dict[str, Any]]]) -> str:
+    env_name = ENV_PREFIX + ENV_NESTED_DELIMITER.join(loc).upper()
+    if env_name in os.environ or (ENV_PREFIX + loc[0].upper()) in os.environ:
+        return f"environment variable {env_name}"
+    for name, data in reversed(layers):
+        node: Any = data
+        for part in loc:
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            return name
+    return "configuration"
+
+
+def _fields_at(loc: list[str]) -> list[str]:
+    model: type[BaseModel] = Settings
+    for part in loc:
+        field = model.model_fields.get(part)
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            break
+        model = field.annotation
+    return list(model.model_fields)

@@ -1,0 +1,172 @@
+"""The event and command vocabulary: every state change is an event, every action a command.
+
+Events are pydantic models in one discriminated union (on `type`), so any consumer (the
+CLI, the TUI, a client over the socket) can parse a JSON line back into the right class
+with `parse_event`. `seq` is stamped by the bus that publishes the event: monotonic per
+session, so a late client can replay from any point.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class Event(BaseModel):
+    """Fields every event carries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int = 0
+    ts: float = Field(default_factory=time.time)
+    agent_id: str | None = None
+    task_id: str | None = None
+
+
+class AgentStarted(Event):
+    """An agent began work on a task in its own worktree."""
+
+    type: Literal["agent_started"] = "agent_started"
+    task: str
+    model: str
+    demo: bool = False
+    branch: str
+    worktree: str
+    base_commit: str
+
+
+class TextDelta(Event):
+    """A fragment of the assistant's streamed prose."""
+
+    type: Literal["text_delta"] = "text_delta"
+    text: str
+
+
+class ToolCallStarted(Event):
+    type: Literal["tool_call_started"] = "tool_call_started"
+    call_id: str
+    name: str
+    arguments: str
+
+
+class ToolCallFinished(Event):
+    """A tool call ended; `output` is what the model sees (already capped)."""
+
+    type: Literal["tool_call_finished"] = "tool_call_finished"
+    call_id: str
+    name: str
+    ok: bool
+    output: str
+    duration_s: float
+
+
+class TurnFinished(Event):
+    """One LLM turn ended: its usage and the agent's running totals."""
+
+    type: Literal["turn_finished"] = "turn_finished"
+    step: int
+    prompt_tokens: int
+    completion_tokens: int
+    usage_estimated: bool = False
+    cost_usd: float | None = None
+    total_cost_usd: float = 0.0
+
+
+class ContextUsage(Event):
+    """How full the agent's context window is: `fraction = used / limit`."""
+
+    type: Literal["context_usage"] = "context_usage"
+    used: int
+    limit: int
+    fraction: float
+
+
+class Checkpointed(Event):
+    """A step changed files, and the change was committed on the agent's branch."""
+
+    type: Literal["checkpointed"] = "checkpointed"
+    commit: str
+    message: str
+    files_changed: int
+    insertions: int
+    deletions: int
+
+
+class SteerReceived(Event):
+    """A user message was queued for the agent's next turn."""
+
+    type: Literal["steer_received"] = "steer_received"
+    text: str
+
+
+class AgentWaiting(Event):
+    """The agent needs a human: it was interrupted, or it stopped without finishing."""
+
+    type: Literal["agent_waiting"] = "agent_waiting"
+    reason: str
+
+
+class AgentFinished(Event):
+    type: Literal["agent_finished"] = "agent_finished"
+    summary: str
+    steps: int
+    total_cost_usd: float
+    files_changed: int
+    insertions: int
+    deletions: int
+
+
+class AgentFailed(Event):
+    """The agent stopped without finishing. `kind` tells a budget stop from an error."""
+
+    type: Literal["agent_failed"] = "agent_failed"
+    error: str
+    kind: Literal["error", "budget", "model"] = "error"
+
+
+AnyEvent = Annotated[
+    Union[
+        AgentStarted,
+        TextDelta,
+        ToolCallStarted,
+        ToolCallFinished,
+        TurnFinished,
+        ContextUsage,
+        Checkpointed,
+        SteerReceived,
+        AgentWaiting,
+        AgentFinished,
+        AgentFailed,
+    ],
+    Field(discriminator="type"),
+]
+
+_event_adapter: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+
+def parse_event(data: str | bytes | dict) -> Event:
+    """Parse one event from a JSON line (or an already-decoded dict)."""
+    if isinstance(data, dict):
+        return _event_adapter.validate_python(data)
+    return _event_adapter.validate_json(data)
+
+
+# Commands: what a UI or CLI may ask of an agent. Served in-process today; over the
+# session socket once the daemon exists.
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: str
+
+
+class Steer(Command):
+    type: Literal["steer"] = "steer"
+    text: str
+
+
+class Interrupt(Command):
+    type: Literal["interrupt"] = "interrupt"

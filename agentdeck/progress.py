@@ -1,0 +1,115 @@
+"""Readable progress for `agentdeck run`: one renderer that turns events into terminal lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from agentdeck.events import (
+    AgentFailed,
+    AgentFinished,
+    AgentStarted,
+    AgentWaiting,
+    Checkpointed,
+    ContextUsage,
+    Event,
+    SteerReceived,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+)
+
+# The argument most worth showing for each tool, so a line reads "read README.md".
+_KEY_ARGUMENT = {"list": "path", "read": "path", "search": "pattern", "write": "path", "edit": "path", "run": "command"}
+
+
+class _Style:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
+
+
+def _one_line(text: str, width: int = 100) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _meter(fraction: float, width: int = 20) -> str:
+    filled = min(width, round(fraction * width))
+    return "█" * filled + "░" * (width - filled)
+
+
+class ProgressPrinter:
+    """Renders events as they come; prose streams inline, everything else on its own line."""
+
+    def __init__(self, out: TextIO = sys.stdout, color: bool | None = None) -> None:
+        self.out = out
+        self.style = _Style(out.isatty() if color is None else color)
+        self._mid_line = False
+        self.last_commit: str | None = None
+        self.started: AgentStarted | None = None
+
+    def __call__(self, event: Event) -> None:
+        s = self.style
+        match event:
+            case AgentStarted():
+                self.started = event
+                model = f"{event.model} (the offline demo model: no API key, scripted steps)" if event.demo else event.model
+                self._line(s(f"▶ agent {event.agent_id}", "1") + f" · model {model}")
+                self._line(f"  branch {event.branch} from {event.base_commit[:10]}")
+                self._line(s(f"  worktree {event.worktree}", "2"))
+            case TextDelta():
+                self.out.write(event.text)
+                self._mid_line = not event.text.endswith("\n")
+            case ToolCallStarted():
+                self._line(s(f"  → {event.name} {self._argument(event.name, event.arguments)}", "36"))
+            case ToolCallFinished():
+                mark = s("✓", "32") if event.ok else s("✗", "31")
+                self._line(f"    {mark} {s(_one_line(event.output), '2')}")
+            case Checkpointed():
+                self.last_commit = event.commit
+                self._line(
+                    s(f"  ● checkpoint {event.commit[:10]}", "33")
+                    + f" · {event.files_changed} files, +{event.insertions} −{event.deletions} on the branch"
+                )
+            case ContextUsage():
+                self._line(s(f"  context {_meter(event.fraction)} {event.fraction:.0%} ({event.used:,} of {event.limit:,} tokens)", "2"))
+            case SteerReceived():
+                self._line(s(f"  ✉ steer: {_one_line(event.text)}", "35"))
+            case AgentWaiting():
+                self._line(s(f"⏸ waiting: {event.reason}", "33"))
+            case AgentFinished():
+                self._line(s(f"✔ finished in {event.steps} steps", "1;32") + f" · ${event.total_cost_usd:.4f}")
+                self._line(f"  {event.summary}")
+                self._line(f"  {event.files_changed} files changed, +{event.insertions} −{event.deletions}")
+                self._where(event)
+            case AgentFailed():
+                self._line(s(f"✘ stopped ({event.kind}): {event.error}", "1;31"))
+                self._where(event)
+        self.out.flush()
+
+    def _where(self, event: Event) -> None:
+        if self.started is None:
+            return
+        branch = self.started.branch
+        self._line(f"  review: git log -p {self.started.base_commit[:10]}..{branch}")
+        self._line(f"  merge:  git merge {branch}")
+
+    def _argument(self, name: str, arguments: str) -> str:
+        try:
+            data = json.loads(arguments or "{}")
+        except json.JSONDecodeError:
+            return _one_line(arguments, 60)
+        key = _KEY_ARGUMENT.get(name)
+        if isinstance(data, dict) and key in data:
+            return _one_line(str(data[key]), 80)
+        return ""
+
+    def _line(self, text: str) -> None:
+        if self._mid_line:
+            self.out.write("\n")
+            self._mid_line = False
+        self.out.write(text + "\n")

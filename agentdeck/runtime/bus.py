@@ -1,0 +1,26 @@
+"""The in-process event bus: stamps each event with the session's next `seq`, then fans it out."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Callable
+
+from agentdeck.events import Event
+
+Subscriber = Callable[[Event], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._seq = itertools.count(1)
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call `subscriber` with every event from now on; returns a function that unsubscribes."""
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber)
+
+    def publish(self, event: Event) -> None:
+        event.seq = next(self._seq)
+        for subscriber in list(self._subscribers):
+            subscriber(event)
