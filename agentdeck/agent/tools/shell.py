@@ -39,8 +39,10 @@ async def _terminate(process: asyncio.subprocess.Process) -> None:
     try:
         await asyncio.wait_for(process.wait(), KILL_GRACE_S)
     except asyncio.TimeoutError:
-        _kill_group(process, signal.SIGKILL)
-        await process.wait()
+        pass
+    # Children that outlived the shell (background jobs, servers) go too.
+    _kill_group(process, signal.SIGKILL)
+    await process.wait()
 
 
 async def run_command(ctx: ToolContext, args: RunArgs) -> ToolResult:

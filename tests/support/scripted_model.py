@@ -1,0 +1,78 @@
+"""A scripted model at the model boundary: the agent loop, tools and git around it are real.
+
+Each turn is a `Turn`: prose streamed in fragments, then tool calls. `hang=True` streams
+its text and then blocks until cancelled, to test interrupts; `started` is set
+when a turn begins streaming, so tests synchronise on events rather than sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult, Usage
+
+
+@dataclass
+class Turn:
+    text: str = ""
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    prompt_tokens: int = 100
+    completion_tokens: int = 20
+    cost_usd: float | None = 0.0
+    hang: bool = False
+
+
+def call(name: str, **arguments: Any) -> tuple[str, dict[str, Any]]:
+    """A tool call for a Turn: call("read", path="README.md")."""
+    return (name, arguments)
+
+
+def finish(summary: str = "done") -> Turn:
+    return Turn(text="Finishing.", calls=[call("finish", summary=summary)])
+
+
+class ScriptedModel:
+    """Serves `turns` in order (or asks `script(messages)` for each turn)."""
+
+    model = "scripted"
+    is_demo = False
+
+    def __init__(self, turns: list[Turn] | Callable[[list[Message]], Turn]) -> None:
+        self._turns = turns
+        self.requests: list[list[Message]] = []
+        self.started = asyncio.Event()
+        self.cancelled = asyncio.Event()
+
+    async def stream_turn(self, messages: list[Message], tools: list[ToolSpec], on_text: OnText) -> TurnResult:
+        self.requests.append(copy.deepcopy(messages))
+        index = len(self.requests) - 1
+        if callable(self._turns):
+            turn = self._turns(messages)
+        elif index < len(self._turns):
+            turn = self._turns[index]
+        else:
+            turn = finish("script ran out")
+        self.started.set()
+        try:
+            for fragment in _fragments(turn.text):
+                result = on_text(fragment)
+                if inspect.isawaitable(result):
+                    await result
+                await asyncio.sleep(0)
+            if turn.hang:
+                await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+        calls = [ToolCall(id=f"call_{index}_{n}", name=name, arguments=json.dumps(args)) for n, (name, args) in enumerate(turn.calls)]
+        usage = Usage(turn.prompt_tokens, turn.completion_tokens, cost_usd=turn.cost_usd)
+        return TurnResult(text=turn.text, tool_calls=calls, usage=usage)
+
+
+def _fragments(text: str) -> list[str]:
+    return [text[i : i + 8] for i in range(0, len(text), 8)]
