@@ -37,6 +37,10 @@ def _one_line(text: str, width: int = 100) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
 def _meter(fraction: float, width: int = 20) -> str:
     filled = min(width, round(fraction * width))
     return "█" * filled + "░" * (width - filled)
@@ -49,6 +53,7 @@ class ProgressPrinter:
         self.out = out
         self.style = _Style(out.isatty() if color is None else color)
         self._mid_line = False
+        self._shown_percent: int | None = None
         self.last_commit: str | None = None
         self.started: AgentStarted | None = None
 
@@ -64,6 +69,8 @@ class ProgressPrinter:
             case TextDelta():
                 self.out.write(event.text)
                 self._mid_line = not event.text.endswith("\n")
+            case ToolCallStarted() | ToolCallFinished() if event.name == "finish":
+                pass  # the summary is shown when the agent finishes
             case ToolCallStarted():
                 self._line(s(f"  → {event.name} {self._argument(event.name, event.arguments)}", "36"))
             case ToolCallFinished():
@@ -73,9 +80,10 @@ class ProgressPrinter:
                 self.last_commit = event.commit
                 self._line(
                     s(f"  ● checkpoint {event.commit[:10]}", "33")
-                    + f" · {event.files_changed} files, +{event.insertions} −{event.deletions} on the branch"
+                    + f" · {_files(event.files_changed)}, +{event.insertions} −{event.deletions} on the branch"
                 )
-            case ContextUsage():
+            case ContextUsage() if round(event.fraction * 100) != self._shown_percent:
+                self._shown_percent = round(event.fraction * 100)
                 self._line(s(f"  context {_meter(event.fraction)} {event.fraction:.0%} ({event.used:,} of {event.limit:,} tokens)", "2"))
             case SteerReceived():
                 self._line(s(f"  ✉ steer: {_one_line(event.text)}", "35"))
@@ -84,7 +92,7 @@ class ProgressPrinter:
             case AgentFinished():
                 self._line(s(f"✔ finished in {event.steps} steps", "1;32") + f" · ${event.total_cost_usd:.4f}")
                 self._line(f"  {event.summary}")
-                self._line(f"  {event.files_changed} files changed, +{event.insertions} −{event.deletions}")
+                self._line(f"  {_files(event.files_changed)} changed, +{event.insertions} −{event.deletions}")
                 self._where(event)
             case AgentFailed():
                 self._line(s(f"✘ stopped ({event.kind}): {event.error}", "1;31"))

@@ -25,7 +25,8 @@ def _walk_files(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for name in sorted(filenames):
-            yield Path(dirpath) / name
+            if name != ".git":  # a linked worktree's .git is a file pointing at the repository
+                yield Path(dirpath) / name
 
 
 def _read_text(path: Path) -> str:
