@@ -1,0 +1,154 @@
+"""`agentdeck` as a user runs it: a real subprocess, a real repository, the offline demo model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from agentdeck.events import AgentFinished, AgentStarted, parse_event
+from tests.support.git_repos import git, make_repo
+
+FAST_DEMO = {"AGENTDECK_DEMO__TOKENS_PER_SECOND": "0"}
+
+
+def run_cli(cmd: list[str], *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
+    return subprocess.run(
+        [*cmd, *args],
+        cwd=cwd,
+        env={**os.environ, **FAST_DEMO, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_run_on_the_demo_model_changes_a_file_on_its_own_branch(repo: Path, agentdeck_cmd) -> None:
+    result = run_cli(agentdeck_cmd, "run", "write notes on the project", cwd=repo)
+
+    assert result.returncode == 0, result.stderr
+    assert "offline demo model" in result.stderr
+    assert "[demo model: offline, no API key]" in result.stdout
+    assert "✔ finished in 6 steps" in result.stdout
+    branches = git(repo, "branch", "--list", "--format=%(refname:short)", "agentdeck/*").split()
+    assert len(branches) == 1
+    notes = git(repo, "show", f"{branches[0]}:agentdeck-demo-notes.md")
+    assert "Task: write notes on the project" in notes and "- [x] Write these notes" in notes
+    assert git(repo, "status", "--porcelain") == ""
+    assert not (repo / "agentdeck-demo-notes.md").exists()
+
+
+def test_json_mode_prints_only_events_one_per_line(repo: Path, agentdeck_cmd) -> None:
+    result = run_cli(agentdeck_cmd, "run", "--json", "take notes", cwd=repo)
+
+    assert result.returncode == 0, result.stderr
+    events = [parse_event(line) for line in result.stdout.splitlines()]
+    assert isinstance(events[0], AgentStarted) and events[0].demo and events[0].model == "demo"
+    assert isinstance(events[-1], AgentFinished) and events[-1].files_changed == 1
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    kinds = {json.loads(line)["type"] for line in result.stdout.splitlines()}
+    assert {"text_delta", "tool_call_started", "tool_call_finished", "checkpointed", "context_usage"} <= kinds
+
+
+def test_max_steps_stops_the_run_with_exit_status_1(repo: Path, agentdeck_cmd) -> None:
+    result = run_cli(agentdeck_cmd, "run", "--max-steps", "2", "take notes", cwd=repo)
+
+    assert result.returncode == 1
+    assert "step budget reached: 2 of 2 steps" in result.stdout
+
+
+def test_not_a_git_repository_is_a_one_line_error_with_status_2(tmp_path: Path, agentdeck_cmd) -> None:
+    result = run_cli(agentdeck_cmd, "run", "anything", cwd=tmp_path)
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("agentdeck: error: ")
+    assert "is not inside a git repository" in lines[0] and "git init" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_repository_without_commits_is_a_clear_error(tmp_path: Path, agentdeck_cmd) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    result = run_cli(agentdeck_cmd, "run", "anything", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "no commits yet" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_config_names_file_key_and_fix_with_status_2(repo: Path, agentdeck_cmd) -> None:
+    (repo / "agentdeck.toml").write_text("[budgets]\nmax_steps = 0\n")
+    result = run_cli(agentdeck_cmd, "run", "anything", cwd=repo)
+
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert str(repo / "agentdeck.toml") in line and "budgets.max_steps" in line and "greater than 0" in line
+
+
+def test_uncommitted_changes_are_left_alone_and_the_user_is_told(repo: Path, agentdeck_cmd) -> None:
+    (repo / "README.md").write_text("my unsaved work\n")
+    (repo / "scratch.txt").write_text("untracked\n")
+    before = git(repo, "status", "--porcelain")
+    result = run_cli(agentdeck_cmd, "run", "take notes", cwd=repo)
+
+    assert result.returncode == 0, result.stderr
+    assert "uncommitted changes" in result.stderr and "starts from HEAD" in result.stderr
+    assert git(repo, "status", "--porcelain") == before
+    assert (repo / "README.md").read_text() == "my unsaved work\n"
+
+
+def test_ctrl_c_interrupts_keeps_the_worktree_and_exits_130(repo: Path, agentdeck_cmd) -> None:
+    # A slow pace, so the agent is surely mid-stream when the signal arrives.
+    process = subprocess.Popen(
+        [*agentdeck_cmd, "run", "--json", "take notes"],
+        cwd=repo,
+        env={**os.environ, "AGENTDECK_DEMO__TOKENS_PER_SECOND": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = parse_event(process.stdout.readline())
+    assert isinstance(first, AgentStarted)
+    process.stdout.readline()  # the first streamed fragment: the agent is working
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+
+    assert process.returncode == 130
+    assert f"its work is kept on branch {first.branch} in {first.worktree}" in err
+    assert '"type":"agent_waiting"' in out
+    assert Path(first.worktree).is_dir()
+    assert git(repo, "branch", "--list", first.branch).strip()
+
+
+def test_help_is_fast_and_loads_no_heavy_module(tmp_path: Path) -> None:
+    probe = (
+        "import sys, time\n"
+        "from agentdeck.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('litellm', 'pygit2', 'pydantic', 'textual', 'rich') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert "usage: agentdeck" in result.stdout
+    assert "HEAVY=\n" in result.stdout
+
+
+def test_run_help_explains_and_shows_examples(agentdeck_cmd, tmp_path: Path) -> None:
+    result = run_cli(agentdeck_cmd, "run", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "examples:" in result.stdout and "--api-base" in result.stdout and "Exit status" in result.stdout
+
+
+def test_no_command_prints_help_with_status_2(agentdeck_cmd, tmp_path: Path) -> None:
+    result = run_cli(agentdeck_cmd, cwd=tmp_path)
+    assert result.returncode == 2 and "usage: agentdeck" in result.stdout
+
+
+def test_repo_option_runs_in_another_directory(tmp_path: Path, agentdeck_cmd) -> None:
+    other = make_repo(tmp_path / "elsewhere")
+    result = run_cli(agentdeck_cmd, "run", "-C", str(other), "take notes", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert git(other, "branch", "--list", "agentdeck/*").strip()
