@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there")
     run.add_argument("--max-steps", type=_positive_int, metavar="N", help="stop after N LLM turns (default: budgets.max_steps)")
     run.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository to work in (default: the current directory)")
+    demo = commands.add_parser(
+        "demo",
+        help="watch the offline demo agent change a sample repository (no API key needed)",
+        description="Create a throwaway sample repository and run the offline demo agent in it.",
+        epilog="example:\n  agentdeck demo\n  agentdeck demo --path /tmp/my-demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument("--path", metavar="DIR", help="where to create the sample repository (default: a new temporary directory)")
+    demo.add_argument("--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there")
     return parser
 
 
@@ -84,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from agentdeck.commands.run import run_command
 
             return run_command(args)
+        if args.command == "demo":
+            from agentdeck.commands.demo import demo_command
+
+            return demo_command(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:  # the last line of defence: one line, never a traceback

@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
@@ -30,13 +31,36 @@ def notice(message: str) -> None:
     print(f"agentdeck: {message}", file=sys.stderr)
 
 
+@dataclass
+class RunOptions:
+    repo: Path
+    task: str
+    model: str | None = None
+    api_base: str | None = None
+    json: bool = False
+    max_steps: int | None = None
+
+
 def run_command(args: argparse.Namespace) -> int:
-    task = " ".join(args.task).strip()
-    if not task:
+    options = RunOptions(
+        repo=Path(args.repo),
+        task=" ".join(args.task).strip(),
+        model=args.model,
+        api_base=args.api_base,
+        json=args.json,
+        max_steps=args.max_steps,
+    )
+    if not options.task:
         error("the task is empty: say what the agent should do")
         return EXIT_USAGE
+    return run_task(options)
+
+
+def run_task(args: RunOptions) -> int:
+    """Run one agent to the end and return the exit status; the whole of `agentdeck run`."""
+    task = args.task
     try:
-        repo = open_repository(Path(args.repo))
+        repo = open_repository(args.repo)
         settings = load_settings(repository_root(repo))
     except (WorkspaceError, ConfigError) as exc:
         error(str(exc))
@@ -50,7 +74,7 @@ def run_command(args: argparse.Namespace) -> int:
     return asyncio.run(_run(repo, settings, role, task, args))
 
 
-def _role_with_overrides(settings: Settings, args: argparse.Namespace) -> ModelRole:
+def _role_with_overrides(settings: Settings, args: RunOptions) -> ModelRole:
     role = settings.role("executor")
     if args.model:
         # A different model on the command line doesn't inherit the configured api_base.
@@ -76,7 +100,7 @@ def _demo_notice(explicit: bool) -> str:
     )
 
 
-async def _run(repo, settings: Settings, role: ModelRole, task: str, args: argparse.Namespace) -> int:
+async def _run(repo, settings: Settings, role: ModelRole, task: str, args: RunOptions) -> int:
     from agentdeck.runtime.task_start import start_task
 
     bus = EventBus()

@@ -117,6 +117,11 @@ class DemoModel:
             target = _pick_file(listing)
             if target is not None:
                 return (f"I'll read {target} to understand the project.\n", ("read", {"path": target, "end_line": 40}))
+        if "search" not in names and "write" not in names:
+            return (
+                "Let me search for loose ends (TODO and FIXME comments).\n",
+                ("search", {"pattern": "TODO|FIXME"}),
+            )
         if "write" not in names:
             return (
                 f"Now I'll write my notes on the task into {NOTES_FILE}.\n",
@@ -133,7 +138,7 @@ class DemoModel:
                 ("run", {"command": f"wc -l {NOTES_FILE} && git log --oneline -3"}),
             )
         summary = (
-            f"{LABEL} Looked around the repository, wrote {NOTES_FILE} with notes on the task "
+            f"{LABEL} Looked around the repository, searched it for loose ends, wrote {NOTES_FILE} with notes on the task "
             f"({task.strip()[:80]!r}), ticked its first item with an edit, and checked it with a command. "
             "Each step was checkpointed as a commit on this agent's branch."
         )
@@ -145,12 +150,22 @@ class DemoModel:
         made = _tool_calls_so_far(messages)
         listing = _tool_output(messages, made[0]["id"]) if made else ""
         files = [line for line in listing.splitlines() if line and not line.startswith("[")]
+        todos = [
+            line
+            for call in made
+            if call["function"]["name"] == "search"
+            for line in _tool_output(messages, call["id"]).splitlines()
+            if ":" in line and not line.startswith("[")
+        ]
         lines = [
             "# Notes from the agentdeck demo model",
             "",
             f"Task: {task.strip()}",
             "",
             f"The repository has {len(files)} files; the first few: {', '.join(files[:5]) or 'none'}.",
+            "",
+            "Loose ends found:" if todos else "No TODO or FIXME comments found.",
+            *[f"- `{todo}`" for todo in todos[:10]],
             "",
             "- [ ] Write these notes",
             "- [ ] Check them with a command",

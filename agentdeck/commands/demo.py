@@ -1,0 +1,29 @@
+"""`agentdeck demo`: a throwaway sample repository and the offline demo agent at work in it."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from agentdeck.cli import EXIT_OK, EXIT_USAGE, error
+from agentdeck.commands.run import RunOptions, notice, run_task
+from agentdeck.workspace import WorkspaceError
+from agentdeck.workspace.sample_repo import create_sample_repository
+
+DEMO_TASK = "Read the project and write notes on what it does and what is left to do"
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="agentdeck-demo-")) / "invoice-tools"
+    try:
+        create_sample_repository(path)
+    except (WorkspaceError, OSError) as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    notice(f"created a sample repository at {path}")
+    status = run_task(RunOptions(repo=path, task=DEMO_TASK, model="demo", json=args.json))
+    if status == EXIT_OK and not args.json:
+        print(f"\nThe sample repository is {path}: look around it with `cd {path}`, or run a task of")
+        print(f'your own there with `agentdeck run -C {path} "..."`.')
+    return status
