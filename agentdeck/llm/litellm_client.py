@@ -1,0 +1,449 @@
+"""`ModelClient` over litellm: any provider litellm knows, streamed, retried, one-line errors.
+
+Importing this module does not import litellm (3.6–5.6 s); the first `stream_turn` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import random
+import re
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from agentdeck.llm.litellm_loader import load_litellm
+from agentdeck.llm.types import (
+    Message,
+    ModelError,
+    OnText,
+    ToolCall,
+    ToolSpec,
+    TurnResult,
+    Usage,
+)
+
+# Error kinds a retry can help with, when nothing of the turn was streamed yet.
+_RETRYABLE = frozenset({"rate_limit", "server", "timeout", "unreachable", "connection_lost"})
+_MESSAGE_LIMIT = 200
+
+
+@dataclass
+class _PendingCall:
+    id: str | None = None
+    name: str = ""
+    arguments: str = ""
+
+
+class LiteLLMClient:
+    """Streams assistant turns from any litellm model string (`anthropic/...`, `openai/...`)."""
+
+    is_demo = False
+
+    def __init__(
+        self,
+        model: str,
+        api_base: str | None = None,
+        *,
+        max_retries: int = 3,
+        backoff_base_s: float = 1.0,
+        request_timeout_s: float = 600.0,
+    ) -> None:
+        self.model = model
+        self.api_base = api_base
+        self.max_retries = max_retries
+        self.backoff_base_s = backoff_base_s
+        self.request_timeout_s = request_timeout_s
+
+    async def stream_turn(
+        self, messages: list[Message], tools: list[ToolSpec], on_text: OnText
+    ) -> TurnResult:
+        """Stream one turn; text fragments go to `on_text` as they arrive."""
+        try:
+            litellm = load_litellm()
+        except ImportError as exc:
+            raise ModelError(
+                f"model {self.model}: litellm could not be imported ({exc}); reinstall "
+                "agentdeck with its dependencies"
+            ) from None
+        attempts = 0
+        while True:
+            attempts += 1
+            progress = _Progress()
+            try:
+                return await self._attempt(litellm, messages, tools, on_text, progress)
+            except _CallbackFailed as failed:
+                raise failed.__cause__ from None  # the caller's own bug, not a model error
+            except Exception as exc:  # CancelledError is a BaseException: it passes through
+                kind, detail = _classify(exc, litellm)
+                if kind in _RETRYABLE and not progress.streamed and attempts <= self.max_retries:
+                    delay = self.backoff_base_s * 2 ** (attempts - 1)
+                    await asyncio.sleep(delay + random.uniform(0, delay / 10))
+                    continue
+                raise ModelError(
+                    self._describe(kind, detail, exc, attempts, progress.streamed)
+                ) from None
+
+    async def _attempt(
+        self,
+        litellm: Any,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        on_text: OnText,
+        progress: _Progress,
+    ) -> TurnResult:
+        stream = await litellm.acompletion(**self._request(messages, tools))
+        text_parts: list[str] = []
+        calls: dict[int, _PendingCall] = {}
+        usage_seen: Any = None
+        finish_reason: str | None = None
+        exhausted = False
+        try:
+            async for chunk in stream:
+                usage = getattr(chunk, "usage", None)
+                if usage is not None and (usage.prompt_tokens or usage.completion_tokens):
+                    usage_seen = usage
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                finish_reason = choice.finish_reason or finish_reason
+                delta = choice.delta
+                if delta is None:
+                    continue
+                for tool_delta in getattr(delta, "tool_calls", None) or []:
+                    progress.streamed = True
+                    _merge_tool_delta(calls, tool_delta)
+                fragment = getattr(delta, "content", None)
+                if fragment:
+                    progress.streamed = True
+                    text_parts.append(fragment)
+                    try:
+                        maybe_awaitable = on_text(fragment)
+                        if inspect.isawaitable(maybe_awaitable):
+                            await maybe_awaitable
+                    except Exception as exc:
+                        raise _CallbackFailed() from exc
+            exhausted = True
+        finally:
+            # On cancellation or error this drops the HTTP stream at once; the server sees
+            # the client go away instead of generating on into the void.
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None and not exhausted:
+                try:
+                    await aclose()
+                except Exception:
+                    pass
+
+        text = "".join(text_parts)
+        estimated = usage_seen is None or not _provider_sent_usage(stream)
+        tool_calls = [
+            ToolCall(id=call.id or f"call_{n}", name=call.name, arguments=call.arguments)
+            for n, call in enumerate(calls[i] for i in sorted(calls))
+        ]
+        return TurnResult(
+            text=text,
+            tool_calls=tool_calls,
+            usage=self._usage(litellm, usage_seen, estimated, messages, tools, text, tool_calls),
+            finish_reason=finish_reason,
+        )
+
+    def _request(self, messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "tools": tools or None,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "timeout": self.request_timeout_s,
+            # We retry ourselves (and only before anything streamed): no SDK retries below.
+            "max_retries": 0,
+        }
+        if self.api_base:
+            request["api_base"] = self.api_base
+            # Local OpenAI-compatible servers (llama.cpp, vLLM, LM Studio) take no key, but
+            # the OpenAI SDK refuses to send a request without one.
+            if self.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
+                request["api_key"] = "no-key"
+        return request
+
+    def _usage(
+        self,
+        litellm: Any,
+        reported: Any,
+        estimated: bool,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        text: str,
+        tool_calls: list[ToolCall],
+    ) -> Usage:
+        if reported is not None:
+            usage = Usage(
+                prompt_tokens=int(reported.prompt_tokens or 0),
+                completion_tokens=int(reported.completion_tokens or 0),
+                estimated=estimated,
+            )
+        else:
+            prompt_chars = len(json.dumps(messages, default=str))
+            prompt_chars += len(json.dumps(tools, default=str)) if tools else 0
+            output_chars = len(text) + sum(len(c.name) + len(c.arguments) for c in tool_calls)
+            usage = Usage(
+                prompt_tokens=prompt_chars // 4,
+                completion_tokens=output_chars // 4,
+                estimated=True,
+            )
+        try:
+            prompt_cost, completion_cost = litellm.cost_per_token(
+                model=self.model,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+            )
+            usage.cost_usd = float(prompt_cost) + float(completion_cost)
+        except Exception:  # unknown model: local servers, unlisted names
+            usage.cost_usd = None
+        return usage
+
+    def _describe(
+        self, kind: str, detail: str, exc: BaseException, attempts: int, streamed: bool
+    ) -> str:
+        model = f"model {self.model}"
+        where = f" at {self.api_base}" if self.api_base else ""
+        tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
+        message = _provider_message(exc)
+        if streamed:
+            return (
+                f"{model}: the stream broke off mid-turn ({detail or kind}); not retried "
+                "so the partial output is not duplicated"
+            )
+        if kind == "auth":
+            return (
+                f"{model}: authentication failed — {self._auth_advice(exc)} (or the "
+                "provider's key variable) or choose another model with --model"
+            )
+        if kind == "unreachable":
+            if self.api_base:
+                return (
+                    f"{model}{where} is unreachable ({detail}): check --api-base and that "
+                    "the server is running"
+                )
+            return (
+                f"{model} is unreachable ({detail}): check the network connection, or pass "
+                "--api-base if the server is elsewhere"
+            )
+        if kind == "connection_lost":
+            return f"{model}{where}: the connection dropped ({detail}) after {tries}"
+        if kind == "timeout":
+            return (
+                f"{model}{where}: no response within {self.request_timeout_s:g} s "
+                f"after {tries}"
+            )
+        if kind == "rate_limit":
+            return (
+                f"{model}: rate limited (429) after {tries} — wait a little, or choose "
+                "another model with --model"
+            )
+        if kind == "server":
+            return f"{model}{where}: server error ({detail}) after {tries}: {message}"
+        if kind == "not_found":
+            return f"{model}: not found — {message}"
+        if kind == "permission":
+            return f"{model}: permission denied (403) — {message}"
+        if kind == "bad_request":
+            return f"{model}: request rejected ({detail}) — {message}"
+        if kind == "unknown_provider":
+            provider = self.model.split("/", 1)[0] if "/" in self.model else self.model
+            return (
+                f"{model}: litellm does not know the provider {provider!r} — use "
+                "provider/model, e.g. anthropic/<model> or openai/<model> with --api-base"
+            )
+        if kind == "local":
+            return f"{model}: {message}"
+        if kind == "broken_install":
+            return (
+                f"{model}: litellm could not load a module it needs ({detail}); reinstall "
+                "agentdeck with its dependencies"
+            )
+        return f"{model}: {type(exc).__name__}: {message}"
+
+    def _auth_advice(self, exc: BaseException) -> str:
+        """Which key variable to set, or that the key that is set was refused."""
+        litellm = load_litellm()
+        try:
+            missing = litellm.validate_environment(model=self.model, api_base=self.api_base)
+            names = [str(n) for n in missing.get("missing_keys") or []]
+        except Exception:
+            names = []
+        if names:
+            return f"set {' or '.join(names)}"
+        provider = getattr(exc, "llm_provider", None) or self.model.split("/", 1)[0]
+        return f"the key was refused: check {str(provider).upper()}_API_KEY"
+
+
+class _CallbackFailed(Exception):
+    """`on_text` raised: re-raised as it is, never retried or reworded."""
+
+
+class _Progress:
+    """Whether any of the turn reached the caller (then a retry would duplicate it)."""
+
+    streamed = False
+
+
+def _provider_sent_usage(stream: Any) -> bool:
+    """Whether the usage came from the provider rather than from litellm's own count.
+
+    Asked for `include_usage`, litellm ends every stream with a usage chunk; when the
+    provider sent none it fills in its own token count. Only the provider chunks it
+    keeps (`chunks`) tell the two apart; if that attribute goes away, trust the usage.
+    """
+    chunks = getattr(stream, "chunks", None)
+    if not isinstance(chunks, list):
+        return True
+    return any(getattr(chunk, "usage", None) is not None for chunk in chunks)
+
+
+def _merge_tool_delta(calls: dict[int, _PendingCall], delta: Any) -> None:
+    """Fold one streamed tool-call delta into the call with the same index."""
+    index = getattr(delta, "index", None)
+    if index is None:  # some providers leave it out: a new id or name starts a new call
+        starts_call = getattr(delta, "id", None) or getattr(
+            getattr(delta, "function", None), "name", None
+        )
+        index = len(calls) if starts_call or not calls else max(calls)
+    call = calls.setdefault(int(index), _PendingCall())
+    call_id = getattr(delta, "id", None)
+    if call_id and not call.id:
+        call.id = call_id
+    function = getattr(delta, "function", None)
+    if function is not None:
+        name = getattr(function, "name", None)
+        if name and not call.name:
+            call.name = name
+        call.arguments += getattr(function, "arguments", None) or ""
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it wraps (causes, contexts, litellm's originals)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop(0)
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        original = getattr(current, "original_exception", None)
+        todo += [
+            original if isinstance(original, BaseException) else None,
+            current.__cause__,
+            current.__context__,
+        ]
+    return seen
+
+
+def _status(chain: list[BaseException]) -> int | None:
+    for exc in chain:
+        try:
+            status = int(getattr(exc, "status_code", None) or 0)
+        except (TypeError, ValueError):
+            continue
+        if status:
+            return status
+    return None
+
+
+_MISSING_KEY = re.compile(
+    r"missing (?:\w+ )*api.?key|api.?key\b.*\b(?:missing|not set|not valid|invalid)"
+    r"|missing credentials|api_key client option",
+    re.IGNORECASE,
+)
+
+
+def _classify(exc: BaseException, litellm: Any) -> tuple[str, str]:
+    """(kind, detail) of a failed call; the kind decides retrying and the message."""
+    import httpx
+    import openai
+
+    chain = _chain(exc)
+
+    def has(*types: type[BaseException]) -> bool:
+        return any(isinstance(e, types) for e in chain)
+
+    status = _status(chain)
+    if has(ImportError):
+        missing = next(e for e in chain if isinstance(e, ImportError))
+        return "broken_install", str(missing)
+    # Connection failures first: litellm reports a refused connection as a 500.
+    if has(ConnectionRefusedError):
+        return "unreachable", "connection refused"
+    if has(socket.gaierror):
+        return "unreachable", "host not found"
+    if has(httpx.ConnectError) and not has(httpx.TimeoutException, TimeoutError):
+        return "unreachable", "cannot connect"
+    if has(litellm.Timeout, openai.APITimeoutError, httpx.TimeoutException, TimeoutError):
+        return "timeout", ""
+    # A missing key arrives as 401, as a 500 (OpenAI SDK) or as a "connection error"
+    # wrapping a ValueError (Gemini): recognise it by what it says.
+    if has(litellm.AuthenticationError, openai.AuthenticationError) or status == 401:
+        return "auth", ""
+    if any(_MISSING_KEY.search(_first_line(e)) for e in chain):
+        return "auth", ""
+    if any("LLM Provider NOT provided" in _first_line(e) for e in chain):
+        return "unknown_provider", ""
+    network = any(
+        isinstance(e, (OSError, httpx.TransportError))
+        or type(e).__module__.startswith("aiohttp")
+        for e in chain
+    )
+    if network:
+        reset = has(ConnectionResetError, httpx.RemoteProtocolError)
+        return "connection_lost", "connection reset" if reset else "connection error"
+    if has(litellm.APIConnectionError) and status in (None, 500):
+        # litellm wraps local failures (bad arguments, provider SDK errors) this way;
+        # no request went out, so retrying would only fail again.
+        return "local", ""
+    if has(litellm.RateLimitError) or status == 429:
+        return "rate_limit", "429"
+    if has(litellm.ContextWindowExceededError):
+        return "bad_request", "context window exceeded"
+    if has(litellm.NotFoundError) or status == 404:
+        return "not_found", "404"
+    if has(litellm.PermissionDeniedError) or status == 403:
+        return "permission", "403"
+    if has(litellm.BadRequestError, litellm.UnprocessableEntityError) or status in (400, 422):
+        return "bad_request", str(status or 400)
+    if status is not None and status >= 500:
+        return "server", str(status)
+    if has(litellm.ServiceUnavailableError, litellm.InternalServerError, litellm.APIError):
+        return "server", str(status or 500)
+    return "other", ""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
+_PREFIXES = re.compile(
+    r"^(?:litellm\.\w+:\s*|\w+Error:\s*|\w*Exception\s*-\s*|Error code: \d+\s*-\s*)+"
+)
+
+
+def _provider_message(exc: BaseException) -> str:
+    """The provider's own words, one line, without litellm's prefixes and debug trailers."""
+    text = str(getattr(exc, "message", None) or exc)
+    text = _PREFIXES.sub("", text.strip())
+    trailers = ("Traceback (most recent call last)", "Received Model Group", "LiteLLM Retried")
+    for trailer in trailers:
+        text = text.split(trailer, 1)[0]
+    if text.startswith("{"):
+        try:
+            body = json.loads(text)
+            error = body.get("error", body)
+            text = str(error.get("message", text) if isinstance(error, dict) else error)
+        except (ValueError, AttributeError):
+            pass
+    text = " ".join(text.split())
+    if len(text) > _MESSAGE_LIMIT:
+        text = text[: _MESSAGE_LIMIT - 1].rstrip() + "…"
+    return text or type(exc).__name__
