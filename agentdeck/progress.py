@@ -100,8 +100,8 @@ class ProgressPrinter:
         self.out.flush()
 
     def _where(self, event: Event) -> None:
-        if self.started is None:
-            return
+        if self.started is None or self.last_commit is None:
+            return  # nothing on the branch to review
         branch = self.started.branch
         self._line(f"  review: git log -p {self.started.base_commit[:10]}..{branch}")
         self._line(f"  merge:  git merge {branch}")

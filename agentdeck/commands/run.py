@@ -68,6 +68,16 @@ def run_task(args: RunOptions) -> int:
     role = _role_with_overrides(settings, args)
     if role.model == "demo":
         notice(_demo_notice(explicit=args.model == "demo"))
+    else:
+        from agentdeck.llm.litellm_client import missing_credentials
+
+        missing = missing_credentials(role.model, role.api_base)
+        if missing:
+            error(
+                f"model {role.model} needs {' and '.join(missing)}: set it in the environment, "
+                "or choose another model with --model (or --model demo to try agentdeck offline)"
+            )
+            return EXIT_USAGE
     if user_tree_is_dirty(repo):
         head = str(repo.head.target)[:10]
         notice(f"your working tree has uncommitted changes; the agent starts from HEAD ({head}) and will not see them")
@@ -146,6 +156,7 @@ async def _run(repo, settings: Settings, role: ModelRole, task: str, args: RunOp
     if result is not None and result.status == "finished":
         return EXIT_OK
     if result is not None and result.status == "failed":
+        await _drop_if_empty(repo, workspace)
         return EXIT_FAILED
     where = f"its work is kept on branch {workspace.branch} in {workspace.path}"
     if interrupted or result is None:
@@ -154,6 +165,20 @@ async def _run(repo, settings: Settings, role: ModelRole, task: str, args: RunOp
     reason = waiting_reason[0] if waiting_reason else "the agent stopped"
     notice(f"stopped: {reason}; {where}")
     return EXIT_FAILED
+
+
+async def _drop_if_empty(repo, workspace) -> None:
+    """A failed run that changed nothing leaves no worktree or branch behind to clean up."""
+    from agentdeck.workspace import remove_task_workspace
+
+    if await asyncio.to_thread(workspace.head) != workspace.base_commit:
+        return
+    try:
+        await asyncio.to_thread(remove_task_workspace, repo, workspace.task_id, delete_branch=True)
+    except WorkspaceError as exc:
+        notice(f"could not remove the empty worktree: {exc}")
+        return
+    notice(f"nothing was changed, so the worktree and branch {workspace.branch} were removed")
 
 
 def _print_json(event: Event) -> None:

@@ -447,3 +447,18 @@ def _provider_message(exc: BaseException) -> str:
     if len(text) > _MESSAGE_LIMIT:
         text = text[: _MESSAGE_LIMIT - 1].rstrip() + "…"
     return text or type(exc).__name__
+
+
+def missing_credentials(model: str, api_base: str | None) -> list[str]:
+    """Key variables the provider needs that are not set (empty when unknown or not needed).
+
+    Checked before an agent starts, so a missing key costs a second, not a worktree.
+    """
+    if api_base:  # a local OpenAI-compatible server usually takes no key (see _request)
+        return []
+    litellm = load_litellm()
+    try:
+        missing = litellm.validate_environment(model=model)
+    except Exception:  # unknown provider: the first call says so in one line
+        return []
+    return [str(name) for name in missing.get("missing_keys") or []]

@@ -1,0 +1,104 @@
+"""`agentdeck run` talking to a real OpenAI-compatible server on 127.0.0.1 through real litellm."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+from agentdeck.events import AgentFailed, AgentFinished, AgentStarted, TurnFinished, parse_event
+from tests.support.git_repos import git
+from tests.support.openai_server import FakeOpenAIServer, Reply
+
+
+def run_cli(cmd: list[str], *args: str, cwd: Path, env: dict[str, str] | None = None):
+    clean = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    return subprocess.run([*cmd, *args], cwd=cwd, env={**clean, **(env or {})}, capture_output=True, text=True, timeout=120)
+
+
+def scripted_session(request: dict) -> Reply:
+    """React to the conversation: write, then edit after seeing the write's result, then finish."""
+    tool_results = [m for m in request["messages"] if m["role"] == "tool"]
+    if not tool_results:
+        return Reply(
+            text="I'll add a changelog and look around.",
+            tool_calls=[("write", {"path": "CHANGELOG.md", "content": "# Changelog\n\n- nothing yet\n"}), ("list", {})],
+            usage=(900, 40),
+        )
+    if len(tool_results) == 2:
+        return Reply(
+            text="Now the entry.",
+            tool_calls=[("edit", {"path": "CHANGELOG.md", "old_text": "- nothing yet", "new_text": "- first entry"})],
+            usage=(1100, 30),
+        )
+    return Reply(tool_calls=[("finish", {"summary": "added CHANGELOG.md with a first entry"})], usage=(1200, 20))
+
+
+def test_run_against_a_local_openai_compatible_server(repo: Path, agentdeck_cmd) -> None:
+    with FakeOpenAIServer(scripted_session) as server:
+        result = run_cli(
+            agentdeck_cmd, "run", "--model", "openai/test-model", "--api-base", server.base_url,
+            "--json", "add a changelog", cwd=repo,
+        )
+        requests = list(server.requests)
+
+    assert result.returncode == 0, result.stderr
+    events = [parse_event(line) for line in result.stdout.splitlines()]
+    assert isinstance(events[0], AgentStarted) and not events[0].demo and events[0].model == "openai/test-model"
+    assert isinstance(events[-1], AgentFinished) and events[-1].summary == "added CHANGELOG.md with a first entry"
+    assert [e.prompt_tokens for e in events if isinstance(e, TurnFinished)] == [900, 1100, 1200]
+    assert git(repo, "show", f"{events[0].branch}:CHANGELOG.md") == "# Changelog\n\n- first entry\n"
+    assert git(repo, "status", "--porcelain") == ""
+
+    # What went over the wire: our tool schemas, the task, and a reply for every tool call.
+    assert len(requests) == 3 and all(r["stream"] is True for r in requests)
+    assert {t["function"]["name"] for t in requests[0]["tools"]} == {"list", "read", "search", "write", "edit", "run", "finish"}
+    assert requests[0]["messages"][1] == {"role": "user", "content": "add a changelog"}
+    second = requests[1]["messages"]
+    call_ids = [c["id"] for c in second[2]["tool_calls"]]
+    assert [m["tool_call_id"] for m in second[3:5]] == call_ids
+    assert json.loads(second[2]["tool_calls"][0]["function"]["arguments"])["path"] == "CHANGELOG.md"
+    assert "created CHANGELOG.md" in second[3]["content"]
+
+
+def test_unreachable_server_is_one_clear_line_and_exit_status_1(repo: Path, agentdeck_cmd) -> None:
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_cli(
+        agentdeck_cmd, "run", "--model", "openai/test-model", "--api-base", f"http://127.0.0.1:{port}/v1",
+        "anything", cwd=repo, env={"AGENTDECK_RETRIES__MAX_RETRIES": "0"},
+    )
+
+    assert result.returncode == 1
+    failed = [line for line in result.stdout.splitlines() if line.startswith("✘")]
+    assert len(failed) == 1 and "unreachable" in failed[0] and f"127.0.0.1:{port}" in failed[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Provider List" not in result.stdout + result.stderr
+    # Nothing was changed, so nothing is left behind to clean up.
+    assert "were removed" in result.stderr
+    assert git(repo, "branch", "--list", "agentdeck/*") == ""
+    assert git(repo, "worktree", "list").count("\n") == 1
+
+
+def test_missing_provider_key_is_a_usage_error_before_any_worktree(repo: Path, agentdeck_cmd) -> None:
+    result = run_cli(agentdeck_cmd, "run", "--model", "anthropic/claude-sonnet-4-5", "anything", cwd=repo)
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "needs ANTHROPIC_API_KEY" in lines[0]
+    assert result.stdout == ""
+    assert git(repo, "branch", "--list", "agentdeck/*") == ""
+
+
+def test_json_mode_reports_a_model_failure_as_an_event(repo: Path, agentdeck_cmd) -> None:
+    with FakeOpenAIServer([Reply(status=404, error_message="model 'nope' not found")]) as server:
+        result = run_cli(
+            agentdeck_cmd, "run", "--model", "openai/nope", "--api-base", server.base_url, "--json", "x", cwd=repo,
+            env={"AGENTDECK_RETRIES__MAX_RETRIES": "0"},
+        )
+    assert result.returncode == 1
+    last = parse_event(result.stdout.splitlines()[-1])
+    assert isinstance(last, AgentFailed) and last.kind == "model" and "not found" in last.error
