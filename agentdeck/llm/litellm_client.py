@@ -57,6 +57,9 @@ class LiteLLMClient:
         self.max_retries = max_retries
         self.backoff_base_s = backoff_base_s
         self.request_timeout_s = request_timeout_s
+        # litellm's price lookup for an unlisted model fails the same way every turn, and
+        # slowly (an exception through its cost machinery): remember it.
+        self._price_unknown = False
 
     async def stream_turn(
         self, messages: list[Message], tools: list[ToolSpec], on_text: OnText
@@ -194,6 +197,8 @@ class LiteLLMClient:
                 completion_tokens=output_chars // 4,
                 estimated=True,
             )
+        if self._price_unknown:
+            return usage
         try:
             prompt_cost, completion_cost = litellm.cost_per_token(
                 model=self.model,
@@ -203,6 +208,7 @@ class LiteLLMClient:
             usage.cost_usd = float(prompt_cost) + float(completion_cost)
         except Exception:  # unknown model: local servers, unlisted names
             usage.cost_usd = None
+            self._price_unknown = True
         return usage
 
     def _describe(

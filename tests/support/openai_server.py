@@ -163,6 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Small SSE writes would otherwise meet Nagle + delayed ACK: ~40 ms stalls per turn.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.fake._lock:
             self.fake._connections.add(self.connection)
 

@@ -45,11 +45,12 @@ class ScriptedModel:
     def __init__(self, turns: list[Turn] | Callable[[list[Message]], Turn]) -> None:
         self._turns = turns
         self.requests: list[list[Message]] = []
+        self.record = True  # deep copies of every request; off for benchmarks
         self.started = asyncio.Event()
         self.cancelled = asyncio.Event()
 
     async def stream_turn(self, messages: list[Message], tools: list[ToolSpec], on_text: OnText) -> TurnResult:
-        self.requests.append(copy.deepcopy(messages))
+        self.requests.append(copy.deepcopy(messages) if self.record else messages)
         index = len(self.requests) - 1
         if callable(self._turns):
             turn = self._turns(messages)
