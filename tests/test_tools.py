@@ -157,3 +157,69 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state not in ("Z", "X")
+
+
+async def test_run_keeps_memory_bounded_whatever_the_command_prints(worktree: Path) -> None:
+    from agentdeck.agent.tools.shell import CappedOutput
+
+    capped = CappedOutput(1000)
+    for _ in range(10_000):
+        capped.feed(b"x" * 1000)
+    assert len(capped.head) + capped.tail_size < 3000
+    text = capped.text()
+    assert "[... " in text and len(text) < 1200
+    result = await Toolbox().call(
+        ctx(worktree, output_cap_bytes=1000), "run", json.dumps({"command": "head -c 50000000 /dev/zero | tr '\\\\0' y; echo END"})
+    )
+    assert result.ok and result.output.rstrip().endswith("END") and "bytes omitted" in result.output
+
+
+async def test_run_leaves_no_background_job_behind(worktree: Path) -> None:
+    result = await call(worktree, "run", command="sleep 300 >/dev/null 2>&1 & echo $! > bg.pid")
+    assert result.ok
+    assert not _running(int((worktree / "bg.pid").read_text()))
+
+
+async def test_run_kills_a_command_that_ignores_sigterm(worktree: Path) -> None:
+    toolbox = Toolbox()
+    command = "trap '' TERM; echo $$ > stubborn.pid; sleep 60"
+    result = await toolbox.call(ctx(worktree, run_timeout_s=0.3), "run", json.dumps({"command": command}))
+    assert not result.ok and "timed out" in result.output
+    assert not _running(int((worktree / "stubborn.pid").read_text()))
+
+
+async def test_run_does_not_pass_git_location_variables(worktree: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GIT_DIR", "/somewhere/else/.git")
+    monkeypatch.setenv("GIT_WORK_TREE", "/somewhere/else")
+    result = await call(worktree, "run", command="echo dir=${GIT_DIR:-unset} tree=${GIT_WORK_TREE:-unset}")
+    assert "dir=unset tree=unset" in result.output
+
+
+async def test_search_does_not_follow_symlinks_out_of_the_worktree(worktree: Path, outside: Path) -> None:
+    (outside / "secret.txt").write_text("TOPSECRET token\n")
+    (worktree / "link").symlink_to(outside / "secret.txt")
+    (worktree / "linkdir").symlink_to(outside)
+    (worktree / "inside-link").symlink_to(worktree / "README.md")
+    hits = await call(worktree, "search", pattern="TOPSECRET|line two")
+    assert "TOPSECRET" not in hits.output
+    assert "README.md:3: line two" in hits.output
+    listing = await call(worktree, "list")
+    assert "link" not in listing.output.split()
+
+
+async def test_edit_refuses_a_file_that_is_not_utf8(worktree: Path) -> None:
+    (worktree / "latin1.txt").write_bytes(b"caf\xe9\n")
+    result = await call(worktree, "edit", path="latin1.txt", old_text="caf", new_text="bar")
+    assert not result.ok and "UTF-8" in result.output
+    assert (worktree / "latin1.txt").read_bytes() == b"caf\xe9\n"
+
+
+async def test_write_of_unencodable_text_is_a_tool_error_and_keeps_the_file(worktree: Path) -> None:
+    result = await call(worktree, "write", path="README.md", content="bad \ud800 surrogate")
+    assert not result.ok
+    assert (worktree / "README.md").read_text().startswith("# Demo")
+
+
+async def test_read_with_an_inverted_range_is_an_error(worktree: Path) -> None:
+    result = await call(worktree, "read", path="README.md", start_line=3, end_line=1)
+    assert not result.ok and "end_line" in result.output

@@ -44,6 +44,8 @@ class Toolbox:
             return ToolResult(f"error: {exc}", ok=False)
         except OSError as exc:
             return ToolResult(f"error: {exc.strerror or exc}", ok=False)
+        except Exception as exc:  # a tool bug must not end the agent: the model reads it and moves on
+            return ToolResult(f"error: {name} failed: {type(exc).__name__}: {exc}", ok=False)
 
 
 __all__ = ["DEFAULT_TOOLS", "Tool", "ToolContext", "ToolError", "ToolResult", "Toolbox"]

@@ -20,13 +20,24 @@ SKIPPED_DIRS = frozenset(
 )
 
 
-def _walk_files(root: Path) -> Iterator[Path]:
-    """Files below root, sorted, skipping SKIPPED_DIRS; symlinked dirs are not followed."""
+def _walk_files(worktree: Path, root: Path) -> Iterator[Path]:
+    """Files below root, sorted, skipping SKIPPED_DIRS and symlinks that lead out of the worktree.
+
+    os.walk does not descend into symlinked directories; a symlinked file is kept only
+    when it resolves inside the worktree, like every path a tool is given.
+    """
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for name in sorted(filenames):
-            if name != ".git":  # a linked worktree's .git is a file pointing at the repository
-                yield Path(dirpath) / name
+            if name == ".git":  # a linked worktree's .git is a file pointing at the repository
+                continue
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                try:
+                    resolve_inside(worktree, str(path))
+                except ToolError:
+                    continue
+            yield path
 
 
 def _read_text(path: Path) -> str:
@@ -55,7 +66,7 @@ async def list_files(ctx: ToolContext, args: ListArgs) -> ToolResult:
         raise ToolError(f"{args.path!r} is not a directory")
     listed: list[str] = []
     more = 0
-    for path in _walk_files(root):
+    for path in _walk_files(ctx.worktree, root):
         relative = display(ctx.worktree, path)
         if args.pattern and not (
             fnmatch.fnmatch(relative, args.pattern) or fnmatch.fnmatch(path.name, args.pattern)
@@ -82,6 +93,8 @@ async def read_file(ctx: ToolContext, args: ReadArgs) -> ToolResult:
     path = resolve_inside(ctx.worktree, args.path)
     lines = _read_text(path).splitlines()
     end = len(lines) if args.end_line is None else min(args.end_line, len(lines))
+    if args.end_line is not None and args.end_line < args.start_line:
+        raise ToolError(f"end_line {args.end_line} is before start_line {args.start_line}")
     if args.start_line > max(len(lines), 1):
         raise ToolError(f"start_line {args.start_line} is past the end ({len(lines)} lines)")
     shown = [f"{n:>5}| {lines[n - 1]}" for n in range(args.start_line, end + 1)]
@@ -103,7 +116,7 @@ def _search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
     except re.error as exc:
         raise ToolError(f"invalid regular expression: {exc}") from None
     root = resolve_inside(ctx.worktree, args.path)
-    files = [root] if root.is_file() else _walk_files(root)
+    files = [root] if root.is_file() else _walk_files(ctx.worktree, root)
     hits: list[str] = []
     for path in files:
         if args.glob and not fnmatch.fnmatch(path.name, args.glob):
@@ -135,9 +148,14 @@ async def write_file(ctx: ToolContext, args: WriteArgs) -> ToolResult:
     path = resolve_inside(ctx.worktree, args.path)
     if path.is_dir():
         raise ToolError(f"{args.path!r} is a directory")
+    try:
+        # Encoded before the file is opened, so a bad write never truncates a good file.
+        data = args.content.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ToolError(f"content is not valid text ({exc.reason} at position {exc.start})") from None
     existed = path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(args.content, encoding="utf-8")
+    path.write_bytes(data)
     verb = "overwrote" if existed else "created"
     lines = args.content.count("\n") + (0 if args.content.endswith("\n") or not args.content else 1)
     return ToolResult(
@@ -153,7 +171,12 @@ class EditArgs(ToolArgs):
 
 async def edit_file(ctx: ToolContext, args: EditArgs) -> ToolResult:
     path = resolve_inside(ctx.worktree, args.path)
-    text = _read_text(path)
+    _read_text(path)  # exists, is a file, is text
+    try:
+        # Strict here: writing back text decoded with replacements would corrupt the file.
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ToolError(f"{args.path} is not UTF-8 text, which edit cannot change without corrupting it") from None
     if not args.old_text:
         raise ToolError("old_text is empty; to create or replace a whole file use write")
     count = text.count(args.old_text)
@@ -167,7 +190,11 @@ async def edit_file(ctx: ToolContext, args: EditArgs) -> ToolResult:
             f"old_text appears {count} times in {args.path}; include more surrounding lines "
             "so that it matches exactly once"
         )
-    path.write_text(text.replace(args.old_text, args.new_text, 1), encoding="utf-8")
+    try:
+        new = text.replace(args.old_text, args.new_text, 1).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ToolError(f"new_text is not valid text ({exc.reason})") from None
+    path.write_bytes(new)
     return ToolResult(f"edited {display(ctx.worktree, path)}", may_change_files=True)
 
 

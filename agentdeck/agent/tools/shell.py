@@ -1,7 +1,8 @@
 """The `run` tool: a shell command in the worktree, with a timeout and an output cap.
 
 It is not a sandbox: the command runs as the user. What it guarantees is that the command
-starts in the worktree, that it is killed (with its children) on timeout or interrupt,
+starts in the worktree, that it and every process it started are gone when the call ends
+(normally, on timeout, or on interrupt), that memory stays bounded whatever it prints,
 and that the model sees a bounded output.
 """
 
@@ -11,13 +12,22 @@ import asyncio
 import os
 import signal
 import time
+from collections import deque
 
 from pydantic import Field
 
-from agentdeck.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult, cap_text
+from agentdeck.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
 
 # How long a killed command's process group gets to exit after SIGTERM before SIGKILL.
 KILL_GRACE_S = 2.0
+# How long to wait for the output pipe to close once the command's process group is gone.
+DRAIN_S = 2.0
+# Variables that would point git at another repository than the worktree: inherited from a
+# git hook or a user's shell, they would let the agent's `git commit` land in the user's tree.
+GIT_LOCATION_VARIABLES = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX",
+)
 
 
 class RunArgs(ToolArgs):
@@ -27,10 +37,51 @@ class RunArgs(ToolArgs):
     )
 
 
+class CappedOutput:
+    """Keeps the head and the tail of a stream, so a command printing gigabytes costs kilobytes."""
+
+    def __init__(self, cap: int) -> None:
+        self.head_cap = cap * 2 // 3
+        self.tail_cap = cap - self.head_cap
+        self.head = bytearray()
+        self.tail: deque[bytes] = deque()
+        self.tail_size = 0
+        self.omitted = 0
+
+    def feed(self, data: bytes) -> None:
+        room = self.head_cap - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if not data:
+            return
+        self.tail.append(data)
+        self.tail_size += len(data)
+        while self.tail_size - len(self.tail[0]) >= self.tail_cap:
+            dropped = self.tail.popleft()
+            self.tail_size -= len(dropped)
+            self.omitted += len(dropped)
+
+    def text(self) -> str:
+        tail = b"".join(self.tail)
+        if len(tail) > self.tail_cap:
+            self.omitted += len(tail) - self.tail_cap
+            tail = tail[-self.tail_cap :]
+        head = self.head.decode("utf-8", "replace")
+        if not self.omitted:
+            return head + tail.decode("utf-8", "replace")
+        return f"{head}\n[... {self.omitted} bytes omitted ...]\n{tail.decode('utf-8', 'ignore')}"
+
+
+async def _collect(stream: asyncio.StreamReader, output: CappedOutput) -> None:
+    while chunk := await stream.read(65536):
+        output.feed(chunk)
+
+
 def _kill_group(process: asyncio.subprocess.Process, sig: int) -> None:
     try:
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
 
 
@@ -40,9 +91,13 @@ async def _terminate(process: asyncio.subprocess.Process) -> None:
         await asyncio.wait_for(process.wait(), KILL_GRACE_S)
     except asyncio.TimeoutError:
         pass
-    # Children that outlived the shell (background jobs, servers) go too.
-    _kill_group(process, signal.SIGKILL)
-    await process.wait()
+    finally:
+        # Also when this cleanup is itself cancelled (a second Ctrl-C): nothing survives.
+        _kill_group(process, signal.SIGKILL)
+
+
+def _environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in GIT_LOCATION_VARIABLES}
 
 
 async def run_command(ctx: ToolContext, args: RunArgs) -> ToolResult:
@@ -51,30 +106,42 @@ async def run_command(ctx: ToolContext, args: RunArgs) -> ToolResult:
     process = await asyncio.create_subprocess_shell(
         args.command,
         cwd=ctx.worktree,
+        env=_environment(),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-        # Its own process group, so a timeout or an interrupt kills its children too.
+        # Its own process group, so that its children can be found and killed too.
         start_new_session=True,
     )
+    output = CappedOutput(ctx.output_cap_bytes)
+    reader = asyncio.create_task(_collect(process.stdout, output))
+    timed_out = False
     try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+        await asyncio.wait_for(process.wait(), timeout)
     except asyncio.TimeoutError:
+        timed_out = True
         await _terminate(process)
+    except asyncio.CancelledError:
+        # Interrupted: the command must not outlive the step that started it.
+        reader.cancel()
+        await asyncio.shield(_terminate(process))
+        raise
+    # Background jobs it left behind (servers, `sleep &`) go with it.
+    _kill_group(process, signal.SIGKILL)
+    try:
+        await asyncio.wait_for(reader, DRAIN_S)
+    except asyncio.TimeoutError:
+        pass  # a process that left the group still holds the pipe: stop reading
+    text = output.text()
+    if timed_out:
         return ToolResult(
-            f"command timed out after {timeout:g} s and was killed: {args.command}",
+            f"command timed out after {timeout:g} s and was killed: {args.command}\n{text}".rstrip(),
             ok=False,
             may_change_files=True,
         )
-    except asyncio.CancelledError:
-        # Interrupted: the command must not outlive the step that started it.
-        await asyncio.shield(_terminate(process))
-        raise
-    text = output.decode("utf-8", "replace")
     elapsed = time.monotonic() - started
     status = f"exit code {process.returncode} after {elapsed:.1f} s"
-    body = cap_text(text, ctx.output_cap_bytes) if text else "(no output)"
-    return ToolResult(f"{status}\n{body}", ok=process.returncode == 0, may_change_files=True)
+    return ToolResult(f"{status}\n{text or '(no output)'}", ok=process.returncode == 0, may_change_files=True)
 
 
 class FinishArgs(ToolArgs):
