@@ -9,12 +9,13 @@ key and what would be valid.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 CONFIG_FILE_NAME = "agentdeck.toml"
 ENV_PREFIX = "AGENTDECK_"
@@ -150,9 +151,26 @@ def load_settings(repo_root: Path | None) -> Settings:
     for _, data in layers:
         _deep_merge(merged, data)
     try:
-        return Settings(**merged)
+        settings = Settings(**merged)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, layers)) from None
+    except SettingsError as exc:  # an AGENTDECK_* variable that is not valid JSON for a table
+        found = re.search(r'field "(\w+)"', str(exc))
+        field = found.group(1) if found else "?"
+        raise ConfigError(
+            f"environment variable {ENV_PREFIX}{field.upper()}: not valid JSON for the table {field}; "
+            f"set its keys one by one instead, e.g. {ENV_PREFIX}{field.upper()}{ENV_NESTED_DELIMITER}MODEL=..."
+        ) from None
+    if settings.worktrees_dir is not None and repo_root is not None:
+        # Relative to the repository, not to wherever agentdeck happens to be started.
+        settings.worktrees_dir = (repo_root / settings.worktrees_dir.expanduser()).resolve()
+        root = repo_root.resolve()
+        if settings.worktrees_dir == root or root in settings.worktrees_dir.parents:
+            raise ConfigError(
+                f"{_source_of(['worktrees_dir'], layers)}: worktrees_dir: {settings.worktrees_dir} is inside the repository's working tree, where "
+                "agent files would show up in your git status; choose a directory outside it"
+            )
+    return settings
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -213,3 +213,37 @@ async def test_events_are_numbered_json_and_parse_back(repo: Path) -> None:
     assert "".join(e.text for e in h.of(TextDelta)).startswith("Hello there, writing.")
     usage = h.of(ContextUsage)[0]
     assert (usage.used, usage.limit, usage.fraction) == (120, 10_000, 0.012)
+
+
+async def test_stop_from_a_waiting_handler_is_not_reported_as_a_user_interrupt(repo: Path) -> None:
+    model = ScriptedModel(lambda messages: Turn("Only talking."))
+    h = make_agent(repo, model)
+    h.bus.subscribe(lambda e: h.agent.stop() if isinstance(e, AgentWaiting) else None)
+    result = await asyncio.wait_for(h.agent.run(), WAIT)
+
+    assert result.status == "interrupted"
+    assert [e.reason for e in h.of(AgentWaiting)] == ["the model stopped without calling finish; steer it to continue"]
+
+
+async def test_interrupt_between_steps_is_not_lost(repo: Path) -> None:
+    model = ScriptedModel([Turn("Looking.", [call("list")]), finish()])
+    h = make_agent(repo, model)
+    h.agent.interrupt()  # no step in flight yet: it must hold until the first step would start
+    run = asyncio.create_task(h.agent.run())
+    await asyncio.wait_for(h.seen(AgentWaiting).wait(), WAIT)
+
+    assert model.requests == [] and h.of(AgentWaiting)[0].reason == "interrupted by the user"
+    h.agent.steer("carry on")
+    assert (await asyncio.wait_for(run, WAIT)).status == "finished"
+
+
+async def test_a_refused_checkpoint_fails_the_agent_with_an_event(repo: Path) -> None:
+    model = ScriptedModel(
+        [Turn("Switching.", [call("run", command="git switch -q -c elsewhere && echo x > x.txt")]), finish()]
+    )
+    h = make_agent(repo, model)
+    result = await asyncio.wait_for(h.agent.run(), WAIT)
+
+    assert result.status == "failed"
+    failed = h.of(AgentFailed)[0]
+    assert failed.kind == "error" and "no longer on branch" in failed.error

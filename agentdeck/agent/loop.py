@@ -101,6 +101,8 @@ class Agent:
         self._current: asyncio.Task | None = None
         self._waiting = False
         self._stop_requested = False
+        # An interrupt that arrives between steps holds until the next step would start.
+        self._interrupt_pending = False
         self._nudges = 0
         self._partial_text: list[str] = []
 
@@ -118,8 +120,14 @@ class Agent:
 
     def interrupt(self) -> None:
         """Cancel the LLM call or tool run in flight at once; the agent then waits."""
-        if self._current is not None and not self._current.done():
-            self._current.cancel()
+        current = self._current
+        if current is not None and not current.done():
+            # Called from inside the step (an event handler reacting to the step's own
+            # event): the step ends by itself; cancelling it would fake a user interrupt.
+            if current is not asyncio.current_task():
+                current.cancel()
+        elif not self._waiting:
+            self._interrupt_pending = True
 
     def stop(self) -> None:
         """End the run at the next safe point (at once if waiting), keeping all work."""
@@ -133,7 +141,7 @@ class Agent:
         self.meter.start()
         while True:
             if self._stop_requested:
-                await self._checkpoint("stopped")
+                await self._safe_checkpoint("stopped")
                 return self._result("interrupted")
             if self._waiting:
                 self.meter.pause()
@@ -144,6 +152,10 @@ class Agent:
                     self._waiting = False
                 continue
             self._drain_steers()
+            if self._interrupt_pending:
+                self._interrupt_pending = False
+                await self._enter_waiting("interrupted by the user")
+                continue
             exceeded = self.meter.exceeded()
             if exceeded:
                 return await self._fail(exceeded, kind="budget")
@@ -157,6 +169,8 @@ class Agent:
                 return await self._fail(self.meter.exceeded(force_wall=True), kind="budget")
             except ModelError as exc:
                 return await self._fail(str(exc), kind="model")
+            except Exception as exc:  # e.g. a checkpoint refused: end with an event, not a crash
+                return await self._fail(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc), kind="error")
 
     async def _guarded_step(self) -> None:
         """Run one step as a task, so an interrupt or the wall-time budget can cancel it."""
@@ -288,16 +302,29 @@ class Agent:
             )
         )
 
+    async def _safe_checkpoint(self, what: str) -> str | None:
+        """Checkpoint where a failure must not end the run abruptly; returns the problem, if any."""
+        try:
+            await self._checkpoint(what)
+        except Exception as exc:
+            return f"the last changes could not be checkpointed: {exc}"
+        return None
+
     async def _enter_waiting(self, reason: str) -> None:
-        await self._checkpoint(f"step {self.meter.steps}: {reason}")
+        problem = await self._safe_checkpoint(f"step {self.meter.steps}: {reason}")
+        if problem:
+            reason = f"{reason} ({problem})"
         self._waiting = True
+        self._interrupt_pending = False
         self._wake.clear()
         if self._steers or self._stop_requested:
             self._wake.set()
         self._emit(AgentWaiting(reason=reason))
 
     async def _finish(self, summary: str) -> AgentResult:
-        await self._checkpoint(f"step {self.meter.steps}: finished")
+        problem = await self._safe_checkpoint(f"step {self.meter.steps}: finished")
+        if problem:
+            return await self._fail(f"the agent finished, but {problem}", kind="error")
         stats = await asyncio.to_thread(self.workspace.diff_stats)
         self._emit(
             AgentFinished(
@@ -312,7 +339,9 @@ class Agent:
         return self._result("finished", summary=summary)
 
     async def _fail(self, error: str, *, kind: Literal["error", "budget", "model"]) -> AgentResult:
-        await self._checkpoint(f"step {self.meter.steps}: stopped ({kind})")
+        problem = await self._safe_checkpoint(f"step {self.meter.steps}: stopped ({kind})")
+        if problem and problem not in error:
+            error = f"{error}; {problem}"
         self._emit(AgentFailed(error=error, kind=kind))
         return self._result("failed", error=error)
 

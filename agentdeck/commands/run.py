@@ -119,8 +119,8 @@ async def _run(repo, settings: Settings, role: ModelRole, task: str, args: RunOp
     try:
         started = await start_task(repo, settings, task, bus, role=role, max_steps=args.max_steps)
     except WorkspaceError as exc:
-        error(str(exc))
-        return EXIT_FAILED
+        error(f"cannot create the task's worktree: {exc}")
+        return EXIT_USAGE
     agent, workspace = started.agent, started.workspace
 
     interrupted = False
