@@ -10,21 +10,8 @@ import sys
 from pathlib import Path
 
 from agentdeck.events import AgentFinished, AgentStarted, parse_event
+from tests.support.cli import run_cli
 from tests.support.git_repos import git, make_repo
-
-FAST_DEMO = {"AGENTDECK_DEMO__TOKENS_PER_SECOND": "0"}
-
-
-def run_cli(cmd: list[str], *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60):
-    return subprocess.run(
-        [*cmd, *args],
-        cwd=cwd,
-        env={**os.environ, **FAST_DEMO, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
 
 def test_run_on_the_demo_model_changes_a_file_on_its_own_branch(repo: Path, agentdeck_cmd) -> None:
     result = run_cli(agentdeck_cmd, "run", "write notes on the project", cwd=repo)

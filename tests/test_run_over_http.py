@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
 from pathlib import Path
 
 from agentdeck.events import AgentFailed, AgentFinished, AgentStarted, TurnFinished, parse_event
+from tests.support.cli import run_cli
 from tests.support.git_repos import git
 from tests.support.openai_server import FakeOpenAIServer, Reply
-
-
-def run_cli(cmd: list[str], *args: str, cwd: Path, env: dict[str, str] | None = None):
-    clean = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    return subprocess.run([*cmd, *args], cwd=cwd, env={**clean, **(env or {})}, capture_output=True, text=True, timeout=120)
 
 
 def scripted_session(request: dict) -> Reply:

@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult, Usage
+from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult, Usage, estimate_tokens
 
 DEMO_MODEL_NAME = "demo"
 NOTES_FILE = "agentdeck-demo-notes.md"
@@ -88,8 +88,8 @@ class DemoModel:
         await self._stream(text, on_text)
         calls = [ToolCall(id=f"demo_{len(_tool_calls_so_far(messages)) + 1}", name=call[0], arguments=json.dumps(call[1]))] if call else []
         usage = Usage(
-            prompt_tokens=(_chars(messages) + _chars(tools)) // 4,
-            completion_tokens=(len(text) + sum(len(c.arguments) for c in calls)) // 4,
+            prompt_tokens=estimate_tokens(_chars(messages) + _chars(tools)),
+            completion_tokens=estimate_tokens(len(text) + sum(len(c.arguments) for c in calls)),
             cost_usd=0.0,
         )
         return TurnResult(text=text, tool_calls=calls, usage=usage, finish_reason="tool_calls" if calls else "stop")

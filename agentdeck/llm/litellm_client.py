@@ -24,6 +24,7 @@ from agentdeck.llm.types import (
     ToolSpec,
     TurnResult,
     Usage,
+    estimate_tokens,
 )
 
 # Error kinds a retry can help with, when nothing of the turn was streamed yet.
@@ -193,8 +194,8 @@ class LiteLLMClient:
             prompt_chars += len(json.dumps(tools, default=str)) if tools else 0
             output_chars = len(text) + sum(len(c.name) + len(c.arguments) for c in tool_calls)
             usage = Usage(
-                prompt_tokens=prompt_chars // 4,
-                completion_tokens=output_chars // 4,
+                prompt_tokens=estimate_tokens(prompt_chars),
+                completion_tokens=estimate_tokens(output_chars),
                 estimated=True,
             )
         if self._price_unknown:

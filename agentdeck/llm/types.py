@@ -58,6 +58,15 @@ class TurnResult:
         return message
 
 
+# About four characters a token in English prose and code: good enough where nobody counted.
+CHARS_PER_TOKEN = 4
+
+
+def estimate_tokens(chars: int) -> int:
+    """A rough token count for `chars` characters, where no provider reported one."""
+    return chars // CHARS_PER_TOKEN
+
+
 class ModelError(Exception):
     """A model call failed in a way the user must act on; `str()` is one clear line."""
 
