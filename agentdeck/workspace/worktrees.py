@@ -11,7 +11,7 @@ from pathlib import Path
 import pygit2
 
 from agentdeck.workspace.errors import WorkspaceError
-from agentdeck.workspace.naming import base_ref, branch_name, branch_ref, check_task_id
+from agentdeck.workspace.naming import base_ref, branch_name, check_task_id
 from agentdeck.workspace.repository import (
     common_git_dir,
     default_worktrees_dir,

@@ -94,10 +94,10 @@ async def bare_loop(repo: Path, base_url: str, steps: int, tools: list[dict]) ->
             delta = chunk.choices[0].delta
             if delta.content:
                 text.append(delta.content)
-            for call in delta.tool_calls or []:
-                entry = calls.setdefault(call.index, {"id": call.id, "name": "", "arguments": ""})
-                entry["name"] += call.function.name or ""
-                entry["arguments"] += call.function.arguments or ""
+            for fragment in delta.tool_calls or []:
+                entry = calls.setdefault(fragment.index, {"id": fragment.id, "name": "", "arguments": ""})
+                entry["name"] += fragment.function.name or ""
+                entry["arguments"] += fragment.function.arguments or ""
         messages.append({
             "role": "assistant", "content": "".join(text),
             "tool_calls": [{"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls.values()],
