@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 from pathlib import Path
 
 import pytest
@@ -150,8 +151,22 @@ async def test_run_timeout_kills_the_command_and_its_children(worktree: Path) ->
     assert not _running(child)
 
 
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (in a container nobody may reap the killed child)."""
+def _running(pid: int, within_s: float = 5.0) -> bool:
+    """Still alive after waiting up to `within_s` for it to exit (a pidfd wakes us on exit).
+
+    A killed process is torn down asynchronously by the kernel, and in a container nobody
+    may reap it: exited (a zombie) counts as gone.
+    """
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return False
+    try:
+        readable, _, _ = select.select([fd], [], [], within_s)
+    finally:
+        os.close(fd)
+    if readable:
+        return False
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except FileNotFoundError:

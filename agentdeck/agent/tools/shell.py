@@ -94,6 +94,7 @@ async def _terminate(process: asyncio.subprocess.Process) -> None:
     finally:
         # Also when this cleanup is itself cancelled (a second Ctrl-C): nothing survives.
         _kill_group(process, signal.SIGKILL)
+    await process.wait()
 
 
 def _environment() -> dict[str, str]:
