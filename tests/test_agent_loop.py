@@ -246,4 +246,4 @@ async def test_a_refused_checkpoint_fails_the_agent_with_an_event(repo: Path) ->
 
     assert result.status == "failed"
     failed = h.of(AgentFailed)[0]
-    assert failed.kind == "error" and "no longer on branch" in failed.error
+    assert failed.kind == "error" and failed.error.count("no longer on branch") == 1

@@ -170,7 +170,7 @@ class Agent:
             except ModelError as exc:
                 return await self._fail(str(exc), kind="model")
             except Exception as exc:  # e.g. a checkpoint refused: end with an event, not a crash
-                return await self._fail(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc), kind="error")
+                return await self._fail(str(exc) or type(exc).__name__, kind="error")
 
     async def _guarded_step(self) -> None:
         """Run one step as a task, so an interrupt or the wall-time budget can cancel it."""
@@ -302,18 +302,18 @@ class Agent:
             )
         )
 
-    async def _safe_checkpoint(self, what: str) -> str | None:
-        """Checkpoint where a failure must not end the run abruptly; returns the problem, if any."""
+    async def _safe_checkpoint(self, what: str) -> Exception | None:
+        """Checkpoint where a failure must not end the run abruptly; returns the failure, if any."""
         try:
             await self._checkpoint(what)
         except Exception as exc:
-            return f"the last changes could not be checkpointed: {exc}"
+            return exc
         return None
 
     async def _enter_waiting(self, reason: str) -> None:
         problem = await self._safe_checkpoint(f"step {self.meter.steps}: {reason}")
         if problem:
-            reason = f"{reason} ({problem})"
+            reason = f"{reason} (the last changes could not be checkpointed: {problem})"
         self._waiting = True
         self._interrupt_pending = False
         self._wake.clear()
@@ -324,7 +324,7 @@ class Agent:
     async def _finish(self, summary: str) -> AgentResult:
         problem = await self._safe_checkpoint(f"step {self.meter.steps}: finished")
         if problem:
-            return await self._fail(f"the agent finished, but {problem}", kind="error")
+            return await self._fail(f"the agent finished, but the last changes could not be checkpointed: {problem}", kind="error")
         stats = await asyncio.to_thread(self.workspace.diff_stats)
         self._emit(
             AgentFinished(
@@ -340,8 +340,8 @@ class Agent:
 
     async def _fail(self, error: str, *, kind: Literal["error", "budget", "model"]) -> AgentResult:
         problem = await self._safe_checkpoint(f"step {self.meter.steps}: stopped ({kind})")
-        if problem and problem not in error:
-            error = f"{error}; {problem}"
+        if problem and str(problem) not in error:  # not twice when the checkpoint was the failure
+            error = f"{error}; the last changes could not be checkpointed: {problem}"
         self._emit(AgentFailed(error=error, kind=kind))
         return self._result("failed", error=error)
 
