@@ -72,6 +72,24 @@ class Retries(_Section):
     backoff_base_seconds: float = Field(1.0, ge=0)
 
 
+class SplitPolicy(_Section):
+    """How an agent splits its work into sub-agents when its context fills up."""
+
+    # A sub-agent of a sub-agent is depth 2; at the bound the agent finishes with what it has.
+    max_depth: int = Field(2, ge=0, le=5)
+    max_fanout: int = Field(4, ge=1, le=8)
+    # Sub-agents one after another in the parent's worktree (default), or side by side in
+    # child worktrees merged back into the parent's branch.
+    parallel: bool = False
+
+
+class PlanPolicy(_Section):
+    """Whether a task starts with a plan written by the planner model."""
+
+    foreground: bool = False
+    background: bool = True
+
+
 class Settings(BaseSettings):
     """Everything agentdeck can be told; see docs/configuration.md."""
 
@@ -87,6 +105,8 @@ class Settings(BaseSettings):
     judge: ModelRole = Field(default_factory=ModelRole)
     budgets: Budgets = Field(default_factory=Budgets)
     split_threshold: float = Field(0.6, gt=0, le=1)
+    split: SplitPolicy = Field(default_factory=SplitPolicy)
+    plan: PlanPolicy = Field(default_factory=PlanPolicy)
     test_command: str | None = None
     # None: <git common dir>/agentdeck/worktrees, outside the user's working tree.
     worktrees_dir: Path | None = None

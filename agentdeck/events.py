@@ -126,6 +126,72 @@ class AgentFailed(Event):
     kind: Literal["error", "budget", "model"] = "error"
 
 
+class PlanWritten(Event):
+    """The planner model wrote a plan that the executor will carry out."""
+
+    type: Literal["plan_written"] = "plan_written"
+    plan: str
+    model: str
+
+
+class Brief(BaseModel):
+    """One scoped piece of remaining work, handed to a sub-agent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goal: str
+    files: list[str] = Field(default_factory=list)
+    acceptance: str = ""
+
+
+class SplitTriggered(Event):
+    """The context reached the split threshold: the agent handed the rest of its work to sub-agents."""
+
+    type: Literal["split_triggered"] = "split_triggered"
+    fraction: float
+    threshold: float
+    depth: int
+    done: str
+    remaining: str
+    briefs: list[Brief]
+
+
+class SubAgentSpawned(Event):
+    """A sub-agent started on one brief with fresh context; `agent_id` is the parent's."""
+
+    type: Literal["sub_agent_spawned"] = "sub_agent_spawned"
+    sub_agent_id: str
+    index: int
+    of: int
+    depth: int
+    goal: str
+    parent_fraction: float
+    first_fraction: float
+
+
+class SubAgentFinished(Event):
+    """A sub-agent ended; its summary went back to the parent."""
+
+    type: Literal["sub_agent_finished"] = "sub_agent_finished"
+    sub_agent_id: str
+    status: Literal["finished", "failed", "interrupted"]
+    summary: str
+    steps: int
+    final_fraction: float
+    cost_usd: float = 0.0
+
+
+class ContextCompacted(Event):
+    """After its sub-agents ended, the parent went on from handoff + summaries only."""
+
+    type: Literal["context_compacted"] = "context_compacted"
+    before_fraction: float
+    after_fraction: float
+
+
+# Session events (issue 4) go below this line.
+
+
 AnyEvent = Annotated[
     Union[
         AgentStarted,
@@ -139,6 +205,12 @@ AnyEvent = Annotated[
         AgentWaiting,
         AgentFinished,
         AgentFailed,
+        PlanWritten,
+        SplitTriggered,
+        SubAgentSpawned,
+        SubAgentFinished,
+        ContextCompacted,
+        # session events (issue 4) below
     ],
     Field(discriminator="type"),
 ]
