@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
@@ -90,6 +90,22 @@ class PlanPolicy(_Section):
     background: bool = True
 
 
+class SessionPolicy(_Section):
+    """The session daemon: foreground slots, the background queue, the inbox, crash recovery."""
+
+    foreground_slots: int = Field(3, ge=2, le=4)
+    background_concurrency: int = Field(4, ge=1, le=200)
+    # Spent by background tasks together; once reached, no new background task starts.
+    queue_budget_usd: float | None = Field(None, gt=0)
+    queue_budget_tokens: int | None = Field(None, gt=0)
+    # Relative to the repository root; dropped *.md files become background tasks.
+    inbox_dir: Path = Path(".agentdeck/inbox")
+    # Resume agents that a crash or `agentdeck stop` cut off, when the daemon starts again.
+    auto_resume: bool = False
+    # `--after ID` starts when ID is merged into your branch, or as soon as ID finished.
+    after_waits_for: Literal["merged", "finished"] = "merged"
+
+
 class Settings(BaseSettings):
     """Everything agentdeck can be told; see docs/configuration.md."""
 
@@ -113,6 +129,7 @@ class Settings(BaseSettings):
     run_tool: RunTool = Field(default_factory=RunTool)
     retries: Retries = Field(default_factory=Retries)
     demo: DemoModel = Field(default_factory=DemoModel)
+    session: SessionPolicy = Field(default_factory=SessionPolicy)
 
     @field_validator("planner", "executor", "judge", mode="before")
     @classmethod
@@ -190,6 +207,8 @@ def load_settings(repo_root: Path | None) -> Settings:
                 f"{_source_of(['worktrees_dir'], layers)}: worktrees_dir: {settings.worktrees_dir} is inside the repository's working tree, where "
                 "agent files would show up in your git status; choose a directory outside it"
             )
+    if repo_root is not None:
+        settings.session.inbox_dir = (repo_root / settings.session.inbox_dir.expanduser()).resolve()
     return settings
 
 

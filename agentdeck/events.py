@@ -191,6 +191,60 @@ class ContextCompacted(Event):
 
 # Session events (issue 4) go below this line.
 
+TaskState = Literal["queued", "running", "waiting", "finished", "failed", "cancelled", "interrupted", "merged"]
+
+
+class TaskQueued(Event):
+    """A task entered the session's queue (from the CLI, the inbox, or a resume)."""
+
+    type: Literal["task_queued"] = "task_queued"
+    task: str
+    priority: int = 0
+    after: str | None = None
+    foreground: bool = False
+    model: str | None = None
+    source: Literal["cli", "inbox", "api"] = "cli"
+
+
+class TaskStateChanged(Event):
+    """A task moved to another state; `reason` says why in words a person can act on."""
+
+    type: Literal["task_state_changed"] = "task_state_changed"
+    state: TaskState
+    previous: TaskState | None = None
+    reason: str = ""
+
+
+class TaskForegroundChanged(Event):
+    """A task was promoted to a foreground slot or demoted to the background (never restarted)."""
+
+    type: Literal["task_foreground_changed"] = "task_foreground_changed"
+    foreground: bool
+
+
+class InboxRejected(Event):
+    """A file dropped into the inbox could not be queued; it was moved aside with a .error note."""
+
+    type: Literal["inbox_rejected"] = "inbox_rejected"
+    path: str
+    moved_to: str
+    reason: str
+
+
+class SessionStarted(Event):
+    """The session daemon started; `interrupted` lists the tasks it found cut off by a crash."""
+
+    type: Literal["session_started"] = "session_started"
+    pid: int
+    interrupted: list[str] = Field(default_factory=list)
+
+
+class SessionStopping(Event):
+    """The session daemon was asked to stop: agents checkpoint, then it exits."""
+
+    type: Literal["session_stopping"] = "session_stopping"
+    reason: str = ""
+
 
 AnyEvent = Annotated[
     Union[
@@ -211,6 +265,12 @@ AnyEvent = Annotated[
         SubAgentFinished,
         ContextCompacted,
         # session events (issue 4) below
+        TaskQueued,
+        TaskStateChanged,
+        TaskForegroundChanged,
+        InboxRejected,
+        SessionStarted,
+        SessionStopping,
     ],
     Field(discriminator="type"),
 ]
@@ -242,3 +302,77 @@ class Steer(Command):
 
 class Interrupt(Command):
     type: Literal["interrupt"] = "interrupt"
+
+
+# Session commands (issue 4): what a client asks of the session, over the socket or in-process.
+
+
+class SessionCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Enqueue(SessionCommand):
+    type: Literal["enqueue"] = "enqueue"
+    task: str = Field(min_length=1)
+    priority: int = 0
+    after: str | None = None
+    foreground: bool = False
+    model: str | None = None
+    source: Literal["cli", "inbox", "api"] = "cli"
+
+
+class Cancel(Command):
+    type: Literal["cancel"] = "cancel"
+
+
+class Resume(Command):
+    type: Literal["resume"] = "resume"
+
+
+class Promote(Command):
+    type: Literal["promote"] = "promote"
+
+
+class Demote(Command):
+    type: Literal["demote"] = "demote"
+
+
+class EditTask(Command):
+    """Change a queued task's priority or dependency (`after=""` removes the dependency)."""
+
+    type: Literal["edit_task"] = "edit_task"
+    priority: int | None = None
+    after: str | None = None
+
+
+class Stop(SessionCommand):
+    type: Literal["stop"] = "stop"
+
+
+class GetStatus(SessionCommand):
+    """Query: every task with its state, counters and why it waits, plus the session's limits."""
+
+    type: Literal["status"] = "status"
+
+
+class Subscribe(SessionCommand):
+    """Stream events with seq > `from_seq` (replay, then live), optionally of one task only."""
+
+    type: Literal["subscribe"] = "subscribe"
+    from_seq: int = Field(0, ge=0)
+    task_id: str | None = None
+
+
+AnyCommand = Annotated[
+    Union[Enqueue, Steer, Interrupt, Cancel, Resume, Promote, Demote, EditTask, Stop, GetStatus, Subscribe],
+    Field(discriminator="type"),
+]
+
+_command_adapter: TypeAdapter[AnyCommand] = TypeAdapter(AnyCommand)
+
+
+def parse_command(data: str | bytes | dict) -> SessionCommand | Command:
+    """Parse one command from JSON (or an already-decoded dict)."""
+    if isinstance(data, dict):
+        return _command_adapter.validate_python(data)
+    return _command_adapter.validate_json(data)

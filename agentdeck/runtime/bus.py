@@ -11,8 +11,10 @@ Subscriber = Callable[[Event], None]
 
 
 class EventBus:
-    def __init__(self) -> None:
+    def __init__(self, stamp: Callable[[Event], int] | None = None) -> None:
+        """`stamp` assigns the seq instead of a counter, e.g. the store appending the event first."""
         self._seq = itertools.count(1)
+        self._stamp = stamp
         self._subscribers: list[Subscriber] = []
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
@@ -21,6 +23,9 @@ class EventBus:
         return lambda: self._subscribers.remove(subscriber)
 
     def publish(self, event: Event) -> None:
-        event.seq = next(self._seq)
+        if self._stamp is not None:
+            self._stamp(event)  # written (and numbered) before any subscriber sees it
+        else:
+            event.seq = next(self._seq)
         for subscriber in list(self._subscribers):
             subscriber(event)

@@ -1,0 +1,478 @@
+"""The session: one per repository. It owns the store, the bus, the queue and the running agents.
+
+Every change goes through `publish`, which appends the event to the store (giving it its
+seq) before any subscriber sees it. Agents run as asyncio tasks in this process; the
+scheduler (pure) decides which queued task starts, whenever something changes and on a
+slow tick (to notice branches you merged by hand).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from agentdeck.config import ModelRole, Settings
+from agentdeck.events import (
+    AgentStarted,
+    AgentWaiting,
+    Cancel,
+    ContextUsage,
+    Demote,
+    EditTask,
+    Enqueue,
+    Event,
+    GetStatus,
+    Interrupt,
+    Promote,
+    Resume,
+    SessionStarted,
+    SessionStopping,
+    Steer,
+    SteerReceived,
+    Stop,
+    TaskForegroundChanged,
+    TaskQueued,
+    TaskStateChanged,
+    TurnFinished,
+)
+from agentdeck.runtime.bus import EventBus
+from agentdeck.runtime.scheduler import (
+    ACTIVE,
+    Limits,
+    SchedulingError,
+    budget_reached,
+    check_dependency,
+    check_promote,
+    decide,
+)
+from agentdeck.runtime.session_api import CommandError, SessionAPI
+from agentdeck.runtime.store import Store, TaskRow
+
+TICK_SECONDS = 1.0
+STOP_TIMEOUT_SECONDS = 30.0
+# A subscriber that falls this far behind is cut off (it can reattach from its last seq).
+MAX_SUBSCRIBER_BACKLOG = 200_000
+
+RESUME_NOTE = (
+    "\n\n(Resumed: an earlier agent worked on this task in this worktree and was cut off: {reason}. "
+    "Its work so far is committed on branch {branch} — see `git log`. Continue from there; "
+    "do not redo what is already done.)"
+)
+
+
+class Subscription:
+    """Replay of stored events up to `high`, then live events after it: no gap, no duplicate."""
+
+    def __init__(self, session: Session, from_seq: int, task_id: str | None) -> None:
+        self.task_id = task_id
+        self.from_seq = from_seq
+        self.queue: asyncio.Queue[Event] = asyncio.Queue()
+        self.overflowed = False
+        # Registering and reading last_seq with no await between them is what makes the seam exact.
+        self._unsubscribe = session.bus.subscribe(self._on_event)
+        self.high = session.store.last_seq
+        self._store = session.store
+
+    def _on_event(self, event: Event) -> None:
+        if self.task_id is not None and event.task_id != self.task_id:
+            return
+        if self.queue.qsize() >= MAX_SUBSCRIBER_BACKLOG:
+            self.overflowed = True
+            return
+        self.queue.put_nowait(event)
+
+    def replay(self, batch: int = 1000):
+        return self._store.events(self.from_seq, upto=self.high, task_id=self.task_id, batch=batch)
+
+    def close(self) -> None:
+        try:
+            self._unsubscribe()
+        except ValueError:
+            pass
+
+
+class Session(SessionAPI):
+    """The session of one repository, driven through `execute` (see SessionAPI for helpers)."""
+
+    def __init__(self, repo_root: Path, settings: Settings, store: Store) -> None:
+        self.repo_root = Path(repo_root)
+        self.settings = settings
+        self.store = store
+        self.bus = EventBus(stamp=store.append)
+        self.bus.subscribe(self._track)
+        self.agents: dict[str, Any] = {}
+        self._runs: dict[str, asyncio.Task] = {}
+        self._cancel_requested: set[str] = set()
+        self._bases: dict[str, tuple[int, float]] = {}
+        self._stopping = False
+        self._tick: asyncio.Task | None = None
+        self.stopped = asyncio.Event()
+
+    # -- life cycle --------------------------------------------------------------------
+
+    @property
+    def limits(self) -> Limits:
+        s = self.settings.session
+        return Limits(
+            foreground_slots=s.foreground_slots,
+            background_concurrency=s.background_concurrency,
+            budget_usd=s.queue_budget_usd,
+            budget_tokens=s.queue_budget_tokens,
+            after_waits_for=s.after_waits_for,
+        )
+
+    def publish(self, event: Event) -> Event:
+        self.bus.publish(event)
+        return event
+
+    async def start(self) -> list[str]:
+        """Recover from a crash (running tasks become interrupted), then begin scheduling."""
+        interrupted = []
+        for row in self.store.tasks():
+            if row.state in ACTIVE:
+                interrupted.append(row.id)
+                self._set_state(
+                    row,
+                    "interrupted",
+                    "the session daemon ended while the agent ran (crash or kill); its worktree and "
+                    f"commits are intact: `agentdeck resume {row.id}` continues it",
+                )
+        self.publish(SessionStarted(pid=os.getpid(), interrupted=interrupted))
+        if self.settings.session.auto_resume:
+            for row in self.store.tasks():
+                if row.state == "interrupted":
+                    self._requeue_for_resume(row, "resumed automatically (session.auto_resume)")
+        self._schedule()
+        self._tick = asyncio.create_task(self._tick_loop())
+        return interrupted
+
+    async def _tick_loop(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                await self._check_merged()
+                self._schedule()
+            except Exception:  # a bad tick must not end scheduling; the next one tries again
+                continue
+
+    async def shutdown(self) -> None:
+        """Stop every agent at a safe point (each checkpoints first), then end."""
+        if self._stopping:
+            await self.stopped.wait()
+            return
+        self._stopping = True
+        self.publish(SessionStopping(reason="agentdeck stop"))
+        if self._tick:
+            self._tick.cancel()
+        for agent in list(self.agents.values()):
+            agent.stop()
+        runs = list(self._runs.values())
+        if runs:
+            await asyncio.wait(runs, timeout=STOP_TIMEOUT_SECONDS)
+        self.stopped.set()
+
+    # -- commands ----------------------------------------------------------------------
+
+    async def execute(self, command: Any) -> dict[str, Any]:
+        if self._stopping and not isinstance(command, (GetStatus, Stop)):
+            raise CommandError("the session is stopping; try again once it has stopped", code="failed")
+        match command:
+            case Enqueue():
+                return self._enqueue(command)
+            case Steer():
+                agent = self._live_agent(command.agent_id, "steer")
+                agent.steer(command.text)
+                return {"task_id": command.agent_id}
+            case Interrupt():
+                self._live_agent(command.agent_id, "interrupt").interrupt()
+                return {"task_id": command.agent_id}
+            case Cancel():
+                return self._cancel(command.agent_id)
+            case Resume():
+                return self._resume(command.agent_id)
+            case Promote() | Demote():
+                return self._set_foreground(command.agent_id, isinstance(command, Promote))
+            case EditTask():
+                return self._edit(command)
+            case GetStatus():
+                return self.status_snapshot()
+            case Stop():
+                await self.shutdown()
+                return {"stopped": True}
+        raise CommandError(f"unknown command {type(command).__name__}")
+
+    async def subscribe(self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True) -> AsyncIterator[Event]:
+        sub = Subscription(self, from_seq, task_id)
+        try:
+            for event in sub.replay():
+                yield event
+            while follow:
+                yield await sub.queue.get()
+        finally:
+            sub.close()
+
+    def _task(self, task_id: str) -> TaskRow:
+        row = self.store.task(task_id)
+        if row is None:
+            raise CommandError(f"unknown task id {task_id!r}: `agentdeck queue list` shows the ids")
+        return row
+
+    def _live_agent(self, task_id: str, verb: str):
+        row = self._task(task_id)
+        agent = self.agents.get(task_id)
+        if agent is None:
+            hint = "it has not started yet" if row.state in ("queued", "running") else f"it is {row.state}"
+            raise CommandError(f"cannot {verb} task {task_id}: no agent is running it ({hint})")
+        return agent
+
+    def _enqueue(self, command: Enqueue) -> dict[str, Any]:
+        from agentdeck.workspace import new_task_id
+
+        text = command.task.strip()
+        if not text:
+            raise CommandError("the task is empty: say what the agent should do")
+        task_id = new_task_id(text)
+        while self.store.task(task_id) is not None:
+            task_id = new_task_id(text)
+        tasks = self.store.tasks()
+        try:
+            check_dependency(task_id, command.after, tasks)
+        except SchedulingError as exc:
+            raise CommandError(str(exc)) from None
+        row = TaskRow(
+            id=task_id,
+            task=text,
+            state="queued",
+            priority=command.priority,
+            after_id=command.after or None,
+            foreground=command.foreground,
+            model=command.model,
+            source=command.source,
+        )
+        self.store.add_task(row)
+        self.publish(
+            TaskQueued(
+                task_id=task_id,
+                task=text,
+                priority=command.priority,
+                after=row.after_id,
+                foreground=command.foreground,
+                model=command.model,
+                source=command.source,
+            )
+        )
+        self._schedule()
+        return {"task_id": task_id, "state": self._task(task_id).state}
+
+    def _cancel(self, task_id: str) -> dict[str, Any]:
+        row = self._task(task_id)
+        if row.state == "queued" or row.state == "interrupted":
+            self._set_state(row, "cancelled", "cancelled by the user")
+        elif row.state in ACTIVE:
+            self._cancel_requested.add(task_id)
+            agent = self.agents.get(task_id)
+            if agent is not None:
+                agent.stop()  # checkpoints first; _run_agent records the cancellation
+        else:
+            raise CommandError(f"task {task_id} is already {row.state}: nothing to cancel")
+        return {"task_id": task_id}
+
+    def _resume(self, task_id: str) -> dict[str, Any]:
+        row = self._task(task_id)
+        if row.state in ACTIVE:
+            raise CommandError(f"task {task_id} is {row.state}: steer it instead (`agentdeck steer {task_id} TEXT`)")
+        if row.state not in ("interrupted", "failed", "cancelled"):
+            raise CommandError(f"task {task_id} is {row.state}: only interrupted, failed or cancelled tasks resume")
+        self._requeue_for_resume(row, "resumed by the user")
+        self._schedule()
+        return {"task_id": task_id, "state": self._task(task_id).state}
+
+    def _requeue_for_resume(self, row: TaskRow, reason: str) -> None:
+        self.store.update_task(row.id, resume=bool(row.branch), error=None)
+        self._set_state(row, "queued", reason)
+
+    def _set_foreground(self, task_id: str, foreground: bool) -> dict[str, Any]:
+        row = self._task(task_id)
+        if row.state not in ("queued", *ACTIVE):
+            raise CommandError(f"task {task_id} is {row.state}: only queued or running tasks move")
+        if foreground:
+            try:
+                check_promote(row, self.store.tasks(), self.limits)
+            except SchedulingError as exc:
+                raise CommandError(str(exc)) from None
+        elif not row.foreground:
+            raise CommandError(f"task {task_id} is already in the background")
+        self.store.update_task(task_id, foreground=foreground)
+        self.publish(TaskForegroundChanged(task_id=task_id, agent_id=task_id, foreground=foreground))
+        self._schedule()
+        return {"task_id": task_id, "foreground": foreground}
+
+    def _edit(self, command: EditTask) -> dict[str, Any]:
+        row = self._task(command.agent_id)
+        if row.state != "queued":
+            raise CommandError(f"task {row.id} is {row.state}: only queued tasks can be edited")
+        changes: dict[str, Any] = {}
+        if command.after is not None:
+            try:
+                check_dependency(row.id, command.after or None, self.store.tasks())
+            except SchedulingError as exc:
+                raise CommandError(str(exc)) from None
+            changes["after_id"] = command.after or None
+        if command.priority is not None:
+            changes["priority"] = command.priority
+        if changes:
+            self.store.update_task(row.id, **changes)
+            self._schedule()
+        return {"task_id": row.id, **changes}
+
+    # -- status ------------------------------------------------------------------------
+
+    def status_snapshot(self) -> dict[str, Any]:
+        tasks = self.store.tasks()
+        decision = decide(tasks, self.limits)
+        now = time.time()
+        rows = []
+        for row in tasks:
+            data = row.as_dict()
+            data["age_s"] = round(now - row.created, 1)
+            data["waiting_reason"] = decision.waiting.get(row.id) if row.state == "queued" else None
+            rows.append(data)
+        limits = self.limits
+        return {
+            "pid": os.getpid(),
+            "last_seq": self.store.last_seq,
+            "foreground_slots": limits.foreground_slots,
+            "background_concurrency": limits.background_concurrency,
+            "budget_reached": budget_reached(tasks, limits),
+            "tasks": rows,
+        }
+
+    # -- scheduling and agents ---------------------------------------------------------
+
+    def _set_state(self, row: TaskRow, state: str, reason: str = "", **changes: Any) -> None:
+        if state in ("finished", "failed", "cancelled", "interrupted", "merged"):
+            changes.setdefault("ended", time.time())
+        self.store.update_task(row.id, state=state, reason=reason, **changes)
+        self.publish(TaskStateChanged(task_id=row.id, agent_id=row.id, state=state, previous=row.state, reason=reason))  # type: ignore[arg-type]
+        row.state = state
+
+    def _schedule(self) -> None:
+        if self._stopping:
+            return
+        decision = decide(self.store.tasks(), self.limits)
+        for task_id in decision.start:
+            row = self._task(task_id)
+            self._set_state(row, "running", "resuming" if row.resume else "starting", started=time.time())
+            self._runs[task_id] = asyncio.create_task(self._run_agent(row), name=f"agent {task_id}")
+
+    async def _run_agent(self, row: TaskRow) -> None:
+        from agentdeck.runtime.task_start import start_task
+        from agentdeck.workspace import open_repository, open_task_workspace
+
+        task_id = row.id
+        try:
+            try:
+                repo = await asyncio.to_thread(open_repository, self.repo_root)
+                role = self._role(row.model)
+                if row.resume:
+                    workspace = await asyncio.to_thread(open_task_workspace, repo, task_id)
+                    self._bases[task_id] = (row.steps, row.cost_usd)
+                    text = row.task + RESUME_NOTE.format(reason=row.reason or "interrupted", branch=row.branch)
+                    started = await start_task(repo, self.settings, text, self.bus, role=role, workspace=workspace)
+                else:
+                    started = await start_task(repo, self.settings, row.task, self.bus, role=role, task_id=task_id)
+            except Exception as exc:
+                self._set_state(self._task(task_id), "failed", f"the agent could not start: {exc}", error=str(exc))
+                return
+            agent = started.agent
+            self.agents[task_id] = agent
+            if task_id in self._cancel_requested or self._stopping:
+                agent.stop()
+            try:
+                result = await agent.run()
+                status, summary, error = result.status, result.summary, result.error
+            except Exception as exc:  # the loop reports its own failures; this is a last resort
+                status, summary, error = "failed", "", f"{type(exc).__name__}: {exc}"
+            current = self._task(task_id)
+            if status == "finished":
+                self._set_state(current, "finished", "the agent finished", summary=summary, resume=False)
+            elif status == "failed":
+                self._set_state(current, "failed", error, error=error, resume=False)
+            elif task_id in self._cancel_requested:
+                self._set_state(current, "cancelled", "cancelled by the user; its work is kept on its branch")
+            else:
+                self._set_state(
+                    current, "interrupted", f"the session was stopped; `agentdeck resume {task_id}` continues it"
+                )
+        finally:
+            self.agents.pop(task_id, None)
+            self._runs.pop(task_id, None)
+            self._cancel_requested.discard(task_id)
+            self._schedule()
+
+    def _role(self, model: str | None) -> ModelRole:
+        role = self.settings.role("executor")
+        if model and model != role.model:
+            return ModelRole(model=model)
+        return role
+
+    async def _check_merged(self) -> None:
+        """Finished tasks whose branch you merged into your HEAD become `merged`."""
+        finished = [row for row in self.store.tasks() if row.state == "finished" and row.branch]
+        if not finished:
+            return
+        merged = await asyncio.to_thread(_merged_branches, self.repo_root, [row.branch for row in finished])
+        for row in finished:
+            if row.branch in merged:
+                self._set_state(row, "merged", merged[row.branch])
+
+    def _track(self, event: Event) -> None:
+        """Keep each task's row in step with its agent's events (no events published from here)."""
+        task_id = event.task_id
+        if task_id is None:
+            return
+        match event:
+            case AgentStarted():
+                self.store.update_task(
+                    task_id, branch=event.branch, worktree=event.worktree, base_commit=event.base_commit
+                )
+            case TurnFinished():
+                steps, cost = self._bases.get(task_id, (0, 0.0))
+                row = self.store.task(task_id)
+                tokens = (row.tokens if row else 0) + event.prompt_tokens + event.completion_tokens
+                self.store.update_task(
+                    task_id, steps=steps + event.step, cost_usd=cost + event.total_cost_usd, tokens=tokens
+                )
+            case ContextUsage():
+                self.store.update_task(task_id, context_fraction=event.fraction)
+            case AgentWaiting():
+                self.store.update_task(task_id, state="waiting", reason=event.reason)
+            case SteerReceived():
+                row = self.store.task(task_id)
+                if row is not None and row.state == "waiting":
+                    self.store.update_task(task_id, state="running", reason="steered")
+
+
+def _merged_branches(repo_root: Path, branches: list[str]) -> dict[str, str]:
+    """The branches among `branches` that need no merge any more, with the reason."""
+    import pygit2
+
+    repo = pygit2.Repository(str(repo_root))
+    if repo.head_is_unborn:
+        return {}
+    head = repo.head.target
+    merged: dict[str, str] = {}
+    for name in branches:
+        branch = repo.lookup_branch(name)
+        if branch is None:
+            continue
+        tip = branch.target
+        base = repo.references.get(f"refs/agentdeck/base/{name.removeprefix('agentdeck/')}")
+        if base is not None and base.target == tip:
+            merged[name] = f"it changed nothing, so {name} has nothing to merge"
+        elif tip == head or repo.descendant_of(head, tip):
+            merged[name] = f"its branch {name} is merged into your HEAD"
+    return merged

@@ -1,0 +1,228 @@
+"""The session store: SQLite in WAL mode in the repository's git directory.
+
+Tables: `tasks` (one row per task, its latest state and counters) and `events` (the
+append-only log; its INTEGER PRIMARY KEY is the session's monotonic `seq`). An event is
+appended — and so gets its seq — before anyone sees it, so replaying from any seq shows
+exactly what happened.
+
+Durability: `journal_mode=WAL` with `synchronous=NORMAL`. Every append is its own
+transaction; a commit reaches the WAL file in the OS page cache before `append` returns,
+so kill -9 of the process loses nothing. Only a power loss or kernel crash can drop the
+last transactions (WAL is fsynced at checkpoints, not at every commit) — never corrupt
+the database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Iterator
+
+from agentdeck.events import Event, parse_event
+
+DB_NAME = "session.db"
+
+# Applied in order; schema_version holds how many ran. Append, never edit.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        task TEXT NOT NULL,
+        state TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        after_id TEXT,
+        foreground INTEGER NOT NULL DEFAULT 0,
+        model TEXT,
+        source TEXT NOT NULL DEFAULT 'cli',
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        started REAL,
+        ended REAL,
+        branch TEXT,
+        worktree TEXT,
+        base_commit TEXT,
+        summary TEXT,
+        error TEXT,
+        reason TEXT,
+        steps INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        tokens INTEGER NOT NULL DEFAULT 0,
+        context_fraction REAL,
+        plan TEXT,
+        resume INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts REAL NOT NULL,
+        task_id TEXT,
+        agent_id TEXT,
+        type TEXT NOT NULL,
+        json TEXT NOT NULL
+    );
+    CREATE INDEX events_task ON events (task_id, seq);
+    """,
+]
+
+
+@dataclass
+class TaskRow:
+    """One task as stored."""
+
+    id: str
+    task: str
+    state: str
+    priority: int = 0
+    after_id: str | None = None
+    foreground: bool = False
+    model: str | None = None
+    source: str = "cli"
+    created: float = 0.0
+    updated: float = 0.0
+    started: float | None = None
+    ended: float | None = None
+    branch: str | None = None
+    worktree: str | None = None
+    base_commit: str | None = None
+    summary: str | None = None
+    error: str | None = None
+    reason: str | None = None
+    steps: int = 0
+    cost_usd: float = 0.0
+    tokens: int = 0
+    context_fraction: float | None = None
+    plan: str | None = None
+    resume: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+_TASK_COLUMNS = [f.name for f in fields(TaskRow)]
+
+
+class StoreError(Exception):
+    """The store cannot be opened or is from a newer agentdeck."""
+
+
+class Store:
+    """The session's tasks and event log. Not thread-safe: one owner (the daemon's loop)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: we open transactions ourselves, so each append is one.
+            self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the session store {self.path}: {exc}") from exc
+        self.last_seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- schema ------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        db = self._db
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = db.execute("SELECT version FROM schema_version").fetchone()
+        version = row[0] if row else 0
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path} was written by a newer agentdeck (schema {version}, this one knows "
+                f"{len(MIGRATIONS)}): upgrade agentdeck"
+            )
+        for number in range(version, len(MIGRATIONS)):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("DELETE FROM schema_version")
+                db.execute("INSERT INTO schema_version (version) VALUES (?)", (number + 1,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("SELECT version FROM schema_version").fetchone()[0]
+
+    # -- events ------------------------------------------------------------------------
+
+    def append(self, event: Event) -> int:
+        """Write `event` to the log, stamping it with its seq; returns the seq."""
+        payload = event.model_dump(mode="json")
+        payload.pop("seq", None)
+        cursor = self._db.execute(
+            "INSERT INTO events (ts, task_id, agent_id, type, json) VALUES (?, ?, ?, ?, ?)",
+            (event.ts, event.task_id, event.agent_id, payload.get("type", "?"), json.dumps(payload)),
+        )
+        event.seq = cursor.lastrowid
+        self.last_seq = event.seq
+        return event.seq
+
+    def events(self, after_seq: int = 0, *, upto: int | None = None, task_id: str | None = None,
+               batch: int = 1000) -> Iterator[Event]:
+        """Events with `after_seq < seq <= upto`, in seq order, optionally of one task."""
+        upto = self.last_seq if upto is None else upto
+        cursor = after_seq
+        while cursor < upto:
+            if task_id is None:
+                rows = self._db.execute(
+                    "SELECT seq, json FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                    (cursor, upto, batch),
+                ).fetchall()
+            else:
+                rows = self._db.execute(
+                    "SELECT seq, json FROM events WHERE task_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                    (task_id, cursor, upto, batch),
+                ).fetchall()
+            if not rows:
+                return
+            for seq, text in rows:
+                data = json.loads(text)
+                data["seq"] = seq
+                yield parse_event(data)
+            cursor = rows[-1][0]
+
+    # -- tasks -------------------------------------------------------------------------
+
+    def add_task(self, row: TaskRow) -> None:
+        now = time.time()
+        row.created = row.created or now
+        row.updated = now
+        values = [getattr(row, name) for name in _TASK_COLUMNS]
+        marks = ", ".join("?" for _ in _TASK_COLUMNS)
+        self._db.execute(f"INSERT INTO tasks ({', '.join(_TASK_COLUMNS)}) VALUES ({marks})", values)
+
+    def update_task(self, task_id: str, **changes: Any) -> None:
+        unknown = set(changes) - set(_TASK_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown task columns: {sorted(unknown)}")
+        changes["updated"] = time.time()
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        self._db.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", [*changes.values(), task_id])
+
+    def task(self, task_id: str) -> TaskRow | None:
+        row = self._db.execute(f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return self._row(row) if row else None
+
+    def tasks(self) -> list[TaskRow]:
+        rows = self._db.execute(f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks ORDER BY created, id").fetchall()
+        return [self._row(row) for row in rows]
+
+    @staticmethod
+    def _row(row: tuple) -> TaskRow:
+        task = TaskRow(**dict(zip(_TASK_COLUMNS, row)))
+        task.foreground = bool(task.foreground)
+        task.resume = bool(task.resume)
+        return task

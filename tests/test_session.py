@@ -1,0 +1,89 @@
+"""The Session in-process: the same interface the daemon serves over its socket."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from agentdeck.config import load_settings
+from agentdeck.events import AgentFinished, AgentStarted, TaskStateChanged
+from agentdeck.runtime.session import Session
+from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.store import Store
+from tests.support.git_repos import git
+
+
+async def wait_for(session: Session, predicate, timeout: float = 30.0, from_seq: int = 0):
+    async def scan():
+        async for event in session.subscribe(from_seq):
+            if predicate(event):
+                return event
+    return await asyncio.wait_for(scan(), timeout)
+
+
+def make_session(repo: Path, **session_keys) -> Session:
+    settings = load_settings(repo)
+    settings.demo.tokens_per_second = 0
+    for key, value in session_keys.items():
+        setattr(settings.session, key, value)
+    return Session(repo, settings, Store(repo / ".git" / "agentdeck" / "session.db"))
+
+
+async def test_enqueued_task_runs_to_the_end_and_its_row_follows(repo: Path) -> None:
+    session = make_session(repo)
+    await session.start()
+    reply = await session.enqueue("take notes")
+    task_id = reply["task_id"]
+    await wait_for(session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished")
+    row = session.store.task(task_id)
+    finished = next(e for e in session.store.events(0, task_id=task_id) if isinstance(e, AgentFinished))
+    assert row.state == "finished" and row.steps == finished.steps and row.summary == finished.summary
+    assert row.branch == f"agentdeck/{task_id}" and row.tokens > 0 and row.context_fraction
+    kinds = [type(e).__name__ for e in session.store.events(0, task_id=task_id)]
+    assert kinds[0] == "TaskQueued" and "AgentStarted" in kinds and "AgentFinished" in kinds
+    await session.shutdown()
+
+
+async def test_after_finished_runs_in_order_and_unknown_ids_are_refused(repo: Path) -> None:
+    session = make_session(repo, after_waits_for="finished")
+    await session.start()
+    with pytest.raises(CommandError, match="unknown task id 'nope'"):
+        await session.enqueue("x", after="nope")
+    first = (await session.enqueue("first"))["task_id"]
+    second = (await session.enqueue("second", after=first))["task_id"]
+    await wait_for(session, lambda e: isinstance(e, AgentFinished) and e.task_id == second)
+    events = list(session.store.events(0))
+    first_done = next(e.seq for e in events if isinstance(e, AgentFinished) and e.task_id == first)
+    second_start = next(e.seq for e in events if isinstance(e, AgentStarted) and e.task_id == second)
+    assert first_done < second_start
+    await session.shutdown()
+
+
+async def test_after_merged_waits_until_you_merge_the_branch(repo: Path) -> None:
+    session = make_session(repo)
+    await session.start()
+    first = (await session.enqueue("first"))["task_id"]
+    second = (await session.enqueue("second", after=first))["task_id"]
+    await wait_for(session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == first and e.state == "finished")
+    status = await session.status()
+    waiting = {t["id"]: t["waiting_reason"] for t in status["tasks"]}
+    assert waiting[second] == f"waiting for {first} to be merged"
+    git(repo, "merge", "-q", "--no-edit", f"agentdeck/{first}")
+    await wait_for(session, lambda e: isinstance(e, AgentStarted) and e.task_id == second)
+    assert session.store.task(first).state == "merged"
+    await session.shutdown()
+
+
+async def test_edit_refuses_a_dependency_cycle(repo: Path) -> None:
+    session = make_session(repo, background_concurrency=1)
+    session.settings.demo.tokens_per_second = 5  # keep the first one busy
+    await session.start()
+    busy = (await session.enqueue("busy"))["task_id"]
+    a = (await session.enqueue("a"))["task_id"]
+    b = (await session.enqueue("b", after=a))["task_id"]
+    with pytest.raises(CommandError, match=f"dependency cycle refused: {a} → {b} → {a}"):
+        await session.edit(a, after=b)
+    await session.cancel(busy)
+    await session.shutdown()

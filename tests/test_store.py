@@ -1,0 +1,74 @@
+"""The session store: WAL, migrations, seq stamped on append, replay from any seq."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentdeck.events import TaskQueued, TextDelta
+from agentdeck.runtime.store import MIGRATIONS, Store, StoreError, TaskRow
+
+
+def test_store_is_wal_and_versioned(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.schema_version == len(MIGRATIONS)
+    store.close()
+    assert Store(tmp_path / "s.db").schema_version == len(MIGRATIONS)  # reopening migrates nothing
+
+
+def test_a_store_from_a_newer_agentdeck_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    Store(tmp_path / "s.db").close()
+    db = sqlite3.connect(tmp_path / "s.db")
+    db.execute("UPDATE schema_version SET version = 99")
+    db.commit()
+    with pytest.raises(StoreError, match="newer agentdeck"):
+        Store(tmp_path / "s.db")
+
+
+def test_append_stamps_monotonic_seq_and_replays_from_any_seq(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    events = [TextDelta(text=f"t{i}", task_id="a" if i % 2 else "b") for i in range(10)]
+    for event in events:
+        store.append(event)
+    assert [e.seq for e in events] == list(range(1, 11))
+    replayed = list(store.events(4, batch=3))
+    assert [e.seq for e in replayed] == list(range(5, 11))
+    assert [e.text for e in replayed] == [f"t{i}" for i in range(4, 10)]
+    assert [e.seq for e in store.events(0, task_id="a")] == [2, 4, 6, 8, 10]
+    store.close()
+    reopened = Store(tmp_path / "s.db")
+    assert reopened.last_seq == 10
+    assert reopened.append(TextDelta(text="x")) == 11
+
+
+def test_tasks_round_trip(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.add_task(TaskRow(id="t-1", task="do it", state="queued", priority=2, foreground=True))
+    store.update_task("t-1", state="running", steps=3, cost_usd=0.5)
+    row = store.task("t-1")
+    assert row and row.state == "running" and row.steps == 3 and row.foreground is True and row.priority == 2
+    assert [t.id for t in store.tasks()] == ["t-1"]
+    assert store.task("nope") is None
+
+
+def test_appended_events_survive_kill_9_of_the_writer(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    script = (
+        "import os, signal\n"
+        "from agentdeck.runtime.store import Store\n"
+        "from agentdeck.events import TaskQueued\n"
+        f"s = Store({str(path)!r})\n"
+        "for i in range(500):\n"
+        "    s.append(TaskQueued(task=f'task {i}', task_id=f't{i}'))\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert result.returncode == -9
+    store = Store(path)
+    events = list(store.events(0))
+    assert len(events) == 500 and isinstance(events[-1], TaskQueued) and events[-1].task == "task 499"
