@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--api-base", metavar="URL", help="base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
     run.add_argument("--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there")
     run.add_argument("--max-steps", type=_positive_int, metavar="N", help="stop after N LLM turns (default: budgets.max_steps)")
+    run.add_argument("--context-window", type=_positive_int, metavar="N", help="the model's context window in tokens, for the meter and the split (default: from litellm, or the role's context_window)")
+    run.add_argument("--split-threshold", type=_fraction, metavar="F", help="split into sub-agents when the context is this full, 0 < F <= 1 (default: split_threshold, 0.6)")
+    run.add_argument("--plan", action=argparse.BooleanOptionalAction, default=None, help="start with a plan written by the planner model (default: plan.foreground, off)")
     run.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository to work in (default: the current directory)")
     demo = commands.add_parser(
         "demo",
@@ -69,6 +72,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value <= 0:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 1, e.g. 0.6")
     return value
 
 

@@ -12,9 +12,14 @@ from agentdeck.events import (
     AgentStarted,
     AgentWaiting,
     Checkpointed,
+    ContextCompacted,
     ContextUsage,
     Event,
+    PlanWritten,
+    SplitTriggered,
     SteerReceived,
+    SubAgentFinished,
+    SubAgentSpawned,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -53,7 +58,8 @@ class ProgressPrinter:
         self.out = out
         self.style = _Style(out.isatty() if color is None else color)
         self._mid_line = False
-        self._shown_percent: int | None = None
+        # Per agent (a parent and its sub-agents each have a meter).
+        self._shown_percent: dict[str | None, int] = {}
         self.last_commit: str | None = None
         self.started: AgentStarted | None = None
 
@@ -72,7 +78,7 @@ class ProgressPrinter:
             case ToolCallStarted() | ToolCallFinished() if event.name == "finish":
                 pass  # the summary is shown when the agent finishes
             case ToolCallStarted():
-                self._line(s(f"  → {event.name} {self._argument(event.name, event.arguments)}", "36"))
+                self._line(s(f"  →{self._who(event)} {event.name} {self._argument(event.name, event.arguments)}", "36"))
             case ToolCallFinished():
                 mark = s("✓", "32") if event.ok else s("✗", "31")
                 self._line(f"    {mark} {s(_one_line(event.output), '2')}")
@@ -82,9 +88,28 @@ class ProgressPrinter:
                     s(f"  ● checkpoint {event.commit[:10]}", "33")
                     + f" · {_files(event.files_changed)}, +{event.insertions} −{event.deletions} on the branch"
                 )
-            case ContextUsage() if round(event.fraction * 100) != self._shown_percent:
-                self._shown_percent = round(event.fraction * 100)
-                self._line(s(f"  context {_meter(event.fraction)} {event.fraction:.0%} ({event.used:,} of {event.limit:,} tokens)", "2"))
+            case ContextUsage() if self._meter_moved(event):
+                self._shown_percent[event.agent_id] = round(event.fraction * 100)
+                who = self._who(event)
+                self._line(s(f"  context{who} {_meter(event.fraction)} {event.fraction:.0%} ({event.used:,} of {event.limit:,} tokens)", "2"))
+            case PlanWritten():
+                lines = len(event.plan.splitlines())
+                self._line(s(f"  ✎ plan by {event.model}: {lines} line{'s' if lines != 1 else ''}; the executor follows it", "35"))
+            case SplitTriggered():
+                self._line(
+                    s(f"  ✂ split at {event.fraction:.0%} (threshold {event.threshold:.0%})", "1;35")
+                    + f" · {len(event.briefs)} sub-agent{'s' if len(event.briefs) != 1 else ''} with fresh context"
+                )
+                self._line(s(f"    done: {_one_line(event.done)}", "2"))
+                for n, brief in enumerate(event.briefs, start=1):
+                    self._line(s(f"    {n}. {_one_line(brief.goal, 90)}", "2"))
+            case SubAgentSpawned():
+                self._line(s(f"  ▶ sub-agent {event.sub_agent_id} ({event.index}/{event.of}): {_one_line(event.goal, 80)}", "1;35") + s(f" · starts at {event.first_fraction:.0%}", "2"))
+            case SubAgentFinished():
+                mark = s("✔", "32") if event.status == "finished" else s("✘", "31")
+                self._line(f"  {mark} sub-agent {event.sub_agent_id} {event.status} in {event.steps} steps at {event.final_fraction:.0%}: {_one_line(event.summary, 90)}")
+            case ContextCompacted():
+                self._line(s(f"  ⇣ context compacted {event.before_fraction:.0%} → {event.after_fraction:.0%}: handoff and summaries only", "35"))
             case SteerReceived():
                 self._line(s(f"  ✉ steer: {_one_line(event.text)}", "35"))
             case AgentWaiting():
@@ -98,6 +123,17 @@ class ProgressPrinter:
                 self._line(s(f"✘ stopped ({event.kind}): {event.error}", "1;31"))
                 self._where(event)
         self.out.flush()
+
+    def _meter_moved(self, event: ContextUsage) -> bool:
+        """Worth a line: the first reading of an agent, or a move of 2 points or more (a line a step, not two)."""
+        shown = self._shown_percent.get(event.agent_id)
+        return shown is None or abs(round(event.fraction * 100) - shown) >= 2
+
+    def _who(self, event: Event) -> str:
+        """' of <sub-agent>' for a sub-agent's event, nothing for the task's own agent."""
+        if self.started is None or event.agent_id in (None, self.started.agent_id):
+            return ""
+        return f" of {event.agent_id}"
 
     def _where(self, event: Event) -> None:
         if self.started is None or self.last_commit is None:

@@ -18,6 +18,7 @@ from agentdeck.events import (
     SteerReceived,
     TextDelta,
     ToolCallFinished,
+    TurnFinished,
     ToolCallStarted,
     parse_event,
 )
@@ -211,8 +212,11 @@ async def test_events_are_numbered_json_and_parse_back(repo: Path) -> None:
         again = parse_event(json.loads(line))
         assert again == event and again.agent_id == h.agent.agent_id
     assert "".join(e.text for e in h.of(TextDelta)).startswith("Hello there, writing.")
-    usage = h.of(ContextUsage)[0]
+    # Estimated before the first request; the provider's exact figure right after the turn.
+    first_turn = h.events.index(h.of(TurnFinished)[0])
+    usage = next(e for e in h.events[first_turn:] if isinstance(e, ContextUsage))
     assert (usage.used, usage.limit, usage.fraction) == (120, 10_000, 0.012)
+    assert h.of(ContextUsage)[0].seq < h.of(TurnFinished)[0].seq
 
 
 async def test_stop_from_a_waiting_handler_is_not_reported_as_a_user_interrupt(repo: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -19,7 +20,7 @@ def test_run_on_the_demo_model_changes_a_file_on_its_own_branch(repo: Path, agen
     assert result.returncode == 0, result.stderr
     assert "offline demo model" in result.stderr
     assert "[demo model: offline, no API key]" in result.stdout
-    assert "✔ finished in 7 steps" in result.stdout
+    assert re.search(r"✔ finished in \d+ steps", result.stdout)
     branches = git(repo, "branch", "--list", "--format=%(refname:short)", "agentdeck/*").split()
     assert len(branches) == 1
     notes = git(repo, "show", f"{branches[0]}:agentdeck-demo-notes.md")

@@ -25,7 +25,9 @@ class BudgetMeter:
         self._since: float | None = None
 
     def start(self) -> None:
-        self._since = self._clock()
+        # Idempotent: a sub-agent starting on a shared meter must not reset its parent's clock.
+        if self._since is None:
+            self._since = self._clock()
 
     def pause(self) -> None:
         if self._since is not None:

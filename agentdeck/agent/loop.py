@@ -14,8 +14,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Literal, Protocol
 
+from agentdeck.agent import splitting
 from agentdeck.agent.budgets import Budget, BudgetMeter
+from agentdeck.agent.context_meter import ContextMeter, message_tokens
+from agentdeck.agent.planning import task_with_plan, write_plan
 from agentdeck.agent.prompts import NUDGE, system_prompt
+from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.tools import Toolbox, ToolContext
 from agentdeck.events import (
     AgentFailed,
@@ -24,17 +28,20 @@ from agentdeck.events import (
     Checkpointed,
     ContextUsage,
     Event,
+    PlanWritten,
     SteerReceived,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
     TurnFinished,
 )
-from agentdeck.llm.types import Message, ModelClient, ModelError, ToolCall, TurnResult
+from agentdeck.llm.types import Message, ModelClient, ModelError, ToolCall, ToolSpec, TurnResult
 
 # Text-only replies in a row before the agent stops and waits for a human.
 MAX_NUDGES = 2
 INTERRUPTED_TOOL_RESULT = "error: not run: the user interrupted the agent before this call ran"
+# Below this many tokens of room, a tool output that doesn't fit is replaced by the notice alone.
+MIN_USEFUL_OUTPUT_TOKENS = 50
 
 
 class Workspace(Protocol):
@@ -81,21 +88,43 @@ class Agent:
         context_window: int | None = None,
         toolbox: Toolbox | None = None,
         clock: Callable[[], float] = time.monotonic,
+        split_settings: SplitSettings | None = None,
+        planner: ModelClient | None = None,
+        depth: int = 0,
+        budget_meter: BudgetMeter | None = None,
+        final_events: bool = True,
     ) -> None:
         self.agent_id = agent_id
         self.task_id = task_id
+        self.task = task
         self.model = model
         self.workspace = workspace
         self.tool_context = tool_context
         self.context_window = context_window
         self.toolbox = toolbox or Toolbox()
-        self.meter = BudgetMeter(budget, clock)
+        # Sub-agents share their parent's meter: budgets hold for the task as a whole.
+        self.meter = budget_meter or BudgetMeter(budget, clock)
+        self.split_settings = split_settings or SplitSettings()
+        self.planner = planner
+        self.plan: str | None = None
+        self.depth = depth
+        # Only the task's own agent announces the end of the task; a sub-agent's end is
+        # reported by its parent as SubAgentFinished.
+        self._final_events = final_events
+        self._clock = clock
         self._emit_raw = emit
         self.messages: list[Message] = [
             {"role": "system", "content": system_prompt(tool_context.worktree)},
             {"role": "user", "content": task},
         ]
         self._tool_specs = self.toolbox.specs()
+        self.context = ContextMeter(context_window, self._tool_specs)
+        self.context.reset(self.messages)
+        self._reported_used: int | None = None
+        self._children: set[Agent] = set()
+        self._planned = planner is None
+        # LLM turns of this agent alone; `meter.steps` counts the whole task's, sub-agents' included.
+        self.own_steps = 0
         self._steers: deque[str] = deque()
         self._wake = asyncio.Event()
         self._current: asyncio.Task | None = None
@@ -112,14 +141,26 @@ class Agent:
     def waiting(self) -> bool:
         return self._waiting
 
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
     def steer(self, text: str) -> None:
         """Queue a user message for the next turn; wakes a waiting agent."""
+        if self._children:  # the sub-agent at work is the one that acts on it
+            for child in list(self._children):
+                child.steer(text)
+            return
         self._steers.append(text)
         self._emit(SteerReceived(text=text))
         self._wake.set()
 
     def interrupt(self) -> None:
         """Cancel the LLM call or tool run in flight at once; the agent then waits."""
+        if self._children:
+            for child in list(self._children):
+                child.interrupt()
+            return
         current = self._current
         if current is not None and not current.done():
             # Called from inside the step (an event handler reacting to the step's own
@@ -132,6 +173,8 @@ class Agent:
     def stop(self) -> None:
         """End the run at the next safe point (at once if waiting), keeping all work."""
         self._stop_requested = True
+        for child in list(self._children):
+            child.stop()
         self.interrupt()
         self._wake.set()
 
@@ -192,10 +235,18 @@ class Agent:
         task.result()
 
     async def _step(self) -> None:
-        self.meter.steps += 1
-        self._partial_text = []
+        if not self._planned:
+            await self._write_plan()
+            return
+        fraction = self._report_context()
+        if self.context_window and fraction >= self.split_settings.threshold:
+            summary = await splitting.split(self, fraction)
+            self._report_context()
+            if summary is not None:
+                raise _Finished(summary)
+            return
         try:
-            turn = await self.model.stream_turn(self.messages, self._tool_specs, self._on_text)
+            turn = await self.call_model(self.messages, self._tool_specs)
         except asyncio.CancelledError:
             if self._partial_text:
                 # Keep what the model had said, so its next turn knows where it stopped.
@@ -203,7 +254,11 @@ class Agent:
                 self.messages.append({"role": "assistant", "content": text})
             raise
         self.messages.append(turn.as_message())
-        self._record_usage(turn)
+        if turn.usage.estimated:
+            self.context.update(self.messages)
+        else:
+            self.context.record_usage(self.messages, turn.usage.prompt_tokens, turn.usage.completion_tokens)
+        self._report_context()
         if not turn.tool_calls:
             await self._no_tool_reply()
             return
@@ -219,17 +274,19 @@ class Agent:
                 self._emit(ToolCallStarted(call_id=call.id, name=call.name, arguments=call.arguments))
                 started = time.monotonic()
                 result = await self.toolbox.call(self.tool_context, call.name, call.arguments)
+                output = self._fit_in_context(call.id, result.output)
                 self._emit(
                     ToolCallFinished(
                         call_id=call.id,
                         name=call.name,
                         ok=result.ok,
-                        output=result.output,
+                        output=output,
                         duration_s=round(time.monotonic() - started, 4),
                     )
                 )
-                self.messages.append({"role": "tool", "tool_call_id": call.id, "content": result.output})
+                self.messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
                 answered += 1
+                self._report_context()
                 changed |= result.may_change_files
                 if result.finish_summary is not None:
                     summary = result.finish_summary
@@ -254,18 +311,33 @@ class Agent:
 
     # -- bookkeeping -----------------------------------------------------------------
 
-    def _emit(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
+        """Publish an event as this agent's."""
         event.agent_id = self.agent_id
         event.task_id = self.task_id
         self._emit_raw(event)
+
+    _emit = emit
 
     async def _on_text(self, fragment: str) -> None:
         self._partial_text.append(fragment)
         self._emit(TextDelta(text=fragment))
 
     def _drain_steers(self) -> None:
+        if not self._steers:
+            return
         while self._steers:
             self.messages.append({"role": "user", "content": self._steers.popleft()})
+        self._report_context()
+
+    async def call_model(self, messages: list[Message], tools: list[ToolSpec]) -> TurnResult:
+        """One LLM turn, counted as a step, its prose streamed as events and its usage reported."""
+        self.meter.steps += 1
+        self.own_steps += 1
+        self._partial_text = []
+        turn = await self.model.stream_turn(messages, tools, self._on_text)
+        self._record_usage(turn)
+        return turn
 
     def _record_usage(self, turn: TurnResult) -> None:
         usage = turn.usage
@@ -280,14 +352,85 @@ class Agent:
                 total_cost_usd=self.meter.cost_usd,
             )
         )
-        if self.context_window:
-            used = usage.prompt_tokens + usage.completion_tokens
-            self._emit(
-                ContextUsage(used=used, limit=self.context_window, fraction=round(used / self.context_window, 4))
-            )
+
+    # -- the context meter, splitting and planning ---------------------------------------
+
+    def _report_context(self) -> float:
+        """Bring the meter up to date with the transcript; emits ContextUsage when it changed."""
+        used = self.context.update(self.messages)
+        if self.context_window and used != self._reported_used:
+            self._reported_used = used
+            self._emit(ContextUsage(used=used, limit=self.context_window, fraction=round(self.context.fraction, 4)))
+        return self.context.fraction
+
+    def _fit_in_context(self, call_id: str, output: str) -> str:
+        """Cut a tool output that would fill the context past the split threshold, and say so."""
+        room = self.context.room_below(self.split_settings.threshold)
+        if room is None:
+            return output
+        envelope = message_tokens({"role": "tool", "tool_call_id": call_id, "content": ""})
+        if message_tokens({"role": "tool", "tool_call_id": call_id, "content": output}) <= room:
+            return output
+        notice = (
+            f"[agentdeck: this output was cut from {len(output):,} characters: all of it would have filled the "
+            f"context past {self.split_settings.threshold:.0%}. Read a narrower range or search instead.]"
+        )
+        # The budget in characters that stays under the threshold, notice included.
+        keep_tokens = room - envelope - message_tokens({"content": notice})
+        if keep_tokens < MIN_USEFUL_OUTPUT_TOKENS:
+            return notice
+        keep_chars = keep_tokens * 3  # JSON escaping can make text longer than it looks: keep a margin
+        return output[:keep_chars] + "\n" + notice
+
+    def compact(self, text: str) -> None:
+        """Replace the transcript with the system prompt and `text`: the context starts over."""
+        self.messages = [self.messages[0], {"role": "user", "content": text}]
+        self.context.reset(self.messages)
+        self._nudges = 0
+
+    def spawn_child(self, agent_id: str, task: str) -> Agent:
+        """A sub-agent with fresh context in this agent's worktree, sharing its budgets."""
+        return Agent(
+            agent_id=agent_id,
+            task_id=self.task_id,
+            task=task,
+            model=self.model,
+            workspace=self.workspace,
+            tool_context=self.tool_context,
+            budget=self.meter.budget,
+            emit=self._emit_raw,
+            context_window=self.context_window,
+            toolbox=self.toolbox,
+            clock=self._clock,
+            split_settings=self.split_settings,
+            depth=self.depth + 1,
+            budget_meter=self.meter,
+            final_events=False,
+        )
+
+    async def run_child(self, child: Agent) -> AgentResult:
+        """Run a sub-agent to its end; steering, interrupts and stop reach it meanwhile."""
+        self._children.add(child)
+        try:
+            return await child.run()
+        finally:
+            self._children.discard(child)
+
+    async def _write_plan(self) -> None:
+        assert self.planner is not None
+        self._partial_text = []
+        turn = await write_plan(self.planner, self.task, self.tool_context.worktree, self._on_text)
+        self.meter.add_cost(turn.usage.cost_usd)
+        self._planned = True
+        self.plan = turn.text.strip()
+        if not self.plan:
+            return
+        self._emit(PlanWritten(plan=self.plan, model=self.planner.model))
+        self.messages[1] = {"role": "user", "content": task_with_plan(self.task, self.plan)}
+        self._report_context()
 
     async def _checkpoint(self, what: str) -> None:
-        message = f"agentdeck {self.task_id} {what}"
+        message = f"agentdeck {self.agent_id} {what}"
         commit = await asyncio.to_thread(self.workspace.checkpoint, message)
         if commit is None:
             return
@@ -325,6 +468,8 @@ class Agent:
         problem = await self._safe_checkpoint(f"step {self.meter.steps}: finished")
         if problem:
             return await self._fail(f"the agent finished, but the last changes could not be checkpointed: {problem}", kind="error")
+        if not self._final_events:
+            return self._result("finished", summary=summary)
         stats = await asyncio.to_thread(self.workspace.diff_stats)
         self._emit(
             AgentFinished(
@@ -342,13 +487,13 @@ class Agent:
         problem = await self._safe_checkpoint(f"step {self.meter.steps}: stopped ({kind})")
         if problem and str(problem) not in error:  # not twice when the checkpoint was the failure
             error = f"{error}; the last changes could not be checkpointed: {problem}"
-        self._emit(AgentFailed(error=error, kind=kind))
+        if self._final_events:
+            self._emit(AgentFailed(error=error, kind=kind))
         return self._result("failed", error=error)
 
     def _result(self, status: Status, *, summary: str = "", error: str = "") -> AgentResult:
-        return AgentResult(
-            status=status, summary=summary, error=error, steps=self.meter.steps, total_cost_usd=self.meter.cost_usd
-        )
+        steps = self.meter.steps if self._final_events else self.own_steps
+        return AgentResult(status=status, summary=summary, error=error, steps=steps, total_cost_usd=self.meter.cost_usd)
 
 
 class _Interrupted(Exception):

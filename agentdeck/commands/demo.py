@@ -12,6 +12,9 @@ from agentdeck.workspace import WorkspaceError
 from agentdeck.workspace.sample_repo import create_sample_repository
 
 DEMO_TASK = "Read the project and write notes on what it does and what is left to do"
+# Small on purpose: reading the sample project fills it past the split threshold, so the
+# demo shows the meter climb, the handoff to sub-agents, and the compacted parent.
+DEMO_CONTEXT_WINDOW = 4000
 
 
 def demo_command(args: argparse.Namespace) -> int:
@@ -22,7 +25,9 @@ def demo_command(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     notice(f"created a sample repository at {path}")
-    status = run_task(RunOptions(repo=path, task=DEMO_TASK, model="demo", json=args.json))
+    notice(f"the demo model gets a {DEMO_CONTEXT_WINDOW:,}-token context window, so you can watch it fill and split")
+    options = RunOptions(repo=path, task=DEMO_TASK, model="demo", json=args.json, context_window=DEMO_CONTEXT_WINDOW, plan=True)
+    status = run_task(options)
     if status == EXIT_OK and not args.json:
         print(f"\nThe sample repository is {path}: look around it with `cd {path}`, or run a task of")
         print(f'your own there with `agentdeck run -C {path} "..."`.')

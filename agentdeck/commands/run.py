@@ -39,6 +39,9 @@ class RunOptions:
     api_base: str | None = None
     json: bool = False
     max_steps: int | None = None
+    context_window: int | None = None
+    split_threshold: float | None = None
+    plan: bool | None = None
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -49,6 +52,9 @@ def run_command(args: argparse.Namespace) -> int:
         api_base=args.api_base,
         json=args.json,
         max_steps=args.max_steps,
+        context_window=args.context_window,
+        split_threshold=args.split_threshold,
+        plan=args.plan,
     )
     if not options.task:
         error("the task is empty: say what the agent should do")
@@ -96,6 +102,8 @@ def _role_with_overrides(settings: Settings, args: RunOptions) -> ModelRole:
         )
     elif args.api_base:
         role = role.model_copy(update={"api_base": args.api_base})
+    if args.context_window:
+        role = role.model_copy(update={"context_window": args.context_window})
     return role
 
 
@@ -117,7 +125,16 @@ async def _run(repo, settings: Settings, role: ModelRole, task: str, args: RunOp
     printer = ProgressPrinter()
     bus.subscribe(_print_json if args.json else printer)
     try:
-        started = await start_task(repo, settings, task, bus, role=role, max_steps=args.max_steps)
+        started = await start_task(
+            repo,
+            settings,
+            task,
+            bus,
+            role=role,
+            max_steps=args.max_steps,
+            plan=settings.plan.foreground if args.plan is None else args.plan,
+            split_threshold=args.split_threshold,
+        )
     except WorkspaceError as exc:
         error(f"cannot create the task's worktree: {exc}")
         return EXIT_USAGE

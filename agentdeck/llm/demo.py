@@ -2,9 +2,12 @@
 
 It decides each turn from the transcript alone (how many tool calls it has made so far),
 so it behaves the same in a fresh agent, after an interrupt, or in a benchmark: look
-around, read a file, write notes on the task, edit them, run a command, finish. It streams
-its prose word by word at a configurable pace so the product looks and feels like it
-does with a real model.
+around, read the project's files one by one, write notes on the task, edit them, run a
+command, finish. Reading fills its context, so with a small window it shows the split:
+it plays every role the loop asks of it — planner (no tools on offer), the handoff (only
+the handoff tool on offer), a sub-agent (its task carries `## Your brief`), and a parent
+whose context was compacted (`## Summaries from sub-agents`). It streams its prose word
+by word at a configurable pace so the product looks and feels like a real model.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult,
 
 DEMO_MODEL_NAME = "demo"
 NOTES_FILE = "agentdeck-demo-notes.md"
+REVIEWS_DIR = "agentdeck-demo-reviews"
 LABEL = "[demo model: offline, no API key]"
+MAX_FILES_READ = 12
+BRIEF_HEADING = "## Your brief"
+COMPACTED_HEADING = "## Summaries from sub-agents"
 
 
 def _chars(messages: list[Message]) -> int:
@@ -48,6 +55,13 @@ def _tool_output(messages: list[Message], call_id: str) -> str:
     return ""
 
 
+def _plain_task(text: str) -> str:
+    """The task itself, without the plan, handoff or summaries that may follow it."""
+    if "## The task" in text:
+        text = text.split("## The task", 1)[1]
+    return text.strip().split("\n## ", 1)[0].strip()
+
+
 def _latest_steer(messages: list[Message]) -> str | None:
     """A user message after the task and after the last assistant turn is steering."""
     if len(messages) < 2 or messages[-1].get("role") != "user":
@@ -60,13 +74,31 @@ def _steers(messages: list[Message]) -> list[str]:
     return [str(m.get("content")) for m in messages if m.get("role") == "user"][1:]
 
 
-def _pick_file(listing: str) -> str | None:
+def _files_to_read(listing: str) -> list[str]:
+    """The text files of a listing, README first."""
     files = [line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("[")]
-    for name in files:
-        if re.fullmatch(r"(?i)readme(\.\w+)?", name):
-            return name
-    texty = [f for f in files if f.endswith((".md", ".txt", ".py", ".toml", ".rst"))]
-    return (texty or files or [None])[0]
+    texty = [f for f in files if f.endswith((".md", ".txt", ".py", ".toml", ".rst")) and not f.endswith("/")]
+    texty.sort(key=lambda name: not re.fullmatch(r"(?i)readme(\.\w+)?", name))
+    return texty[:MAX_FILES_READ]
+
+
+def _read_paths(messages: list[Message]) -> list[str]:
+    """Files read so far; a read whose output was cut to keep the context small doesn't count."""
+    return [
+        json.loads(c["function"]["arguments"] or "{}").get("path", "")
+        for c in _tool_calls_so_far(messages)
+        if c["function"]["name"] == "read" and not _tool_output(messages, c["id"]).startswith("[agentdeck: this output was cut")
+    ]
+
+
+def _brief_files(task: str) -> list[str]:
+    found = re.search(r"^Files in scope: (.+)$", task, re.MULTILINE)
+    return [name.strip() for name in found.group(1).split(",") if name.strip()] if found else []
+
+
+def _chunks(items: list[str], parts: int) -> list[list[str]]:
+    size = -(-len(items) // parts)
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class DemoModel:
@@ -81,8 +113,14 @@ class DemoModel:
     async def stream_turn(
         self, messages: list[Message], tools: list[ToolSpec], on_text: OnText
     ) -> TurnResult:
-        text, call = self._next_step(messages)
-        steer = _latest_steer(messages)
+        offered = [tool["function"]["name"] for tool in tools]
+        if not offered:
+            text, call = self._plan(messages), None
+        elif offered == ["handoff"]:
+            text, call = self._handoff(messages)
+        else:
+            text, call = self._next_step(messages)
+        steer = _latest_steer(messages) if offered and offered != ["handoff"] else None
         if steer is not None:
             text = f'Noted your message: "{steer.strip()[:200]}". {text}'
         await self._stream(text, on_text)
@@ -103,20 +141,80 @@ class DemoModel:
             # Also a point where an interrupt can land when the pace is 0.
             await asyncio.sleep(delay)
 
+    def _plan(self, messages: list[Message]) -> str:
+        task = _plain_task(_task_of(messages))
+        return (
+            f"{LABEL} Plan for: {' '.join(task.split())[:120] or 'the task'}\n"
+            "1. List the repository and read its text files, README first.\n"
+            "2. Search for TODO and FIXME comments.\n"
+            f"3. Write notes on the task into {NOTES_FILE}, then tick their first item with an exact edit.\n"
+            "4. Check the result with a command, then finish with a summary.\n"
+        )
+
+    def _handoff(self, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]]]:
+        made = _tool_calls_so_far(messages)
+        listing = _tool_output(messages, made[0]["id"]) if made and made[0]["function"]["name"] == "list" else ""
+        read = _read_paths(messages)
+        unread = [name for name in _files_to_read(listing) if name not in read]
+        done = f"Listed the repository and read {', '.join(read) or 'nothing yet'}."
+        if unread:
+            briefs = [
+                {"goal": f"Review {', '.join(group)}", "files": group, "acceptance": f"a review note in {REVIEWS_DIR}/"}
+                for group in _chunks(unread, min(4, len(unread)))
+            ]
+            remaining = f"Review {', '.join(unread)}, then write the notes on the task."
+        else:
+            briefs = [{"goal": "Write the notes on the task", "files": [NOTES_FILE], "acceptance": f"{NOTES_FILE} exists"}]
+            remaining = "Write the notes on the task."
+        text = f"My context is filling up; I'll hand the rest to {len(briefs)} fresh sub-agent(s).\n"
+        return text, ("handoff", {"done": done, "remaining": remaining, "briefs": briefs})
+
+    def _brief_step(self, task: str, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]] | None]:
+        """A sub-agent: read the files in scope, write a review note on them, finish."""
+        files = _brief_files(task)
+        read = _read_paths(messages)
+        names = [c["function"]["name"] for c in _tool_calls_so_far(messages)]
+        for name in files:
+            if name not in read and name != NOTES_FILE:
+                return (f"{LABEL} Sub-agent here; reading {name}, which my brief covers.\n", ("read", {"path": name, "end_line": 200}))
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", "-".join(files) or "brief").strip("-").lower()[:60]
+        review = f"{REVIEWS_DIR}/{slug}.md"
+        if "write" not in names:
+            lines = [f"# Review of {', '.join(files) or 'the brief'}", ""]
+            for name in files:
+                call = next((c for c in _tool_calls_so_far(messages) if c["function"]["name"] == "read" and name in c["function"]["arguments"]), None)
+                output = _tool_output(messages, call["id"]) if call else ""
+                lines.append(f"- `{name}`: {len(output.splitlines())} lines read by a sub-agent with a fresh context.")
+            lines += ["", "Written by the offline demo model, not by a real LLM.", ""]
+            return (f"I'll write my review into {review}.\n", ("write", {"path": review, "content": "\n".join(lines)}))
+        if "finish" not in names:
+            return ("Brief done.\n", ("finish", {"summary": f"Reviewed {', '.join(files) or 'the brief'}; wrote {review}."}))
+        return ("I have already finished.\n", None)
+
     def _next_step(self, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]] | None]:
         task = _task_of(messages)
+        if BRIEF_HEADING in task:
+            return self._brief_step(task, messages)
         made = _tool_calls_so_far(messages)
         names = [c["function"]["name"] for c in made]
-        if not made:
+        compacted = COMPACTED_HEADING in task
+        if not made and not compacted:
             return (
                 f"{LABEL} I'll look around the repository first to see what is there.\n",
                 ("list", {"path": "."}),
             )
-        if "read" not in names and "write" not in names:
+        if "write" not in names and not compacted:
             listing = _tool_output(messages, made[0]["id"])
-            target = _pick_file(listing)
-            if target is not None:
-                return (f"I'll read {target} to understand the project.\n", ("read", {"path": target, "end_line": 40}))
+            read = _read_paths(messages)
+            unread = [name for name in _files_to_read(listing) if name not in read]
+            if unread:
+                target = unread[0]
+                return (f"I'll read {target} to understand the project.\n", ("read", {"path": target, "end_line": 200}))
+        if compacted and not made:
+            return (
+                f"{LABEL} My sub-agents are done and my context was compacted; back to the notes.\n",
+                ("search", {"pattern": "TODO|FIXME"}),
+            )
         if "search" not in names and "write" not in names:
             return (
                 "Let me search for loose ends (TODO and FIXME comments).\n",
@@ -139,8 +237,9 @@ class DemoModel:
             )
         summary = (
             f"{LABEL} Looked around the repository, searched it for loose ends, wrote {NOTES_FILE} with notes on the task "
-            f"({task.strip()[:80]!r}), ticked its first item with an edit, and checked it with a command. "
-            "Each step was checkpointed as a commit on this agent's branch."
+            f"({_plain_task(task)[:80]!r}), ticked its first item with an edit, and checked it with a command. "
+            + ("Sub-agents with fresh contexts reviewed the files this agent's context had no room for. " if compacted else "")
+            + "Each step was checkpointed as a commit on this agent's branch."
         )
         if "finish" not in names:
             return ("Done. Here is my summary.\n", ("finish", {"summary": summary}))
@@ -157,12 +256,19 @@ class DemoModel:
             for line in _tool_output(messages, call["id"]).splitlines()
             if ":" in line and not line.startswith("[")
         ]
+        overview = f"The repository has {len(files)} files; the first few: {', '.join(files[:5]) or 'none'}."
+        if COMPACTED_HEADING in task:
+            # After a split: the task is under its heading, the sub-agents' work under theirs.
+            summaries = task.split(COMPACTED_HEADING, 1)[1].split("\n\nYour context was compacted")[0].strip()
+            overview = "Sub-agents with fresh contexts did part of the work:\n\n" + "\n".join(
+                f"- {line}" for line in summaries.splitlines() if line.strip()
+            )
         lines = [
             "# Notes from the agentdeck demo model",
             "",
-            f"Task: {task.strip()}",
+            f"Task: {_plain_task(task)}",
             "",
-            f"The repository has {len(files)} files; the first few: {', '.join(files[:5]) or 'none'}.",
+            overview,
             "",
             "Loose ends found:" if todos else "No TODO or FIXME comments found.",
             *[f"- `{todo}`" for todo in todos[:10]],

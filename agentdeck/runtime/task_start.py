@@ -8,6 +8,7 @@ from pathlib import Path
 
 from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
+from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.tools import ToolContext
 from agentdeck.config import ModelRole, Settings
 from agentdeck.events import AgentStarted
@@ -31,12 +32,23 @@ async def start_task(
     *,
     role: ModelRole | None = None,
     max_steps: int | None = None,
+    task_id: str | None = None,
+    workspace: TaskWorkspace | None = None,
+    plan: bool = False,
+    split_threshold: float | None = None,
 ) -> StartedTask:
-    """Create the task's branch and worktree and an agent ready to `run()`; publishes AgentStarted."""
+    """Create the task's branch and worktree and an agent ready to `run()`; publishes AgentStarted.
+
+    `task_id` names the task (default: a new id from its text). With `workspace`, the agent
+    works in that existing worktree and branch instead (a resumed task): nothing is created.
+    """
     role = role or settings.role("executor")
     model_name = role.model or "demo"
-    task_id = new_task_id(task)
-    workspace = await asyncio.to_thread(create_task_workspace, repo, task_id, settings.worktrees_dir)
+    if workspace is not None:
+        task_id = workspace.task_id
+    else:
+        task_id = task_id or new_task_id(task)
+        workspace = await asyncio.to_thread(create_task_workspace, repo, task_id, settings.worktrees_dir)
     model = make_model_client(
         model_name,
         role.api_base,
@@ -45,6 +57,7 @@ async def start_task(
         backoff_base_s=settings.retries.backoff_base_seconds,
     )
     window = await asyncio.to_thread(context_window, model_name, role.context_window)
+    planner = _planner_client(settings) if plan else None
     budgets = settings.budgets
     agent = Agent(
         agent_id=task_id,
@@ -64,6 +77,12 @@ async def start_task(
         ),
         emit=bus.publish,
         context_window=window,
+        split_settings=SplitSettings(
+            threshold=split_threshold or settings.split_threshold,
+            max_depth=settings.split.max_depth,
+            max_fanout=settings.split.max_fanout,
+        ),
+        planner=planner,
     )
     bus.publish(
         AgentStarted(
@@ -78,3 +97,15 @@ async def start_task(
         )
     )
     return StartedTask(agent=agent, workspace=workspace)
+
+
+def _planner_client(settings: Settings):
+    """The planner role's model (the executor's when no planner is configured)."""
+    role = settings.role("planner")
+    return make_model_client(
+        role.model or "demo",
+        role.api_base,
+        demo_tokens_per_second=settings.demo.tokens_per_second,
+        max_retries=settings.retries.max_retries,
+        backoff_base_s=settings.retries.backoff_base_seconds,
+    )

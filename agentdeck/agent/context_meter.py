@@ -1,0 +1,81 @@
+"""The context-fill meter: how many tokens the next request will carry, kept up to date cheaply.
+
+After a turn, the provider's reported usage is exact for everything up to and including
+the assistant's reply; messages appended after that (tool results, steering) are
+estimated one by one, once each, and cached. An update therefore costs the estimate of
+the new messages only, not a recount of the transcript.
+"""
+
+from __future__ import annotations
+
+import json
+
+from agentdeck.llm.types import Message, ToolSpec, estimate_tokens
+
+
+def message_tokens(message: Message) -> int:
+    """An estimate of one message's tokens: its JSON form, as it goes over the wire."""
+    # A few tokens of per-message framing (role, separators) on top of the content.
+    return estimate_tokens(len(json.dumps(message, ensure_ascii=False, default=str))) + 4
+
+
+class ContextMeter:
+    """Tokens in the context of an agent's next request, and the fraction of its window."""
+
+    def __init__(self, window: int | None, tools: list[ToolSpec]) -> None:
+        self.window = window
+        self._tools_tokens = estimate_tokens(len(json.dumps(tools))) if tools else 0
+        self._messages: list[Message] | None = None
+        self._per_message: list[int] = []
+        # Exact figure from the provider: tokens of messages[:_anchor_len], if known.
+        self._anchor_len = 0
+        self._anchor_tokens: int | None = None
+        self._estimated_since_anchor = 0
+        self._estimated_total = 0
+
+    def reset(self, messages: list[Message]) -> None:
+        """Start over on a new transcript (after compaction, or for a sub-agent)."""
+        self._messages = messages
+        self._per_message = []
+        self._anchor_len = 0
+        self._anchor_tokens = None
+        self._estimated_since_anchor = 0
+        self._estimated_total = 0
+        self.update(messages)
+
+    def update(self, messages: list[Message]) -> int:
+        """Count the messages appended since the last call; returns the tokens in the context."""
+        if messages is not self._messages or len(messages) < len(self._per_message):
+            self.reset(messages)
+            return self.used
+        for message in messages[len(self._per_message):]:
+            tokens = message_tokens(message)
+            self._per_message.append(tokens)
+            self._estimated_total += tokens
+            if len(self._per_message) > self._anchor_len:
+                self._estimated_since_anchor += tokens
+        return self.used
+
+    def record_usage(self, messages: list[Message], prompt_tokens: int, completion_tokens: int) -> int:
+        """The provider's count after a turn whose reply is the last message: exact from here on."""
+        self.update(messages)
+        self._anchor_len = len(messages)
+        self._anchor_tokens = prompt_tokens + completion_tokens
+        self._estimated_since_anchor = 0
+        return self.used
+
+    @property
+    def used(self) -> int:
+        if self._anchor_tokens is not None:
+            return self._anchor_tokens + self._estimated_since_anchor
+        return self._estimated_total + self._tools_tokens
+
+    @property
+    def fraction(self) -> float:
+        return self.used / self.window if self.window else 0.0
+
+    def room_below(self, threshold: float) -> int | None:
+        """Tokens that can still be added before the context reaches `threshold` (None: no window)."""
+        if not self.window:
+            return None
+        return int(threshold * self.window) - self.used

@@ -1,0 +1,53 @@
+"""The planning step: the planner model (the slow, thinking one) writes a plan; the executor carries it out.
+
+The planner gets the task, the project's file list and its conventions file, and no tools:
+one streamed answer, so the plan costs one call and is cheap to show and store.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from agentdeck.agent.handoff import read_conventions
+from agentdeck.llm.types import Message, ModelClient, OnText, TurnResult
+
+MAX_LISTED_FILES = 300
+
+PLANNER_SYSTEM = (
+    "You are the planner for a coding agent that will work in a git worktree of the user's "
+    "repository. Write a short, concrete plan for the task: numbered steps, the files each step "
+    "touches, and how to check the result (which tests or commands to run). Do not write the code. "
+    "Another, faster model will carry out your plan with tools."
+)
+
+
+def list_files(root: Path, limit: int = MAX_LISTED_FILES) -> list[str]:
+    """Paths of the worktree's files, relative and sorted, without .git; at most `limit`."""
+    found: list[str] = []
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in sorted(files):
+            found.append(str((Path(directory) / name).relative_to(root)))
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def planning_messages(task: str, worktree: Path) -> list[Message]:
+    files = list_files(worktree)
+    more = " (the first ones only)" if len(files) >= MAX_LISTED_FILES else ""
+    parts = [f"## The task\n\n{task.strip()}", f"## Files in the repository{more}\n\n" + "\n".join(files)]
+    conventions = read_conventions(worktree)
+    if conventions:
+        parts.append(conventions)
+    return [{"role": "system", "content": PLANNER_SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
+
+
+async def write_plan(model: ModelClient, task: str, worktree: Path, on_text: OnText) -> TurnResult:
+    """One planner turn with no tools; its text is the plan."""
+    return await model.stream_turn(planning_messages(task, worktree), [], on_text)
+
+
+def task_with_plan(task: str, plan: str) -> str:
+    return f"{task.strip()}\n\n## Plan (written by the planner; follow it, adapt where the code says otherwise)\n\n{plan.strip()}"
