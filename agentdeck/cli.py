@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--path", metavar="DIR", help="where to create the sample repository (default: a new temporary directory)")
     demo.add_argument("--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there")
+    from agentdeck.commands.session_args import add_session_parsers
+
+    add_session_parsers(commands)
     return parser
 
 
@@ -110,6 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from agentdeck.commands.demo import demo_command
 
             return demo_command(args)
+        from agentdeck.commands.session_args import SESSION_COMMANDS
+
+        if args.command in SESSION_COMMANDS:
+            from agentdeck.commands.session import session_command
+
+            return session_command(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:  # the last line of defence: one line, never a traceback

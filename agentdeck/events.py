@@ -361,6 +361,8 @@ class Subscribe(SessionCommand):
     type: Literal["subscribe"] = "subscribe"
     from_seq: int = Field(0, ge=0)
     task_id: str | None = None
+    # False: only the stored events, then a `replayed` marker, and the stream ends.
+    follow: bool = True
 
 
 AnyCommand = Annotated[

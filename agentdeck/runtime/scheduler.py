@@ -113,7 +113,7 @@ def check_dependency(task_id: str, after_id: str | None, tasks: Iterable[TaskLik
         return
     by_id = {t.id: t for t in tasks}
     if after_id not in by_id:
-        raise SchedulingError(f"unknown task id {after_id!r} after --after: `agentdeck queue list` shows the ids")
+        raise SchedulingError(f"unknown task id {after_id!r} given as the dependency (--after): `agentdeck queue list` shows the ids")
     chain = [task_id]
     current: str | None = after_id
     while current is not None:

@@ -1,0 +1,109 @@
+"""`agentdeck logs`: the session's events as readable lines (one task's in full, or all, compact)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from agentdeck.cli import EXIT_OK
+from agentdeck.events import (
+    AgentFailed,
+    AgentFinished,
+    AgentStarted,
+    AgentWaiting,
+    Event,
+    InboxRejected,
+    SessionStarted,
+    SessionStopping,
+    SteerReceived,
+    TaskForegroundChanged,
+    TaskQueued,
+    TaskStateChanged,
+    TextDelta,
+    ToolCallStarted,
+)
+
+
+def session_line(event: Event) -> str | None:
+    """One line for a session-level event, or None."""
+    who = f"[{event.task_id}] " if event.task_id else ""
+    match event:
+        case TaskQueued():
+            extra = "".join(
+                [
+                    " foreground" if event.foreground else "",
+                    f" after {event.after}" if event.after else "",
+                    f" priority {event.priority}" if event.priority else "",
+                    f" from the {event.source}" if event.source != "cli" else "",
+                ]
+            )
+            return f"{who}queued{extra}: {_cut(event.task)}"
+        case TaskStateChanged():
+            return f"{who}{event.state}" + (f": {event.reason}" if event.reason else "")
+        case TaskForegroundChanged():
+            return f"{who}{'promoted to the foreground' if event.foreground else 'demoted to the background'}"
+        case InboxRejected():
+            return f"inbox: rejected {event.path}: {event.reason} (moved to {event.moved_to})"
+        case SessionStarted():
+            lost = f"; interrupted by the last stop or crash: {', '.join(event.interrupted)}" if event.interrupted else ""
+            return f"session daemon started (pid {event.pid}){lost}"
+        case SessionStopping():
+            return "session daemon stopping: agents checkpoint first"
+    return None
+
+
+def compact_line(event: Event) -> str | None:
+    """One line for any event in the all-tasks view (prose and tool output left out)."""
+    line = session_line(event)
+    if line is not None:
+        return line
+    who = f"[{event.task_id}] "
+    match event:
+        case AgentStarted():
+            return f"{who}agent started · model {event.model} · branch {event.branch}"
+        case ToolCallStarted():
+            return f"{who}→ {event.name}"
+        case SteerReceived():
+            return f"{who}steer: {_cut(event.text)}"
+        case AgentWaiting():
+            return f"{who}waiting: {event.reason}"
+        case AgentFinished():
+            return f"{who}finished in {event.steps} steps: {_cut(event.summary)}"
+        case AgentFailed():
+            return f"{who}failed ({event.kind}): {event.error}"
+    return None
+
+
+def _cut(text: str, width: int = 100) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+async def print_logs(client, args: argparse.Namespace) -> int:
+    out = sys.stdout
+    printer = None
+    if args.id and not args.json:
+        from agentdeck.progress import ProgressPrinter
+
+        printer = ProgressPrinter(out)
+    async for event in client.subscribe(args.from_seq, args.id, follow=args.follow):
+        if args.json:
+            out.write(event.model_dump_json() + "\n")
+        elif printer is not None:
+            line = session_line(event)
+            if line is None:
+                printer(event)
+            else:
+                # The printer may be mid-way through streamed prose: end that line first.
+                if getattr(printer, "_mid_line", False):
+                    out.write("\n")
+                    printer._mid_line = False
+                out.write(line + "\n")
+        elif not isinstance(event, TextDelta):
+            line = compact_line(event)
+            if line is not None:
+                out.write(line + "\n")
+        if args.follow:
+            out.flush()
+    out.flush()
+    return EXIT_OK

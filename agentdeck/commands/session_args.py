@@ -1,0 +1,97 @@
+"""Argument parsers of the session commands (queue, status, logs, steer, ...). argparse only: --help stays light."""
+
+from __future__ import annotations
+
+import argparse
+
+SESSION_COMMANDS = {"queue", "status", "logs", "steer", "interrupt", "cancel", "resume", "promote", "demote", "stop", "daemon"}
+
+_SESSION_NOTE = """
+These commands talk to the repository's session daemon, starting it when none runs
+(said on stderr). Agents keep running after the command returns, like tmux; `agentdeck
+stop` ends the daemon. Exit status: 0 done, 1 failed, 2 usage error (unknown id,
+dependency cycle, not a git repository). See docs/session.md."""
+
+
+def _repo(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)")
+    return parser
+
+
+def _add(commands, name: str, help: str, description: str, examples: str) -> argparse.ArgumentParser:
+    return _repo(
+        commands.add_parser(
+            name,
+            help=help,
+            description=description,
+            epilog=f"example{'s' if examples.count(chr(10)) else ''}:\n{examples}\n{_SESSION_NOTE}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
+
+
+def add_session_parsers(commands) -> None:
+    queue = commands.add_parser(
+        "queue",
+        help="queue tasks for background agents, list the queue",
+        description="Queue tasks for the session's agents, and list the queue.",
+        epilog="examples:\n  agentdeck queue add \"write a CONTRIBUTING.md\"\n  agentdeck queue list\n" + _SESSION_NOTE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = queue.add_subparsers(dest="queue_command", metavar="ACTION")
+    add = _add(
+        actions,
+        "add",
+        "queue a task (background unless --foreground)",
+        "Queue TASK. It starts when a slot is free, in priority order, after its dependency.",
+        "  agentdeck queue add \"add type hints to src/io.py\"\n"
+        "  agentdeck queue add --after add-type-hints-1a2b --priority 5 \"document the io module\"",
+    )
+    add.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do")
+    add.add_argument("--after", metavar="ID", help="start only once task ID is merged (or finished: session.after_waits_for)")
+    add.add_argument("--priority", type=int, default=0, metavar="N", help="higher starts first (default 0)")
+    add.add_argument("--model", metavar="M", help="litellm model string, or `demo` (default: executor.model)")
+    add.add_argument("--foreground", action="store_true", help="run in a foreground slot instead of the background queue")
+    add.add_argument("--json", action="store_true", help='print {"task_id": ..., "state": ...} as one JSON document')
+    listing = _add(actions, "list", "list queued and running tasks, in start order", "List the tasks that have not ended, and why queued ones wait.", "  agentdeck queue list --json")
+    listing.add_argument("--json", action="store_true", help="print one JSON document (see docs/session.md)")
+    edit = _add(
+        actions,
+        "edit",
+        "change a queued task's priority or dependency",
+        "Change a queued task's priority or dependency; a dependency cycle is refused.",
+        "  agentdeck queue edit document-io-3f9c --after add-type-hints-1a2b\n  agentdeck queue edit document-io-3f9c --after ''",
+    )
+    edit.add_argument("id", metavar="ID")
+    edit.add_argument("--after", metavar="ID", help="the new dependency ('' removes it)")
+    edit.add_argument("--priority", type=int, metavar="N")
+
+    status = _add(commands, "status", "show every task of the session: state, steps, context, cost", "Show every task of the session as a table.", "  agentdeck status\n  agentdeck status --json")
+    status.add_argument("--json", action="store_true", help="print one JSON document (see docs/session.md)")
+
+    logs = _add(commands, "logs", "print what agents did (replayed from the session's log)", "Print the session's events as readable lines: one task's, or all of them.", "  agentdeck logs\n  agentdeck logs add-type-hints-1a2b --follow")
+    logs.add_argument("id", nargs="?", metavar="ID", help="only this task (default: every task, without streamed prose)")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new events until Ctrl-C")
+    logs.add_argument("--from-seq", type=int, default=0, metavar="N", help="start after event seq N")
+    logs.add_argument("--json", action="store_true", help="print one JSON event per line")
+
+    steer = _add(commands, "steer", "send a message to a running agent", "Queue a message for the agent's next turn; wakes a waiting agent.", '  agentdeck steer add-type-hints-1a2b "use typing.Protocol, not ABCs"')
+    steer.add_argument("id", metavar="ID")
+    steer.add_argument("text", nargs="+", metavar="TEXT")
+    for name, help, description in (
+        ("interrupt", "cancel what an agent is doing now; it then waits for you", "Interrupt task ID's agent at once; it checkpoints and waits to be steered."),
+        ("cancel", "cancel a queued task, or stop a running one for good", "Cancel task ID. A running agent checkpoints first; its branch is kept."),
+        ("resume", "continue an interrupted (or failed, cancelled) task in its worktree", "Restart task ID's agent in its existing worktree and branch, with fresh context."),
+        ("promote", "move a background agent into a foreground slot (no restart)", "Move task ID to a foreground slot; refused when every slot is busy."),
+        ("demote", "move a foreground agent to the background (no restart)", "Move task ID to the background."),
+    ):
+        parser = _add(commands, name, help, description, f"  agentdeck {name} add-type-hints-1a2b")
+        parser.add_argument("id", metavar="ID")
+    _add(commands, "stop", "stop the session daemon (agents checkpoint first)", "Stop the session daemon: every agent checkpoints, then the daemon exits.", "  agentdeck stop")
+    _add(
+        commands,
+        "daemon",
+        "(internal) run the session daemon in this process",
+        "Run the repository's session daemon in the foreground. Other commands start it on their own.",
+        "  agentdeck daemon -C ~/src/project",
+    )

@@ -1,0 +1,1 @@
+"""The session daemon and its client: one daemon per repository, over a Unix socket (JSON lines)."""

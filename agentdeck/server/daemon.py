@@ -1,0 +1,224 @@
+"""The session daemon: serves one repository's Session over a Unix socket (mode 0600).
+
+Started by any CLI command that finds none running (`agentdeck daemon` does it by hand).
+It holds an flock on `daemon.lock` for its whole life, so a second daemon for the same
+repository exits at once and clients can tell a dead daemon's leftovers from a live one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import fcntl
+import os
+import signal
+import sys
+from pathlib import Path
+
+from agentdeck.config import Settings
+from agentdeck.events import Subscribe, parse_command
+from agentdeck.runtime.session import Session, Subscription
+from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.store import Store
+from agentdeck.server import protocol
+from agentdeck.server.paths import SessionPaths
+
+# Flush a subscriber's socket once this much is buffered, not after every event.
+_DRAIN_BYTES = 256 * 1024
+
+
+class AlreadyRunning(Exception):
+    pass
+
+
+def acquire_lock(paths: SessionPaths) -> int:
+    """Take the daemon lock and write the pid file; raise AlreadyRunning if another daemon has it."""
+    paths.dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            raise AlreadyRunning from None
+        raise
+    paths.pid.write_text(f"{os.getpid()}\n")
+    return fd
+
+
+class Daemon:
+    def __init__(self, repo_root: Path, settings: Settings, paths: SessionPaths) -> None:
+        self.repo_root = repo_root
+        self.settings = settings
+        self.paths = paths
+        self.session: Session | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._ready = asyncio.Event()
+
+    async def serve(self) -> None:
+        store = Store(self.paths.db)
+        session = self.session = Session(self.repo_root, self.settings, store)
+        with contextlib.suppress(FileNotFoundError):
+            self.paths.socket.unlink()  # a dead daemon's; we hold the lock, so it is not live
+        # The socket is born 0600: no window where others may connect. umask is per process,
+        # so this happens before any agent (or worker thread) exists.
+        old_umask = os.umask(0o177)
+        try:
+            server = await asyncio.start_unix_server(
+                self._handle, path=self.paths.socket_address(), limit=protocol.LINE_LIMIT
+            )
+        finally:
+            os.umask(old_umask)
+        os.chmod(self.paths.socket, 0o600)
+        await session.start()  # crash recovery first; clients wait for it in _handle
+        self._ready.set()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(session.shutdown()))
+        stop_inbox = asyncio.Event()
+        inbox_task = asyncio.create_task(self._run_inbox(stop_inbox))
+        print(f"agentdeck session daemon {os.getpid()} serving {self.repo_root}", file=sys.stderr, flush=True)
+        try:
+            await session.stopped.wait()
+        finally:
+            stop_inbox.set()
+            server.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.paths.socket.unlink()
+            # Let followers receive the last events before their connection closes.
+            await asyncio.sleep(0)
+            for writer in list(self._writers):
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(writer.drain(), 2)
+                writer.close()
+            inbox_task.cancel()
+            await asyncio.gather(inbox_task, return_exceptions=True)
+            store.close()
+
+    async def _run_inbox(self, stop: asyncio.Event) -> None:
+        from agentdeck.runtime.inbox import Inbox, InboxTask
+
+        session = self.session
+        assert session is not None
+
+        async def enqueue(item: InboxTask) -> str:
+            reply = await session.enqueue(item.task, priority=item.priority, after=item.after, model=item.model, source="inbox")
+            return reply["task_id"]
+
+        inbox = Inbox(self.settings.session.inbox_dir, enqueue, session.publish)
+        try:
+            inbox.prepare()
+            _ignore_in_git(self.repo_root, self.settings.session.inbox_dir)
+            await inbox.scan()
+            await inbox.watch(stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the inbox is a convenience: never take the session down with it
+            print(f"agentdeck: the inbox {inbox.directory} stopped working: {exc}", file=sys.stderr, flush=True)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._ready.wait()
+        session = self.session
+        assert session is not None
+        self._writers.add(writer)
+        pump: asyncio.Task | None = None
+        try:
+            try:
+                first = protocol.decode(await reader.readline())
+            except protocol.ProtocolError as exc:
+                first = {"error": str(exc)}
+            refusal = protocol.check_hello(first)
+            if refusal:
+                writer.write(protocol.encode({"type": "error", "error": refusal}))
+                await writer.drain()
+                return
+            writer.write(
+                protocol.encode(
+                    {"type": "welcome", "protocol": protocol.PROTOCOL_VERSION, "pid": os.getpid(), "last_seq": session.store.last_seq}
+                )
+            )
+            while line := await reader.readline():
+                try:
+                    request = protocol.decode(line)
+                    request_id = request.get("id")
+                    command = parse_command(request.get("command") or {})
+                except (protocol.ProtocolError, ValueError) as exc:
+                    reply_to = request.get("id") if isinstance(locals().get("request"), dict) else None
+                    writer.write(protocol.encode({"type": "reply", "id": reply_to, "ok": False, "error": _one_line(exc), "code": "usage"}))
+                    continue
+                if isinstance(command, Subscribe):
+                    if pump is not None:
+                        pump.cancel()
+                    subscription = Subscription(session, command.from_seq, command.task_id)
+                    writer.write(protocol.encode({"type": "reply", "id": request_id, "ok": True, "result": {"last_seq": subscription.high}}))
+                    pump = asyncio.create_task(self._pump(subscription, writer, command.follow))
+                    continue
+                try:
+                    result = await session.execute(command)
+                    reply = {"type": "reply", "id": request_id, "ok": True, "result": result}
+                except CommandError as exc:
+                    reply = {"type": "reply", "id": request_id, "ok": False, "error": str(exc), "code": exc.code}
+                writer.write(protocol.encode(reply))
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # a client that goes away detaches; agents go on
+        finally:
+            if pump is not None:
+                pump.cancel()
+            self._writers.discard(writer)
+            writer.close()
+
+    async def _pump(self, subscription: Subscription, writer: asyncio.StreamWriter, follow: bool) -> None:
+        try:
+            for event in subscription.replay():
+                writer.write(event.model_dump_json().encode() + b"\n")
+                if writer.transport.get_write_buffer_size() > _DRAIN_BYTES:
+                    await writer.drain()
+            writer.write(protocol.encode({"type": "replayed", "last_seq": subscription.high}))
+            await writer.drain()
+            while follow:
+                event = await subscription.queue.get()
+                writer.write(event.model_dump_json().encode() + b"\n")
+                if subscription.queue.empty() or writer.transport.get_write_buffer_size() > _DRAIN_BYTES:
+                    await writer.drain()
+                if subscription.overflowed:
+                    writer.write(protocol.encode({"type": "error", "error": f"this client fell too far behind; reattach from seq {event.seq}"}))
+                    writer.close()
+                    return
+        except (ConnectionError, RuntimeError):
+            pass
+        finally:
+            subscription.close()
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _ignore_in_git(repo_root: Path, inbox: Path) -> None:
+    """Keep the inbox out of the user's `git status` when it lives in the working tree."""
+    try:
+        relative = inbox.resolve().relative_to(repo_root.resolve())
+    except ValueError:
+        return
+    top = repo_root / relative.parts[0]
+    if top.name == ".agentdeck" and not (top / ".gitignore").exists():
+        (top / ".gitignore").write_text("# agentdeck's inbox: not part of the project\n*\n")
+
+
+def run_daemon(repo_root: Path, settings: Settings, paths: SessionPaths) -> int:
+    """The whole of `agentdeck daemon`: 0 after a clean stop, or when one already runs."""
+    try:
+        lock_fd = acquire_lock(paths)
+    except AlreadyRunning:
+        print("agentdeck: a session daemon already runs for this repository", file=sys.stderr)
+        return 0
+    try:
+        asyncio.run(Daemon(repo_root, settings, paths).serve())
+    finally:
+        for path in (paths.socket, paths.pid):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        os.close(lock_fd)
+    return 0
