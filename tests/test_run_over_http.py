@@ -6,7 +6,15 @@ import json
 import socket
 from pathlib import Path
 
-from agentdeck.events import AgentFailed, AgentFinished, AgentStarted, TurnFinished, parse_event
+from agentdeck.events import (
+    AgentFailed,
+    AgentFinished,
+    AgentStarted,
+    ContextUsage,
+    SplitTriggered,
+    TurnFinished,
+    parse_event,
+)
 from tests.support.cli import run_cli
 from tests.support.git_repos import git
 from tests.support.openai_server import FakeOpenAIServer, Reply
@@ -96,3 +104,47 @@ def test_json_mode_reports_a_model_failure_as_an_event(repo: Path, agentdeck_cmd
     assert result.returncode == 1
     last = parse_event(result.stdout.splitlines()[-1])
     assert isinstance(last, AgentFailed) and last.kind == "model" and "not found" in last.error
+
+
+def metered_session(request: dict) -> Reply:
+    """Reported usage crosses 60% of a 4,000-token window on the second turn; then a handoff and one sub-agent."""
+    messages = request["messages"]
+    offered = [t["function"]["name"] for t in request.get("tools") or []]
+    first = messages[1]["content"]
+    did_something = any(m["role"] == "tool" for m in messages)
+    if offered == ["handoff"]:
+        brief = {"goal": "write b.txt", "files": ["b.txt"], "acceptance": "b.txt exists"}
+        return Reply(tool_calls=[("handoff", {"done": "wrote a.txt", "remaining": "b.txt", "briefs": [brief]})], usage=(2600, 30))
+    if "## Summaries from sub-agents" in first:
+        return Reply(tool_calls=[("finish", {"summary": "a.txt and b.txt written"})], usage=(700, 10))
+    if "## Your brief" in first:
+        if not did_something:
+            return Reply(text="On it.", tool_calls=[("write", {"path": "b.txt", "content": "b\n"})], usage=(500, 20))
+        return Reply(tool_calls=[("finish", {"summary": "wrote b.txt"})], usage=(600, 10))
+    if not did_something:
+        return Reply(text="Writing a.", tool_calls=[("write", {"path": "a.txt", "content": "a\n"})], usage=(1900, 40))
+    return Reply(text="Looking around.", tool_calls=[("list", {})], usage=(2450, 20))
+
+
+def test_the_meter_uses_reported_usage_and_splits_on_the_real_litellm_path(repo: Path, agentdeck_cmd) -> None:
+    with FakeOpenAIServer(metered_session) as server:
+        result = run_cli(
+            agentdeck_cmd, "run", "--model", "openai/test-model", "--api-base", server.base_url,
+            "--context-window", "4000", "--json", "write a.txt and b.txt", cwd=repo,
+        )
+        requests = list(server.requests)
+
+    assert result.returncode == 0, result.stderr
+    events = [parse_event(line) for line in result.stdout.splitlines()]
+    top = events[0].agent_id
+    # Right after each of the agent's turns, the meter shows the provider's reported usage.
+    for i, event in enumerate(events):
+        if isinstance(event, TurnFinished) and event.agent_id == top and event.prompt_tokens != 2600:
+            usage = next(e for e in events[i:] if isinstance(e, ContextUsage) and e.agent_id == top)
+            assert (usage.used, usage.limit) == (event.prompt_tokens + event.completion_tokens, 4000)
+    [split] = [e for e in events if isinstance(e, SplitTriggered)]
+    assert split.fraction >= 0.6 and [b.goal for b in split.briefs] == ["write b.txt"]
+    sub_first = [r for r in requests if "## Your brief" in r["messages"][1]["content"]][0]
+    assert len(sub_first["messages"]) == 2 and "Goal: write b.txt" in sub_first["messages"][1]["content"]
+    assert isinstance(events[-1], AgentFinished) and events[-1].summary == "a.txt and b.txt written"
+    assert git(repo, "show", f"{events[0].branch}:b.txt") == "b\n"

@@ -240,6 +240,8 @@ class Agent:
             return
         fraction = self._report_context()
         if self.context_window and fraction >= self.split_settings.threshold:
+            if self.own_steps == 0 and self._final_events:
+                raise ContextTooSmall(self._too_small(fraction))
             summary = await splitting.split(self, fraction)
             self._report_context()
             if summary is not None:
@@ -382,6 +384,13 @@ class Agent:
         keep_chars = keep_tokens * 3  # JSON escaping can make text longer than it looks: keep a margin
         return output[:keep_chars] + "\n" + notice
 
+    def _too_small(self, fraction: float) -> str:
+        return (
+            f"the context window of {self.context_window:,} tokens is too small: the instructions, tools and task "
+            f"alone fill {fraction:.0%} of it, past the split threshold of {self.split_settings.threshold:.0%}. "
+            "Give the model's real window (--context-window or the role's context_window), or a shorter task"
+        )
+
     def compact(self, text: str) -> None:
         """Replace the transcript with the system prompt and `text`: the context starts over."""
         self.messages = [self.messages[0], {"role": "user", "content": text}]
@@ -494,6 +503,10 @@ class Agent:
     def _result(self, status: Status, *, summary: str = "", error: str = "") -> AgentResult:
         steps = self.meter.steps if self._final_events else self.own_steps
         return AgentResult(status=status, summary=summary, error=error, steps=steps, total_cost_usd=self.meter.cost_usd)
+
+
+class ContextTooSmall(Exception):
+    """The context is past the split threshold before any work: no split can make room."""
 
 
 class _Interrupted(Exception):

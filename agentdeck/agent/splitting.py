@@ -73,6 +73,10 @@ async def split(parent: Agent, fraction: float) -> str | None:
         child = parent.spawn_child(
             f"{parent.agent_id}.{index}", sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions)
         )
+        if child.context.fraction >= settings.threshold:
+            # A fresh context would start past the threshold: splitting cannot make room.
+            summaries.append(f"Sub-agent {index} ({brief.goal}): not started, {_no_room(child.context.fraction, settings)}.")
+            continue
         parent.emit(
             SubAgentSpawned(
                 sub_agent_id=child.agent_id,
@@ -98,8 +102,16 @@ async def split(parent: Agent, fraction: float) -> str | None:
         summaries.append(f"Sub-agent {index} ({brief.goal}), {result.status}: {summary}")
     before = parent.context.fraction
     parent.compact(compacted_task(parent.task, parent.plan, handoff, summaries))
-    parent.emit(ContextCompacted(before_fraction=round(before, 4), after_fraction=round(parent.context.fraction, 4)))
+    after = parent.context.fraction
+    parent.emit(ContextCompacted(before_fraction=round(before, 4), after_fraction=round(after, 4)))
+    if after >= settings.threshold:
+        # Another split would start from here again and loop: finish with what the sub-agents did.
+        return f"Finished after a split: {_no_room(after, settings)} even when compacted. " + " ".join(summaries)
     return None
+
+
+def _no_room(fraction: float, settings: SplitSettings) -> str:
+    return f"a fresh context is already {fraction:.0%} full, past the {settings.threshold:.0%} threshold"
 
 
 async def _ask_for_handoff(parent: Agent, fraction: float) -> tuple[Handoff, str | None]:

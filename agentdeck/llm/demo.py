@@ -193,6 +193,11 @@ class DemoModel:
 
     def _next_step(self, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]] | None]:
         task = _task_of(messages)
+        if BRIEF_HEADING in task and COMPACTED_HEADING in task:
+            # A sub-agent that split in turn: its own sub-agents did its brief.
+            if "finish" in [c["function"]["name"] for c in _tool_calls_so_far(messages)]:
+                return ("I have already finished.\n", None)
+            return ("My sub-agents covered my brief.\n", ("finish", {"summary": "My brief was done by my own sub-agents; see their review notes."}))
         if BRIEF_HEADING in task:
             return self._brief_step(task, messages)
         made = _tool_calls_so_far(messages)

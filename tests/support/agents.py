@@ -8,6 +8,7 @@ from pathlib import Path
 
 from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
+from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.tools import ToolContext
 from agentdeck.events import Event
 from agentdeck.llm.types import ModelClient
@@ -49,6 +50,8 @@ def make_agent(
     budget: Budget | None = None,
     run_timeout_s: float = 30.0,
     context_window: int | None = 10_000,
+    split_settings: SplitSettings | None = None,
+    planner: ModelClient | None = None,
 ) -> Harness:
     repository = open_repository(repo)
     task_id = new_task_id(task)
@@ -66,5 +69,7 @@ def make_agent(
         budget=budget or Budget(),
         emit=bus.publish,
         context_window=context_window,
+        split_settings=split_settings,
+        planner=planner,
     )
     return harness

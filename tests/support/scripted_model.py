@@ -3,6 +3,10 @@
 Each turn is a `Turn`: prose streamed in fragments, then tool calls. `hang=True` streams
 its text and then blocks until cancelled, to test interrupts; `started` is set
 when a turn begins streaming, so tests synchronise on events rather than sleeps.
+
+A script function may take `(messages)` or `(messages, tool_names)`. With
+`count_prompt=True` the model reports the request's real size as its prompt tokens (as a
+provider would), so context tests see the meter move with what was actually sent.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult, Usage
+from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult, Usage, estimate_tokens
 
 
 @dataclass
@@ -42,18 +46,24 @@ class ScriptedModel:
     model = "scripted"
     is_demo = False
 
-    def __init__(self, turns: list[Turn] | Callable[[list[Message]], Turn]) -> None:
+    def __init__(self, turns: list[Turn] | Callable[..., Turn], *, count_prompt: bool = False) -> None:
         self._turns = turns
+        self._count_prompt = count_prompt
         self.requests: list[list[Message]] = []
+        self.tool_names: list[list[str]] = []
+        self.prompt_tokens: list[int] = []
         self.record = True  # deep copies of every request; off for benchmarks
         self.started = asyncio.Event()
         self.cancelled = asyncio.Event()
 
     async def stream_turn(self, messages: list[Message], tools: list[ToolSpec], on_text: OnText) -> TurnResult:
         self.requests.append(copy.deepcopy(messages) if self.record else messages)
+        names = [tool["function"]["name"] for tool in tools]
+        self.tool_names.append(names)
         index = len(self.requests) - 1
         if callable(self._turns):
-            turn = self._turns(messages)
+            takes_tools = len(inspect.signature(self._turns).parameters) > 1
+            turn = self._turns(messages, names) if takes_tools else self._turns(messages)
         elif index < len(self._turns):
             turn = self._turns[index]
         else:
@@ -71,8 +81,15 @@ class ScriptedModel:
             self.cancelled.set()
             raise
         calls = [ToolCall(id=f"call_{index}_{n}", name=name, arguments=json.dumps(args)) for n, (name, args) in enumerate(turn.calls)]
-        usage = Usage(turn.prompt_tokens, turn.completion_tokens, cost_usd=turn.cost_usd)
+        prompt = request_tokens(messages, tools) if self._count_prompt else turn.prompt_tokens
+        self.prompt_tokens.append(prompt)
+        usage = Usage(prompt, turn.completion_tokens, cost_usd=turn.cost_usd)
         return TurnResult(text=turn.text, tool_calls=calls, usage=usage)
+
+
+def request_tokens(messages: list[Message], tools: list[ToolSpec]) -> int:
+    """The size of a request in tokens, as a provider would count it (≈ 4 characters a token)."""
+    return estimate_tokens(len(json.dumps(messages)) + len(json.dumps(tools)))
 
 
 def _fragments(text: str) -> list[str]:
