@@ -54,7 +54,7 @@ def _read(messages: list[dict]) -> list[str]:
     return [json.loads(c["function"]["arguments"])["path"] for c in _calls(messages) if c["function"]["name"] == "read"]
 
 
-def reader(files_per_brief: int = 1, handoff: Turn | None = None, files: list[str] = FILES):
+def reader(files_per_brief: int = 1, handoff: Turn | None = None, files: list[str] = FILES, one_summary_file: bool = False):
     """Reads every file, one a turn; hands off what is unread; a sub-agent summarises its files."""
 
     def script(messages: list[dict], tools: list[str]) -> Turn:
@@ -74,7 +74,7 @@ def reader(files_per_brief: int = 1, handoff: Turn | None = None, files: list[st
             todo = [f for f in scope if f not in read]
             if todo:
                 return Turn("Reading.", [call("read", path=todo[0])])
-            name = "summaries/" + scope[0].replace("/", "-") + ".txt"
+            name = "summaries/all.txt" if one_summary_file else "summaries/" + scope[0].replace("/", "-") + ".txt"
             if not any(c["function"]["name"] == "write" for c in _calls(messages)):
                 return Turn("Writing.", [call("write", path=name, content=f"summary of {', '.join(scope)}\n")])
             return finish(f"summarised {', '.join(scope)} into {name}")
@@ -272,3 +272,36 @@ async def test_a_window_too_small_for_the_instructions_fails_at_once_with_the_fi
 
     assert result.status == "failed" and model.requests == []
     assert "context window of 1,500 tokens is too small" in result.error and "--context-window" in result.error
+
+
+async def test_parallel_sub_agents_work_in_child_worktrees_merged_back_into_the_branch(big_repo: Path) -> None:
+    model = ScriptedModel(reader(), count_prompt=True)
+    h = split_agent(big_repo, model, parallel=True)
+    result = await h.agent.run()
+
+    assert result.status == "finished"
+    spawned = h.of(SubAgentSpawned)
+    assert len(spawned) == 3
+    assert all("merged into the task's branch" in f.summary for f in h.of(SubAgentFinished))
+    tree = git(big_repo, "ls-tree", "-r", "--name-only", h.workspace.branch, "summaries/").split()
+    assert len(tree) == 3
+    # The children's worktrees and branches are gone; the parent's worktree has their files.
+    assert git(big_repo, "branch", "--list", "--format=%(refname:short)", "agentdeck/*").split() == [h.workspace.branch]
+    assert all((Path(h.workspace.path) / name).is_file() for name in tree)
+
+
+async def test_parallel_sub_agents_that_conflict_are_reported_and_their_branch_kept(big_repo: Path) -> None:
+    model = ScriptedModel(reader(one_summary_file=True), count_prompt=True)
+    h = split_agent(big_repo, model, parallel=True)
+    result = await h.agent.run()
+
+    assert result.status == "finished"
+    finished = h.of(SubAgentFinished)
+    merged = [f for f in finished if "merged into the task's branch" in f.summary]
+    conflicted = [f for f in finished if "NOT merged: conflicts in summaries/all.txt" in f.summary]
+    assert len(merged) == 1 and len(conflicted) == 2
+    kept = set(git(big_repo, "branch", "--list", "--format=%(refname:short)", "agentdeck/*").split())
+    assert {f"agentdeck/{f.sub_agent_id}" for f in conflicted} <= kept
+    # The parent hears of the conflicts in its compacted context.
+    compacted = next(r for r in model.requests if "## Summaries from sub-agents" in r[1]["content"])
+    assert compacted[1]["content"].count("NOT merged") == 2

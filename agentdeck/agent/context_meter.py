@@ -13,6 +13,10 @@ import json
 from agentdeck.llm.types import Message, ToolSpec, estimate_tokens
 
 
+# Below this many tokens of room, a tool output that doesn't fit is replaced by the notice alone.
+MIN_USEFUL_OUTPUT_TOKENS = 50
+
+
 def message_tokens(message: Message) -> int:
     """An estimate of one message's tokens: its JSON form, as it goes over the wire."""
     # A few tokens of per-message framing (role, separators) on top of the content.
@@ -79,3 +83,20 @@ class ContextMeter:
         if not self.window:
             return None
         return int(threshold * self.window) - self.used
+
+
+def fit_output(meter: ContextMeter, threshold: float, call_id: str, output: str) -> str:
+    """A tool output as it may enter the context: cut, with a notice, if all of it would fill it past `threshold`."""
+    room = meter.room_below(threshold)
+    if room is None or message_tokens({"role": "tool", "tool_call_id": call_id, "content": output}) <= room:
+        return output
+    notice = (
+        f"[agentdeck: this output was cut from {len(output):,} characters: all of it would have filled the "
+        f"context past {threshold:.0%}. Read a narrower range or search instead.]"
+    )
+    envelope = message_tokens({"role": "tool", "tool_call_id": call_id, "content": ""})
+    keep_tokens = room - envelope - message_tokens({"content": notice})
+    if keep_tokens < MIN_USEFUL_OUTPUT_TOKENS:
+        return notice
+    keep_chars = keep_tokens * 3  # JSON escaping can make text longer than it looks: keep a margin
+    return output[:keep_chars] + "\n" + notice

@@ -9,14 +9,16 @@ and leaves the agent waiting; a steer wakes it with a message its next turn sees
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Literal, Protocol
 
 from agentdeck.agent import splitting
 from agentdeck.agent.budgets import Budget, BudgetMeter
-from agentdeck.agent.context_meter import ContextMeter, message_tokens
+from agentdeck.agent.context_meter import ContextMeter, fit_output
 from agentdeck.agent.planning import task_with_plan, write_plan
 from agentdeck.agent.prompts import NUDGE, system_prompt
 from agentdeck.agent.splitting import SplitSettings
@@ -40,8 +42,6 @@ from agentdeck.llm.types import Message, ModelClient, ModelError, ToolCall, Tool
 # Text-only replies in a row before the agent stops and waits for a human.
 MAX_NUDGES = 2
 INTERRUPTED_TOOL_RESULT = "error: not run: the user interrupted the agent before this call ran"
-# Below this many tokens of room, a tool output that doesn't fit is replaced by the notice alone.
-MIN_USEFUL_OUTPUT_TOKENS = 50
 
 
 class Workspace(Protocol):
@@ -366,23 +366,7 @@ class Agent:
         return self.context.fraction
 
     def _fit_in_context(self, call_id: str, output: str) -> str:
-        """Cut a tool output that would fill the context past the split threshold, and say so."""
-        room = self.context.room_below(self.split_settings.threshold)
-        if room is None:
-            return output
-        envelope = message_tokens({"role": "tool", "tool_call_id": call_id, "content": ""})
-        if message_tokens({"role": "tool", "tool_call_id": call_id, "content": output}) <= room:
-            return output
-        notice = (
-            f"[agentdeck: this output was cut from {len(output):,} characters: all of it would have filled the "
-            f"context past {self.split_settings.threshold:.0%}. Read a narrower range or search instead.]"
-        )
-        # The budget in characters that stays under the threshold, notice included.
-        keep_tokens = room - envelope - message_tokens({"content": notice})
-        if keep_tokens < MIN_USEFUL_OUTPUT_TOKENS:
-            return notice
-        keep_chars = keep_tokens * 3  # JSON escaping can make text longer than it looks: keep a margin
-        return output[:keep_chars] + "\n" + notice
+        return fit_output(self.context, self.split_settings.threshold, call_id, output)
 
     def _too_small(self, fraction: float) -> str:
         return (
@@ -397,15 +381,18 @@ class Agent:
         self.context.reset(self.messages)
         self._nudges = 0
 
-    def spawn_child(self, agent_id: str, task: str) -> Agent:
-        """A sub-agent with fresh context in this agent's worktree, sharing its budgets."""
+    def spawn_child(self, agent_id: str, task: str, workspace: Workspace | None = None) -> Agent:
+        """A sub-agent with fresh context, sharing this agent's budgets; in its worktree unless given another."""
+        tool_context = self.tool_context
+        if workspace is not None:
+            tool_context = dataclasses.replace(tool_context, worktree=Path(str(workspace.path)))
         return Agent(
             agent_id=agent_id,
             task_id=self.task_id,
             task=task,
             model=self.model,
-            workspace=self.workspace,
-            tool_context=self.tool_context,
+            workspace=workspace or self.workspace,
+            tool_context=tool_context,
             budget=self.meter.budget,
             emit=self._emit_raw,
             context_window=self.context_window,
@@ -453,6 +440,10 @@ class Agent:
                 deletions=stats.deletions,
             )
         )
+
+    async def checkpoint_now(self, what: str) -> None:
+        """Commit what is in the worktree now (e.g. before sub-agents branch from it)."""
+        await self._checkpoint(f"step {self.meter.steps}: {what}")
 
     async def _safe_checkpoint(self, what: str) -> Exception | None:
         """Checkpoint where a failure must not end the run abruptly; returns the failure, if any."""

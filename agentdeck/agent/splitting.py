@@ -9,6 +9,7 @@ agent finishes with what it has and says so.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,9 @@ from agentdeck.agent.handoff import (
     read_conventions,
     sub_agent_task,
 )
-from agentdeck.events import ContextCompacted, SplitTriggered, SubAgentFinished, SubAgentSpawned
+from agentdeck.events import Brief, ContextCompacted, SplitTriggered, SubAgentFinished, SubAgentSpawned
+from agentdeck.workspace import TaskWorkspace, WorkspaceError
+from agentdeck.workspace.children import MergeOutcome, create_child_workspace, merge_child, remove_child_workspace
 
 if TYPE_CHECKING:
     from agentdeck.agent.loop import Agent, AgentResult
@@ -35,6 +38,8 @@ class SplitSettings:
     threshold: float = 0.6
     max_depth: int = 2
     max_fanout: int = 4
+    # Sub-agents side by side in child worktrees (merged back) instead of one after another.
+    parallel: bool = False
 
 
 async def split(parent: Agent, fraction: float) -> str | None:
@@ -65,41 +70,10 @@ async def split(parent: Agent, fraction: float) -> str | None:
         )
     )
     conventions = read_conventions(parent.tool_context.worktree)
-    summaries: list[str] = []
-    for index, brief in enumerate(briefs, start=1):
-        if parent.stop_requested:
-            summaries.append(f"Sub-agent {index} ({brief.goal}): not started, the run was stopped.")
-            continue
-        child = parent.spawn_child(
-            f"{parent.agent_id}.{index}", sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions)
-        )
-        if child.context.fraction >= settings.threshold:
-            # A fresh context would start past the threshold: splitting cannot make room.
-            summaries.append(f"Sub-agent {index} ({brief.goal}): not started, {_no_room(child.context.fraction, settings)}.")
-            continue
-        parent.emit(
-            SubAgentSpawned(
-                sub_agent_id=child.agent_id,
-                index=index,
-                of=len(briefs),
-                depth=child.depth,
-                goal=brief.goal,
-                parent_fraction=round(fraction, 4),
-                first_fraction=round(child.context.fraction, 4),
-            )
-        )
-        result = await parent.run_child(child)
-        summary = _summary_of(result)
-        parent.emit(
-            SubAgentFinished(
-                sub_agent_id=child.agent_id,
-                status=result.status,
-                summary=summary,
-                steps=result.steps,
-                final_fraction=round(child.context.fraction, 4),
-            )
-        )
-        summaries.append(f"Sub-agent {index} ({brief.goal}), {result.status}: {summary}")
+    if settings.parallel and isinstance(parent.workspace, TaskWorkspace):
+        summaries = await _run_in_parallel(parent, handoff, briefs, conventions, fraction)
+    else:
+        summaries = await _run_one_after_another(parent, handoff, briefs, conventions, fraction)
     before = parent.context.fraction
     parent.compact(compacted_task(parent.task, parent.plan, handoff, summaries))
     after = parent.context.fraction
@@ -108,6 +82,98 @@ async def split(parent: Agent, fraction: float) -> str | None:
         # Another split would start from here again and loop: finish with what the sub-agents did.
         return f"Finished after a split: {_no_room(after, settings)} even when compacted. " + " ".join(summaries)
     return None
+
+
+async def _run_one_after_another(
+    parent: Agent, handoff: Handoff, briefs: list[Brief], conventions: str | None, fraction: float
+) -> list[str]:
+    """Each sub-agent in the parent's own worktree, in turn: each sees the work of those before it."""
+    summaries: list[str] = []
+    for index, brief in enumerate(briefs, start=1):
+        if parent.stop_requested:
+            summaries.append(f"Sub-agent {index} ({brief.goal}): not started, the run was stopped.")
+            continue
+        child = parent.spawn_child(
+            f"{parent.agent_id}.{index}", sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions)
+        )
+        if not _announce(parent, child, brief, index, len(briefs), fraction, summaries):
+            continue
+        result = await parent.run_child(child)
+        summaries.append(_report(parent, child, brief, index, result, _summary_of(result)))
+    return summaries
+
+
+async def _run_in_parallel(
+    parent: Agent, handoff: Handoff, briefs: list[Brief], conventions: str | None, fraction: float
+) -> list[str]:
+    """Sub-agents side by side in child worktrees from the parent's branch, merged back one by one."""
+    workspace: TaskWorkspace = parent.workspace  # type: ignore[assignment]
+    await parent.checkpoint_now("before handing off to sub-agents")
+    summaries: list[str] = []
+    running: list[tuple[int, Brief, Agent, TaskWorkspace]] = []
+    for index, brief in enumerate(briefs, start=1):
+        child_id = f"{parent.agent_id}.{index}"
+        child_workspace = await asyncio.to_thread(create_child_workspace, workspace, child_id)
+        child = parent.spawn_child(
+            child_id, sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions), workspace=child_workspace
+        )
+        if not _announce(parent, child, brief, index, len(briefs), fraction, summaries):
+            await asyncio.to_thread(remove_child_workspace, workspace, child_workspace, delete_branch=True)
+            continue
+        running.append((index, brief, child, child_workspace))
+    results = await asyncio.gather(*(parent.run_child(child) for _, _, child, _ in running))
+    for (index, brief, child, child_workspace), result in zip(running, results):
+        summary = _summary_of(result)
+        try:
+            outcome = await asyncio.to_thread(
+                merge_child, workspace, child_workspace, f"agentdeck {parent.agent_id}: merge sub-agent {child.agent_id}"
+            )
+        except WorkspaceError as exc:
+            outcome = MergeOutcome(merged=False, conflicts=[f"(merge failed: {exc})"])
+        if outcome.merged:
+            await asyncio.to_thread(remove_child_workspace, workspace, child_workspace, delete_branch=True)
+            summary += " Its work is merged into the task's branch."
+        else:
+            summary += (
+                f" NOT merged: conflicts in {', '.join(outcome.conflicts)}; its work stays on branch "
+                f"{child_workspace.branch} ({child_workspace.path})."
+            )
+        summaries.append(_report(parent, child, brief, index, result, summary))
+    return summaries
+
+
+def _announce(parent: Agent, child: Agent, brief: Brief, index: int, of: int, fraction: float, summaries: list[str]) -> bool:
+    """Emit SubAgentSpawned, or note why the sub-agent can't start; True when it may run."""
+    settings = parent.split_settings
+    if child.context.fraction >= settings.threshold:
+        # A fresh context would start past the threshold: splitting cannot make room.
+        summaries.append(f"Sub-agent {index} ({brief.goal}): not started, {_no_room(child.context.fraction, settings)}.")
+        return False
+    parent.emit(
+        SubAgentSpawned(
+            sub_agent_id=child.agent_id,
+            index=index,
+            of=of,
+            depth=child.depth,
+            goal=brief.goal,
+            parent_fraction=round(fraction, 4),
+            first_fraction=round(child.context.fraction, 4),
+        )
+    )
+    return True
+
+
+def _report(parent: Agent, child: Agent, brief: Brief, index: int, result: AgentResult, summary: str) -> str:
+    parent.emit(
+        SubAgentFinished(
+            sub_agent_id=child.agent_id,
+            status=result.status,
+            summary=summary,
+            steps=result.steps,
+            final_fraction=round(child.context.fraction, 4),
+        )
+    )
+    return f"Sub-agent {index} ({brief.goal}), {result.status}: {summary}"
 
 
 def _no_room(fraction: float, settings: SplitSettings) -> str:

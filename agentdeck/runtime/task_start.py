@@ -81,6 +81,7 @@ async def start_task(
             threshold=split_threshold or settings.split_threshold,
             max_depth=settings.split.max_depth,
             max_fanout=settings.split.max_fanout,
+            parallel=settings.split.parallel,
         ),
         planner=planner,
     )

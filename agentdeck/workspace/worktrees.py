@@ -22,9 +22,9 @@ from agentdeck.workspace.task import TaskWorkspace
 
 
 def create_task_workspace(
-    repo: pygit2.Repository, task_id: str, worktrees_dir: Path | None = None
+    repo: pygit2.Repository, task_id: str, worktrees_dir: Path | None = None, base: str | None = None
 ) -> TaskWorkspace:
-    """Branch agentdeck/<task_id> from HEAD's commit and check it out in a new worktree."""
+    """Branch agentdeck/<task_id> from HEAD's commit (or commit `base`) and check it out in a new worktree."""
     check_task_id(task_id)
     root = repository_root(repo)
     if repo.head_is_unborn:
@@ -61,7 +61,7 @@ def create_task_workspace(
     except OSError as exc:
         raise WorkspaceError(f"cannot create the worktrees directory {parent}: {exc.strerror}") from exc
 
-    base = repo.head.peel(pygit2.Commit)
+    base = repo.head.peel(pygit2.Commit) if base is None else repo.get(base).peel(pygit2.Commit)
     # Only refs are written in the user's repository: its HEAD, index and files stay as they are.
     branch_reference = repo.create_branch(branch, base)
     base_reference = repo.create_reference(base_ref(task_id), base.id)
