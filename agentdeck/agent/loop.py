@@ -122,6 +122,7 @@ class Agent:
         self.context.reset(self.messages)
         self._reported_used: int | None = None
         self._children: set[Agent] = set()
+        self._children_spawned = 0
         self._planned = planner is None
         # LLM turns of this agent alone; `meter.steps` counts the whole task's, sub-agents' included.
         self.own_steps = 0
@@ -403,6 +404,11 @@ class Agent:
             budget_meter=self.meter,
             final_events=False,
         )
+
+    def new_child_id(self) -> str:
+        """`<id>.1`, `<id>.2` …, never reused by a later split (a kept child branch has that name)."""
+        self._children_spawned += 1
+        return f"{self.agent_id}.{self._children_spawned}"
 
     async def run_child(self, child: Agent) -> AgentResult:
         """Run a sub-agent to its end; steering, interrupts and stop reach it meanwhile."""

@@ -94,7 +94,7 @@ async def _run_one_after_another(
             summaries.append(f"Sub-agent {index} ({brief.goal}): not started, the run was stopped.")
             continue
         child = parent.spawn_child(
-            f"{parent.agent_id}.{index}", sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions)
+            parent.new_child_id(), sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions)
         )
         if not _announce(parent, child, brief, index, len(briefs), fraction, summaries):
             continue
@@ -112,7 +112,7 @@ async def _run_in_parallel(
     summaries: list[str] = []
     running: list[tuple[int, Brief, Agent, TaskWorkspace]] = []
     for index, brief in enumerate(briefs, start=1):
-        child_id = f"{parent.agent_id}.{index}"
+        child_id = parent.new_child_id()
         child_workspace = await asyncio.to_thread(create_child_workspace, workspace, child_id)
         child = parent.spawn_child(
             child_id, sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions), workspace=child_workspace
