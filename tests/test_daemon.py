@@ -122,7 +122,8 @@ def test_kill_9_mid_run_loses_nothing_and_resume_continues(session_repo: Path, a
     assert set(states) == set(ids) and states[ids[0]] == "interrupted"
     first = next(t for t in status["tasks"] if t["id"] == ids[0])
     assert "agentdeck resume" in first["reason"] and Path(first["worktree"]).is_dir()
-    assert git(session_repo, "rev-parse", f"agentdeck/{ids[0]}").strip() == commit
+    # The checkpoint seen before the kill is on the branch (a later one may have landed too).
+    git(session_repo, "merge-base", "--is-ancestor", commit, f"agentdeck/{ids[0]}")
 
     async def replay_and_resume() -> tuple[list, list]:
         client = await attach(session_repo)

@@ -87,3 +87,56 @@ async def test_edit_refuses_a_dependency_cycle(repo: Path) -> None:
         await session.edit(a, after=b)
     await session.cancel(busy)
     await session.shutdown()
+
+
+async def test_promote_and_demote_flip_the_slot_without_restarting(repo: Path) -> None:
+    session = make_session(repo, foreground_slots=2)
+    session.settings.demo.tokens_per_second = 5  # long enough to move them around
+    await session.start()
+    fg = [(await session.enqueue(f"fg {n}", foreground=True))["task_id"] for n in range(2)]
+    bg = (await session.enqueue("bg"))["task_id"]
+    await wait_for(session, lambda e: isinstance(e, AgentStarted) and e.task_id == bg)
+    with pytest.raises(CommandError, match="all 2 foreground slots are busy"):
+        await session.promote(bg)
+    await session.demote(fg[0])
+    agent = session.agents[bg]
+    await session.promote(bg)
+    assert session.agents[bg] is agent  # the same agent, not restarted
+    rows = {row.id: row for row in session.store.tasks()}
+    assert rows[bg].foreground and not rows[fg[0]].foreground and rows[bg].state == "running"
+    starts = [e for e in session.store.events(0) if isinstance(e, AgentStarted) and e.task_id == bg]
+    assert len(starts) == 1
+    with pytest.raises(CommandError, match="already in the background"):
+        await session.demote(fg[0])
+    await session.shutdown()
+    assert {row.state for row in session.store.tasks()} == {"interrupted"}
+
+
+async def test_queue_budget_stops_new_background_tasks_and_status_says_why(repo: Path) -> None:
+    session = make_session(repo, background_concurrency=1, queue_budget_tokens=1)
+    await session.start()
+    first = (await session.enqueue("first"))["task_id"]
+    second = (await session.enqueue("second"))["task_id"]
+    await wait_for(session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == first and e.state == "finished")
+    status = await session.status()
+    assert status["budget_reached"].startswith("queue budget reached")
+    assert next(t for t in status["tasks"] if t["id"] == second)["waiting_reason"].startswith("queue budget reached")
+    assert session.store.task(second).state == "queued"
+    await session.shutdown()
+
+
+async def test_auto_resume_restarts_interrupted_agents_in_their_worktree(repo: Path) -> None:
+    session = make_session(repo)
+    session.settings.demo.tokens_per_second = 5
+    await session.start()
+    task_id = (await session.enqueue("take notes"))["task_id"]
+    await wait_for(session, lambda e: isinstance(e, AgentStarted) and e.task_id == task_id)
+    await session.shutdown()
+    session.store.close()
+    again = make_session(repo, auto_resume=True)
+    await again.start()
+    event = await wait_for(again, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished")
+    assert event.state == "finished"
+    started = [e for e in again.store.events(0) if isinstance(e, AgentStarted) and e.task_id == task_id]
+    assert len(started) == 2 and started[0].worktree == started[1].worktree and "Resumed" in started[1].task
+    await again.shutdown()

@@ -377,13 +377,19 @@ class Session(SessionAPI):
             try:
                 repo = await asyncio.to_thread(open_repository, self.repo_root)
                 role = self._role(row.model)
+                # Background tasks start from a plan by the planner model by default (config: plan).
+                plan = self.settings.plan.foreground if row.foreground else self.settings.plan.background
                 if row.resume:
                     workspace = await asyncio.to_thread(open_task_workspace, repo, task_id)
                     self._bases[task_id] = (row.steps, row.cost_usd)
                     text = row.task + RESUME_NOTE.format(reason=row.reason or "interrupted", branch=row.branch)
-                    started = await start_task(repo, self.settings, text, self.bus, role=role, workspace=workspace)
+                    started = await start_task(
+                        repo, self.settings, text, self.bus, role=role, workspace=workspace, plan=plan
+                    )
                 else:
-                    started = await start_task(repo, self.settings, row.task, self.bus, role=role, task_id=task_id)
+                    started = await start_task(
+                        repo, self.settings, row.task, self.bus, role=role, task_id=task_id, plan=plan
+                    )
             except Exception as exc:
                 self._set_state(self._task(task_id), "failed", f"the agent could not start: {exc}", error=str(exc))
                 return
