@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentdeck.config import load_settings
-from agentdeck.events import AgentFinished, AgentStarted, TaskStateChanged
+from agentdeck.events import AgentFinished, AgentStarted, PlanWritten, TaskStateChanged
 from agentdeck.runtime.session import Session
 from agentdeck.runtime.session_api import CommandError
 from agentdeck.runtime.store import Store
@@ -43,6 +43,9 @@ async def test_enqueued_task_runs_to_the_end_and_its_row_follows(repo: Path) -> 
     assert row.branch == f"agentdeck/{task_id}" and row.tokens > 0 and row.context_fraction
     kinds = [type(e).__name__ for e in session.store.events(0, task_id=task_id)]
     assert kinds[0] == "TaskQueued" and "AgentStarted" in kinds and "AgentFinished" in kinds
+    # A background task starts from the planner's plan (plan.background), stored with the task.
+    plan = next(e for e in session.store.events(0, task_id=task_id) if isinstance(e, PlanWritten))
+    assert row.plan == plan.plan and "Plan for: take notes" in row.plan
     await session.shutdown()
 
 

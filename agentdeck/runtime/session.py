@@ -20,6 +20,7 @@ from agentdeck.events import (
     AgentWaiting,
     Cancel,
     ContextUsage,
+    PlanWritten,
     Demote,
     EditTask,
     Enqueue,
@@ -454,6 +455,8 @@ class Session(SessionAPI):
                 )
             case ContextUsage():
                 self.store.update_task(task_id, context_fraction=event.fraction)
+            case PlanWritten():
+                self.store.update_task(task_id, plan=event.plan)
             case AgentWaiting():
                 self.store.update_task(task_id, state="waiting", reason=event.reason)
             case SteerReceived():
