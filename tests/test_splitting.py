@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from agentdeck.agent.budgets import Budget
+from agentdeck.agent.budgets import Budget, BudgetMeter
 from agentdeck.agent.context_meter import ContextMeter
 from agentdeck.agent.splitting import SplitSettings
 from agentdeck.events import (
@@ -304,4 +304,65 @@ async def test_parallel_sub_agents_that_conflict_are_reported_and_their_branch_k
     assert {f"agentdeck/{f.sub_agent_id}" for f in conflicted} <= kept
     # The parent hears of the conflicts in its compacted context.
     compacted = next(r for r in model.requests if "## Summaries from sub-agents" in r[1]["content"])
-    assert compacted[1]["content"].count("NOT merged") == 2
+    assert compacted[1]["content"].count("NOT merged: conflicts in summaries/all.txt") == 2
+
+
+async def test_the_plan_is_counted_by_the_meter_before_the_first_request(repo: Path) -> None:
+    planner = ScriptedModel([Turn("1. " + "a long step of the plan. " * 400)])
+    executor = ScriptedModel([finish()], count_prompt=True)
+    h = make_agent(repo, executor, planner=planner, context_window=20_000)
+    await h.agent.run()
+
+    plan_at = h.events.index(h.of(PlanWritten)[0])
+    metered = next(e for e in h.events[plan_at:] if isinstance(e, ContextUsage))
+    assert abs(metered.used - executor.prompt_tokens[0]) / executor.prompt_tokens[0] < 0.1
+
+
+async def test_a_long_reply_past_the_threshold_still_sends_a_handoff_under_70_percent(big_repo: Path) -> None:
+    script = reader()
+
+    def write_big_after_three_reads(messages: list[dict], tools: list[str]) -> Turn:
+        wrote = any(c["function"]["name"] == "write" for c in _calls(messages))
+        if tools != ["handoff"] and len(_read(messages)) == 3 and not wrote and len(messages) > 2 and "##" not in messages[1]["content"]:
+            return Turn("Writing a long draft.", [call("write", path="draft.md", content="draft line\n" * 700)])
+        return script(messages, tools)
+
+    model = ScriptedModel(write_big_after_three_reads, count_prompt=True)
+    h = split_agent(big_repo, model)
+    result = await h.agent.run()
+
+    assert result.status == "finished" and h.of(SplitTriggered)[0].fraction > 0.7
+    assert max(model.prompt_tokens) / WINDOW <= 0.7
+    handoff = next(r for r, tools in zip(model.requests, model.tool_names) if tools == ["handoff"])
+    assert any("older tool output was left out" in str(m.get("content")) for m in handoff)
+
+
+async def test_parallel_children_skip_ids_whose_branch_was_kept_from_an_earlier_run(big_repo: Path) -> None:
+    model = ScriptedModel(reader(), count_prompt=True)
+    h = split_agent(big_repo, model, parallel=True)
+    git(big_repo, "branch", f"agentdeck/{h.agent.agent_id}.1")  # left by a conflicted child before a resume
+    result = await h.agent.run()
+
+    assert result.status == "finished"
+    ids = [s.sub_agent_id for s in h.of(SubAgentSpawned)]
+    assert len(ids) == 3 and f"{h.agent.agent_id}.1" not in ids
+    assert all("merged into the task's branch" in f.summary for f in h.of(SubAgentFinished))
+
+
+def test_a_shared_budget_clock_runs_while_any_agent_works_and_stops_when_all_wait() -> None:
+    now = [0.0]
+    meter = BudgetMeter(Budget(max_wall_seconds=100), lambda: now[0])
+    meter.start()  # the parent
+    now[0] = 10
+    meter.pause()  # the parent hands off to its sub-agents
+    meter.start()  # a sub-agent
+    now[0] = 15
+    meter.pause()  # the sub-agent waits for a human
+    now[0] = 60
+    assert meter.wall_seconds == 15
+    meter.resume()  # steered
+    now[0] = 70
+    meter.pause()  # the sub-agent ends
+    meter.resume()  # the parent goes on
+    now[0] = 75
+    assert meter.wall_seconds == 30

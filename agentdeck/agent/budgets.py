@@ -23,18 +23,23 @@ class BudgetMeter:
         self.cost_usd = 0.0
         self._worked_s = 0.0
         self._since: float | None = None
+        self._active = 0
+
+    # The meter is shared by a task's agent and its sub-agents: the clock runs while at
+    # least one of them works, and stops while all of them wait (or a parent waits for
+    # its sub-agents, which count on their own).
 
     def start(self) -> None:
-        # Idempotent: a sub-agent starting on a shared meter must not reset its parent's clock.
-        if self._since is None:
-            self._since = self._clock()
+        self.resume()
 
     def pause(self) -> None:
-        if self._since is not None:
+        self._active = max(0, self._active - 1)
+        if self._active == 0 and self._since is not None:
             self._worked_s += self._clock() - self._since
             self._since = None
 
     def resume(self) -> None:
+        self._active += 1
         if self._since is None:
             self._since = self._clock()
 

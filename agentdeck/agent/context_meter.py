@@ -20,7 +20,9 @@ MIN_USEFUL_OUTPUT_TOKENS = 50
 def message_tokens(message: Message) -> int:
     """An estimate of one message's tokens: its JSON form, as it goes over the wire."""
     # A few tokens of per-message framing (role, separators) on top of the content.
-    return estimate_tokens(len(json.dumps(message, ensure_ascii=False, default=str))) + 4
+    # ensure_ascii: a non-Latin character becomes a 6-character escape, so scripts that
+    # take about a token a character (Chinese, Japanese) are not undercounted.
+    return estimate_tokens(len(json.dumps(message, default=str))) + 4
 
 
 class ContextMeter:
@@ -98,5 +100,30 @@ def fit_output(meter: ContextMeter, threshold: float, call_id: str, output: str)
     keep_tokens = room - envelope - message_tokens({"content": notice})
     if keep_tokens < MIN_USEFUL_OUTPUT_TOKENS:
         return notice
-    keep_chars = keep_tokens * 3  # JSON escaping can make text longer than it looks: keep a margin
-    return output[:keep_chars] + "\n" + notice
+    keep_chars = keep_tokens * 4
+    cut = output[:keep_chars] + "\n" + notice
+    # Escapes make some text count for more than it looks: shorten until it really fits.
+    while keep_chars > 0 and message_tokens({"role": "tool", "tool_call_id": call_id, "content": cut}) > room:
+        keep_chars = keep_chars * 3 // 4
+        cut = output[:keep_chars] + "\n" + notice
+    return cut if keep_chars > 0 else notice
+
+
+ELIDED = "[agentdeck: this older tool output was left out to keep the request small]"
+
+
+def elide_old_outputs(messages: list[Message], tools: list[ToolSpec], window: int | None, limit: float) -> list[Message]:
+    """A copy of `messages` whose oldest tool outputs are elided until the request is under `limit` of the window."""
+    if not window:
+        return messages
+    sizes = [message_tokens(m) for m in messages]
+    total = sum(sizes) + estimate_tokens(len(json.dumps(tools)))
+    budget = int(limit * window)
+    out = list(messages)
+    for i, message in enumerate(messages):
+        if total <= budget:
+            break
+        if message.get("role") == "tool" and message.get("content") != ELIDED:
+            out[i] = {**message, "content": ELIDED}
+            total += message_tokens(out[i]) - sizes[i]
+    return out

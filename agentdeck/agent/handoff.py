@@ -67,13 +67,18 @@ def handoff_tool_spec(max_briefs: int) -> ToolSpec:
     }
 
 
-def handoff_request(fraction: float, max_briefs: int) -> str:
+def handoff_request(fraction: float, max_briefs: int, parallel: bool = False) -> str:
+    how = (
+        "at the same time, each in its own copy of the worktree, merged back afterwards: make the briefs "
+        "independent and give them separate files, or their changes will conflict"
+        if parallel
+        else "one after another, in this same worktree, each seeing the work of those before it"
+    )
     return (
         f"Your context is {fraction:.0%} full, and quality drops as it fills. Stop working on the task now "
         f"and call the {HANDOFF_TOOL_NAME} tool: say what is done and what is left, and split what is left "
         f"into 1 to {max_briefs} scoped briefs (a goal, the files in scope, an acceptance check). Fresh "
-        "sub-agents will each take one brief, one after another, in this same worktree; your changes so far "
-        "are committed. Call no other tool."
+        f"sub-agents will each take one brief, {how}. Your changes so far are committed. Call no other tool."
     )
 
 
@@ -142,7 +147,7 @@ def sub_agent_task(task: str, handoff: Handoff, brief: Brief, index: int, of: in
     return "\n\n".join(parts)
 
 
-def compacted_task(task: str, plan: str | None, handoff: Handoff, summaries: list[str]) -> str:
+def compacted_task(task: str, plan: str | None, handoff: Handoff, summaries: list[str], parallel: bool = False) -> str:
     """The parent's whole context after its sub-agents ended: the task, the handoff, their summaries."""
     parts = [f"## The task\n\n{task.strip()}"]
     if plan:
@@ -150,7 +155,13 @@ def compacted_task(task: str, plan: str | None, handoff: Handoff, summaries: lis
     parts.append(f"## Your handoff\n\nDone: {handoff.done.strip()}\n\nLeft: {handoff.remaining.strip()}")
     parts.append("## Summaries from sub-agents\n\n" + "\n\n".join(summaries))
     parts.append(
-        "Your context was compacted to the above. The sub-agents' changes are committed in this worktree. "
-        "Check the combined result, do anything still left, and call finish with a summary of the whole task."
+        "Your context was compacted to the above. "
+        + (
+            "The sub-agents' changes that merged are in this worktree; a summary that says NOT merged names "
+            "the conflicting files and the branch where that work is kept. "
+            if parallel
+            else "The sub-agents' changes are committed in this worktree. "
+        )
+        + "Check the combined result, do anything still left, and call finish with a summary of the whole task."
     )
     return "\n\n".join(parts)

@@ -123,6 +123,7 @@ class Agent:
         self._reported_used: int | None = None
         self._children: set[Agent] = set()
         self._children_spawned = 0
+        self.splitting = False
         self._planned = planner is None
         # LLM turns of this agent alone; `meter.steps` counts the whole task's, sub-agents' included.
         self.own_steps = 0
@@ -146,6 +147,10 @@ class Agent:
     def stop_requested(self) -> bool:
         return self._stop_requested
 
+    @property
+    def interrupt_pending(self) -> bool:
+        return self._interrupt_pending
+
     def steer(self, text: str) -> None:
         """Queue a user message for the next turn; wakes a waiting agent."""
         if self._children:  # the sub-agent at work is the one that acts on it
@@ -161,6 +166,11 @@ class Agent:
         if self._children:
             for child in list(self._children):
                 child.interrupt()
+            return
+        if self.splitting:
+            # Between sub-agents (creating or merging their worktrees): cancelling now would
+            # lose their summaries; the interrupt takes effect when the split is done.
+            self._interrupt_pending = True
             return
         current = self._current
         if current is not None and not current.done():
@@ -183,6 +193,12 @@ class Agent:
 
     async def run(self) -> AgentResult:
         self.meter.start()
+        try:
+            return await self._run()
+        finally:
+            self.meter.pause()
+
+    async def _run(self) -> AgentResult:
         while True:
             if self._stop_requested:
                 await self._safe_checkpoint("stopped")
@@ -221,7 +237,11 @@ class Agent:
         task = asyncio.create_task(self._step())
         self._current = task
         try:
-            done, _ = await asyncio.wait({task}, timeout=self.meter.wall_remaining())
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=self.meter.wall_remaining())
+                # Time spent waiting for a human (in a sub-agent, say) doesn't count: look again.
+                if done or self.meter.wall_remaining() <= 0:
+                    break
         except asyncio.CancelledError:
             task.cancel()
             raise
@@ -429,6 +449,7 @@ class Agent:
             return
         self._emit(PlanWritten(plan=self.plan, model=self.planner.model))
         self.messages[1] = {"role": "user", "content": task_with_plan(self.task, self.plan)}
+        self.context.reset(self.messages)  # a message changed in place: the meter must count it again
         self._report_context()
 
     async def _checkpoint(self, what: str) -> None:

@@ -13,6 +13,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from agentdeck.agent.context_meter import elide_old_outputs
 from agentdeck.agent.handoff import (
     Handoff,
     compacted_task,
@@ -24,13 +25,22 @@ from agentdeck.agent.handoff import (
 )
 from agentdeck.events import Brief, ContextCompacted, SplitTriggered, SubAgentFinished, SubAgentSpawned
 from agentdeck.workspace import TaskWorkspace, WorkspaceError
-from agentdeck.workspace.children import MergeOutcome, create_child_workspace, merge_child, remove_child_workspace
+from agentdeck.workspace.children import (
+    MergeOutcome,
+    child_exists,
+    create_child_workspace,
+    merge_child,
+    remove_child_workspace,
+)
 
 if TYPE_CHECKING:
     from agentdeck.agent.loop import Agent, AgentResult
 
 # Longest sub-agent summary handed back to the parent: summaries must stay short.
 SUMMARY_CAP_CHARS = 1500
+# The handoff request may not carry more than this fraction of the window: older tool
+# outputs are elided from it until it fits (a long reply can push the context past the threshold).
+HANDOFF_REQUEST_LIMIT = 0.7
 
 
 @dataclass(frozen=True)
@@ -70,12 +80,20 @@ async def split(parent: Agent, fraction: float) -> str | None:
         )
     )
     conventions = read_conventions(parent.tool_context.worktree)
-    if settings.parallel and isinstance(parent.workspace, TaskWorkspace):
-        summaries = await _run_in_parallel(parent, handoff, briefs, conventions, fraction)
-    else:
-        summaries = await _run_one_after_another(parent, handoff, briefs, conventions, fraction)
+    # While its sub-agents work, the parent neither works (its clock stops; theirs run) nor
+    # can be cancelled half-way: interrupts reach the sub-agents, or wait for the split's end.
+    parent.splitting = True
+    parent.meter.pause()
+    try:
+        if settings.parallel and isinstance(parent.workspace, TaskWorkspace):
+            summaries = await _run_in_parallel(parent, handoff, briefs, conventions, fraction)
+        else:
+            summaries = await _run_one_after_another(parent, handoff, briefs, conventions, fraction)
+    finally:
+        parent.meter.resume()
+        parent.splitting = False
     before = parent.context.fraction
-    parent.compact(compacted_task(parent.task, parent.plan, handoff, summaries))
+    parent.compact(compacted_task(parent.task, parent.plan, handoff, summaries, settings.parallel))
     after = parent.context.fraction
     parent.emit(ContextCompacted(before_fraction=round(before, 4), after_fraction=round(after, 4)))
     if after >= settings.threshold:
@@ -90,8 +108,8 @@ async def _run_one_after_another(
     """Each sub-agent in the parent's own worktree, in turn: each sees the work of those before it."""
     summaries: list[str] = []
     for index, brief in enumerate(briefs, start=1):
-        if parent.stop_requested:
-            summaries.append(f"Sub-agent {index} ({brief.goal}): not started, the run was stopped.")
+        if parent.stop_requested or parent.interrupt_pending:
+            summaries.append(f"Sub-agent {index} ({brief.goal}): not started, the user stopped the run.")
             continue
         child = parent.spawn_child(
             parent.new_child_id(), sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions)
@@ -113,7 +131,14 @@ async def _run_in_parallel(
     running: list[tuple[int, Brief, Agent, TaskWorkspace]] = []
     for index, brief in enumerate(briefs, start=1):
         child_id = parent.new_child_id()
-        child_workspace = await asyncio.to_thread(create_child_workspace, workspace, child_id)
+        # A resumed task restarts its numbering; a child branch kept from before keeps its name.
+        while await asyncio.to_thread(child_exists, workspace, child_id):
+            child_id = parent.new_child_id()
+        try:
+            child_workspace = await asyncio.to_thread(create_child_workspace, workspace, child_id)
+        except WorkspaceError as exc:
+            summaries.append(f"Sub-agent {index} ({brief.goal}): not started, its worktree could not be made: {exc}")
+            continue
         child = parent.spawn_child(
             child_id, sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions), workspace=child_workspace
         )
@@ -128,11 +153,14 @@ async def _run_in_parallel(
             outcome = await asyncio.to_thread(
                 merge_child, workspace, child_workspace, f"agentdeck {parent.agent_id}: merge sub-agent {child.agent_id}"
             )
-        except WorkspaceError as exc:
-            outcome = MergeOutcome(merged=False, conflicts=[f"(merge failed: {exc})"])
+        except Exception as exc:  # one child's merge failing must not lose the others' work
+            outcome = MergeOutcome(merged=False, conflicts=[f"(the merge failed: {exc})"])
         if outcome.merged:
-            await asyncio.to_thread(remove_child_workspace, workspace, child_workspace, delete_branch=True)
             summary += " Its work is merged into the task's branch."
+            try:
+                await asyncio.to_thread(remove_child_workspace, workspace, child_workspace, delete_branch=True)
+            except Exception as exc:
+                summary += f" Its worktree is left at {child_workspace.path} ({exc})."
         else:
             summary += (
                 f" NOT merged: conflicts in {', '.join(outcome.conflicts)}; its work stays on branch "
@@ -182,8 +210,11 @@ def _no_room(fraction: float, settings: SplitSettings) -> str:
 
 async def _ask_for_handoff(parent: Agent, fraction: float) -> tuple[Handoff, str | None]:
     """One turn with only the handoff tool on offer; the request is not kept in the transcript."""
-    messages = [*parent.messages, {"role": "user", "content": handoff_request(fraction, parent.split_settings.max_fanout)}]
-    turn = await parent.call_model(messages, [handoff_tool_spec(parent.split_settings.max_fanout)])
+    settings = parent.split_settings
+    request = {"role": "user", "content": handoff_request(fraction, settings.max_fanout, settings.parallel)}
+    tools = [handoff_tool_spec(settings.max_fanout)]
+    messages = elide_old_outputs([*parent.messages, request], tools, parent.context_window, HANDOFF_REQUEST_LIMIT)
+    turn = await parent.call_model(messages, tools)
     return parse_handoff(turn.tool_calls, turn.text, parent.task)
 
 

@@ -78,7 +78,7 @@ async def start_task(
         emit=bus.publish,
         context_window=window,
         split_settings=SplitSettings(
-            threshold=split_threshold or settings.split_threshold,
+            threshold=settings.split_threshold if split_threshold is None else split_threshold,
             max_depth=settings.split.max_depth,
             max_fanout=settings.split.max_fanout,
             parallel=settings.split.parallel,

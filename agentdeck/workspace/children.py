@@ -16,6 +16,7 @@ from pygit2.enums import ResetMode
 
 from agentdeck.workspace.checkpoints import signature
 from agentdeck.workspace.errors import WorkspaceError
+from agentdeck.workspace.naming import base_ref, branch_name
 from agentdeck.workspace.task import TaskWorkspace
 from agentdeck.workspace.worktrees import create_task_workspace, remove_task_workspace
 
@@ -34,6 +35,16 @@ def create_child_workspace(parent: TaskWorkspace, child_id: str) -> TaskWorkspac
     # The child's change is measured from where the parent's task began.
     child.base_commit = parent.base_commit
     return child
+
+
+def child_exists(parent: TaskWorkspace, child_id: str) -> bool:
+    """A branch, base ref or worktree of that name is already there (kept from an earlier run)."""
+    repo = pygit2.Repository(str(parent.repo_root))
+    return (
+        repo.lookup_branch(branch_name(child_id)) is not None
+        or base_ref(child_id) in repo.references
+        or child_id in repo.list_worktrees()
+    )
 
 
 def merge_child(parent: TaskWorkspace, child: TaskWorkspace, message: str) -> MergeOutcome:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from agentdeck.events import AgentStarted, TaskStateChanged
 from tests.support.git_repos import make_repo
-from tests.support.session import attach, kill_daemon, paths_of
+from tests.support.session import attach, kill_daemon
 
 
 def rss_kb(pid: int) -> int:

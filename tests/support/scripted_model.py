@@ -5,8 +5,8 @@ its text and then blocks until cancelled, to test interrupts; `started` is set
 when a turn begins streaming, so tests synchronise on events rather than sleeps.
 
 A script function may take `(messages)` or `(messages, tool_names)`. With
-`count_prompt=True` the model reports the request's real size as its prompt tokens (as a
-provider would), so context tests see the meter move with what was actually sent.
+`count_prompt=True` the model reports the request's real size as its prompt tokens and
+its reply's as completion tokens (as a provider would), so context tests see the meter move with what was actually sent.
 """
 
 from __future__ import annotations
@@ -83,7 +83,9 @@ class ScriptedModel:
         calls = [ToolCall(id=f"call_{index}_{n}", name=name, arguments=json.dumps(args)) for n, (name, args) in enumerate(turn.calls)]
         prompt = request_tokens(messages, tools) if self._count_prompt else turn.prompt_tokens
         self.prompt_tokens.append(prompt)
-        usage = Usage(prompt, turn.completion_tokens, cost_usd=turn.cost_usd)
+        # A provider counts the tool calls' arguments as completion tokens too.
+        completion = estimate_tokens(len(turn.text) + sum(len(c.arguments) for c in calls)) if self._count_prompt else turn.completion_tokens
+        usage = Usage(prompt, completion, cost_usd=turn.cost_usd)
         return TurnResult(text=turn.text, tool_calls=calls, usage=usage)
 
 
