@@ -6,10 +6,11 @@ one streamed answer, so the plan costs one call and is cheap to show and store.
 
 from __future__ import annotations
 
-import os
+from itertools import islice
 from pathlib import Path
 
 from agentdeck.agent.handoff import read_conventions
+from agentdeck.agent.tools.files import walk_files
 from agentdeck.llm.types import Message, ModelClient, OnText, TurnResult
 
 MAX_LISTED_FILES = 300
@@ -23,15 +24,8 @@ PLANNER_SYSTEM = (
 
 
 def list_files(root: Path, limit: int = MAX_LISTED_FILES) -> list[str]:
-    """Paths of the worktree's files, relative and sorted, without .git; at most `limit`."""
-    found: list[str] = []
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        for name in sorted(files):
-            found.append(str((Path(directory) / name).relative_to(root)))
-            if len(found) >= limit:
-                return found
-    return found
+    """Paths of the worktree's files, as the `list` tool walks them (no .git, caches, escaping links); at most `limit`."""
+    return [str(path.relative_to(root)) for path in islice(walk_files(root, root), limit)]
 
 
 def planning_messages(task: str, worktree: Path) -> list[Message]:

@@ -20,7 +20,7 @@ SKIPPED_DIRS = frozenset(
 )
 
 
-def _walk_files(worktree: Path, root: Path) -> Iterator[Path]:
+def walk_files(worktree: Path, root: Path) -> Iterator[Path]:
     """Files below root, sorted, skipping SKIPPED_DIRS and symlinks that lead out of the worktree.
 
     os.walk does not descend into symlinked directories; a symlinked file is kept only
@@ -66,7 +66,7 @@ async def list_files(ctx: ToolContext, args: ListArgs) -> ToolResult:
         raise ToolError(f"{args.path!r} is not a directory")
     listed: list[str] = []
     more = 0
-    for path in _walk_files(ctx.worktree, root):
+    for path in walk_files(ctx.worktree, root):
         relative = display(ctx.worktree, path)
         if args.pattern and not (
             fnmatch.fnmatch(relative, args.pattern) or fnmatch.fnmatch(path.name, args.pattern)
@@ -116,7 +116,7 @@ def _search(ctx: ToolContext, args: SearchArgs) -> ToolResult:
     except re.error as exc:
         raise ToolError(f"invalid regular expression: {exc}") from None
     root = resolve_inside(ctx.worktree, args.path)
-    files = [root] if root.is_file() else _walk_files(ctx.worktree, root)
+    files = [root] if root.is_file() else walk_files(ctx.worktree, root)
     hits: list[str] = []
     for path in files:
         if args.glob and not fnmatch.fnmatch(path.name, args.glob):
