@@ -111,7 +111,6 @@ class Agent:
         # Only the task's own agent announces the end of the task; a sub-agent's end is
         # reported by its parent as SubAgentFinished.
         self._final_events = final_events
-        self._clock = clock
         self._emit_raw = emit
         self.messages: list[Message] = [
             {"role": "system", "content": system_prompt(tool_context.worktree)},
@@ -158,7 +157,7 @@ class Agent:
                 child.steer(text)
             return
         self._steers.append(text)
-        self._emit(SteerReceived(text=text))
+        self.emit(SteerReceived(text=text))
         self._wake.set()
 
     def interrupt(self) -> None:
@@ -277,9 +276,7 @@ class Agent:
                 self.messages.append({"role": "assistant", "content": text})
             raise
         self.messages.append(turn.as_message())
-        if turn.usage.estimated:
-            self.context.update(self.messages)
-        else:
+        if not turn.usage.estimated:  # the provider's count is exact up to the reply
             self.context.record_usage(self.messages, turn.usage.prompt_tokens, turn.usage.completion_tokens)
         self._report_context()
         if not turn.tool_calls:
@@ -294,11 +291,11 @@ class Agent:
         answered = 0
         try:
             for call in calls:
-                self._emit(ToolCallStarted(call_id=call.id, name=call.name, arguments=call.arguments))
+                self.emit(ToolCallStarted(call_id=call.id, name=call.name, arguments=call.arguments))
                 started = time.monotonic()
                 result = await self.toolbox.call(self.tool_context, call.name, call.arguments)
-                output = self._fit_in_context(call.id, result.output)
-                self._emit(
+                output = fit_output(self.context, self.split_settings.threshold, call.id, result.output)
+                self.emit(
                     ToolCallFinished(
                         call_id=call.id,
                         name=call.name,
@@ -340,11 +337,9 @@ class Agent:
         event.task_id = self.task_id
         self._emit_raw(event)
 
-    _emit = emit
-
     async def _on_text(self, fragment: str) -> None:
         self._partial_text.append(fragment)
-        self._emit(TextDelta(text=fragment))
+        self.emit(TextDelta(text=fragment))
 
     def _drain_steers(self) -> None:
         if not self._steers:
@@ -365,7 +360,7 @@ class Agent:
     def _record_usage(self, turn: TurnResult) -> None:
         usage = turn.usage
         self.meter.add_cost(usage.cost_usd)
-        self._emit(
+        self.emit(
             TurnFinished(
                 step=self.meter.steps,
                 prompt_tokens=usage.prompt_tokens,
@@ -383,11 +378,8 @@ class Agent:
         used = self.context.update(self.messages)
         if self.context_window and used != self._reported_used:
             self._reported_used = used
-            self._emit(ContextUsage(used=used, limit=self.context_window, fraction=round(self.context.fraction, 4)))
+            self.emit(ContextUsage(used=used, limit=self.context_window, fraction=round(self.context.fraction, 4)))
         return self.context.fraction
-
-    def _fit_in_context(self, call_id: str, output: str) -> str:
-        return fit_output(self.context, self.split_settings.threshold, call_id, output)
 
     def _too_small(self, fraction: float) -> str:
         return (
@@ -418,7 +410,6 @@ class Agent:
             emit=self._emit_raw,
             context_window=self.context_window,
             toolbox=self.toolbox,
-            clock=self._clock,
             split_settings=self.split_settings,
             depth=self.depth + 1,
             budget_meter=self.meter,
@@ -447,7 +438,7 @@ class Agent:
         self.plan = turn.text.strip()
         if not self.plan:
             return
-        self._emit(PlanWritten(plan=self.plan, model=self.planner.model))
+        self.emit(PlanWritten(plan=self.plan, model=self.planner.model))
         self.messages[1] = {"role": "user", "content": task_with_plan(self.task, self.plan)}
         self.context.reset(self.messages)  # a message changed in place: the meter must count it again
         self._report_context()
@@ -458,7 +449,7 @@ class Agent:
         if commit is None:
             return
         stats = await asyncio.to_thread(self.workspace.diff_stats)
-        self._emit(
+        self.emit(
             Checkpointed(
                 commit=commit,
                 message=message,
@@ -489,7 +480,7 @@ class Agent:
         self._wake.clear()
         if self._steers or self._stop_requested:
             self._wake.set()
-        self._emit(AgentWaiting(reason=reason))
+        self.emit(AgentWaiting(reason=reason))
 
     async def _finish(self, summary: str) -> AgentResult:
         problem = await self._safe_checkpoint(f"step {self.meter.steps}: finished")
@@ -498,7 +489,7 @@ class Agent:
         if not self._final_events:
             return self._result("finished", summary=summary)
         stats = await asyncio.to_thread(self.workspace.diff_stats)
-        self._emit(
+        self.emit(
             AgentFinished(
                 summary=summary,
                 steps=self.meter.steps,
@@ -515,7 +506,7 @@ class Agent:
         if problem and str(problem) not in error:  # not twice when the checkpoint was the failure
             error = f"{error}; the last changes could not be checkpointed: {problem}"
         if self._final_events:
-            self._emit(AgentFailed(error=error, kind=kind))
+            self.emit(AgentFailed(error=error, kind=kind))
         return self._result("failed", error=error)
 
     def _result(self, status: Status, *, summary: str = "", error: str = "") -> AgentResult:

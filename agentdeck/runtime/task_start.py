@@ -49,15 +49,10 @@ async def start_task(
     else:
         task_id = task_id or new_task_id(task)
         workspace = await asyncio.to_thread(create_task_workspace, repo, task_id, settings.worktrees_dir)
-    model = make_model_client(
-        model_name,
-        role.api_base,
-        demo_tokens_per_second=settings.demo.tokens_per_second,
-        max_retries=settings.retries.max_retries,
-        backoff_base_s=settings.retries.backoff_base_seconds,
-    )
+    model = _client_for(role, settings)
     window = await asyncio.to_thread(context_window, model_name, role.context_window)
-    planner = _planner_client(settings) if plan else None
+    # The planner role falls back to the executor's model when none is configured.
+    planner = _client_for(settings.role("planner"), settings) if plan else None
     budgets = settings.budgets
     agent = Agent(
         agent_id=task_id,
@@ -100,9 +95,9 @@ async def start_task(
     return StartedTask(agent=agent, workspace=workspace)
 
 
-def _planner_client(settings: Settings):
-    """The planner role's model (the executor's when no planner is configured)."""
-    role = settings.role("planner")
+
+def _client_for(role: ModelRole, settings: Settings):
+    """The model client that plays `role`, with the configured demo pace and retries."""
     return make_model_client(
         role.model or "demo",
         role.api_base,
