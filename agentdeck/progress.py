@@ -37,7 +37,7 @@ class _Style:
         return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
 
 
-def _one_line(text: str, width: int = 100) -> str:
+def one_line(text: str, width: int = 100) -> str:
     line = " ".join(text.split())
     return line if len(line) <= width else line[: width - 1] + "…"
 
@@ -69,58 +69,58 @@ class ProgressPrinter:
             case AgentStarted():
                 self.started = event
                 model = f"{event.model} (the offline demo model: no API key, scripted steps)" if event.demo else event.model
-                self._line(s(f"▶ agent {event.agent_id}", "1") + f" · model {model}")
-                self._line(f"  branch {event.branch} from {event.base_commit[:10]}")
-                self._line(s(f"  worktree {event.worktree}", "2"))
+                self.line(s(f"▶ agent {event.agent_id}", "1") + f" · model {model}")
+                self.line(f"  branch {event.branch} from {event.base_commit[:10]}")
+                self.line(s(f"  worktree {event.worktree}", "2"))
             case TextDelta():
                 self.out.write(event.text)
                 self._mid_line = not event.text.endswith("\n")
             case ToolCallStarted() | ToolCallFinished() if event.name == "finish":
                 pass  # the summary is shown when the agent finishes
             case ToolCallStarted():
-                self._line(s(f"  →{self._who(event)} {event.name} {self._argument(event.name, event.arguments)}", "36"))
+                self.line(s(f"  →{self._who(event)} {event.name} {self._argument(event.name, event.arguments)}", "36"))
             case ToolCallFinished():
                 mark = s("✓", "32") if event.ok else s("✗", "31")
-                self._line(f"    {mark} {s(_one_line(event.output), '2')}")
+                self.line(f"    {mark} {s(one_line(event.output), '2')}")
             case Checkpointed():
                 self.last_commit = event.commit
-                self._line(
+                self.line(
                     s(f"  ● checkpoint {event.commit[:10]}", "33")
                     + f" · {_files(event.files_changed)}, +{event.insertions} −{event.deletions} on the branch"
                 )
             case ContextUsage() if self._meter_moved(event):
                 self._shown_percent[event.agent_id] = round(event.fraction * 100)
                 who = self._who(event)
-                self._line(s(f"  context{who} {_meter(event.fraction)} {event.fraction:.0%} ({event.used:,} of {event.limit:,} tokens)", "2"))
+                self.line(s(f"  context{who} {_meter(event.fraction)} {event.fraction:.0%} ({event.used:,} of {event.limit:,} tokens)", "2"))
             case PlanWritten():
                 lines = len(event.plan.splitlines())
-                self._line(s(f"  ✎ plan by {event.model}: {lines} line{'s' if lines != 1 else ''}; the executor follows it", "35"))
+                self.line(s(f"  ✎ plan by {event.model}: {lines} line{'s' if lines != 1 else ''}; the executor follows it", "35"))
             case SplitTriggered():
-                self._line(
+                self.line(
                     s(f"  ✂ split at {event.fraction:.0%} (threshold {event.threshold:.0%})", "1;35")
                     + f" · {len(event.briefs)} sub-agent{'s' if len(event.briefs) != 1 else ''} with fresh context"
                 )
-                self._line(s(f"    done: {_one_line(event.done)}", "2"))
+                self.line(s(f"    done: {one_line(event.done)}", "2"))
                 for n, brief in enumerate(event.briefs, start=1):
-                    self._line(s(f"    {n}. {_one_line(brief.goal, 90)}", "2"))
+                    self.line(s(f"    {n}. {one_line(brief.goal, 90)}", "2"))
             case SubAgentSpawned():
-                self._line(s(f"  ▶ sub-agent {event.sub_agent_id} ({event.index}/{event.of}): {_one_line(event.goal, 80)}", "1;35") + s(f" · starts at {event.first_fraction:.0%}", "2"))
+                self.line(s(f"  ▶ sub-agent {event.sub_agent_id} ({event.index}/{event.of}): {one_line(event.goal, 80)}", "1;35") + s(f" · starts at {event.first_fraction:.0%}", "2"))
             case SubAgentFinished():
                 mark = s("✔", "32") if event.status == "finished" else s("✘", "31")
-                self._line(f"  {mark} sub-agent {event.sub_agent_id} {event.status} in {event.steps} steps at {event.final_fraction:.0%}: {_one_line(event.summary, 90)}")
+                self.line(f"  {mark} sub-agent {event.sub_agent_id} {event.status} in {event.steps} steps at {event.final_fraction:.0%}: {one_line(event.summary, 90)}")
             case ContextCompacted():
-                self._line(s(f"  ⇣ context compacted {event.before_fraction:.0%} → {event.after_fraction:.0%}: handoff and summaries only", "35"))
+                self.line(s(f"  ⇣ context compacted {event.before_fraction:.0%} → {event.after_fraction:.0%}: handoff and summaries only", "35"))
             case SteerReceived():
-                self._line(s(f"  ✉ steer: {_one_line(event.text)}", "35"))
+                self.line(s(f"  ✉ steer: {one_line(event.text)}", "35"))
             case AgentWaiting():
-                self._line(s(f"⏸ waiting: {event.reason}", "33"))
+                self.line(s(f"⏸ waiting: {event.reason}", "33"))
             case AgentFinished():
-                self._line(s(f"✔ finished in {event.steps} steps", "1;32") + f" · ${event.total_cost_usd:.4f}")
-                self._line(f"  {event.summary}")
-                self._line(f"  {_files(event.files_changed)} changed, +{event.insertions} −{event.deletions}")
+                self.line(s(f"✔ finished in {event.steps} steps", "1;32") + f" · ${event.total_cost_usd:.4f}")
+                self.line(f"  {event.summary}")
+                self.line(f"  {_files(event.files_changed)} changed, +{event.insertions} −{event.deletions}")
                 self._where(event)
             case AgentFailed():
-                self._line(s(f"✘ stopped ({event.kind}): {event.error}", "1;31"))
+                self.line(s(f"✘ stopped ({event.kind}): {event.error}", "1;31"))
                 self._where(event)
         self.out.flush()
 
@@ -139,20 +139,21 @@ class ProgressPrinter:
         if self.started is None or self.last_commit is None:
             return  # nothing on the branch to review
         branch = self.started.branch
-        self._line(f"  review: git log -p {self.started.base_commit[:10]}..{branch}")
-        self._line(f"  merge:  git merge {branch}")
+        self.line(f"  review: git log -p {self.started.base_commit[:10]}..{branch}")
+        self.line(f"  merge:  git merge {branch}")
 
     def _argument(self, name: str, arguments: str) -> str:
         try:
             data = json.loads(arguments or "{}")
         except json.JSONDecodeError:
-            return _one_line(arguments, 60)
+            return one_line(arguments, 60)
         key = _KEY_ARGUMENT.get(name)
         if isinstance(data, dict) and key in data:
-            return _one_line(str(data[key]), 80)
+            return one_line(str(data[key]), 80)
         return ""
 
-    def _line(self, text: str) -> None:
+    def line(self, text: str) -> None:
+        """Print a line of its own, ending streamed prose first if a line is open."""
         if self._mid_line:
             self.out.write("\n")
             self._mid_line = False

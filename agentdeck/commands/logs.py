@@ -22,6 +22,7 @@ from agentdeck.events import (
     TextDelta,
     ToolCallStarted,
 )
+from agentdeck.progress import ProgressPrinter, one_line
 
 
 def session_line(event: Event) -> str | None:
@@ -37,7 +38,7 @@ def session_line(event: Event) -> str | None:
                     f" from the {event.source}" if event.source != "cli" else "",
                 ]
             )
-            return f"{who}queued{extra}: {_cut(event.task)}"
+            return f"{who}queued{extra}: {one_line(event.task)}"
         case TaskStateChanged():
             return f"{who}{event.state}" + (f": {event.reason}" if event.reason else "")
         case TaskForegroundChanged():
@@ -64,28 +65,19 @@ def compact_line(event: Event) -> str | None:
         case ToolCallStarted():
             return f"{who}→ {event.name}"
         case SteerReceived():
-            return f"{who}steer: {_cut(event.text)}"
+            return f"{who}steer: {one_line(event.text)}"
         case AgentWaiting():
             return f"{who}waiting: {event.reason}"
         case AgentFinished():
-            return f"{who}finished in {event.steps} steps: {_cut(event.summary)}"
+            return f"{who}finished in {event.steps} steps: {one_line(event.summary)}"
         case AgentFailed():
             return f"{who}failed ({event.kind}): {event.error}"
     return None
 
 
-def _cut(text: str, width: int = 100) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
 async def print_logs(client, args: argparse.Namespace) -> int:
     out = sys.stdout
-    printer = None
-    if args.id and not args.json:
-        from agentdeck.progress import ProgressPrinter
-
-        printer = ProgressPrinter(out)
+    printer = ProgressPrinter(out) if args.id and not args.json else None
     async for event in client.subscribe(args.from_seq, args.id, follow=args.follow):
         if args.json:
             out.write(event.model_dump_json() + "\n")
@@ -94,11 +86,7 @@ async def print_logs(client, args: argparse.Namespace) -> int:
             if line is None:
                 printer(event)
             else:
-                # The printer may be mid-way through streamed prose: end that line first.
-                if getattr(printer, "_mid_line", False):
-                    out.write("\n")
-                    printer._mid_line = False
-                out.write(line + "\n")
+                printer.line(line)
         elif not isinstance(event, TextDelta):
             line = compact_line(event)
             if line is not None:

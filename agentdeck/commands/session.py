@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.progress import one_line
 
 ENDED = ("finished", "failed", "cancelled", "merged")
 
@@ -137,11 +138,6 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.1f}d"
 
 
-def _cut(text: str, width: int) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
 def render_table(tasks: list[dict[str, Any]]) -> str:
     header = ("ID", "TASK", "FG/BG", "STATE", "STEPS", "CTX", "COST", "AGE", "NOTE")
     rows = [header]
@@ -153,14 +149,14 @@ def render_table(tasks: list[dict[str, Any]]) -> str:
         rows.append(
             (
                 t["id"],
-                _cut(t["task"], 32),
+                one_line(t["task"], 32),
                 "fg" if t["foreground"] else "bg",
                 t["state"],
                 str(t["steps"]),
                 ctx,
                 f"${t['cost_usd']:.2f}",
                 _age(t.get("age_s", time.time() - t["created"])),
-                _cut(note, 70),
+                one_line(note, 70),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
