@@ -107,7 +107,8 @@ class ProgressPrinter:
                 self.line(s(f"  ▶ sub-agent {event.sub_agent_id} ({event.index}/{event.of}): {one_line(event.goal, 80)}", "1;35") + s(f" · starts at {event.first_fraction:.0%}", "2"))
             case SubAgentFinished():
                 mark = s("✔", "32") if event.status == "finished" else s("✘", "31")
-                self.line(f"  {mark} sub-agent {event.sub_agent_id} {event.status} in {event.steps} steps at {event.final_fraction:.0%}: {one_line(event.summary, 90)}")
+                self.line(f"  {mark} sub-agent {event.sub_agent_id} {event.status} in {event.steps} steps at {event.final_fraction:.0%}")
+                self.line(s(f"    {one_line(event.summary, 110)}", "2"))
             case ContextCompacted():
                 self.line(s(f"  ⇣ context compacted {event.before_fraction:.0%} → {event.after_fraction:.0%}: handoff and summaries only", "35"))
             case SteerReceived():

@@ -29,6 +29,7 @@ def demo_command(args: argparse.Namespace) -> int:
     options = RunOptions(repo=path, task=DEMO_TASK, model="demo", json=args.json, context_window=DEMO_CONTEXT_WINDOW, plan=True)
     status = run_task(options)
     if status == EXIT_OK and not args.json:
-        print(f"\nThe sample repository is {path}: look around it with `cd {path}`, or run a task of")
-        print(f'your own there with `agentdeck run -C {path} "..."`.')
+        print(f"\nThe sample repository is {path}. Look around it, or run a task of your own there:")
+        print(f"  cd {path}")
+        print('  agentdeck run "..."')
     return status
