@@ -106,6 +106,20 @@ class SessionPolicy(_Section):
     after_waits_for: Literal["merged", "finished"] = "merged"
 
 
+class UIPolicy(_Section):
+    """The cockpit (`agentdeck`, `agentdeck demo`): theme, attention and keys."""
+
+    # A theme's `name` from themes/*.toml or $XDG_CONFIG_HOME/agentdeck/themes/*.toml.
+    theme: str = "agentdeck-dark"
+    # When an agent needs you: the terminal bell, and a desktop notification where there is one.
+    bell: bool = True
+    os_notifications: bool = True
+    # Binding id -> key(s), e.g. {"interrupt" = "ctrl+c", "new_task" = "ctrl+n,f2"}.
+    keys: dict[str, str] = Field(default_factory=dict)
+    # Blocks (prose, tool calls) a pane keeps; older ones are dropped from the screen, not the store.
+    transcript_blocks: int = Field(80, ge=10, le=2000)
+
+
 class Settings(BaseSettings):
     """Everything agentdeck can be told; see docs/configuration.md."""
 
@@ -130,6 +144,7 @@ class Settings(BaseSettings):
     retries: Retries = Field(default_factory=Retries)
     demo: DemoModel = Field(default_factory=DemoModel)
     session: SessionPolicy = Field(default_factory=SessionPolicy)
+    ui: UIPolicy = Field(default_factory=UIPolicy)
 
     @field_validator("planner", "executor", "judge", mode="before")
     @classmethod

@@ -297,7 +297,8 @@ class Session(SessionAPI):
 
     def _set_foreground(self, task_id: str, foreground: bool) -> dict[str, Any]:
         row = self._task(task_id)
-        if row.state not in ("queued", *ACTIVE):
+        # An ended foreground task may still be demoted: its pane closes and it waits in the list.
+        if row.state not in ("queued", *ACTIVE) and (foreground or not row.foreground):
             raise CommandError(f"task {task_id} is {row.state}: only queued or running tasks move")
         if foreground:
             try:

@@ -1,0 +1,1 @@
+"""The cockpit: the Textual app. The only package that imports textual (tests/test_layers.py)."""
