@@ -14,8 +14,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 DESCRIPTION = """\
 agentdeck runs coding agents, each in its own git worktree and branch, and reports
-every step. With no model configured it runs the offline demo model, so it works
-without an API key."""
+every step. `agentdeck` alone opens the cockpit on this repository's session: 2-4
+agents you watch and steer, and a background queue. With no model configured it runs
+the offline demo model, so it works without an API key: try `agentdeck demo`."""
 
 RUN_EPILOG = """\
 examples:
@@ -55,13 +56,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository to work in (default: the current directory)")
     demo = commands.add_parser(
         "demo",
-        help="watch the offline demo agent change a sample repository (no API key needed)",
-        description="Create a throwaway sample repository and run the offline demo agent in it.",
+        help="open the cockpit on a sample repository with demo agents at work (no API key needed)",
+        description="Create a throwaway sample repository, queue a few tasks on the offline demo model, and open the cockpit on it.",
         epilog="example:\n  agentdeck demo\n  agentdeck demo --path /tmp/my-demo",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument("--path", metavar="DIR", help="where to create the sample repository (default: a new temporary directory)")
     demo.add_argument("--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there")
+    demo.add_argument("--plain", action="store_true", help="run one demo agent and print its progress instead of opening the cockpit (the default without a terminal)")
+    attach = commands.add_parser(
+        "attach",
+        help="open the cockpit on this repository's session (what `agentdeck` alone does)",
+        description="Open the cockpit, attached to the repository's session daemon (started if none runs). "
+        "Detach with Ctrl+D: the agents keep working; run `agentdeck` again to come back.",
+        epilog="examples:\n  agentdeck\n  agentdeck attach -C ~/src/project",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    attach.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)")
     from agentdeck.commands.session_args import add_session_parsers
 
     add_session_parsers(commands)
@@ -102,17 +113,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            parser.print_help()
+            return EXIT_USAGE
+        args = parser.parse_args(["attach"])
     try:
         if args.command == "run":
             from agentdeck.commands.run import run_command
 
             return run_command(args)
         if args.command == "demo":
-            from agentdeck.commands.demo import demo_command
+            if args.json or args.plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
+                from agentdeck.commands.demo import demo_command
 
-            return demo_command(args)
+                return demo_command(args)
+            from agentdeck.commands.cockpit import demo_cockpit
+
+            return demo_cockpit(args)
+        if args.command == "attach":
+            from agentdeck.commands.cockpit import cockpit_command
+
+            return cockpit_command(args)
         from agentdeck.commands.session_args import SESSION_COMMANDS
 
         if args.command in SESSION_COMMANDS:

@@ -116,13 +116,16 @@ SAMPLE_FILES = {
 }
 
 
-def create_sample_repository(path: Path) -> pygit2.Repository:
-    """Init a repository at `path` (which must be absent or empty) with the sample project committed."""
+def create_sample_repository(path: Path, extra_files: dict[str, str] | None = None) -> pygit2.Repository:
+    """Init a repository at `path` (which must be absent or empty) with the sample project committed.
+
+    `extra_files` (relative path -> text) go into the same commit, e.g. the demo's agentdeck.toml.
+    """
     if path.exists() and any(path.iterdir()):
         raise WorkspaceError(f"{path} is not empty: give a new directory for the demo repository")
     path.mkdir(parents=True, exist_ok=True)
     repo = pygit2.init_repository(str(path), initial_head="main")
-    for relative, text in SAMPLE_FILES.items():
+    for relative, text in {**SAMPLE_FILES, **(extra_files or {})}.items():
         target = path / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

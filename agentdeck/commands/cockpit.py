@@ -1,0 +1,94 @@
+"""`agentdeck` (the cockpit on this repository's session) and `agentdeck demo` (the cockpit on a sample).
+
+The terminal paints first and attaches second: the app starts at once, and the daemon
+(with litellm, which takes seconds to import) starts behind it in the bridge's worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from agentdeck.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+
+DEMO_TOML = """\
+# Settings for `agentdeck demo`: the offline demo model with a small context window, so
+# you can watch each meter fill and the work split into fresh sub-agents at 60%.
+[executor]
+model = "demo"
+context_window = 4000
+
+[session]
+foreground_slots = 3
+background_concurrency = 3
+
+# Slow enough to read along, steer and interrupt.
+[demo]
+tokens_per_second = 8
+"""
+
+# (task, foreground): three agents to watch, and a queue that keeps going behind them.
+DEMO_TASKS = [
+    ("Read the project and write notes on what it does and what is left to do", True),
+    ("Find the TODOs in invoice_tools and propose a fix for each", True),
+    ("Review how amounts are rounded against docs/invoicing-rules.md", True),
+    ("Write a short CONTRIBUTING note on how to run the tests", False),
+    ("Check that the tests cover credit notes", False),
+    ("List the currency rules the code does not follow yet", False),
+    ("Suggest clearer names for the helpers in invoice_tools", False),
+    ("Write a changelog entry for the next release", False),
+]
+
+
+def cockpit_command(args: argparse.Namespace) -> int:
+    """Open the cockpit on the repository at `args.repo` (the current directory by default)."""
+    from agentdeck.config import ConfigError, load_settings
+    from agentdeck.workspace import WorkspaceError, open_repository, repository_root
+
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        error("the cockpit needs a terminal; for scripts use `agentdeck status`, `agentdeck logs -f` or `agentdeck queue add`")
+        return EXIT_USAGE
+    try:
+        root = repository_root(open_repository(Path(args.repo)))
+        settings = load_settings(root)
+    except (WorkspaceError, ConfigError) as exc:
+        error(str(exc) + ("; or try `agentdeck demo`" if isinstance(exc, WorkspaceError) else ""))
+        return EXIT_USAGE
+    return _run_app(root, settings, seed=None)
+
+
+def demo_cockpit(args: argparse.Namespace) -> int:
+    """A throwaway sample repository, its session with demo tasks queued, and the cockpit on it."""
+    from agentdeck.config import ConfigError, load_settings
+    from agentdeck.workspace import WorkspaceError
+    from agentdeck.workspace.sample_repo import create_sample_repository
+
+    path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="agentdeck-demo-")) / "invoice-tools"
+    try:
+        create_sample_repository(path, extra_files={"agentdeck.toml": DEMO_TOML})
+        settings = load_settings(path)
+    except (WorkspaceError, ConfigError, OSError) as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    status = _run_app(path, settings, seed=DEMO_TASKS)
+    print(f"The demo repository is {path}; its session keeps running until `agentdeck stop` there.")
+    print(f"  cd {path} && agentdeck    # the cockpit again")
+    return status
+
+
+def _run_app(root: Path, settings, seed) -> int:
+    from agentdeck.tui.app import CockpitApp
+    from agentdeck.tui.link import DaemonLink
+
+    app = CockpitApp(DaemonLink(root), settings, seed_tasks=seed)
+    ended = app.run()
+    if ended == "stopped":
+        print("agentdeck: stopped the session; each agent checkpointed its work (`agentdeck resume ID` continues one)")
+    elif ended == "lost":
+        error("lost the session daemon; see its log: agentdeck logs")
+        return EXIT_FAILED
+    else:
+        print(f"agentdeck: detached; the agents keep working. `agentdeck attach -C {root}` comes back.")
+    return EXIT_OK

@@ -1,0 +1,197 @@
+"""The cockpit app: wires the session bridge, the dashboard, keys, themes and attention. Thin on purpose."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from agentdeck.config import Settings
+from agentdeck.progress import one_line
+from agentdeck.runtime.session_api import CommandError
+from agentdeck.tui.attention import notify_desktop
+from agentdeck.tui.bridge import SessionBridge
+from agentdeck.tui.cockpit_state import CockpitState, TaskView
+from agentdeck.tui.link import SessionLink
+from agentdeck.tui.screens.cockpit import CockpitScreen
+from agentdeck.tui.widgets.queue_panel import QueuePanel
+
+
+class CockpitApp(App[str]):
+    """`run()` returns how it ended: "detached", "stopped", or "lost"."""
+
+    TITLE = "agentdeck"
+    BINDINGS = [
+        Binding("ctrl+n", "new_task", "New task", id="new_task", tooltip="Start a new agent on a task you type"),
+        Binding("ctrl+d", "detach", "Detach", id="detach", priority=True, tooltip="Leave; the agents keep working (run agentdeck to come back)"),
+        Binding("ctrl+q", "quit_cockpit", "Quit", id="quit", priority=True, tooltip="Quit: stop the agents or leave them running"),
+        Binding("f1", "help", "Keys", id="help", tooltip="List every key"),
+    ]
+
+    def __init__(
+        self,
+        link: SessionLink,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        seed_tasks: list[tuple[str, bool]] | None = None,
+    ) -> None:
+        super().__init__()
+        # Tasks to queue once attached (`agentdeck demo`): (text, foreground).
+        self.seed_tasks = seed_tasks or []
+        self.settings = settings
+        self.state = CockpitState(transcript_limit=settings.ui.transcript_blocks)
+        self.bridge = SessionBridge(link, self.state)
+        self.clock = clock
+        # (task id, why) of every attention call, in order: what the person was told.
+        self.announced: list[tuple[str, str]] = []
+        self.cockpit = CockpitScreen(
+            self.state,
+            self.bridge,
+            threshold=settings.split_threshold,
+            transcript_limit=settings.ui.transcript_blocks,
+            clock=clock,
+        )
+
+    def on_mount(self) -> None:
+        self._apply_keymap()
+        self.push_screen(self.cockpit)
+        self._attach()
+        if self.seed_tasks:
+            self._seed()
+
+    @work(group="session", exit_on_error=False)
+    async def _attach(self) -> None:
+        try:
+            await self.bridge.run(self.cockpit)
+        except Exception as exc:  # a daemon that will not start, a broken connection
+            self.cockpit.lost(str(exc) or type(exc).__name__)
+            self.notify(str(exc), title="Session", severity="error", timeout=30)
+
+    @work(group="seed", exit_on_error=False)
+    async def _seed(self) -> None:
+        await self.cockpit.wait_attached()
+        for text, foreground in self.seed_tasks:
+            try:
+                await self.bridge.session.enqueue(text, foreground=foreground, source="api")
+            except CommandError as exc:
+                self.notify(str(exc), title="Demo", severity="error")
+                return
+
+    def _apply_keymap(self) -> None:
+        keys = dict(self.settings.ui.keys)
+        known = {binding_id for _, binding_id, _, _ in self.binding_rows()}
+        unknown = sorted(set(keys) - known)
+        if unknown:
+            self.notify(
+                f"[ui.keys] has unknown binding ids {', '.join(unknown)}; known ids: {', '.join(sorted(known))}",
+                severity="warning",
+                timeout=20,
+            )
+        if keys:
+            self.set_keymap({k: v for k, v in keys.items() if k in known})
+
+    # -- attention ---------------------------------------------------------------------
+
+    def announce(self, view: TaskView, why: str) -> None:
+        """An agent needs a person: say so once, in the cockpit, with the bell and on the desktop."""
+        self.announced.append((view.id, why))
+        severity = "error" if view.state == "failed" else "warning" if view.state == "waiting" else "information"
+        detail = f"{one_line(view.task, 60)}" + (f"\n{one_line(view.reason, 120)}" if view.reason and view.state != "finished" else "")
+        self.notify(detail, title=f"{view.id} {why}", severity=severity, timeout=6)
+        if self.settings.ui.bell:
+            self.bell()
+        if self.settings.ui.os_notifications:
+            notify_desktop(f"agentdeck: {view.id} {why}", one_line(view.task, 100))
+
+    # -- keys and the palette ----------------------------------------------------------
+
+    def binding_rows(self) -> list[tuple[str, str, str, str]]:
+        """(where, id, key, description) of every cockpit binding, keys as remapped."""
+        scopes: list[tuple[str, Iterable[Binding]]] = [
+            ("everywhere", self.BINDINGS),  # type: ignore[arg-type]
+            ("cockpit", CockpitScreen.BINDINGS),  # type: ignore[arg-type]
+            ("queue", QueuePanel.BINDINGS),  # type: ignore[arg-type]
+        ]
+        rows = []
+        for where, bindings in scopes:
+            for binding in bindings:
+                keys = self._keymap.get(binding.id or "", binding.key)
+                shown = ", ".join(self.get_key_display(Binding(k.strip(), binding.action)) for k in keys.split(","))
+                rows.append((where, binding.id or "", shown, binding.tooltip or binding.description))
+        return rows
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("New task", "Start a new agent on a task you type (Ctrl+N)", self.action_new_task)
+        yield SystemCommand("Interrupt agent", "Stop the focused agent at once (Esc)", self.cockpit.action_interrupt)
+        yield SystemCommand("Close pane", "Demote the focused agent, or close its pane when it ended (Ctrl+W)", self.cockpit.action_close_pane)
+        yield SystemCommand("Resume agent", "Resume the focused agent when it was interrupted or failed", self.cockpit.action_resume_pane)
+        yield SystemCommand("Queue", "Move to the background queue (Ctrl+B)", self.cockpit.action_focus_queue)
+        yield SystemCommand("Detach", "Leave; the agents keep working (Ctrl+D)", self.action_detach)
+        yield SystemCommand("Quit agentdeck", "Stop the agents or leave them running (Ctrl+Q)", self.action_quit_cockpit)
+        yield SystemCommand("Keys", "List every key (F1)", self.action_help)
+        queue = self.cockpit.queue
+        for label, action, help_text in (
+            ("Peek at task", queue.action_peek, "Watch the selected queue task's live transcript"),
+            ("Promote task", queue.action_promote, "Give the selected queue task a foreground pane"),
+            ("Cancel task", queue.action_cancel, "Cancel the selected queue task"),
+            ("Sort queue", queue.action_sort, "Sort the queue by the next column"),
+        ):
+            yield SystemCommand(label, help_text, action)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from agentdeck.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.binding_rows()))
+
+    def action_new_task(self) -> None:
+        from agentdeck.tui.screens.dialogs import NewTaskScreen
+
+        self.push_screen(NewTaskScreen(), self._enqueue)
+
+    @work(group="commands", exit_on_error=False)
+    async def _enqueue(self, new) -> None:
+        if new is None:
+            return
+        try:
+            reply = await self.bridge.session.enqueue(new.text, foreground=new.foreground, model=new.model, source="api")
+        except (CommandError, RuntimeError) as exc:
+            self.notify(str(exc), title="New task", severity="error")
+            return
+        where = "a pane" if new.foreground else "the background queue"
+        self.notify(f"{reply['task_id']} queued for {where} ({reply['state']})", timeout=4)
+
+    def action_detach(self) -> None:
+        self.exit("detached")
+
+    def action_quit_cockpit(self) -> None:
+        from agentdeck.tui.screens.dialogs import QuitScreen
+
+        running = sum(1 for view in self.state.tasks.values() if view.alive)
+        if running == 0:
+            self.exit("detached")
+            return
+        self.push_screen(QuitScreen(running), self._quit_chosen)
+
+    @work(group="commands", exit_on_error=False)
+    async def _quit_chosen(self, choice: str | None) -> None:
+        if choice == "detach":
+            self.exit("detached")
+        elif choice == "stop":
+            self.notify("Stopping the agents; each checkpoints its work…", timeout=30)
+            try:
+                await self.bridge.session.stop()
+            except CommandError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.exit("stopped")
+
+    async def on_unmount(self) -> None:
+        await self.bridge.close()

@@ -1,0 +1,404 @@
+"""What the cockpit knows about each task, folded from the session's events.
+
+Plain Python on purpose (no textual): the one place where events become state, so the
+widgets only render, and the folding is tested without a terminal. A `TaskView` starts
+from a status snapshot (`GetStatus`) and follows the events after it; a pane's
+`Transcript` is rebuilt from the task's stored events when the cockpit (re)attaches.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from agentdeck.events import (
+    AgentFailed,
+    AgentFinished,
+    AgentStarted,
+    AgentWaiting,
+    ContextCompacted,
+    ContextUsage,
+    Event,
+    PlanWritten,
+    SplitTriggered,
+    SteerReceived,
+    SubAgentFinished,
+    SubAgentSpawned,
+    TaskForegroundChanged,
+    TaskQueued,
+    TaskStateChanged,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnFinished,
+)
+
+ACTIVE = ("running", "waiting")
+ENDED = ("finished", "failed", "cancelled", "interrupted", "merged")
+# States a person has to act on; the cockpit says so once when a task enters one.
+NEEDS_YOU = {"waiting": "is waiting for you", "finished": "finished", "failed": "failed"}
+
+
+@dataclass
+class TaskView:
+    """One task as the cockpit shows it: the session's row plus what its agent is doing now."""
+
+    id: str
+    task: str
+    state: str = "queued"
+    foreground: bool = False
+    model: str | None = None
+    priority: int = 0
+    created: float = field(default_factory=time.time)
+    reason: str = ""
+    steps: int = 0
+    cost_usd: float = 0.0
+    tokens: int = 0
+    context_used: int = 0
+    context_limit: int = 0
+    context_fraction: float | None = None
+    # The agent at work: the task's own agent, or one of its sub-agents after a split.
+    worker: str | None = None
+    role: str = "executor"
+    # What the agent is doing right now, in a few words (thinking, running `read`, ...).
+    activity: str = ""
+    # The context fractions at which the task split into sub-agents (markers on the meter).
+    splits: list[float] = field(default_factory=list)
+    verdict: str | None = None
+    waiting_reason: str | None = None
+
+    @property
+    def needs_you(self) -> str | None:
+        """Why this task needs a person now, or None."""
+        return NEEDS_YOU.get(self.state)
+
+    @property
+    def alive(self) -> bool:
+        return self.state in ACTIVE
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> TaskView:
+        view = cls(
+            id=row["id"],
+            task=row["task"],
+            state=row["state"],
+            foreground=bool(row.get("foreground")),
+            model=row.get("model"),
+            priority=row.get("priority") or 0,
+            created=row.get("created") or time.time(),
+            reason=row.get("reason") or "",
+            steps=row.get("steps") or 0,
+            cost_usd=row.get("cost_usd") or 0.0,
+            tokens=row.get("tokens") or 0,
+            context_fraction=row.get("context_fraction"),
+            verdict=_verdict_word(row.get("verdict")),
+            waiting_reason=row.get("waiting_reason"),
+        )
+        view.activity = _state_activity(view.state, view.reason)
+        return view
+
+
+def _verdict_word(verdict: Any) -> str | None:
+    if isinstance(verdict, dict):
+        return verdict.get("decision") or verdict.get("kind")
+    return verdict
+
+
+def _state_activity(state: str, reason: str) -> str:
+    if state == "running":
+        return "thinking"
+    if state == "waiting":
+        return f"waiting for you: {reason}" if reason else "waiting for you"
+    if state == "queued":
+        return reason if reason and reason not in ("starting",) else "queued"
+    return state
+
+
+@dataclass
+class Update:
+    """What one live event changed: the task, why it now needs you (once), and its transcript changes."""
+
+    view: TaskView | None = None
+    attention: str | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+class CockpitState:
+    """Every task of the session, kept current by `apply(event)`, plus the transcripts on screen.
+
+    Counters and states come from the status snapshot and the live events after it. What a
+    pane shows of an agent's work (its transcript, meter, role) comes from replaying that
+    task's stored events when the pane opens; live events the replay already covered are
+    not shown twice (`_shown_upto`), and those that arrive during the replay wait for it.
+    """
+
+    def __init__(self, transcript_limit: int = 80) -> None:
+        self.tasks: dict[str, TaskView] = {}
+        self.transcripts: dict[str, Transcript] = {}
+        self.last_seq = 0
+        self.foreground_slots = 3
+        self.transcript_limit = transcript_limit
+        self._shown_upto: dict[str, int] = {}
+        self._replaying: dict[str, list[Event]] = {}
+
+    def load_status(self, status: dict[str, Any]) -> None:
+        """Start from a `GetStatus` snapshot; events after `status['last_seq']` follow."""
+        self.tasks = {row["id"]: TaskView.from_row(row) for row in status.get("tasks", [])}
+        self.last_seq = status.get("last_seq", 0)
+        self.foreground_slots = status.get("foreground_slots", self.foreground_slots)
+
+    def apply(self, event: Event) -> Update:
+        """Fold one live event in."""
+        self.last_seq = max(self.last_seq, event.seq)
+        task_id = event.task_id
+        if task_id is None:
+            return Update()
+        if isinstance(event, TaskQueued):
+            view = self.tasks.get(task_id) or TaskView(id=task_id, task=event.task, created=event.ts)
+            view.foreground, view.model, view.priority = event.foreground, event.model, event.priority
+            self.tasks[task_id] = view
+            return Update(view)
+        view = self.tasks.get(task_id)
+        if view is None:
+            return Update()
+        before = view.needs_you
+        fold_counts(view, event)
+        after = view.needs_you
+        update = Update(view, after if after and after != before else None)
+        if task_id in self._replaying:
+            self._replaying[task_id].append(event)
+        elif event.seq > self._shown_upto.get(task_id, 0):
+            fold_display(view, event)
+            transcript = self.transcripts.get(task_id)
+            if transcript is not None:
+                update.changes = transcript.apply(event)
+        return update
+
+    def begin_replay(self, task_id: str) -> None:
+        """A pane opens on `task_id`: hold its live display events until its history is read."""
+        self._replaying.setdefault(task_id, [])
+
+    def finish_replay(self, task_id: str, history: Iterable[Event]) -> Transcript:
+        """The task's stored events (from seq 0) build its transcript; held live events follow."""
+        transcript = Transcript(self.transcript_limit)
+        view = self.tasks.get(task_id)
+        upto = 0
+        if view is not None:
+            view.splits = []
+        for event in history:
+            upto = max(upto, event.seq)
+            transcript.apply(event)
+            if view is not None:
+                fold_display(view, event)
+        self._shown_upto[task_id] = upto
+        for event in self._replaying.pop(task_id, []):
+            if event.seq > upto:
+                if view is not None:
+                    fold_display(view, event)
+                transcript.apply(event)
+        self.transcripts[task_id] = transcript
+        return transcript
+
+    def drop_transcript(self, task_id: str) -> None:
+        """The pane closed: forget its transcript (the store keeps every event)."""
+        self.transcripts.pop(task_id, None)
+        self._replaying.pop(task_id, None)
+
+    def panes(self, limit: int = 4) -> list[TaskView]:
+        """The foreground tasks that get a pane: the live ones first, then the most recent ones that ended."""
+        foreground = [t for t in self.tasks.values() if t.foreground and t.state != "cancelled"]
+        foreground.sort(key=lambda t: (not t.alive, t.state == "queued", t.created))
+        return foreground[:limit]
+
+    def counts(self) -> dict[str, int]:
+        """How many tasks run, wait in the queue and need a person: the queue panel's summary line."""
+        states = [t.state for t in self.tasks.values()]
+        return {
+            "running": sum(s == "running" for s in states),
+            "queued": sum(s == "queued" for s in states),
+            "need_you": sum(s in NEEDS_YOU for s in states),
+        }
+
+
+def fold_counts(view: TaskView, event: Event) -> None:
+    """The task's state and counters: from every live event, never from a replay."""
+    match event:
+        case TaskStateChanged():
+            view.state, view.reason = event.state, event.reason
+            view.activity = _state_activity(event.state, event.reason)
+            if event.state != "queued":
+                view.waiting_reason = None
+        case TaskForegroundChanged():
+            view.foreground = event.foreground
+        case AgentStarted():
+            view.model, view.state = event.model, "running"
+        case TurnFinished():
+            view.steps += 1
+            view.cost_usd += event.cost_usd or 0.0
+            view.tokens += event.prompt_tokens + event.completion_tokens
+        case ContextUsage():
+            view.context_fraction = event.fraction
+        case SteerReceived():
+            if view.state == "waiting":
+                view.state = "running"
+        case AgentWaiting():
+            # A sub-agent that waits (interrupted, or stuck) holds up its whole task.
+            view.state, view.reason = "waiting", event.reason
+
+
+def fold_display(view: TaskView, event: Event) -> None:
+    """What the pane shows of the agent at work: activity, role, meter and split markers."""
+    sub_agent = event.agent_id is not None and event.agent_id != view.id
+    match event:
+        case TaskStateChanged():
+            view.activity = _state_activity(event.state, event.reason)
+        case AgentStarted():
+            view.model, view.worker, view.role, view.activity = event.model, event.agent_id, "executor", "starting"
+        case PlanWritten():
+            view.activity = "plan written"
+        case TextDelta():
+            view.worker, view.activity = event.agent_id, "thinking"
+            if not sub_agent:
+                view.role = "executor"
+        case ToolCallStarted():
+            view.worker, view.activity = event.agent_id, f"running {event.name}"
+        case ToolCallFinished():
+            view.activity = "thinking"
+        case ContextUsage():
+            view.context_used, view.context_limit, view.context_fraction = event.used, event.limit, event.fraction
+            view.worker = event.agent_id
+        case SplitTriggered():
+            view.splits.append(event.fraction)
+            view.activity = f"split into {len(event.briefs)} sub-agents"
+        case SubAgentSpawned():
+            view.worker, view.role, view.activity = event.sub_agent_id, f"sub-agent {event.index}/{event.of}", "thinking"
+        case SubAgentFinished():
+            view.role = "executor"
+        case ContextCompacted():
+            view.role, view.worker = "executor", view.id
+        case SteerReceived():
+            view.activity = "steered"
+        case AgentWaiting():
+            view.activity = _state_activity("waiting", event.reason)
+        case AgentFinished():
+            if not sub_agent:
+                view.activity = "finished"
+        case AgentFailed():
+            view.activity = f"failed: {event.error}"
+
+
+# -- the transcript of one pane ---------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """One item of a transcript: assistant prose, a tool call, or a note (plan, split, steer, end)."""
+
+    kind: str  # "prose" | "tool" | "note"
+    text: str = ""
+    agent_id: str | None = None
+    # tool calls
+    call_id: str | None = None
+    name: str = ""
+    arguments: str = ""
+    ok: bool | None = None
+    output: str = ""
+    duration_s: float | None = None
+    # notes: "plan" | "split" | "sub" | "steer" | "waiting" | "finished" | "failed" | "info"
+    tone: str = "info"
+    number: int = 0
+
+
+@dataclass
+class Change:
+    """What a widget must do for one folded event: append prose, add a block, or update one."""
+
+    op: str  # "prose" | "add" | "update"
+    block: Block
+    text: str = ""
+
+
+class Transcript:
+    """A pane's transcript as blocks, at most `limit` of them (older ones drop off the screen)."""
+
+    def __init__(self, limit: int = 80) -> None:
+        self.blocks: deque[Block] = deque(maxlen=limit)
+        self.dropped = 0
+        self._numbers = 0
+        self._tools: dict[str, Block] = {}
+
+    def _add(self, block: Block) -> Change:
+        if len(self.blocks) == self.blocks.maxlen:
+            gone = self.blocks[0]
+            self.dropped += 1
+            if gone.call_id:
+                self._tools.pop(gone.call_id, None)
+        self._numbers += 1
+        block.number = self._numbers
+        self.blocks.append(block)
+        return Change("add", block)
+
+    def apply(self, event: Event) -> list[Change]:
+        """Fold one event; the changes a widget must make to show it."""
+        match event:
+            case TextDelta():
+                last = self.blocks[-1] if self.blocks else None
+                if last is not None and last.kind == "prose" and last.agent_id == event.agent_id:
+                    last.text += event.text
+                    return [Change("prose", last, event.text)]
+                return [self._add(Block("prose", text=event.text, agent_id=event.agent_id))]
+            case ToolCallStarted():
+                block = Block("tool", agent_id=event.agent_id, call_id=event.call_id, name=event.name, arguments=event.arguments)
+                self._tools[event.call_id] = block
+                return [self._add(block)]
+            case ToolCallFinished():
+                block = self._tools.pop(event.call_id, None)
+                if block is None:
+                    return []
+                block.ok, block.output, block.duration_s = event.ok, event.output, event.duration_s
+                return [Change("update", block)]
+            case PlanWritten():
+                return [self._add(Block("note", text=event.plan, tone="plan"))]
+            case SplitTriggered():
+                goals = "; ".join(b.goal for b in event.briefs)
+                text = f"context at {event.fraction:.0%}: split into {len(event.briefs)} sub-agents — {goals}"
+                return [self._add(Block("note", text=text, tone="split"))]
+            case SubAgentSpawned():
+                text = f"sub-agent {event.sub_agent_id} ({event.index}/{event.of}) starts fresh at {event.first_fraction:.0%}: {event.goal}"
+                return [self._add(Block("note", text=text, tone="sub"))]
+            case SubAgentFinished():
+                text = f"sub-agent {event.sub_agent_id} {event.status} after {event.steps} steps: {event.summary}"
+                return [self._add(Block("note", text=text, tone="sub"))]
+            case ContextCompacted():
+                text = f"went on from the summaries: context {event.before_fraction:.0%} → {event.after_fraction:.0%}"
+                return [self._add(Block("note", text=text, tone="split"))]
+            case SteerReceived():
+                return [self._add(Block("note", text=f"you: {event.text}", tone="steer"))]
+            case AgentWaiting():
+                return [self._add(Block("note", text=f"waiting for you: {event.reason}", tone="waiting"))]
+            case AgentFinished():
+                if event.agent_id not in (None, event.task_id):
+                    return []
+                stats = f"{event.files_changed} files, +{event.insertions} −{event.deletions}"
+                return [self._add(Block("note", text=f"finished ({stats}): {event.summary}", tone="finished"))]
+            case AgentFailed():
+                return [self._add(Block("note", text=f"failed: {event.error}", tone="failed"))]
+        return []
+
+    def extend(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.apply(event)
+
+
+def merge_prose(changes: list[Change]) -> list[Change]:
+    """Consecutive prose fragments of one block become one append: one Markdown update per frame."""
+    merged: list[Change] = []
+    for change in changes:
+        last = merged[-1] if merged else None
+        if change.op == "prose" and last is not None and last.op == "prose" and last.block is change.block:
+            merged[-1] = Change("prose", change.block, last.text + change.text)
+        else:
+            merged.append(change)
+    return merged

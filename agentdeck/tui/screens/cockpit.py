@@ -1,0 +1,280 @@
+"""The dashboard: 1–4 foreground panes in a grid that fits the terminal, and the background queue.
+
+It renders the bridge's updates, coalesced per pane (a pane redraws at most FRAME_HZ
+times a second however fast tokens arrive), and turns keys into session commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from agentdeck.events import Event
+from agentdeck.runtime.session_api import CommandError
+from agentdeck.tui.cockpit_state import CockpitState, Change, TaskView, Update, merge_prose
+from agentdeck.tui.widgets.agent_pane import AgentPane
+from agentdeck.tui.widgets.queue_panel import QueuePanel
+
+FRAME_HZ = 20
+QUEUE_HZ = 4
+MAX_PANES = 4
+
+
+def grid_shape(panes: int, width: int) -> tuple[int, int]:
+    """Columns and rows for `panes` panes: side by side when wide enough, stacked when narrow."""
+    if panes <= 1:
+        return 1, 1
+    if width < 100:
+        return 1, panes
+    if panes == 2:
+        return 2, 1
+    if panes == 3 and width >= 180:
+        return 3, 1
+    return 2, 2
+
+
+class CockpitScreen(Screen):
+    """The main screen; the app pushes it once and everything else opens over it."""
+
+    CSS_PATH = "cockpit.tcss"
+    AUTO_FOCUS = "AgentPane Input, #queue-table"
+
+    BINDINGS = [
+        Binding("escape", "interrupt", "Interrupt", id="interrupt", tooltip="Stop the focused agent at once; it waits for you"),
+        Binding("ctrl+w", "close_pane", "Close pane", id="close_pane", tooltip="Demote the focused agent to the background, or close its pane when it ended"),
+        Binding("ctrl+b", "focus_queue", "Queue", id="focus_queue", tooltip="Move to the background queue"),
+        Binding("ctrl+r", "resume_pane", "Resume", id="resume", show=False, tooltip="Resume the focused agent when it was interrupted or failed"),
+    ]
+
+    def __init__(self, state: CockpitState, bridge, *, threshold: float, transcript_limit: int, clock) -> None:
+        super().__init__()
+        self.state = state
+        self.bridge = bridge
+        self.threshold = threshold
+        self.transcript_limit = transcript_limit
+        self.clock = clock
+        self.panes: dict[str, AgentPane] = {}
+        self.topbar = Static("agentdeck · attaching to the session…", id="topbar", markup=False)
+        self.grid = Container(id="panes")
+        self.no_panes = Static(
+            "No foreground agents yet.\nCtrl+N starts one; in the queue below, p promotes a task to a pane.",
+            id="no-panes",
+        )
+        self.queue = QueuePanel(id="queue")
+        self._pending: dict[str, list[Change]] = {}
+        self._frame_due: set[str] = set()
+        self._queue_due = False
+        self._attached = asyncio.Event()
+        self._session_label = ""
+
+    def compose(self) -> ComposeResult:
+        yield self.topbar
+        with self.grid:
+            yield self.no_panes
+        yield self.queue
+        yield Footer()
+
+    async def wait_attached(self) -> None:
+        await self._attached.wait()
+
+    # -- the bridge's side -------------------------------------------------------------
+
+    def notice(self, message: str) -> None:
+        self.topbar.update(f"agentdeck · {message}")
+
+    async def attached(self, status: dict[str, Any]) -> None:
+        self._session_label = f"agentdeck · {self.bridge.link.label} · session pid {status.get('pid', '?')}"
+        self.topbar.update(self._session_label)
+        self.topbar.remove_class("-lost")
+        await self._reconcile_panes()
+        self._show_queue()
+        self._attached.set()
+
+    def updated(self, event: Event, update: Update) -> None:
+        view = update.view
+        if view is None:
+            return
+        if update.attention:
+            self.app.announce(view, update.attention)  # type: ignore[attr-defined]
+        if view.id in self.panes:
+            if update.changes:
+                self._pending.setdefault(view.id, []).extend(update.changes)
+            self._frame(view.id)
+        self._queue_soon()
+
+    def lost(self, reason: str) -> None:
+        self.topbar.update(f"agentdeck · detached from the session: {reason} · run `agentdeck` to attach again")
+        self.topbar.add_class("-lost")
+
+    # -- coalesced redraws -------------------------------------------------------------
+
+    def _frame(self, task_id: str) -> None:
+        if task_id not in self._frame_due:
+            self._frame_due.add(task_id)
+            self.set_timer(1 / FRAME_HZ, lambda: self._flush_pane(task_id))
+
+    async def _flush_pane(self, task_id: str) -> None:
+        self._frame_due.discard(task_id)
+        pane = self.panes.get(task_id)
+        changes = self._pending.pop(task_id, [])
+        view = self.state.tasks.get(task_id)
+        if pane is None or view is None:
+            return
+        pane.show(view)
+        if changes:
+            transcript = self.state.transcripts.get(task_id)
+            await pane.transcript.apply(merge_prose(changes), transcript.dropped if transcript else 0)
+
+    def _queue_soon(self) -> None:
+        if not self._queue_due:
+            self._queue_due = True
+            self.set_timer(1 / QUEUE_HZ, self._flush_queue)
+
+    async def _flush_queue(self) -> None:
+        self._queue_due = False
+        await self._reconcile_panes()
+        self._show_queue()
+
+    def _show_queue(self) -> None:
+        shown = set(self.panes)
+        views = [v for v in self.state.tasks.values() if v.id not in shown]
+        self.queue.show(views, self.state.counts(), self.clock())
+
+    # -- panes -------------------------------------------------------------------------
+
+    async def _reconcile_panes(self) -> None:
+        wanted = [v.id for v in self.state.panes(min(MAX_PANES, max(self.state.foreground_slots, 1) + 1))]
+        wanted = wanted[:MAX_PANES]
+        gone = [task_id for task_id in self.panes if task_id not in wanted]
+        for task_id in gone:
+            pane = self.panes.pop(task_id)
+            self.state.drop_transcript(task_id)
+            self._pending.pop(task_id, None)
+            await pane.remove()
+        new = [task_id for task_id in wanted if task_id not in self.panes]
+        for task_id in new:
+            view = self.state.tasks[task_id]
+            self.state.begin_replay(task_id)
+            pane = AgentPane(view, threshold=self.threshold, transcript_limit=self.transcript_limit)
+            self.panes[task_id] = pane
+            await self.grid.mount(pane)
+            self._load_history(task_id)
+        if gone or new:
+            order = {task_id: i for i, task_id in enumerate(wanted)}
+            self.grid.sort_children(key=lambda w: order.get(getattr(w, "task_id", ""), -1))
+            self._layout_grid()
+
+    @work(group="history", exit_on_error=False)
+    async def _load_history(self, task_id: str) -> None:
+        try:
+            history = await self.bridge.history(task_id)
+        except Exception as exc:  # the pane still shows live events; say why the past is missing
+            self.app.notify(f"Could not read the history of {task_id}: {exc}", severity="warning")
+            history = []
+        transcript = self.state.finish_replay(task_id, history)
+        pane = self.panes.get(task_id)
+        if pane is not None:
+            self._pending.pop(task_id, None)
+            await pane.transcript.load(transcript, task_id)
+            pane.show(self.state.tasks[task_id])
+
+    def _layout_grid(self) -> None:
+        count = len(self.panes)
+        self.no_panes.display = count == 0
+        columns, rows = grid_shape(count, self.size.width or self.app.size.width)
+        self.grid.styles.grid_size_columns = columns
+        self.grid.styles.grid_size_rows = rows
+        panes = list(self.grid.query(AgentPane))
+        for i, pane in enumerate(panes):
+            # Three panes in a 2×2 grid: the last one takes the whole bottom row.
+            pane.styles.column_span = 2 if (count == 3 and columns == 2 and i == 2) else 1
+
+    def on_resize(self) -> None:
+        self._layout_grid()
+
+    # -- commands ----------------------------------------------------------------------
+
+    def focused_task(self) -> str | None:
+        focused = self.focused
+        while focused is not None:
+            if isinstance(focused, AgentPane):
+                return focused.task_id
+            if isinstance(focused, QueuePanel):
+                return focused.selected
+            focused = focused.parent  # type: ignore[assignment]
+        return None
+
+    @work(group="commands", exit_on_error=False)
+    async def command(self, verb: str, task_id: str, *args: Any, done: str = "") -> None:
+        """Run one session command; a refusal becomes a notification, never a crash."""
+        try:
+            await self._attached.wait()
+            await getattr(self.bridge.session, verb)(task_id, *args)
+        except CommandError as exc:
+            self.app.notify(str(exc), title=f"{verb} {task_id}", severity="error")
+            return
+        if done:
+            self.app.notify(done, timeout=3)
+
+    @on(AgentPane.Steered)
+    def _steered(self, event: AgentPane.Steered) -> None:
+        self.command("steer", event.task_id, event.text)
+
+    @on(QueuePanel.ActionRequested)
+    def _queue_action(self, event: QueuePanel.ActionRequested) -> None:
+        task_id = event.task_id
+        if event.action == "peek":
+            from agentdeck.tui.screens.peek import PeekScreen
+
+            view = self.state.tasks.get(task_id)
+            if view is not None:
+                self.app.push_screen(PeekScreen(view, self.bridge, threshold=self.threshold, transcript_limit=self.transcript_limit))
+        elif event.action == "priority":
+            view = self.state.tasks.get(task_id)
+            if view is not None:
+                self._edit_priority(task_id, view.priority + event.value)
+        else:
+            self.command(event.action, task_id, done={"promote": f"{task_id} moves to a pane", "cancel": f"cancelling {task_id}", "resume": f"resuming {task_id}"}.get(event.action, ""))
+
+    @work(group="commands", exit_on_error=False)
+    async def _edit_priority(self, task_id: str, priority: int) -> None:
+        try:
+            await self.bridge.session.edit(task_id, priority=priority)
+        except CommandError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.state.tasks[task_id].priority = priority
+        self.app.notify(f"{task_id}: priority {priority}", timeout=3)
+
+    def action_interrupt(self) -> None:
+        task_id = self.focused_task()
+        if task_id is None or task_id not in self.panes:
+            self.app.notify("Focus an agent's pane first (Tab), then Esc interrupts it.", severity="warning")
+            return
+        self.command("interrupt", task_id)
+
+    def action_close_pane(self) -> None:
+        task_id = self.focused_task()
+        if task_id is None or task_id not in self.panes:
+            self.app.notify("Focus an agent's pane first (Tab).", severity="warning")
+            return
+        view = self.state.tasks[task_id]
+        self.command("demote", task_id, done=f"{task_id} keeps running in the background" if view.alive else "")
+
+    def action_resume_pane(self) -> None:
+        task_id = self.focused_task()
+        if task_id is not None:
+            self.command("resume", task_id, done=f"resuming {task_id}")
+
+    def action_focus_queue(self) -> None:
+        self.queue.table.focus()
+
+
+__all__ = ["CockpitScreen", "TaskView", "grid_shape"]

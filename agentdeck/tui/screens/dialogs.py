@@ -1,0 +1,91 @@
+"""Small modal dialogs: a new task, and what quitting should do with the running agents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Switch
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 72; height: auto; border: thick $primary; background: $surface; padding: 1 2; }}
+{name} Label.title {{ text-style: bold; margin-bottom: 1; }}
+{name} Label.hint {{ color: $foreground-muted; }}
+{name} Horizontal {{ height: auto; margin-top: 1; }}
+{name} Button {{ margin-right: 1; }}
+"""
+
+
+@dataclass
+class NewTask:
+    text: str
+    model: str | None
+    foreground: bool
+
+
+class NewTaskScreen(ModalScreen[NewTask | None]):
+    """Ask for the task text (and optionally its model, and foreground or background)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="NewTaskScreen") + "NewTaskScreen Switch { margin-right: 1; }"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("New task", classes="title")
+            yield Input(placeholder="what should the agent do?", id="task-text")
+            yield Input(placeholder="model (optional, e.g. demo or anthropic/claude-sonnet-4-5)", id="task-model")
+            with Horizontal():
+                yield Switch(value=True, id="task-foreground")
+                yield Label("in a foreground pane (off: the background queue)")
+            yield Label("Enter starts it · Esc cancels", classes="hint")
+
+    @on(Input.Submitted)
+    def _submit(self) -> None:
+        text = self.query_one("#task-text", Input).value.strip()
+        if not text:
+            self.notify("Say what the agent should do.", severity="warning")
+            self.query_one("#task-text", Input).focus()
+            return
+        model = self.query_one("#task-model", Input).value.strip() or None
+        self.dismiss(NewTask(text, model, self.query_one("#task-foreground", Switch).value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QuitScreen(ModalScreen[str | None]):
+    """Quitting: stop the agents (they checkpoint), or leave them running and detach."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="QuitScreen")
+    BINDINGS = [
+        Binding("escape", "choose('')", "Cancel", id="quit.cancel"),
+        Binding("s", "choose('stop')", "Stop agents", id="quit.stop"),
+        Binding("l,d", "choose('detach')", "Leave running", id="quit.detach"),
+    ]
+
+    def __init__(self, running: int) -> None:
+        super().__init__()
+        self.running = running
+
+    def compose(self) -> ComposeResult:
+        agents = f"{self.running} agent{'s' if self.running != 1 else ''} running"
+        with Vertical():
+            yield Label(f"Quit agentdeck — {agents}", classes="title")
+            yield Label("Leave them running: they keep working, and `agentdeck` shows them again.")
+            yield Label("Stop them: each checkpoints its work; `agentdeck resume ID` continues it later.")
+            with Horizontal():
+                yield Button("Leave running (l)", id="detach", variant="primary")
+                yield Button("Stop agents (s)", id="stop", variant="error")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(event.button.id or "")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice if choice in ("stop", "detach") else None)

@@ -1,0 +1,98 @@
+"""Peek at a background task: its live transcript and meter, without giving it a pane."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+from agentdeck.events import Event
+from agentdeck.runtime.session_api import CommandError
+from agentdeck.tui.cockpit_state import TaskView, Transcript, fold_display, merge_prose
+from agentdeck.tui.widgets.agent_pane import STATE_LABELS
+from agentdeck.tui.widgets.meter import ContextMeter
+from agentdeck.tui.widgets.transcript import TranscriptView
+
+FRAME_HZ = 20
+
+
+class PeekScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    PeekScreen { align: center middle; }
+    PeekScreen > Vertical { width: 90%; height: 90%; border: thick $primary; background: $surface; }
+    PeekScreen .peek-title { text-style: bold; padding: 0 1; }
+    PeekScreen .peek-state { color: $foreground-muted; padding: 0 1; }
+    PeekScreen ContextMeter { padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back", id="peek.close"),
+        Binding("p", "promote", "Promote", id="peek.promote", tooltip="Give this task a foreground pane"),
+        Binding("x", "cancel_task", "Cancel task", id="peek.cancel"),
+    ]
+
+    def __init__(self, view: TaskView, bridge, *, threshold: float, transcript_limit: int) -> None:
+        super().__init__()
+        self.view = TaskView(id=view.id, task=view.task, state=view.state, model=view.model)
+        self.bridge = bridge
+        self.transcript = Transcript(transcript_limit)
+        self.transcript_view = TranscriptView(limit=transcript_limit)
+        self.meter = ContextMeter(threshold=threshold)
+        self.state_line = Static("", classes="peek-state", markup=False)
+        self._pending = []
+        self._due = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"{self.view.id} · {self.view.task}", classes="peek-title", markup=False)
+            yield self.state_line
+            yield self.transcript_view
+            yield self.meter
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._redraw_header()
+        self._follow()
+
+    @work(exclusive=True, exit_on_error=False)
+    async def _follow(self) -> None:
+        try:
+            await self.bridge.follow(self.view.id, self._on_event)
+        except Exception as exc:
+            self.notify(f"Stopped following {self.view.id}: {exc}", severity="warning")
+
+    def _on_event(self, event: Event) -> None:
+        fold_display(self.view, event)
+        if event.type == "task_state_changed":  # type: ignore[attr-defined]
+            self.view.state = event.state  # type: ignore[attr-defined]
+        self._pending.extend(self.transcript.apply(event))
+        if not self._due:
+            self._due = True
+            self.set_timer(1 / FRAME_HZ, self._flush)
+
+    async def _flush(self) -> None:
+        self._due = False
+        changes, self._pending = self._pending, []
+        self._redraw_header()
+        if changes:
+            await self.transcript_view.apply(merge_prose(changes), self.transcript.dropped)
+
+    def _redraw_header(self) -> None:
+        self.state_line.update(f"{STATE_LABELS.get(self.view.state, self.view.state)}  {self.view.activity}  · {self.view.role}")
+        self.meter.show(self.view.context_fraction, self.view.context_used, self.view.context_limit, len(self.view.splits))
+
+    async def _command(self, verb: str) -> None:
+        try:
+            await getattr(self.bridge.session, verb)(self.view.id)
+        except CommandError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.dismiss(None)
+
+    async def action_promote(self) -> None:
+        await self._command("promote")
+
+    async def action_cancel_task(self) -> None:
+        await self._command("cancel")

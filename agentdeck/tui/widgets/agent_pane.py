@@ -1,0 +1,98 @@
+"""One foreground agent: title, state, streaming transcript, context meter, counters, steer input."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from agentdeck.progress import one_line
+from agentdeck.tui.cockpit_state import TaskView
+from agentdeck.tui.widgets.meter import ContextMeter
+from agentdeck.tui.widgets.transcript import TranscriptView
+
+STATE_LABELS = {
+    "queued": "◌ queued",
+    "running": "● running",
+    "waiting": "⏸ waiting for you",
+    "finished": "✔ finished",
+    "failed": "✘ failed",
+    "cancelled": "– cancelled",
+    "interrupted": "⏸ interrupted",
+    "merged": "✔ merged",
+}
+
+
+class AgentPane(Vertical, can_focus=False):
+    """A pane of the grid; `task_id` names the task whose agent it shows."""
+
+    DEFAULT_CSS = """
+    AgentPane { border: round $panel-lighten-2; height: 1fr; padding: 0; }
+    AgentPane:focus-within { border: round $primary; }
+    AgentPane.-waiting { border: round $warning; }
+    AgentPane.-failed { border: round $error; }
+    AgentPane.-finished { border: round $success; }
+    AgentPane > .pane-title { height: 1; padding: 0 1; text-style: bold; }
+    AgentPane > .pane-activity { height: 1; padding: 0 1; color: $foreground-muted; }
+    AgentPane.-waiting > .pane-activity { color: $warning; text-style: bold; }
+    AgentPane.-failed > .pane-activity { color: $error; }
+    AgentPane > .pane-status { height: 1; padding: 0 1; }
+    AgentPane .pane-counters { width: 1fr; padding-left: 2; content-align: right middle; color: $foreground-muted; }
+    AgentPane > Input { height: 1; margin: 0 1; }
+    """
+
+    class Steered(Message):
+        """You typed a message for the agent and pressed Enter."""
+
+        def __init__(self, task_id: str, text: str) -> None:
+            super().__init__()
+            self.task_id = task_id
+            self.text = text
+
+    def __init__(self, view: TaskView, *, threshold: float = 0.6, transcript_limit: int = 80) -> None:
+        super().__init__(id=f"pane-{view.id}")
+        self.task_id = view.id
+        self.title_line = Static("", classes="pane-title", markup=False)
+        self.activity_line = Static("", classes="pane-activity", markup=False)
+        self.transcript = TranscriptView(limit=transcript_limit)
+        self.meter = ContextMeter(threshold=threshold)
+        self.counters = Static("", classes="pane-counters", markup=False)
+        self.steer_input = Input(placeholder="› steer: type a message, Enter sends · Esc interrupts", classes="steer", compact=True)
+        self._view = view
+
+    def compose(self) -> ComposeResult:
+        yield self.title_line
+        yield self.activity_line
+        yield self.transcript
+        with Horizontal(classes="pane-status"):
+            yield self.meter
+            yield self.counters
+        yield self.steer_input
+
+    def on_mount(self) -> None:
+        self.show(self._view)
+
+    def show(self, view: TaskView) -> None:
+        """Redraw the title, state, meter and counters (the transcript has its own updates)."""
+        self._view = view
+        self.title_line.update(one_line(view.task, 200))
+        label = STATE_LABELS.get(view.state, view.state)
+        activity = view.activity if view.activity and view.activity != view.state else ""
+        line = Text(f"{label}  {activity}".rstrip())
+        line.append(f"   {view.id} · {view.model or 'default model'} · {view.role}", style="dim")
+        self.activity_line.update(line)
+        for state in ("waiting", "failed", "finished"):
+            self.set_class(view.state == state or (state == "finished" and view.state == "merged"), f"-{state}")
+        self.meter.show(view.context_fraction, view.context_used, view.context_limit, len(view.splits))
+        self.counters.update(f"step {view.steps} · {view.tokens:,} tok · ${view.cost_usd:.2f}")
+
+    @on(Input.Submitted, ".steer")
+    def _steer(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if text:
+            self.post_message(self.Steered(self.task_id, text))
+        self.steer_input.value = ""

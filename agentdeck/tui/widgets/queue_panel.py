@@ -1,0 +1,186 @@
+"""The background queue: every task without a pane, as a sortable table, and a one-line summary."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from agentdeck.progress import one_line
+from agentdeck.tui.cockpit_state import TaskView
+
+COLUMNS = (("id", "ID"), ("task", "TASK"), ("state", "STATE"), ("progress", "PROGRESS"), ("verdict", "VERDICT"), ("cost", "COST"), ("age", "AGE"))
+# What `s` cycles through, and how each column sorts (the state column: what needs you first).
+SORTS = ("age", "state", "cost", "progress", "id")
+STATE_ORDER = {"waiting": 0, "failed": 1, "finished": 2, "running": 3, "queued": 4, "interrupted": 5}
+STATE_STYLE = {"waiting": "bold $warning", "failed": "bold $error", "finished": "$success", "running": "$primary"}
+
+
+def age(seconds: float) -> str:
+    """Coarse on purpose: a queue is read in minutes, and seconds would redraw every row."""
+    if seconds < 60:
+        return "<1m"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def summary_line(counts: dict[str, int]) -> str:
+    return f"{counts['running']} running · {counts['queued']} queued · {counts['need_you']} need you"
+
+
+class QueuePanel(Vertical):
+    """Select a task to peek at it, promote it to a pane, cancel it, or move it in the queue."""
+
+    DEFAULT_CSS = """
+    QueuePanel { height: auto; max-height: 40%; border-top: solid $panel-lighten-2; }
+    QueuePanel > .queue-summary { height: 1; padding: 0 1; text-style: bold; }
+    QueuePanel > .queue-summary.-need-you { color: $warning; }
+    QueuePanel > DataTable { height: auto; max-height: 14; }
+    QueuePanel > .queue-empty { color: $foreground-muted; padding: 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "peek", "Peek", id="queue.peek", tooltip="Watch the selected task's live transcript"),
+        Binding("p", "promote", "Promote", id="queue.promote", tooltip="Give the selected task a foreground pane"),
+        Binding("x", "cancel", "Cancel", id="queue.cancel", tooltip="Cancel the selected task (its work stays on its branch)"),
+        Binding("plus,equals_sign", "priority(1)", "Up", id="queue.up", tooltip="Start the selected queued task sooner"),
+        Binding("minus", "priority(-1)", "Down", id="queue.down", tooltip="Start the selected queued task later"),
+        Binding("s", "sort", "Sort", id="queue.sort", tooltip="Sort by the next column"),
+        Binding("r", "resume", "Resume", id="queue.resume", show=False, tooltip="Resume an interrupted or failed task"),
+    ]
+
+    class ActionRequested(Message):
+        """A key asked for something to happen to the selected task."""
+
+        def __init__(self, action: str, task_id: str, value: int = 0) -> None:
+            super().__init__()
+            self.action = action
+            self.task_id = task_id
+            self.value = value
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.summary = Static("", classes="queue-summary", markup=False)
+        self.table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="queue-table")
+        self.empty = Static("The queue is empty: agentdeck queue add TASK, or Ctrl+N here.", classes="queue-empty")
+        self.sort_by = "age"
+        self._views: dict[str, TaskView] = {}
+
+    def compose(self) -> ComposeResult:
+        yield self.summary
+        yield self.table
+        yield self.empty
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.table.add_column(label, key=key)
+
+    @property
+    def selected(self) -> str | None:
+        if not self.table.row_count:
+            return None
+        try:
+            row_key, _ = self.table.coordinate_to_cell_key(self.table.cursor_coordinate)
+        except Exception:  # no row under the cursor
+            return None
+        return row_key.value
+
+    def show(self, views: list[TaskView], counts: dict[str, int], now: float) -> None:
+        """Bring the table in line with `views` (the tasks without a pane)."""
+        self.summary.update(summary_line(counts))
+        self.summary.set_class(counts["need_you"] > 0, "-need-you")
+        selected = self.selected
+        wanted = {v.id: v for v in views}
+        for task_id in [k for k in self._views if k not in wanted]:
+            self.table.remove_row(task_id)
+            del self._views[task_id]
+        for view in views:
+            cells = self._cells(view, now)
+            if view.id in self._views:
+                for (key, _), value in zip(COLUMNS, cells):
+                    self.table.update_cell(view.id, key, value, update_width=True)
+            else:
+                self.table.add_row(*cells, key=view.id)
+            self._views[view.id] = view
+        self._sort()
+        self.empty.display = not views
+        self.table.display = bool(views)
+        if selected in wanted:
+            self.table.move_cursor(row=self.table.get_row_index(selected), animate=False)
+
+    def _cells(self, view: TaskView, now: float) -> tuple:
+        state = Text(view.state, style=STATE_STYLE.get(view.state, ""))
+        if view.state == "queued" and view.waiting_reason:
+            state.append(f" ({one_line(view.waiting_reason, 28)})", style="dim")
+        ctx = f" · ctx {view.context_fraction:.0%}" if view.context_fraction is not None else ""
+        return (
+            view.id,
+            one_line(view.task, 40),
+            state,
+            f"{view.steps} steps{ctx}",
+            view.verdict or "—",
+            f"${view.cost_usd:.2f}",
+            age(now - view.created),
+        )
+
+    def _sort(self) -> None:
+        keys = {
+            "age": lambda v: -v.created,
+            "state": lambda v: (STATE_ORDER.get(v.state, 9), -v.created),
+            "cost": lambda v: -v.cost_usd,
+            "progress": lambda v: -(v.context_fraction or 0),
+            "id": lambda v: v.id,
+        }
+        order = keys[self.sort_by]
+        ranked = sorted(self._views.values(), key=order)
+        position = {v.id: i for i, v in enumerate(ranked)}
+        # The id column holds the task id: sort rows by their rank in `ranked`.
+        self.table.sort("id", key=lambda task_id: position.get(task_id, 0))
+
+    # -- actions on the selected task -----------------------------------------------------
+
+    def _request(self, action: str, value: int = 0) -> None:
+        task_id = self.selected
+        if task_id is None:
+            self.app.notify("Select a task in the queue first.", severity="warning")
+            return
+        self.post_message(self.ActionRequested(action, task_id, value))
+
+    def action_peek(self) -> None:
+        self._request("peek")
+
+    def action_promote(self) -> None:
+        self._request("promote")
+
+    def action_cancel(self) -> None:
+        self._request("cancel")
+
+    def action_resume(self) -> None:
+        self._request("resume")
+
+    def action_priority(self, delta: int) -> None:
+        self._request("priority", delta)
+
+    def action_sort(self) -> None:
+        self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
+        self._sort()
+        self.app.notify(f"Queue sorted by {self.sort_by}.", timeout=2)
+
+    @on(DataTable.HeaderSelected)
+    def _header_sort(self, event: DataTable.HeaderSelected) -> None:
+        key = event.column_key.value
+        if key in SORTS:
+            self.sort_by = key
+            self._sort()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.post_message(self.ActionRequested("peek", event.row_key.value))

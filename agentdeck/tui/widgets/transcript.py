@@ -1,0 +1,188 @@
+"""A pane's transcript: streamed prose as Markdown, tool calls as collapsible one-liners, notes.
+
+The blocks come from `cockpit_state.Transcript`; this widget mirrors them and keeps at
+most as many widgets as the model keeps blocks, because layout cost grows with the
+widget count (FACTS.md). The full history stays in the store: `agentdeck logs ID`.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Collapsible, Markdown, Static
+
+from agentdeck.tui.cockpit_state import Block, Change, Transcript
+
+# What a tool block shows when expanded; the agent saw (and the store keeps) all of it.
+OUTPUT_SHOWN_CHARS = 2000
+ARGS_SHOWN_CHARS = 60
+
+
+def tool_title(block: Block) -> str:
+    args = " ".join(block.arguments.split())
+    if len(args) > ARGS_SHOWN_CHARS:
+        args = args[: ARGS_SHOWN_CHARS - 1] + "…"
+    if block.ok is None:
+        status = "…"
+    else:
+        mark = "✓" if block.ok else "✗"
+        status = f"{mark} {block.duration_s:.1f}s" if block.duration_s is not None else mark
+    return f"{block.name} {args}  {status}"
+
+
+class ProseBlock(Markdown):
+    """Assistant prose, streamed through Textual's MarkdownStream (it batches fragments)."""
+
+    DEFAULT_CSS = "ProseBlock { margin: 0 0 1 0; padding: 0; background: transparent; }"
+
+    def __init__(self, block: Block) -> None:
+        super().__init__(block.text)
+        self.block = block
+        self._stream = None
+
+    async def feed(self, text: str) -> None:
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self)
+        await self._stream.write(text)
+
+    async def finish(self) -> None:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+
+
+class ToolBlock(Collapsible):
+    """One tool call: a one-line title (name, arguments, ✓/✗, time) that expands to its output."""
+
+    DEFAULT_CSS = """
+    ToolBlock { border: none; padding: 0; margin: 0; background: transparent; }
+    ToolBlock > Contents { padding: 0 0 0 2; }
+    ToolBlock.-failed CollapsibleTitle { color: $error; }
+    ToolBlock .tool-output { color: $foreground-muted; }
+    """
+
+    def __init__(self, block: Block) -> None:
+        self.block = block
+        self.output = Static("", classes="tool-output", markup=False)
+        super().__init__(self.output, title=tool_title(block), collapsed=True)
+        self.show(block)
+
+    def show(self, block: Block) -> None:
+        self.title = tool_title(block)
+        self.set_class(block.ok is False, "-failed")
+        output = block.output
+        if len(output) > OUTPUT_SHOWN_CHARS:
+            output = output[:OUTPUT_SHOWN_CHARS] + f"\n… {len(output) - OUTPUT_SHOWN_CHARS:,} more characters"
+        self.output.update(Text(output or "(no output yet)"))
+
+
+class NoteBlock(Static):
+    """A line the cockpit adds: the plan, a split, a sub-agent, your steer, the end."""
+
+    DEFAULT_CSS = """
+    NoteBlock { margin: 0 0 1 0; color: $foreground-muted; }
+    NoteBlock.-split, NoteBlock.-sub { color: $accent; }
+    NoteBlock.-steer { color: $primary; text-style: bold; }
+    NoteBlock.-waiting { color: $warning; text-style: bold; }
+    NoteBlock.-finished { color: $success; text-style: bold; }
+    NoteBlock.-failed { color: $error; text-style: bold; }
+    """
+
+    ICONS = {"split": "◆ ", "sub": "↳ ", "steer": "› ", "waiting": "⏸ ", "finished": "✔ ", "failed": "✘ "}
+
+    def __init__(self, block: Block) -> None:
+        super().__init__(Text(self.ICONS.get(block.tone, "· ") + block.text), classes=f"-{block.tone}", markup=False)
+        self.block = block
+
+
+class PlanBlock(Collapsible):
+    """The planner's plan, folded away under one line."""
+
+    DEFAULT_CSS = "PlanBlock { border: none; padding: 0; margin: 0 0 1 0; background: transparent; }"
+
+    def __init__(self, block: Block) -> None:
+        lines = block.text.strip().splitlines()
+        super().__init__(Static(Text(block.text), markup=False), title=f"plan ({len(lines)} lines)", collapsed=True)
+        self.block = block
+
+
+def block_widget(block: Block) -> Widget:
+    if block.kind == "prose":
+        return ProseBlock(block)
+    if block.kind == "tool":
+        return ToolBlock(block)
+    if block.tone == "plan":
+        return PlanBlock(block)
+    return NoteBlock(block)
+
+
+class TranscriptView(VerticalScroll):
+    """The widgets of one transcript, following the end unless you scrolled up to read."""
+
+    DEFAULT_CSS = """
+    TranscriptView { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
+    TranscriptView > .dropped { color: $foreground-muted; text-style: italic; }
+    """
+
+    def __init__(self, limit: int = 80, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.limit = limit
+        self._widgets: dict[int, Widget] = {}
+        self._dropped = Static("", classes="dropped")
+        self._dropped.display = False
+        self._task_id = ""
+
+    def compose(self):
+        yield self._dropped
+
+    async def load(self, transcript: Transcript, task_id: str) -> None:
+        """Show a whole transcript at once (a pane opening, or the cockpit attaching)."""
+        self._task_id = task_id
+        await self._finish_prose()
+        await self.remove_children([w for w in self._widgets.values()])
+        self._widgets = {block.number: block_widget(block) for block in transcript.blocks}
+        if self._widgets:
+            await self.mount_all(list(self._widgets.values()))
+        self._show_dropped(transcript.dropped)
+        self.scroll_end(animate=False, immediate=True)
+
+    async def apply(self, changes: list[Change], dropped: int) -> None:
+        """Show what the latest events changed (already coalesced by the caller)."""
+        follow = self.scroll_y >= self.max_scroll_y - 1
+        added: list[Widget] = []
+        for change in changes:
+            widget = self._widgets.get(change.block.number)
+            if widget in added:
+                continue  # made from the block as it is now, which already holds this change
+            if change.op == "prose" and isinstance(widget, ProseBlock):
+                await widget.feed(change.text)
+            elif change.op == "update" and isinstance(widget, ToolBlock):
+                widget.show(change.block)
+            elif change.op == "add" and change.block.number not in self._widgets:
+                await self._finish_prose()
+                widget = block_widget(change.block)
+                self._widgets[change.block.number] = widget
+                await self.mount(widget)
+                added.append(widget)
+        excess = len(self._widgets) - self.limit
+        if excess > 0:
+            old = list(self._widgets)[:excess]
+            gone = [self._widgets.pop(number) for number in old]
+            for widget in gone:
+                if isinstance(widget, ProseBlock):
+                    await widget.finish()
+            await self.remove_children(gone)
+        self._show_dropped(dropped)
+        if follow:
+            self.scroll_end(animate=False)
+
+    async def _finish_prose(self) -> None:
+        for widget in self._widgets.values():
+            if isinstance(widget, ProseBlock):
+                await widget.finish()
+
+    def _show_dropped(self, dropped: int) -> None:
+        self._dropped.display = dropped > 0
+        if dropped:
+            self._dropped.update(f"… {dropped:,} earlier blocks: agentdeck logs {self._task_id}")
