@@ -13,6 +13,8 @@ import os
 import signal
 import time
 from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import Field
 
@@ -101,12 +103,22 @@ def _environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in GIT_LOCATION_VARIABLES}
 
 
-async def run_command(ctx: ToolContext, args: RunArgs) -> ToolResult:
-    timeout = min(args.timeout_seconds or ctx.run_timeout_s, ctx.run_timeout_s)
+@dataclass
+class ShellRun:
+    """How a shell command ended: its exit code (None when killed on timeout) and capped output."""
+
+    exit_code: int | None
+    timed_out: bool
+    output: str
+    elapsed_s: float
+
+
+async def run_shell(command: str, cwd: Path, timeout_s: float, output_cap_bytes: int) -> ShellRun:
+    """Run `command` with /bin/sh in `cwd`; it and its process group are gone when this returns."""
     started = time.monotonic()
     process = await asyncio.create_subprocess_shell(
-        args.command,
-        cwd=ctx.worktree,
+        command,
+        cwd=cwd,
         env=_environment(),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
@@ -114,11 +126,11 @@ async def run_command(ctx: ToolContext, args: RunArgs) -> ToolResult:
         # Its own process group, so that its children can be found and killed too.
         start_new_session=True,
     )
-    output = CappedOutput(ctx.output_cap_bytes)
+    output = CappedOutput(output_cap_bytes)
     reader = asyncio.create_task(_collect(process.stdout, output))
     timed_out = False
     try:
-        await asyncio.wait_for(process.wait(), timeout)
+        await asyncio.wait_for(process.wait(), timeout_s)
     except asyncio.TimeoutError:
         timed_out = True
         await _terminate(process)
@@ -133,16 +145,25 @@ async def run_command(ctx: ToolContext, args: RunArgs) -> ToolResult:
         await asyncio.wait_for(reader, DRAIN_S)
     except asyncio.TimeoutError:
         pass  # a process that left the group still holds the pipe: stop reading
-    text = output.text()
-    if timed_out:
+    return ShellRun(
+        exit_code=None if timed_out else process.returncode,
+        timed_out=timed_out,
+        output=output.text(),
+        elapsed_s=time.monotonic() - started,
+    )
+
+
+async def run_command(ctx: ToolContext, args: RunArgs) -> ToolResult:
+    timeout = min(args.timeout_seconds or ctx.run_timeout_s, ctx.run_timeout_s)
+    run = await run_shell(args.command, ctx.worktree, timeout, ctx.output_cap_bytes)
+    if run.timed_out:
         return ToolResult(
-            f"command timed out after {timeout:g} s and was killed: {args.command}\n{text}".rstrip(),
+            f"command timed out after {timeout:g} s and was killed: {args.command}\n{run.output}".rstrip(),
             ok=False,
             may_change_files=True,
         )
-    elapsed = time.monotonic() - started
-    status = f"exit code {process.returncode} after {elapsed:.1f} s"
-    return ToolResult(f"{status}\n{text or '(no output)'}", ok=process.returncode == 0, may_change_files=True)
+    status = f"exit code {run.exit_code} after {run.elapsed_s:.1f} s"
+    return ToolResult(f"{status}\n{run.output or '(no output)'}", ok=run.exit_code == 0, may_change_files=True)
 
 
 class FinishArgs(ToolArgs):
