@@ -120,6 +120,23 @@ class UIPolicy(_Section):
     transcript_blocks: int = Field(80, ge=10, le=2000)
 
 
+class ReviewPolicy(_Section):
+    """Verification after each agent finishes (tests, checks, judge), and the review of results."""
+
+    # Run the test command, the checks and the judge when an agent finishes.
+    verify: bool = True
+    # Ask the judge model for a verdict (off: tests and checks only).
+    judge: bool = True
+    test_timeout_seconds: float = Field(600.0, gt=0)
+    # Test runs at the same time, across tasks: test suites often share ports, caches, databases.
+    test_concurrency: int = Field(1, ge=1, le=16)
+    # Reviewability budget: a change of more lines (added + removed) is flagged "split it".
+    diff_budget_lines: int = Field(400, gt=0)
+    # The diff the judge sees is cut here (the judge is told so).
+    judge_diff_chars: int = Field(60_000, ge=2_000)
+    judge_timeout_seconds: float = Field(300.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything agentdeck can be told; see docs/configuration.md."""
 
@@ -137,6 +154,7 @@ class Settings(BaseSettings):
     split_threshold: float = Field(0.6, gt=0, le=1)
     split: SplitPolicy = Field(default_factory=SplitPolicy)
     plan: PlanPolicy = Field(default_factory=PlanPolicy)
+    # The project's tests, run in each agent's worktree once it finishes (see [review]).
     test_command: str | None = None
     # None: <git common dir>/agentdeck/worktrees, outside the user's working tree.
     worktrees_dir: Path | None = None
@@ -145,6 +163,7 @@ class Settings(BaseSettings):
     demo: DemoModel = Field(default_factory=DemoModel)
     session: SessionPolicy = Field(default_factory=SessionPolicy)
     ui: UIPolicy = Field(default_factory=UIPolicy)
+    review: ReviewPolicy = Field(default_factory=ReviewPolicy)
 
     @field_validator("planner", "executor", "judge", mode="before")
     @classmethod

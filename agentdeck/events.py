@@ -9,7 +9,7 @@ session, so a late client can replay from any point.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -191,7 +191,11 @@ class ContextCompacted(Event):
 
 # Session events (issue 4) go below this line.
 
-TaskState = Literal["queued", "running", "waiting", "finished", "failed", "cancelled", "interrupted", "merged"]
+# "verifying": the agent finished and its tests and judge run; "finished": verified, waiting for
+# your decision; "rejected": you turned it down (its branch stays until `agentdeck cleanup`).
+TaskState = Literal[
+    "queued", "running", "waiting", "verifying", "finished", "failed", "cancelled", "interrupted", "merged", "rejected"
+]
 
 
 class TaskQueued(Event):
@@ -246,6 +250,150 @@ class SessionStopping(Event):
     reason: str = ""
 
 
+# Verification and review events (issue 6) go below this line.
+
+
+class TestsResult(BaseModel):
+    """The project's test command run in a task's worktree (`status` says whether it ran at all)."""
+
+    __test__: ClassVar[bool] = False  # not a pytest test class
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["passed", "failed", "timeout", "error", "not_configured", "skipped"]
+    command: str | None = None
+    exit_code: int | None = None
+    duration_s: float = 0.0
+    # Counts, when the runner printed a summary we recognise (pytest, unittest, jest, go, cargo).
+    passed: int | None = None
+    failed: int | None = None
+    errors: int | None = None
+    skipped: int | None = None
+    # One line: "12 passed, 1 failed in 3.2 s", or why the tests did not run.
+    message: str = ""
+    output_tail: str = ""
+    # Untracked files the test run left in the worktree, removed so they are never committed.
+    removed: list[str] = Field(default_factory=list)
+
+
+class Finding(BaseModel):
+    """One remark of the judge, at a file and line where it has one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = None
+    line: int | None = None
+    severity: Literal["info", "minor", "major", "blocker"] = "minor"
+    message: str
+
+
+VerdictKind = Literal["approve", "request_changes", "reject", "judge_failed", "skipped"]
+
+
+class Verdict(BaseModel):
+    """The judge's verdict; `judge_failed` (with `reason`) when its reply could not be used."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: VerdictKind
+    summary: str = ""
+    findings: list[Finding] = Field(default_factory=list)
+    model: str | None = None
+    reason: str = ""
+    # Set when the judge is of the executor's model family: it tends to approve its own work.
+    same_family_warning: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class Check(BaseModel):
+    """A check computed without a model: `ok` False raises a flag with `message`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["size", "task_types", "scope"]
+    ok: bool
+    message: str
+
+
+class ChangeStats(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    files_changed: int = 0
+    insertions: int = 0
+    deletions: int = 0
+
+    @property
+    def lines(self) -> int:
+        return self.insertions + self.deletions
+
+
+class VerificationStarted(Event):
+    """The agent finished: its tests, the checks and the judge run now."""
+
+    type: Literal["verification_started"] = "verification_started"
+    test_command: str | None = None
+    judge_model: str | None = None
+
+
+class TestsFinished(Event):
+    __test__: ClassVar[bool] = False
+
+    type: Literal["tests_finished"] = "tests_finished"
+    tests: TestsResult
+
+
+class VerificationFinished(Event):
+    """Tests, checks and the judge's verdict of one result; `flags` are what needs your eye."""
+
+    type: Literal["verification_finished"] = "verification_finished"
+    tests: TestsResult
+    verdict: Verdict
+    checks: list[Check] = Field(default_factory=list)
+    stats: ChangeStats = Field(default_factory=ChangeStats)
+    flags: list[str] = Field(default_factory=list)
+
+
+class Merged(Event):
+    """The task's branch landed on `into` (`together` lists the other tasks of an integration pass)."""
+
+    type: Literal["merged"] = "merged"
+    into: str
+    commit: str
+    method: Literal["fast-forward", "merge commit", "already merged"]
+    together: list[str] = Field(default_factory=list)
+
+
+class Rejected(Event):
+    """You turned the result down; its branch is kept until `agentdeck cleanup`."""
+
+    type: Literal["rejected"] = "rejected"
+    reason: str = ""
+
+
+class ChangesRequested(Event):
+    """The task goes back to its agent, on the same branch, with your feedback in its context."""
+
+    type: Literal["changes_requested"] = "changes_requested"
+    feedback: str
+
+
+class CleanedUp(Event):
+    """`agentdeck cleanup` removed a merged or rejected task's worktree (and its branch, when safe or forced)."""
+
+    type: Literal["cleaned_up"] = "cleaned_up"
+    worktree_removed: bool
+    branch_deleted: bool
+    # Commits that were on no other branch and went with it (only ever with --force).
+    commits_dropped: int = 0
+
+
+class PullRequestCreated(Event):
+    type: Literal["pull_request_created"] = "pull_request_created"
+    url: str
+    branch: str
+
+
 AnyEvent = Annotated[
     Union[
         AgentStarted,
@@ -271,6 +419,15 @@ AnyEvent = Annotated[
         InboxRejected,
         SessionStarted,
         SessionStopping,
+        # verification and review events (issue 6) below
+        VerificationStarted,
+        TestsFinished,
+        VerificationFinished,
+        Merged,
+        Rejected,
+        ChangesRequested,
+        CleanedUp,
+        PullRequestCreated,
     ],
     Field(discriminator="type"),
 ]
@@ -365,8 +522,65 @@ class Subscribe(SessionCommand):
     follow: bool = True
 
 
+# Review commands (issue 6): decisions on finished results, and the queries the review screen needs.
+
+
+class Merge(SessionCommand):
+    """Land the tasks' branches on their base branch, in order; several make an integration pass."""
+
+    type: Literal["merge"] = "merge"
+    task_ids: list[str] = Field(min_length=1)
+
+
+class Reject(Command):
+    type: Literal["reject"] = "reject"
+    reason: str = ""
+
+
+class RequestChanges(Command):
+    """Send the task back to its agent on the same branch, with `feedback` in its context."""
+
+    type: Literal["request_changes"] = "request_changes"
+    feedback: str = Field(min_length=1)
+
+
+class Retry(Command):
+    """Run an ended task again on the same branch, with `feedback` when given."""
+
+    type: Literal["retry"] = "retry"
+    feedback: str | None = None
+
+
+class Cleanup(SessionCommand):
+    """Remove worktrees of merged and rejected tasks; unmerged commits go only with `force`."""
+
+    type: Literal["cleanup"] = "cleanup"
+    force: bool = False
+
+
+class CreatePullRequest(Command):
+    """Push the task's branch and open a pull request with `gh`."""
+
+    type: Literal["pull_request"] = "pull_request"
+
+
+class GetReview(SessionCommand):
+    """Query: every result, ranked, with verdict, tests, size and flags, and the night's summary."""
+
+    type: Literal["review"] = "review"
+
+
+class GetResult(Command):
+    """Query: one result in full: task, plan, verdict and findings, tests, stats and the diff."""
+
+    type: Literal["result"] = "result"
+
+
 AnyCommand = Annotated[
-    Union[Enqueue, Steer, Interrupt, Cancel, Resume, Promote, Demote, EditTask, Stop, GetStatus, Subscribe],
+    Union[
+        Enqueue, Steer, Interrupt, Cancel, Resume, Promote, Demote, EditTask, Stop, GetStatus, Subscribe,
+        Merge, Reject, RequestChanges, Retry, Cleanup, CreatePullRequest, GetReview, GetResult,
+    ],
     Field(discriminator="type"),
 ]
 

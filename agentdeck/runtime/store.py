@@ -64,6 +64,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_task ON events (task_id, seq);
     """,
+    # 2: verification and review (issue 6). JSON columns hold the pydantic payloads of events.py.
+    """
+    ALTER TABLE tasks ADD COLUMN base_branch TEXT;
+    ALTER TABLE tasks ADD COLUMN tests TEXT;
+    ALTER TABLE tasks ADD COLUMN verdict TEXT;
+    ALTER TABLE tasks ADD COLUMN checks TEXT;
+    ALTER TABLE tasks ADD COLUMN stats TEXT;
+    ALTER TABLE tasks ADD COLUMN feedback TEXT;
+    ALTER TABLE tasks ADD COLUMN decision TEXT;
+    ALTER TABLE tasks ADD COLUMN cleaned REAL
+    """,
 ]
 
 
@@ -95,12 +106,30 @@ class TaskRow:
     context_fraction: float | None = None
     plan: str | None = None
     resume: bool = False
+    # The branch the task started from (your HEAD's branch then): where `merge` lands it.
+    base_branch: str | None = None
+    # JSON columns: TestsResult, Verdict, [Check], ChangeStats (see events.py) of the last verification.
+    tests: dict[str, Any] | None = None
+    verdict: dict[str, Any] | None = None
+    checks: list[dict[str, Any]] | None = None
+    stats: dict[str, Any] | None = None
+    # [{"text", "ts", "delivered"}]: change requests; undelivered ones go into the next run's context.
+    feedback: list[dict[str, Any]] | None = None
+    # {"kind": "merged"|"rejected", "ts", ...}: what you decided, and how it landed.
+    decision: dict[str, Any] | None = None
+    # When `agentdeck cleanup` removed its worktree.
+    cleaned: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 _TASK_COLUMNS = [f.name for f in fields(TaskRow)]
+_JSON_COLUMNS = {"tests", "verdict", "checks", "stats", "feedback", "decision"}
+
+
+def _encode(name: str, value: Any) -> Any:
+    return json.dumps(value) if name in _JSON_COLUMNS and value is not None else value
 
 
 class StoreError(Exception):
@@ -200,7 +229,7 @@ class Store:
         now = time.time()
         row.created = row.created or now
         row.updated = now
-        values = [getattr(row, name) for name in _TASK_COLUMNS]
+        values = [_encode(name, getattr(row, name)) for name in _TASK_COLUMNS]
         marks = ", ".join("?" for _ in _TASK_COLUMNS)
         self._db.execute(f"INSERT INTO tasks ({', '.join(_TASK_COLUMNS)}) VALUES ({marks})", values)
 
@@ -210,7 +239,8 @@ class Store:
             raise ValueError(f"unknown task columns: {sorted(unknown)}")
         changes["updated"] = time.time()
         assignments = ", ".join(f"{name} = ?" for name in changes)
-        self._db.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", [*changes.values(), task_id])
+        values = [_encode(name, value) for name, value in changes.items()]
+        self._db.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", [*values, task_id])
 
     def task(self, task_id: str) -> TaskRow | None:
         row = self._db.execute(f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks WHERE id = ?", (task_id,)).fetchone()
@@ -222,7 +252,11 @@ class Store:
 
     @staticmethod
     def _row(row: tuple) -> TaskRow:
-        task = TaskRow(**dict(zip(_TASK_COLUMNS, row)))
+        data = dict(zip(_TASK_COLUMNS, row))
+        for name in _JSON_COLUMNS:
+            if data[name] is not None:
+                data[name] = json.loads(data[name])
+        task = TaskRow(**data)
         task.foreground = bool(task.foreground)
         task.resume = bool(task.resume)
         return task
