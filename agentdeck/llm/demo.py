@@ -6,7 +6,9 @@ around, read the project's files one by one, write notes on the task, edit them,
 command, finish. Reading fills its context, so with a small window it shows the split:
 it plays every role the loop asks of it — planner (no tools on offer), the handoff (only
 the handoff tool on offer), a sub-agent (its task carries `## Your brief`), and a parent
-whose context was compacted (`## Summaries from sub-agents`). It streams its prose word
+whose context was compacted (`## Summaries from sub-agents`). It also judges: given a
+review request (`# Review request for the judge`), it answers a JSON verdict derived from
+the diff and the test result it was shown, with findings at real lines of the diff. It streams its prose word
 by word at a configurable pace so the product looks and feels like a real model.
 """
 
@@ -26,6 +28,8 @@ REVIEWS_DIR = "agentdeck-demo-reviews"
 LABEL = "[demo model: offline, no API key]"
 MAX_FILES_READ = 12
 BRIEF_HEADING = "## Your brief"
+# Must match agentdeck.runtime.judge.JUDGE_HEADING (the llm layer cannot import runtime).
+JUDGE_HEADING = "# Review request for the judge"
 COMPACTED_HEADING = "## Summaries from sub-agents"
 
 
@@ -114,7 +118,9 @@ class DemoModel:
         self, messages: list[Message], tools: list[ToolSpec], on_text: OnText
     ) -> TurnResult:
         offered = [tool["function"]["name"] for tool in tools]
-        if not offered:
+        if not offered and JUDGE_HEADING in _task_of(messages):
+            text, call = _judge(_task_of(messages)), None
+        elif not offered:
             text, call = self._plan(messages), None
         elif offered == ["handoff"]:
             text, call = self._handoff(messages)
@@ -281,8 +287,64 @@ class DemoModel:
             "- [ ] Write these notes",
             "- [ ] Check them with a command",
         ]
+        if "## Changes requested" in task:
+            # Sent back by a reviewer: show the feedback was read (the real work stays on the branch).
+            requested = _section(task, "Changes requested").split("\n\nYour earlier work")[0]
+            wanted = [line.strip() for line in requested.splitlines() if line.strip().startswith("- ")]
+            lines += ["", "Changes requested by the reviewer, addressed in this revision:", *wanted]
         steers = _steers(messages)
         if steers:
             lines += ["", "Steering received:", *[f"- {s.strip()}" for s in steers]]
         lines += ["", "This file was written by the offline demo model, not by a real LLM.", ""]
         return "\n".join(lines)
+
+
+def _section(text: str, heading: str) -> str:
+    """The body under `## heading` (up to the next `## `)."""
+    found = re.search(rf"^## {re.escape(heading)}[^\n]*\n(.*?)(?=^## |\Z)", text, re.DOTALL | re.MULTILINE)
+    return found.group(1) if found else ""
+
+
+def _added_lines(diff: str) -> list[tuple[str, int, str]]:
+    """(file, line in the new file, text) of every added line of a unified diff."""
+    added: list[tuple[str, int, str]] = []
+    path, line = "", 0
+    for raw in diff.splitlines():
+        if raw.startswith("+++ "):
+            path = raw[4:].removeprefix("b/")
+        elif raw.startswith("@@"):
+            found = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)", raw)
+            line = int(found.group(1)) if found else 0
+        elif raw.startswith("+") and path and path != "/dev/null":
+            added.append((path, line, raw[1:]))
+            line += 1
+        elif raw.startswith(" "):
+            line += 1
+    return added
+
+
+def _judge(request: str) -> str:
+    """A deterministic verdict on what the judge request shows: the diff and the test result."""
+    tests = _section(request, "Test result")
+    added = _added_lines(_section(request, "Diff"))
+    files = sorted({path for path, _, _ in added})
+    findings: list[dict[str, Any]] = []
+    loose = next(((p, n, t) for p, n, t in added if re.search(r"TODO|FIXME", t)), None)
+    if loose:
+        findings.append({"file": loose[0], "line": loose[1], "severity": "minor", "message": f"a loose end is added here: {loose[2].strip()[:80]!r}; resolve it or file it"})
+    if added:
+        path, line, text = added[0]
+        findings.append({"file": path, "line": line, "severity": "info", "message": f"the change starts here ({text.strip()[:60]!r}); read on from this line"})
+    failed = re.search(r": (failed|timeout|error) —", tests)
+    if not added:
+        decision, summary = "reject", "The diff adds nothing, so there is nothing to merge."
+    elif failed:
+        decision = "request_changes"
+        summary = f"The change touches {', '.join(files[:3])}, but the tests {failed.group(1)}: fix them first."
+        findings.insert(0, {"file": None, "line": None, "severity": "major", "message": f"the project's tests {failed.group(1)}"})
+    else:
+        ran = "the tests pass" if ": passed" in tests else "no tests ran"
+        summary = f"The change adds {len(added)} lines in {', '.join(files[:3])}{' and more' if len(files) > 3 else ''}; {ran}."
+        decision = "approve"
+    verdict = {"decision": decision, "summary": f"{LABEL} {summary} (The offline demo judge, not a real review.)", "findings": findings}
+    return json.dumps(verdict, indent=1)

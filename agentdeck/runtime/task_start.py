@@ -49,10 +49,10 @@ async def start_task(
     else:
         task_id = task_id or new_task_id(task)
         workspace = await asyncio.to_thread(create_task_workspace, repo, task_id, settings.worktrees_dir)
-    model = _client_for(role, settings)
+    model = client_for(role, settings)
     window = await asyncio.to_thread(context_window, model_name, role.context_window)
     # The planner role falls back to the executor's model when none is configured.
-    planner = _client_for(settings.role("planner"), settings) if plan else None
+    planner = client_for(settings.role("planner"), settings) if plan else None
     budgets = settings.budgets
     agent = Agent(
         agent_id=task_id,
@@ -96,7 +96,7 @@ async def start_task(
 
 
 
-def _client_for(role: ModelRole, settings: Settings):
+def client_for(role: ModelRole, settings: Settings):
     """The model client that plays `role`, with the configured demo pace and retries."""
     return make_model_client(
         role.model or "demo",
