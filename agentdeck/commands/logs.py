@@ -11,8 +11,16 @@ from agentdeck.events import (
     AgentFinished,
     AgentStarted,
     AgentWaiting,
+    ChangesRequested,
+    CleanedUp,
     Event,
     InboxRejected,
+    Merged,
+    PullRequestCreated,
+    Rejected,
+    TestsFinished,
+    VerificationFinished,
+    VerificationStarted,
     SessionStarted,
     SessionStopping,
     SteerReceived,
@@ -50,6 +58,36 @@ def session_line(event: Event) -> str | None:
             return f"session daemon started (pid {event.pid}){lost}"
         case SessionStopping():
             return "session daemon stopping: agents checkpoint first"
+    return review_line(event, who)
+
+
+def review_line(event: Event, who: str) -> str | None:
+    """One line for a verification or review event, or None."""
+    match event:
+        case VerificationStarted():
+            tests = f"tests `{event.test_command}`" if event.test_command else "no test command"
+            judge = f"judge {event.judge_model}" if event.judge_model else "no judge"
+            return f"{who}verifying: {tests}, checks, {judge}"
+        case TestsFinished():
+            return f"{who}tests {event.tests.status.replace('_', ' ')}: {event.tests.message}"
+        case VerificationFinished():
+            verdict = event.verdict
+            text = verdict.summary or verdict.reason
+            flags = f" [{', '.join(event.flags)}]" if event.flags else ""
+            return f"{who}verdict: {verdict.kind.replace('_', ' ')}{flags}: {one_line(text, 160)}"
+        case Merged():
+            together = f" with {', '.join(event.together)}" if event.together else ""
+            return f"{who}merged into {event.into} ({event.method}{together}) at {event.commit[:10]}"
+        case Rejected():
+            return f"{who}rejected: {event.reason}"
+        case ChangesRequested():
+            return f"{who}changes requested: {one_line(event.feedback, 160)}"
+        case CleanedUp():
+            parts = [p for p, done in (("worktree removed", event.worktree_removed), ("branch deleted", event.branch_deleted)) if done]
+            dropped = f", {event.commits_dropped} unmerged commits dropped (--force)" if event.commits_dropped else ""
+            return f"{who}cleaned up: {', '.join(parts)}{dropped}"
+        case PullRequestCreated():
+            return f"{who}pull request: {event.url}"
     return None
 
 

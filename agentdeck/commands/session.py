@@ -13,7 +13,7 @@ from typing import Any
 from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
 from agentdeck.progress import one_line
 
-ENDED = ("finished", "failed", "cancelled", "merged")
+ENDED = ("finished", "failed", "cancelled", "merged", "rejected")
 
 
 def notice(message: str) -> None:
@@ -70,6 +70,10 @@ async def _attached(args: argparse.Namespace, root: Path, paths) -> int:
 
 async def _run(args: argparse.Namespace, client) -> int:
     command = args.command
+    from agentdeck.commands.review import REVIEW_COMMANDS, run_review_command
+
+    if command in REVIEW_COMMANDS:
+        return await run_review_command(args, client)
     if command == "queue":
         if args.queue_command == "add":
             text = " ".join(args.task).strip()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-SESSION_COMMANDS = {"queue", "status", "logs", "steer", "interrupt", "cancel", "resume", "promote", "demote", "stop", "daemon"}
+SESSION_COMMANDS = {
+    "queue", "status", "logs", "steer", "interrupt", "cancel", "resume", "promote", "demote", "stop", "daemon",
+    "review", "merge", "reject", "retry", "cleanup", "pr",
+}
 
 _SESSION_NOTE = """
 These commands talk to the repository's session daemon, starting it when none runs
@@ -87,6 +90,7 @@ def add_session_parsers(commands) -> None:
     ):
         parser = _add(commands, name, help, description, f"  agentdeck {name} add-type-hints-1a2b")
         parser.add_argument("id", metavar="ID")
+    add_review_parsers(commands)
     _add(commands, "stop", "stop the session daemon (agents checkpoint first)", "Stop the session daemon: every agent checkpoints, then the daemon exits.", "  agentdeck stop")
     _add(
         commands,
@@ -95,3 +99,54 @@ def add_session_parsers(commands) -> None:
         "Run the repository's session daemon in the foreground. Other commands start it on their own.",
         "  agentdeck daemon -C ~/src/project",
     )
+
+
+def add_review_parsers(commands) -> None:
+    """review, merge, reject, retry, cleanup, pr: deciding about finished results (docs/review.md)."""
+    review = _add(
+        commands,
+        "review",
+        "list finished results, ranked, with verdict, tests, size and flags; or one in full",
+        "List every result (best first: approved with green tests; failures last) and how the session went.\n"
+        "With ID: that result in full — task, plan, the judge's verdict and findings, tests, stats, the diff.",
+        "  agentdeck review\n  agentdeck review --json\n  agentdeck review add-type-hints-1a2b",
+    )
+    review.add_argument("id", nargs="?", metavar="ID", help="show this result in full")
+    review.add_argument("--json", action="store_true", help="print one JSON document (see docs/review.md)")
+    review.add_argument("--no-diff", action="store_true", help="with ID: leave the diff out")
+    merge = _add(
+        commands,
+        "merge",
+        "land results on their base branch (several: an integration pass)",
+        "Merge task ID's branch into the branch it started from: fast-forward when possible, else a merge\n"
+        "commit. Conflicts are found in memory first and nothing is written; a checked-out base branch with\n"
+        "uncommitted changes is refused. Several IDs merge in order, conflicts between them are reported\n"
+        "pair by pair, and the test command runs on the combined result before anything lands.",
+        "  agentdeck merge add-type-hints-1a2b\n  agentdeck merge add-type-hints-1a2b document-io-3f9c",
+    )
+    merge.add_argument("ids", nargs="+", metavar="ID")
+    merge.add_argument("--json", action="store_true", help="print the merge report as one JSON document")
+    reject = _add(commands, "reject", "turn a result down (its branch stays until cleanup)", "Reject task ID's result. Its branch and worktree stay until `agentdeck cleanup`.", '  agentdeck reject add-type-hints-1a2b "wrong approach"')
+    reject.add_argument("id", metavar="ID")
+    reject.add_argument("reason", nargs="*", metavar="REASON", help="why, for the log")
+    retry = _add(
+        commands,
+        "retry",
+        "send a result back to its agent, on the same branch, with your feedback",
+        "Queue task ID again on its own branch and worktree; --feedback goes into the agent's context.",
+        '  agentdeck retry add-type-hints-1a2b --feedback "use typing.Protocol, and add a test"',
+    )
+    retry.add_argument("id", metavar="ID")
+    retry.add_argument("--feedback", nargs="+", metavar="TEXT", help="what to change")
+    cleanup = _add(
+        commands,
+        "cleanup",
+        "remove worktrees of merged and rejected tasks (unmerged commits only with --force)",
+        "Remove the worktrees of merged and rejected tasks, and their branches when every commit is on another\n"
+        "branch. Commits on no other branch are listed and kept unless you pass --force.",
+        "  agentdeck cleanup\n  agentdeck cleanup --force",
+    )
+    cleanup.add_argument("--force", action="store_true", help="also delete unmerged commits and uncommitted changes (listed)")
+    cleanup.add_argument("--json", action="store_true", help="print the cleanup report as one JSON document")
+    pr = _add(commands, "pr", "push a result's branch and open a pull request with gh", "Push task ID's branch to the remote and open a pull request with the GitHub CLI `gh`.", "  agentdeck pr add-type-hints-1a2b")
+    pr.add_argument("id", metavar="ID")

@@ -14,7 +14,8 @@ from typing import Iterable, Literal, Protocol
 
 ACTIVE = ("running", "waiting")  # an agent is alive and holds a slot
 DONE_OK = ("finished", "merged")
-DEAD = ("failed", "cancelled")
+DEAD = ("failed", "cancelled", "rejected")
+# "verifying" holds no slot: the agent is done; its tests and judge run beside the queue.
 
 
 class SchedulingError(Exception):
@@ -90,6 +91,8 @@ def dependency_wait(task: TaskLike, by_id: dict[str, TaskLike], limits: Limits) 
         return f"blocked: its dependency {dep.id} {dep.state}; cancel this task or edit its dependency"
     if dep.state == "finished":
         return f"waiting for {dep.id} to be merged"
+    if dep.state == "verifying":
+        return f"waiting for {dep.id}'s tests and judge, then for it to {'be merged' if limits.after_waits_for == 'merged' else 'finish'}"
     return f"waiting for {dep.id} to {'be merged' if limits.after_waits_for == 'merged' else 'finish'}"
 
 

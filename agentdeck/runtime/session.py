@@ -19,16 +19,24 @@ from agentdeck.events import (
     AgentStarted,
     AgentWaiting,
     Cancel,
+    Cleanup,
     ContextUsage,
+    CreatePullRequest,
     Demote,
     EditTask,
     Enqueue,
     Event,
+    GetResult,
+    GetReview,
     GetStatus,
     Interrupt,
+    Merge,
     PlanWritten,
     Promote,
+    Reject,
+    RequestChanges,
     Resume,
+    Retry,
     SessionStarted,
     SessionStopping,
     Steer,
@@ -38,6 +46,7 @@ from agentdeck.events import (
     TaskQueued,
     TaskStateChanged,
     TurnFinished,
+    VerificationFinished,
 )
 from agentdeck.runtime.bus import EventBus
 from agentdeck.runtime.scheduler import (
@@ -49,8 +58,10 @@ from agentdeck.runtime.scheduler import (
     check_promote,
     decide,
 )
+from agentdeck.runtime.decisions import Decisions
 from agentdeck.runtime.session_api import CommandError, SessionAPI
 from agentdeck.runtime.store import Store, TaskRow
+from agentdeck.runtime.verification import Subject, Verifier, verified_reason
 
 TICK_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 30.0
@@ -61,6 +72,16 @@ RESUME_NOTE = (
     "\n\n(Resumed: an earlier agent worked on this task in this worktree and was cut off: {reason}. "
     "Its work so far is committed on branch {branch} — see `git log`. Continue from there; "
     "do not redo what is already done.)"
+)
+FEEDBACK_NOTE = (
+    "\n\n## Changes requested\n"
+    "A reviewer read your earlier result on this task and asks for these changes:\n{feedback}\n\n"
+    "Your earlier work is committed on branch {branch} in this worktree (see `git log` and "
+    "`git diff {base}`). Change it as asked; do not start over."
+)
+RETRY_NOTE = (
+    "\n\n(Run again at the reviewer's request: your earlier work on this task is committed on branch "
+    "{branch} in this worktree — see `git log`. Check it against the task and improve it; do not start over.)"
 )
 
 
@@ -111,6 +132,9 @@ class Session(SessionAPI):
         self._stopping = False
         self._tick: asyncio.Task | None = None
         self.stopped = asyncio.Event()
+        self.verifier = Verifier(self.repo_root, settings, self.publish)
+        self._verifications: dict[str, asyncio.Task] = {}
+        self.decisions = Decisions(self)
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -142,6 +166,9 @@ class Session(SessionAPI):
                     f"commits are intact: `agentdeck resume {row.id}` continues it",
                 )
         self.publish(SessionStarted(pid=os.getpid(), interrupted=interrupted))
+        for row in self.store.tasks():
+            if row.state == "verifying":  # cut off by a stop or crash: verification is safe to redo
+                self._start_verification(row)
         if self.settings.session.auto_resume:
             for row in self.store.tasks():
                 if row.state == "interrupted":
@@ -170,7 +197,10 @@ class Session(SessionAPI):
             self._tick.cancel()
         for agent in list(self.agents.values()):
             agent.stop()
-        runs = list(self._runs.values())
+        # Verification is redone on the next start; cancelling kills a running test command.
+        for verification in list(self._verifications.values()):
+            verification.cancel()
+        runs = list(self._runs.values()) + list(self._verifications.values())
         if runs:
             await asyncio.wait(runs, timeout=STOP_TIMEOUT_SECONDS)
         self.stopped.set()
@@ -200,6 +230,8 @@ class Session(SessionAPI):
                 return self._edit(command)
             case GetStatus():
                 return self.status_snapshot()
+            case Merge() | Reject() | RequestChanges() | Retry() | Cleanup() | CreatePullRequest() | GetReview() | GetResult():
+                return await self.decisions.execute(command)
             case Stop():
                 await self.shutdown()
                 return {"stopped": True}
@@ -355,7 +387,7 @@ class Session(SessionAPI):
     # -- scheduling and agents ---------------------------------------------------------
 
     def _set_state(self, row: TaskRow, state: str, reason: str = "", **changes: Any) -> None:
-        if state in ("finished", "failed", "cancelled", "interrupted", "merged"):
+        if state in ("verifying", "finished", "failed", "cancelled", "interrupted", "merged", "rejected"):
             changes.setdefault("ended", time.time())
         self.store.update_task(row.id, state=state, reason=reason, **changes)
         self.publish(TaskStateChanged(task_id=row.id, agent_id=row.id, state=state, previous=row.state, reason=reason))  # type: ignore[arg-type]
@@ -378,13 +410,16 @@ class Session(SessionAPI):
         try:
             try:
                 repo = await asyncio.to_thread(open_repository, self.repo_root)
+                if not row.resume:
+                    # Where `agentdeck merge` lands the task later: the branch it starts from.
+                    self.store.update_task(task_id, base_branch=None if repo.head_is_detached else repo.head.shorthand)
                 role = self._role(row.model)
                 # Background tasks start from a plan by the planner model by default (config: plan).
                 plan = self.settings.plan.foreground if row.foreground else self.settings.plan.background
                 if row.resume:
                     workspace = await asyncio.to_thread(open_task_workspace, repo, task_id)
                     self._bases[task_id] = (row.steps, row.cost_usd)
-                    text = row.task + RESUME_NOTE.format(reason=row.reason or "interrupted", branch=row.branch)
+                    text = row.task + self._resume_note(row)
                     started = await start_task(
                         repo, self.settings, text, self.bus, role=role, workspace=workspace, plan=plan
                     )
@@ -405,7 +440,11 @@ class Session(SessionAPI):
             except Exception as exc:  # the loop reports its own failures; this is a last resort
                 status, summary, error = "failed", "", f"{type(exc).__name__}: {exc}"
             current = self._task(task_id)
-            if status == "finished":
+            if status == "finished" and self.settings.review.verify:
+                self._set_state(current, "verifying", "the agent finished; its tests and the judge run now", summary=summary, resume=False)
+                if not self._stopping:  # else the next start verifies it
+                    self._start_verification(self._task(task_id))
+            elif status == "finished":
                 self._set_state(current, "finished", "the agent finished", summary=summary, resume=False)
             elif status == "failed":
                 self._set_state(current, "failed", error, error=error, resume=False)
@@ -427,6 +466,49 @@ class Session(SessionAPI):
             return ModelRole(model=model)
         return role
 
+    def _resume_note(self, row: TaskRow) -> str:
+        """What a resumed agent is told: the reviewer's new feedback, a retry, or where it was cut off."""
+        pending = [entry for entry in row.feedback or [] if not entry.get("delivered")]
+        if pending:
+            feedback = "\n".join(f"- {entry['text']}" for entry in pending)
+            delivered = [{**entry, "delivered": True} for entry in row.feedback or []]
+            self.store.update_task(row.id, feedback=delivered)
+            return FEEDBACK_NOTE.format(feedback=feedback, branch=row.branch, base=(row.base_commit or "")[:10])
+        if row.reason == "retried by the user":
+            return RETRY_NOTE.format(branch=row.branch)
+        return RESUME_NOTE.format(reason=row.reason or "interrupted", branch=row.branch)
+
+    def _start_verification(self, row: TaskRow) -> None:
+        if row.id in self._verifications or not row.worktree or not row.base_commit:
+            if row.id not in self._verifications:
+                self._set_state(row, "finished", "the agent finished; nothing to verify (no worktree)")
+            return
+        subject = Subject(
+            task_id=row.id,
+            task=row.task,
+            plan=row.plan,
+            worktree=Path(row.worktree),
+            base_commit=row.base_commit,
+            executor_model=self._role(row.model).model or "demo",
+            feedback=[entry["text"] for entry in row.feedback or []],
+        )
+        self._verifications[row.id] = asyncio.create_task(self._verify(subject), name=f"verify {row.id}")
+
+    async def _verify(self, subject: Subject) -> None:
+        try:
+            try:
+                result = await self.verifier.verify(subject)
+                reason = verified_reason(result)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # verification must never leave a task stuck in "verifying"
+                reason = f"verification failed ({type(exc).__name__}: {exc}); review the change yourself"
+            current = self._task(subject.task_id)
+            if current.state == "verifying":
+                self._set_state(current, "finished", reason)
+        finally:
+            self._verifications.pop(subject.task_id, None)
+
     async def _check_merged(self) -> None:
         """Finished tasks whose branch you merged into your HEAD become `merged`."""
         finished = [row for row in self.store.tasks() if row.state == "finished" and row.branch]
@@ -434,8 +516,11 @@ class Session(SessionAPI):
             return
         merged = await asyncio.to_thread(_merged_branches, self.repo_root, [row.branch for row in finished])
         for row in finished:
-            if row.branch in merged:
-                self._set_state(row, "merged", merged[row.branch])
+            current = self._task(row.id)
+            if row.branch in merged and current.state == "finished":  # not decided meanwhile
+                # Merged outside agentdeck (git merge, or a change of nothing): the state `agentdeck merge` gives.
+                decision = {"kind": "merged", "ts": time.time(), "into": None, "commit": None, "method": "outside agentdeck"}
+                self._set_state(current, "merged", merged[row.branch], decision=decision)
 
     def _track(self, event: Event) -> None:
         """Keep each task's row in step with its agent's events (no events published from here)."""
@@ -464,6 +549,19 @@ class Session(SessionAPI):
                 row = self.store.task(task_id)
                 if row is not None and row.state == "waiting":
                     self.store.update_task(task_id, state="running", reason="steered")
+            case VerificationFinished():
+                row = self.store.task(task_id)
+                judge = event.verdict
+                self.store.update_task(
+                    task_id,
+                    tests=event.tests.model_dump(mode="json"),
+                    verdict=judge.model_dump(mode="json"),
+                    checks=[check.model_dump(mode="json") for check in event.checks],
+                    stats=event.stats.model_dump(mode="json"),
+                    # The judge's tokens and cost count toward the task (and the queue's budget).
+                    tokens=(row.tokens if row else 0) + judge.prompt_tokens + judge.completion_tokens,
+                    cost_usd=(row.cost_usd if row else 0.0) + judge.cost_usd,
+                )
 
 
 def _merged_branches(repo_root: Path, branches: list[str]) -> dict[str, str]:

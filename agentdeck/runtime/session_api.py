@@ -7,21 +7,33 @@ else here is shared, so a caller (the CLI, a future TUI, a test) cannot tell the
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Literal
+from typing import TYPE_CHECKING, Any, AsyncIterator, Literal
 
 from agentdeck.events import (
     Cancel,
+    Cleanup,
+    CreatePullRequest,
     Demote,
     EditTask,
     Enqueue,
     Event,
+    GetResult,
+    GetReview,
     GetStatus,
     Interrupt,
+    Merge,
     Promote,
+    Reject,
+    RequestChanges,
     Resume,
+    Retry,
     Steer,
     Stop,
 )
+
+if TYPE_CHECKING:
+    from agentdeck.runtime.decisions import CleanupReport, MergeReport
+    from agentdeck.runtime.review import ResultDetails, ReviewList
 
 ErrorCode = Literal["usage", "failed"]
 
@@ -84,3 +96,42 @@ class SessionAPI:
 
     async def stop(self) -> dict[str, Any]:
         return await self.execute(Stop())
+
+    # -- review (issue 6): typed replies, parsed from the same JSON in-process and over the socket --
+
+    async def review(self) -> ReviewList:
+        """Every result, ranked (those that need a decision first), and the night's summary."""
+        from agentdeck.runtime.review import ReviewList
+
+        return ReviewList.model_validate(await self.execute(GetReview()))
+
+    async def result(self, task_id: str) -> ResultDetails:
+        """One result in full: task, plan, verdict and findings, tests, checks, stats, the diff."""
+        from agentdeck.runtime.review import ResultDetails
+
+        return ResultDetails.model_validate(await self.execute(GetResult(agent_id=task_id)))
+
+    async def merge(self, *task_ids: str) -> MergeReport:
+        """Land the tasks on their base branch; several are an integration pass. `merged` False: nothing written."""
+        from agentdeck.runtime.decisions import MergeReport
+
+        return MergeReport.model_validate(await self.execute(Merge(task_ids=list(task_ids))))
+
+    async def reject(self, task_id: str, reason: str = "") -> dict[str, Any]:
+        return await self.execute(Reject(agent_id=task_id, reason=reason))
+
+    async def request_changes(self, task_id: str, feedback: str) -> dict[str, Any]:
+        """Send the task back to its agent on the same branch, with `feedback` in its context."""
+        return await self.execute(RequestChanges(agent_id=task_id, feedback=feedback))
+
+    async def retry(self, task_id: str, feedback: str | None = None) -> dict[str, Any]:
+        return await self.execute(Retry(agent_id=task_id, feedback=feedback))
+
+    async def cleanup(self, force: bool = False) -> CleanupReport:
+        from agentdeck.runtime.decisions import CleanupReport
+
+        return CleanupReport.model_validate(await self.execute(Cleanup(force=force)))
+
+    async def pull_request(self, task_id: str) -> dict[str, Any]:
+        """Push the task's branch and open a pull request with `gh`: {"task_id", "url"}."""
+        return await self.execute(CreatePullRequest(agent_id=task_id))

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-PROTOCOL_VERSION = 1
+# 2: review commands (merge, reject, request_changes, retry, cleanup, pull_request, review, result).
+PROTOCOL_VERSION = 2
 # Events carry tool output (capped at a few dozen kB); a line is never near this.
 LINE_LIMIT = 16 * 1024 * 1024
 CONTROL_TYPES = {"welcome", "reply", "error", "replayed"}

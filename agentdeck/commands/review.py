@@ -1,0 +1,180 @@
+"""The morning review from the command line: review, merge, reject, retry, cleanup, pr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from agentdeck.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.progress import one_line
+
+REVIEW_COMMANDS = {"review", "merge", "reject", "retry", "cleanup", "pr"}
+MAX_UNMERGED_SHOWN = 10
+
+
+async def run_review_command(args: argparse.Namespace, client) -> int:
+    command = args.command
+    if command == "review":
+        return await _review(args, client)
+    if command == "merge":
+        return await _merge(args, client)
+    if command == "reject":
+        reply = await client.reject(args.id, " ".join(args.reason or []))
+        print(f"rejected {reply['task_id']}; its branch agentdeck/{reply['task_id']} is kept until `agentdeck cleanup`")
+        return EXIT_OK
+    if command == "retry":
+        feedback = " ".join(args.feedback).strip() if args.feedback else None
+        if args.feedback is not None and not feedback:
+            error("the feedback is empty: say what the agent should change, or leave --feedback out")
+            return EXIT_USAGE
+        reply = await client.retry(args.id, feedback)
+        how = "with your feedback in its context" if feedback else "to go over its work again"
+        print(f"sent {reply['task_id']} back to its agent on the same branch, {how} ({reply['state']})")
+        return EXIT_OK
+    if command == "cleanup":
+        return await _cleanup(args, client)
+    if command == "pr":
+        reply = await client.pull_request(args.id)
+        print(reply["url"])
+        return EXIT_OK
+    error(f"unknown command {command!r}")
+    return EXIT_USAGE
+
+
+def _open_review_screen() -> bool:
+    """Hook for the cockpit's interactive review screen; until it exists, the plain list is printed."""
+    return False
+
+
+async def _review(args: argparse.Namespace, client) -> int:
+    if args.id:
+        details = await client.result(args.id)
+        if args.json:
+            print(details.model_dump_json())
+        else:
+            print(render_details(details, diff=not args.no_diff))
+        return EXIT_OK
+    listing = await client.review()
+    if args.json:
+        print(listing.model_dump_json())
+        return EXIT_OK
+    if sys.stdout.isatty() and _open_review_screen():
+        return EXIT_OK
+    print(render_review(listing))
+    return EXIT_OK
+
+
+def render_review(listing) -> str:
+    lines = []
+    rows = [("ID", "STATE", "VERDICT", "TESTS", "SIZE", "FLAGS", "TASK")]
+    for item in listing.results:
+        verdict = (item.verdict or "-").replace("_", " ")
+        size = f"{item.files_changed}f +{item.insertions} −{item.deletions}" if item.state != "verifying" else "-"
+        rows.append((item.task_id, item.decision or item.state, verdict, (item.tests or "-").replace("_", " "), size, ", ".join(item.flags) or "-", one_line(item.task, 50)))
+    if len(rows) > 1:
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+        lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1] for row in rows]
+    else:
+        lines.append("no results yet: agents' finished work shows up here")
+    lines += ["", listing.summary.line()]
+    if any(item.needs_decision for item in listing.results):
+        lines += [
+            "",
+            "decide: agentdeck merge ID [ID ...] · agentdeck reject ID · agentdeck retry ID --feedback TEXT · agentdeck review ID (diff, findings)",
+        ]
+    lines.append("(the interactive review screen comes with the cockpit; this is the plain list)")
+    return "\n".join(lines)
+
+
+def render_details(details, *, diff: bool = True) -> str:
+    item = details.item
+    lines = [f"{item.task_id} · {item.decision or item.state} · {details.branch or 'no branch'}", f"task: {details.task.strip()}"]
+    if details.plan:
+        lines += ["", "plan:", *[f"  {line}" for line in details.plan.strip().splitlines()]]
+    if details.summary:
+        lines += ["", f"agent's summary: {details.summary.strip()}"]
+    verdict = details.verdict
+    if verdict:
+        lines += ["", f"judge ({verdict.model or '?'}): {verdict.kind.replace('_', ' ')} — {verdict.summary or verdict.reason}"]
+        if verdict.same_family_warning:
+            lines.append(f"  warning: {verdict.same_family_warning}")
+        for finding in verdict.findings:
+            where = f"{finding.file}:{finding.line}" if finding.file and finding.line else (finding.file or "general")
+            lines.append(f"  [{finding.severity}] {where}: {finding.message}")
+    if details.tests:
+        lines += ["", f"tests: {details.tests.status.replace('_', ' ')} — {details.tests.message}"]
+        if details.tests.status in ("failed", "timeout", "error") and details.tests.output_tail:
+            lines += [f"  {line}" for line in details.tests.output_tail.splitlines()[-15:]]
+    for check in details.checks:
+        if not check.ok:
+            lines.append(f"check {check.name}: {check.message}")
+    for entry in details.feedback:
+        lines.append(f"feedback: {entry.text}")
+    stats = details.stats
+    lines += ["", f"{stats.files_changed} files, +{stats.insertions} −{stats.deletions}"]
+    lines += [f"  {f.status:<9} {f.path} +{f.insertions} −{f.deletions}" for f in details.files]
+    if details.worktree:
+        lines.append(f"worktree: {details.worktree}")
+    if diff:
+        if details.diff_unavailable:
+            lines += ["", details.diff_unavailable]
+        elif details.diff:
+            lines += ["", details.diff.rstrip("\n")]
+            if details.diff_cut:
+                lines.append(f"[diff cut at {len(details.diff):,} of {details.diff_total_chars:,} characters: see `git diff` in the worktree]")
+    return "\n".join(lines)
+
+
+async def _merge(args: argparse.Namespace, client) -> int:
+    report = await client.merge(*args.ids)
+    if args.json:
+        print(report.model_dump_json())
+        return EXIT_OK if report.merged else EXIT_FAILED
+    if report.merged:
+        for step in report.steps:
+            print(f"merged {step.task_id} into {report.target} ({step.method})")
+        if report.tests:
+            print(f"tests on the combined result: {report.tests.message}")
+        where = f"; your checkout {report.checkout} was updated" if report.checkout else ""
+        print(f"{report.target} is now at {(report.commit or '')[:10]}{where}")
+        return EXIT_OK
+    print(f"nothing was merged: {report.reason}", file=sys.stderr)
+    for conflict in report.conflicts:
+        print(f"  conflict  {conflict.path} ({conflict.kind}) between {conflict.between[0]} and {conflict.between[1]}", file=sys.stderr)
+    if report.pair_conflicts:
+        print("between the selected tasks, pair by pair:", file=sys.stderr)
+        for conflict in report.pair_conflicts:
+            print(f"  {conflict.between[0]} × {conflict.between[1]}: {conflict.path} ({conflict.kind})", file=sys.stderr)
+    if report.tests and report.tests.output_tail:
+        print("\n".join(f"  {line}" for line in report.tests.output_tail.splitlines()[-15:]), file=sys.stderr)
+    return EXIT_FAILED
+
+
+async def _cleanup(args: argparse.Namespace, client) -> int:
+    report = await client.cleanup(force=args.force)
+    if args.json:
+        print(report.model_dump_json())
+        return EXIT_OK
+    if not report.results and not report.integration_leftovers:
+        print("nothing to clean up: no merged or rejected task has a worktree or branch left")
+        return EXIT_OK
+    kept_commits = False
+    for entry in report.results:
+        done = [text for text, flag in (("worktree removed", entry.worktree_removed), ("branch deleted", entry.branch_deleted)) if flag]
+        line = f"{entry.task_id} ({entry.state}): {', '.join(done) or 'nothing removed'}"
+        if entry.dropped:
+            line += f"; {entry.dropped} unmerged commit{'s' if entry.dropped != 1 else ''} deleted (--force)"
+        if entry.kept:
+            line += f"; kept: {entry.kept}"
+        print(line)
+        if entry.unmerged and not entry.branch_deleted:
+            kept_commits = True
+            for commit in entry.unmerged[:MAX_UNMERGED_SHOWN]:
+                print(f"    {commit}")
+            if len(entry.unmerged) > MAX_UNMERGED_SHOWN:
+                print(f"    … and {len(entry.unmerged) - MAX_UNMERGED_SHOWN} more")
+    for leftover in report.integration_leftovers:
+        print(f"removed the leftover integration worktree {leftover}")
+    if kept_commits:
+        print("the commits listed are on no other branch: `agentdeck cleanup --force` deletes them")
+    return EXIT_OK

@@ -1,0 +1,312 @@
+"""What you decide about results: merge (one, or several in an integration pass), reject, send back, clean up.
+
+Each decision checks the task's state, does its git work in a thread, then changes the
+task's state and publishes the event. Merges are serialised: two landings never race for
+the base branch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from agentdeck.events import (
+    ChangesRequested,
+    CleanedUp,
+    Cleanup,
+    CreatePullRequest,
+    GetResult,
+    GetReview,
+    Merge,
+    Merged,
+    PullRequestCreated,
+    Reject,
+    Rejected,
+    RequestChanges,
+    Retry,
+    TestsResult,
+)
+from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.store import TaskRow
+from agentdeck.workspace import WorkspaceError
+
+if TYPE_CHECKING:
+    from agentdeck.runtime.session import Session
+
+MERGEABLE = ("finished", "failed", "cancelled", "interrupted", "rejected")
+REJECTABLE = ("finished", "failed", "cancelled", "interrupted")
+SENDABLE_BACK = ("finished", "failed", "cancelled", "interrupted", "rejected")
+
+
+class ConflictInfo(BaseModel):
+    path: str
+    between: list[str]
+    kind: str
+
+
+class MergeStepInfo(BaseModel):
+    task_id: str
+    branch: str
+    method: str
+
+
+class MergeReport(BaseModel):
+    """The reply to Merge: `merged` False means nothing was written, and `reason` says why."""
+
+    merged: bool
+    target: str
+    commit: str | None = None
+    steps: list[MergeStepInfo] = Field(default_factory=list)
+    conflicts: list[ConflictInfo] = Field(default_factory=list)
+    pair_conflicts: list[ConflictInfo] = Field(default_factory=list)
+    tests: TestsResult | None = None
+    checkout: str | None = None
+    reason: str = ""
+
+
+class CleanupEntry(BaseModel):
+    task_id: str
+    state: str
+    worktree_removed: bool
+    branch_deleted: bool
+    dropped: int = 0
+    unmerged: list[str] = Field(default_factory=list)
+    kept: str = ""
+
+
+class CleanupReport(BaseModel):
+    force: bool
+    results: list[CleanupEntry] = Field(default_factory=list)
+    integration_leftovers: list[str] = Field(default_factory=list)
+
+
+class Decisions:
+    """The session's decision commands; state and events go through the session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._merge_lock = asyncio.Lock()
+
+    async def execute(self, command) -> dict[str, Any]:
+        """Serve one review command (see events.py) with a JSON-ready reply."""
+        match command:
+            case Merge():
+                return (await self.merge(command.task_ids)).model_dump(mode="json")
+            case Reject():
+                return self.reject(command.agent_id, command.reason)
+            case RequestChanges() | Retry():
+                return self.send_back(command.agent_id, command.feedback)
+            case Cleanup():
+                return (await self.cleanup(command.force)).model_dump(mode="json")
+            case CreatePullRequest():
+                return await self.pull_request(command.agent_id)
+            case GetReview():
+                from agentdeck.runtime.review import review_list
+
+                return review_list(self.session.store.tasks()).model_dump(mode="json")
+            case GetResult():
+                from agentdeck.runtime.review import result_details
+
+                row = self.session._task(command.agent_id)
+                return (await asyncio.to_thread(result_details, self.session.repo_root, row)).model_dump(mode="json")
+        raise CommandError(f"unknown review command {type(command).__name__}")
+
+    # -- merge ---------------------------------------------------------------------------
+
+    async def merge(self, task_ids: list[str]) -> MergeReport:
+        s = self.session
+        if len(set(task_ids)) != len(task_ids):
+            raise CommandError(f"a task is given twice: {' '.join(task_ids)}")
+        rows = [s._task(task_id) for task_id in task_ids]
+        for row in rows:
+            _check_state(row, MERGEABLE, "merge")
+        target = await self._target(rows)
+        branches = {row.branch: row for row in rows}
+        messages = {row.branch: _merge_message(row, target) for row in rows}
+        async with self._merge_lock:
+            from agentdeck.workspace.merging import land, plan_merge
+
+            try:
+                plan = await asyncio.to_thread(plan_merge, s.repo_root, target, list(branches), messages)
+            except WorkspaceError as exc:
+                raise CommandError(str(exc), code="failed") from None
+            report = MergeReport(merged=False, target=target)
+            report.pair_conflicts = [_conflict(c) for c in plan.pair_conflicts]
+            if not plan.ok:
+                report.conflicts = [_conflict(c) for c in plan.conflicts]
+                files = ", ".join(c.path for c in plan.conflicts)
+                report.reason = f"conflicts in {files}: nothing was merged"
+                return report
+            if len(rows) > 1 and s.settings.test_command and plan.new_tip != plan.old_tip:
+                report.tests = await self._integration_tests(plan.new_tip)
+                if report.tests.status != "passed":
+                    report.reason = f"the tests {report.tests.status} on the combined result ({report.tests.message}): nothing was merged"
+                    return report
+            reflog = f"agentdeck: merge {', '.join(task_ids)}"
+            try:
+                landing = await asyncio.to_thread(land, s.repo_root, plan, reflog)
+            except WorkspaceError as exc:
+                raise CommandError(str(exc), code="failed") from None
+        report.merged, report.commit = True, landing.commit
+        report.checkout = str(landing.checkout) if landing.checkout else None
+        for step in plan.steps:
+            row = branches[step.branch]
+            report.steps.append(MergeStepInfo(task_id=row.id, branch=step.branch, method=step.method))
+            together = [other for other in task_ids if other != row.id]
+            s._set_state(
+                s._task(row.id),
+                "merged",
+                f"merged into {target} ({step.method})",
+                decision={"kind": "merged", "ts": time.time(), "into": target, "commit": landing.commit, "method": step.method},
+            )
+            s.publish(Merged(task_id=row.id, agent_id=row.id, into=target, commit=landing.commit, method=step.method, together=together))
+        s._schedule()  # tasks queued --after these may start now
+        return report
+
+    async def _target(self, rows: list[TaskRow]) -> str:
+        targets = {row.base_branch for row in rows if row.base_branch}
+        if len(targets) > 1:
+            raise CommandError(f"these tasks started from different branches ({', '.join(sorted(targets))}): merge them separately")
+        if targets:
+            return targets.pop()
+        # Tasks from before base branches were recorded land on your current branch.
+        from agentdeck.workspace import open_repository
+
+        repo = await asyncio.to_thread(open_repository, self.session.repo_root)
+        if repo.head_is_detached:
+            raise CommandError("your HEAD is detached and the tasks have no recorded base branch: switch to the branch to merge into")
+        return repo.head.shorthand
+
+    async def _integration_tests(self, commit: str) -> TestsResult:
+        """The test command on the combined result, in a temporary worktree that is removed afterwards."""
+        from agentdeck.runtime.project_tests import run_tests
+        from agentdeck.workspace import create_task_workspace, open_repository
+        from agentdeck.workspace.cleanup import INTEGRATION_PREFIX, remove_integration_workspace
+
+        s = self.session
+        workspace_id = f"{INTEGRATION_PREFIX}{secrets.token_hex(3)}"
+
+        def create():
+            return create_task_workspace(open_repository(s.repo_root), workspace_id, s.settings.worktrees_dir, base=commit)
+
+        try:
+            workspace = await asyncio.to_thread(create)
+        except WorkspaceError as exc:
+            return TestsResult(status="error", command=s.settings.test_command, message=f"no worktree for the combined result: {exc}")
+        try:
+            return await run_tests(s.settings.test_command, workspace.path, s.settings.review.test_timeout_seconds)
+        finally:
+            await asyncio.shield(asyncio.to_thread(remove_integration_workspace, s.repo_root, workspace_id))
+
+    # -- reject, send back -----------------------------------------------------------------
+
+    def reject(self, task_id: str, reason: str) -> dict[str, Any]:
+        s = self.session
+        row = s._task(task_id)
+        _check_state(row, REJECTABLE, "reject")
+        why = reason.strip() or "rejected by the user"
+        s._set_state(row, "rejected", f"{why}; its branch is kept until `agentdeck cleanup`", decision={"kind": "rejected", "ts": time.time(), "reason": why})
+        s.publish(Rejected(task_id=task_id, agent_id=task_id, reason=why))
+        s._schedule()
+        return {"task_id": task_id, "state": "rejected"}
+
+    def send_back(self, task_id: str, feedback: str | None) -> dict[str, Any]:
+        """Queue the task again on its branch; `feedback` goes into the next run's context."""
+        s = self.session
+        row = s._task(task_id)
+        verb = "request changes to" if feedback else "retry"
+        _check_state(row, SENDABLE_BACK, verb)
+        if row.cleaned is not None:
+            raise CommandError(f"cannot {verb} task {task_id}: cleanup removed its worktree; queue it again as a new task")
+        entries = list(row.feedback or [])
+        text = (feedback or "").strip()
+        if text:
+            entries.append({"text": text, "ts": time.time(), "delivered": False})
+        s.store.update_task(
+            task_id, feedback=entries or None, resume=bool(row.branch), error=None,
+            tests=None, verdict=None, checks=None, stats=None, decision=None,
+        )
+        if text:
+            s.publish(ChangesRequested(task_id=task_id, agent_id=task_id, feedback=text))
+        reason = f"changes requested: {' '.join(text.split())[:200]}" if text else "retried by the user"
+        s._set_state(s._task(task_id), "queued", reason)
+        s._schedule()
+        return {"task_id": task_id, "state": s._task(task_id).state}
+
+    async def pull_request(self, task_id: str) -> dict[str, Any]:
+        from agentdeck.runtime.pull_request import create_pull_request
+
+        s = self.session
+        row = s._task(task_id)
+        if not row.branch:
+            raise CommandError(f"task {task_id} has no branch (its agent never started): nothing to propose")
+        if row.state in ("queued", "running", "waiting", "verifying"):
+            raise CommandError(f"task {task_id} is {row.state}: wait until it is done")
+        base = await self._target([row])
+        url = await create_pull_request(s.repo_root, row, base)
+        s.publish(PullRequestCreated(task_id=task_id, agent_id=task_id, url=url, branch=row.branch))
+        return {"task_id": task_id, "url": url}
+
+    # -- cleanup -------------------------------------------------------------------------------
+
+    async def cleanup(self, force: bool) -> CleanupReport:
+        from agentdeck.workspace.cleanup import cleanup_task, integration_leftovers, remove_integration_workspace
+
+        s = self.session
+        report = CleanupReport(force=force)
+        async with self._merge_lock:
+            for row in s.store.tasks():
+                if row.state not in ("merged", "rejected") or not row.branch:
+                    continue
+                result = await asyncio.to_thread(cleanup_task, s.repo_root, row.id, force=force)
+                if not (result.worktree_removed or result.branch_deleted or result.kept):
+                    continue  # nothing of it was left
+                report.results.append(
+                    CleanupEntry(
+                        task_id=row.id, state=row.state, worktree_removed=result.worktree_removed,
+                        branch_deleted=result.branch_deleted, dropped=result.dropped, unmerged=result.unmerged, kept=result.kept,
+                    )
+                )
+                if result.worktree_removed or result.branch_deleted:
+                    if result.worktree_removed:
+                        s.store.update_task(row.id, cleaned=time.time())
+                    s.publish(
+                        CleanedUp(
+                            task_id=row.id, agent_id=row.id, worktree_removed=result.worktree_removed,
+                            branch_deleted=result.branch_deleted, commits_dropped=result.dropped,
+                        )
+                    )
+            for leftover in await asyncio.to_thread(integration_leftovers, s.repo_root):
+                await asyncio.to_thread(remove_integration_workspace, s.repo_root, leftover)
+                report.integration_leftovers.append(leftover)
+        return report
+
+
+def _check_state(row: TaskRow, allowed: tuple[str, ...], verb: str) -> None:
+    if row.state in allowed:
+        if verb == "merge" and not row.branch:
+            raise CommandError(f"task {row.id} has no branch (its agent never started): nothing to merge")
+        return
+    hints = {
+        "verifying": "its tests and judge are still running: wait for the verdict (`agentdeck status`)",
+        "queued": "it has not run yet",
+        "running": "its agent is still running",
+        "waiting": "its agent is waiting for you: steer it, or cancel it first",
+        "merged": "it is already merged",
+        "rejected": "it is already rejected",
+    }
+    hint = hints.get(row.state, f"it is {row.state}")
+    raise CommandError(f"cannot {verb} task {row.id}: {hint}")
+
+
+def _merge_message(row: TaskRow, target: str) -> str:
+    first = " ".join(row.task.split())[:72]
+    return f"Merge {row.branch} into {target}: {first}\n\nTask {row.id}, by an agentdeck agent.\n"
+
+
+def _conflict(conflict) -> ConflictInfo:
+    return ConflictInfo(path=conflict.path, between=list(conflict.between), kind=conflict.kind)

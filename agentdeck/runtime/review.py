@@ -1,0 +1,263 @@
+"""The review model, UI-independent: results that need a decision, ranked; one result in full; the night's summary.
+
+`rank_results` and `summarize` read stored task rows only (no git), so the list is cheap
+to rebuild on every event. `result_details` adds the diff from git: call it in a thread.
+The pydantic models are what `SessionAPI.review()` and `SessionAPI.result()` return, the
+same in-process and over the socket.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, Field
+
+from agentdeck.events import ChangeStats, Check, TestsResult, Verdict, VerdictKind
+from agentdeck.runtime.checks import flags as flags_of
+from agentdeck.runtime.store import TaskRow
+
+# The diff shown for one result is cut here (the judge's own cut is review.judge_diff_chars).
+MAX_DIFF_CHARS = 400_000
+
+Bucket = Literal["ready", "approved, untested", "needs a look", "failing", "agent failed", "verifying", "decided"]
+BUCKETS: tuple[str, ...] = ("ready", "approved, untested", "needs a look", "failing", "agent failed", "verifying", "decided")
+RESULT_STATES = ("verifying", "finished", "failed", "merged", "rejected")
+# States in which a result waits for you: merge, reject or request changes.
+UNDECIDED = ("finished", "failed")
+
+
+class ReviewItem(BaseModel):
+    """One result in the ranked list."""
+
+    task_id: str
+    task: str
+    state: str
+    needs_decision: bool
+    bucket: Bucket
+    verdict: VerdictKind | None = None
+    verdict_summary: str = ""
+    tests: str | None = None  # TestsResult.status
+    tests_message: str = ""
+    files_changed: int = 0
+    insertions: int = 0
+    deletions: int = 0
+    flags: list[str] = Field(default_factory=list)
+    branch: str | None = None
+    base_branch: str | None = None
+    model: str | None = None
+    tokens: int = 0
+    cost_usd: float = 0.0
+    ended: float | None = None
+    decision: str | None = None  # "merged" | "rejected"
+    error: str | None = None
+
+
+class NightSummary(BaseModel):
+    """How the session went, in counts: `line()` is the one-line version."""
+
+    done: int = 0
+    approved: int = 0
+    changes_requested: int = 0
+    rejected_by_judge: int = 0
+    judge_failed: int = 0
+    tests_failing: int = 0
+    failed: int = 0
+    verifying: int = 0
+    to_review: int = 0
+    merged: int = 0
+    rejected: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+    def line(self) -> str:
+        parts = [f"{self.done} done", f"{self.approved} approved"]
+        for count, words in (
+            (self.changes_requested, "changes requested by the judge"),
+            (self.rejected_by_judge, "rejected by the judge"),
+            (self.judge_failed, "judge failed"),
+            (self.tests_failing, "with failing tests"),
+        ):
+            if count:
+                parts.append(f"{count} {words}")
+        parts.append(f"{self.failed} failed")
+        for count, words in ((self.verifying, "verifying"), (self.merged, "merged"), (self.rejected, "rejected")):
+            if count:
+                parts.append(f"{count} {words}")
+        parts.append(f"{self.to_review} to review")
+        parts += [f"{self.tokens:,} tokens", f"${self.cost_usd:.2f}"]
+        return " · ".join(parts)
+
+
+class ReviewList(BaseModel):
+    """Every result, ranked (those that need a decision first), and the summary line."""
+
+    results: list[ReviewItem]
+    summary: NightSummary
+
+
+class FileStat(BaseModel):
+    path: str
+    status: str
+    insertions: int
+    deletions: int
+    binary: bool = False
+
+
+class FeedbackEntry(BaseModel):
+    text: str
+    ts: float
+    delivered: bool = False
+
+
+class ResultDetails(BaseModel):
+    """One result in full, for the review screen: everything needed to decide."""
+
+    item: ReviewItem
+    task: str
+    plan: str | None = None
+    summary: str | None = None  # the agent's own summary
+    verdict: Verdict | None = None
+    tests: TestsResult | None = None
+    checks: list[Check] = Field(default_factory=list)
+    stats: ChangeStats = Field(default_factory=ChangeStats)
+    files: list[FileStat] = Field(default_factory=list)
+    diff: str = ""
+    diff_cut: bool = False
+    diff_total_chars: int = 0
+    # Why there is no diff to show (branch deleted by cleanup, agent never started).
+    diff_unavailable: str = ""
+    feedback: list[FeedbackEntry] = Field(default_factory=list)
+    branch: str | None = None
+    worktree: str | None = None
+    base_commit: str | None = None
+    decision: dict[str, Any] | None = None
+
+
+def review_item(row: TaskRow) -> ReviewItem:
+    tests = TestsResult.model_validate(row.tests) if row.tests else None
+    verdict = Verdict.model_validate(row.verdict) if row.verdict else None
+    checks = [Check.model_validate(c) for c in row.checks or []]
+    stats = ChangeStats.model_validate(row.stats) if row.stats else ChangeStats()
+    needs = row.state in UNDECIDED and bool(row.branch)
+    return ReviewItem(
+        task_id=row.id,
+        task=row.task,
+        state=row.state,
+        needs_decision=needs,
+        bucket=_bucket(row, tests, verdict),
+        verdict=verdict.kind if verdict else None,
+        verdict_summary=(verdict.summary or verdict.reason) if verdict else "",
+        tests=tests.status if tests else None,
+        tests_message=tests.message if tests else "",
+        files_changed=stats.files_changed,
+        insertions=stats.insertions,
+        deletions=stats.deletions,
+        flags=flags_of(tests, verdict, checks) if row.state != "failed" else ["agent failed", *flags_of(tests, verdict, checks)],
+        branch=row.branch,
+        base_branch=row.base_branch,
+        model=row.model,
+        tokens=row.tokens,
+        cost_usd=row.cost_usd,
+        ended=row.ended,
+        decision=(row.decision or {}).get("kind"),
+        error=row.error,
+    )
+
+
+def rank_results(rows: list[TaskRow]) -> list[ReviewItem]:
+    """Results best first: approved and green, then untested, doubtful, failing, failed; pending and decided last."""
+    items = [review_item(row) for row in rows if row.state in RESULT_STATES]
+
+    def key(item: ReviewItem) -> tuple:
+        size = item.insertions + item.deletions
+        if item.bucket == "decided":
+            return (BUCKETS.index(item.bucket), -(item.ended or 0), item.task_id)
+        return (BUCKETS.index(item.bucket), len(item.flags), size, item.ended or 0, item.task_id)
+
+    return sorted(items, key=key)
+
+
+def summarize(rows: list[TaskRow]) -> NightSummary:
+    summary = NightSummary()
+    for row in rows:
+        summary.tokens += row.tokens
+        summary.cost_usd += row.cost_usd
+        verdict = (row.verdict or {}).get("kind")
+        tests = (row.tests or {}).get("status")
+        if row.summary and row.state in ("verifying", "finished", "merged", "rejected"):
+            summary.done += 1
+        summary.approved += verdict == "approve"
+        summary.changes_requested += verdict == "request_changes"
+        summary.rejected_by_judge += verdict == "reject"
+        summary.judge_failed += verdict == "judge_failed"
+        summary.tests_failing += tests in ("failed", "timeout", "error")
+        summary.failed += row.state == "failed"
+        summary.verifying += row.state == "verifying"
+        summary.to_review += row.state in UNDECIDED and bool(row.branch)
+        summary.merged += row.state == "merged"
+        summary.rejected += row.state == "rejected"
+    summary.cost_usd = round(summary.cost_usd, 6)
+    return summary
+
+
+def review_list(rows: list[TaskRow]) -> ReviewList:
+    return ReviewList(results=rank_results(rows), summary=summarize(rows))
+
+
+def result_details(repo_root: Path, row: TaskRow, max_diff_chars: int = MAX_DIFF_CHARS) -> ResultDetails:
+    """One result in full, with its diff from git (blocking: call it in a thread)."""
+    from agentdeck.workspace import WorkspaceError
+    from agentdeck.workspace.diffs import branch_diff
+
+    details = ResultDetails(
+        item=review_item(row),
+        task=row.task,
+        plan=row.plan,
+        summary=row.summary,
+        verdict=Verdict.model_validate(row.verdict) if row.verdict else None,
+        tests=TestsResult.model_validate(row.tests) if row.tests else None,
+        checks=[Check.model_validate(c) for c in row.checks or []],
+        stats=ChangeStats.model_validate(row.stats) if row.stats else ChangeStats(),
+        feedback=[FeedbackEntry.model_validate(f) for f in row.feedback or []],
+        branch=row.branch,
+        worktree=row.worktree if row.worktree and Path(row.worktree).is_dir() else None,
+        base_commit=row.base_commit,
+        decision=row.decision,
+    )
+    if not row.branch or not row.base_commit:
+        details.diff_unavailable = "the agent never started, so there is no change"
+        return details
+    try:
+        diff = branch_diff(repo_root, row.id, row.base_commit, max_diff_chars)
+    except WorkspaceError as exc:
+        details.diff_unavailable = f"the change cannot be shown: {exc}"
+        return details
+    details.diff, details.diff_cut, details.diff_total_chars = diff.text, diff.cut, diff.total_chars
+    details.files = [FileStat(path=f.path, status=f.status, insertions=f.insertions, deletions=f.deletions, binary=f.binary) for f in diff.files]
+    details.stats = ChangeStats(files_changed=len(diff.files), insertions=diff.insertions, deletions=diff.deletions)
+    return details
+
+
+def editor_command(path: str | Path, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The command that opens `path` in the user's editor: $VISUAL, then $EDITOR, else vi."""
+    editor = environ.get("VISUAL") or environ.get("EDITOR") or "vi"
+    return [*shlex.split(editor), str(path)]
+
+
+def _bucket(row: TaskRow, tests: TestsResult | None, verdict: Verdict | None) -> Bucket:
+    if row.state in ("merged", "rejected"):
+        return "decided"
+    if row.state == "verifying":
+        return "verifying"
+    if row.state == "failed":
+        return "agent failed"
+    test_status = tests.status if tests else None
+    kind = verdict.kind if verdict else None
+    if test_status in ("failed", "timeout", "error") or kind == "reject":
+        return "failing"
+    if kind == "approve":
+        return "ready" if test_status == "passed" else "approved, untested"
+    return "needs a look"
