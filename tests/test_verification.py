@@ -99,6 +99,15 @@ async def test_a_test_command_that_hangs_is_killed_at_the_timeout(project: Path)
     assert result.tests.duration_s < 5 and result.verdict.kind == "skipped" and "tests timeout" in result.flags
 
 
+async def test_a_runner_that_found_no_tests_is_not_a_pass(project: Path) -> None:
+    subject = changed_task(project, "none-1", {"NOTES.md": "notes\n"}, task="write notes")
+    s = settings(judge=False)
+    s.test_command = "echo 'Ran 0 tests in 0.000s'; echo; echo OK"
+    result = await Verifier(project, s, Recorder()).verify(subject)
+    assert result.tests.status == "error" and result.tests.message.startswith("no tests ran")
+    assert "tests error" in result.flags
+
+
 async def test_no_test_command_is_said_and_the_judge_still_runs(project: Path) -> None:
     subject = changed_task(project, "notes-1", {"NOTES.md": "notes\n"}, task="write notes")
     s = settings()

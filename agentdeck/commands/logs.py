@@ -67,7 +67,7 @@ def review_line(event: Event, who: str) -> str | None:
         case VerificationStarted():
             tests = f"tests `{event.test_command}`" if event.test_command else "no test command"
             judge = f"judge {event.judge_model}" if event.judge_model else "no judge"
-            return f"{who}verifying: {tests}, checks, {judge}"
+            return f"{who}verification started: {tests}, checks, {judge}"
         case TestsFinished():
             return f"{who}tests {event.tests.status.replace('_', ' ')}: {event.tests.message}"
         case VerificationFinished():

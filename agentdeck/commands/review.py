@@ -111,7 +111,7 @@ def render_details(details, *, diff: bool = True) -> str:
     for entry in details.feedback:
         lines.append(f"feedback: {entry.text}")
     stats = details.stats
-    lines += ["", f"{stats.files_changed} files, +{stats.insertions} −{stats.deletions}"]
+    lines += ["", f"{stats.files_changed} file{'s' if stats.files_changed != 1 else ''}, +{stats.insertions} −{stats.deletions}"]
     lines += [f"  {f.status:<9} {f.path} +{f.insertions} −{f.deletions}" for f in details.files]
     if details.worktree:
         lines.append(f"worktree: {details.worktree}")
@@ -138,7 +138,7 @@ async def _merge(args: argparse.Namespace, client) -> int:
         where = f"; your checkout {report.checkout} was updated" if report.checkout else ""
         print(f"{report.target} is now at {(report.commit or '')[:10]}{where}")
         return EXIT_OK
-    print(f"nothing was merged: {report.reason}", file=sys.stderr)
+    print(report.reason, file=sys.stderr)  # says why, ending "nothing was merged"
     for conflict in report.conflicts:
         print(f"  conflict  {conflict.path} ({conflict.kind}) between {conflict.between[0]} and {conflict.between[1]}", file=sys.stderr)
     if report.pair_conflicts:

@@ -81,6 +81,9 @@ async def run_tests(command: str | None, worktree: Path, timeout_s: float) -> Te
     counts = parse_counts(run.output)
     if run.timed_out:
         status, message = "timeout", f"timed out after {timeout_s:g} s and was killed"
+    elif run.exit_code == 0 and counts and not any(counts.values()):
+        # A runner that found nothing to run exits 0 (unittest before 3.12): nothing was verified.
+        status, message = "error", "no tests ran (the runner found 0 tests): check test_command"
     elif run.exit_code == 0:
         status, message = "passed", _describe(counts, "passed") + f" in {run.elapsed_s:.1f} s"
     else:
