@@ -90,6 +90,8 @@ class Decisions:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._merge_lock = asyncio.Lock()
+        # Tasks a merge is landing right now: sending one back meanwhile would race the landing.
+        self._merging: set[str] = set()
 
     async def execute(self, command) -> dict[str, Any]:
         """Serve one review command (see events.py) with a JSON-ready reply."""
@@ -128,29 +130,40 @@ class Decisions:
         branches = {row.branch: row for row in rows}
         messages = {row.branch: _merge_message(row, target) for row in rows}
         async with self._merge_lock:
-            from agentdeck.workspace.merging import land, plan_merge
+            self._merging.update(task_ids)
+            try:
+                return await self._merge_locked(rows, target, branches, messages)
+            finally:
+                self._merging.difference_update(task_ids)
 
-            try:
-                plan = await asyncio.to_thread(plan_merge, s.repo_root, target, list(branches), messages)
-            except WorkspaceError as exc:
-                raise CommandError(str(exc), code="failed") from None
-            report = MergeReport(merged=False, target=target)
-            report.pair_conflicts = [_conflict(c) for c in plan.pair_conflicts]
-            if not plan.ok:
-                report.conflicts = [_conflict(c) for c in plan.conflicts]
-                files = ", ".join(c.path for c in plan.conflicts)
-                report.reason = f"conflicts in {files}: nothing was merged"
+    async def _merge_locked(self, rows: list[TaskRow], target: str, branches: dict, messages: dict) -> MergeReport:
+        from agentdeck.workspace.merging import land, plan_merge
+
+        s = self.session
+        task_ids = [row.id for row in rows]
+        for row in rows:  # decided meanwhile, while an earlier merge held the lock?
+            _check_state(s._task(row.id), MERGEABLE, "merge")
+        try:
+            plan = await asyncio.to_thread(plan_merge, s.repo_root, target, list(branches), messages)
+        except WorkspaceError as exc:
+            raise CommandError(str(exc), code="failed") from None
+        report = MergeReport(merged=False, target=target)
+        report.pair_conflicts = [_conflict(c) for c in plan.pair_conflicts]
+        if not plan.ok:
+            report.conflicts = [_conflict(c) for c in plan.conflicts]
+            files = ", ".join(c.path for c in plan.conflicts)
+            report.reason = f"conflicts in {files}: nothing was merged"
+            return report
+        if len(rows) > 1 and s.settings.test_command and plan.new_tip != plan.old_tip:
+            report.tests = await self._integration_tests(plan.new_tip)
+            if report.tests.status != "passed":
+                report.reason = f"the tests {report.tests.status} on the combined result ({report.tests.message}): nothing was merged"
                 return report
-            if len(rows) > 1 and s.settings.test_command and plan.new_tip != plan.old_tip:
-                report.tests = await self._integration_tests(plan.new_tip)
-                if report.tests.status != "passed":
-                    report.reason = f"the tests {report.tests.status} on the combined result ({report.tests.message}): nothing was merged"
-                    return report
-            reflog = f"agentdeck: merge {', '.join(task_ids)}"
-            try:
-                landing = await asyncio.to_thread(land, s.repo_root, plan, reflog)
-            except WorkspaceError as exc:
-                raise CommandError(str(exc), code="failed") from None
+        reflog = f"agentdeck: merge {', '.join(task_ids)}"
+        try:
+            landing = await asyncio.to_thread(land, s.repo_root, plan, reflog)
+        except WorkspaceError as exc:
+            raise CommandError(str(exc), code="failed") from None
         report.merged, report.commit = True, landing.commit
         report.checkout = str(landing.checkout) if landing.checkout else None
         for step in plan.steps:
@@ -208,6 +221,7 @@ class Decisions:
         s = self.session
         row = s._task(task_id)
         _check_state(row, REJECTABLE, "reject")
+        self._check_not_merging(task_id, "reject")
         why = reason.strip() or "rejected by the user"
         s._set_state(row, "rejected", f"{why}; its branch is kept until `agentdeck cleanup`", decision={"kind": "rejected", "ts": time.time(), "reason": why})
         s.publish(Rejected(task_id=task_id, agent_id=task_id, reason=why))
@@ -220,6 +234,7 @@ class Decisions:
         row = s._task(task_id)
         verb = "request changes to" if feedback else "retry"
         _check_state(row, SENDABLE_BACK, verb)
+        self._check_not_merging(task_id, verb)
         if row.cleaned is not None:
             raise CommandError(f"cannot {verb} task {task_id}: cleanup removed its worktree; queue it again as a new task")
         entries = list(row.feedback or [])
@@ -250,6 +265,10 @@ class Decisions:
         url = await create_pull_request(s.repo_root, row, base)
         s.publish(PullRequestCreated(task_id=task_id, agent_id=task_id, url=url, branch=row.branch))
         return {"task_id": task_id, "url": url}
+
+    def _check_not_merging(self, task_id: str, verb: str) -> None:
+        if task_id in self._merging:
+            raise CommandError(f"cannot {verb} task {task_id}: a merge of it is in progress; try again when it is done")
 
     # -- cleanup -------------------------------------------------------------------------------
 

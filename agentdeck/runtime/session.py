@@ -59,30 +59,16 @@ from agentdeck.runtime.scheduler import (
     decide,
 )
 from agentdeck.runtime.decisions import Decisions
+from agentdeck.runtime.resume import resume_note
 from agentdeck.runtime.session_api import CommandError, SessionAPI
 from agentdeck.runtime.store import Store, TaskRow
 from agentdeck.runtime.verification import Subject, Verifier, verified_reason
+from agentdeck.workspace.merging import merged_into_head
 
 TICK_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 30.0
 # A subscriber that falls this far behind is cut off (it can reattach from its last seq).
 MAX_SUBSCRIBER_BACKLOG = 200_000
-
-RESUME_NOTE = (
-    "\n\n(Resumed: an earlier agent worked on this task in this worktree and was cut off: {reason}. "
-    "Its work so far is committed on branch {branch} — see `git log`. Continue from there; "
-    "do not redo what is already done.)"
-)
-FEEDBACK_NOTE = (
-    "\n\n## Changes requested\n"
-    "A reviewer read your earlier result on this task and asks for these changes:\n{feedback}\n\n"
-    "Your earlier work is committed on branch {branch} in this worktree (see `git log` and "
-    "`git diff {base}`). Change it as asked; do not start over."
-)
-RETRY_NOTE = (
-    "\n\n(Run again at the reviewer's request: your earlier work on this task is committed on branch "
-    "{branch} in this worktree — see `git log`. Check it against the task and improve it; do not start over.)"
-)
 
 
 class Subscription:
@@ -419,7 +405,10 @@ class Session(SessionAPI):
                 if row.resume:
                     workspace = await asyncio.to_thread(open_task_workspace, repo, task_id)
                     self._bases[task_id] = (row.steps, row.cost_usd)
-                    text = row.task + self._resume_note(row)
+                    note, feedback = resume_note(row)
+                    if feedback is not None:
+                        self.store.update_task(task_id, feedback=feedback)
+                    text = row.task + note
                     started = await start_task(
                         repo, self.settings, text, self.bus, role=role, workspace=workspace, plan=plan
                     )
@@ -466,18 +455,6 @@ class Session(SessionAPI):
             return ModelRole(model=model)
         return role
 
-    def _resume_note(self, row: TaskRow) -> str:
-        """What a resumed agent is told: the reviewer's new feedback, a retry, or where it was cut off."""
-        pending = [entry for entry in row.feedback or [] if not entry.get("delivered")]
-        if pending:
-            feedback = "\n".join(f"- {entry['text']}" for entry in pending)
-            delivered = [{**entry, "delivered": True} for entry in row.feedback or []]
-            self.store.update_task(row.id, feedback=delivered)
-            return FEEDBACK_NOTE.format(feedback=feedback, branch=row.branch, base=(row.base_commit or "")[:10])
-        if row.reason == "retried by the user":
-            return RETRY_NOTE.format(branch=row.branch)
-        return RESUME_NOTE.format(reason=row.reason or "interrupted", branch=row.branch)
-
     def _start_verification(self, row: TaskRow) -> None:
         if row.id in self._verifications or not row.worktree or not row.base_commit:
             if row.id not in self._verifications:
@@ -514,7 +491,7 @@ class Session(SessionAPI):
         finished = [row for row in self.store.tasks() if row.state == "finished" and row.branch]
         if not finished:
             return
-        merged = await asyncio.to_thread(_merged_branches, self.repo_root, [row.branch for row in finished])
+        merged = await asyncio.to_thread(merged_into_head, self.repo_root, [row.branch for row in finished])
         for row in finished:
             current = self._task(row.id)
             if row.branch in merged and current.state == "finished":  # not decided meanwhile
@@ -562,25 +539,3 @@ class Session(SessionAPI):
                     tokens=(row.tokens if row else 0) + judge.prompt_tokens + judge.completion_tokens,
                     cost_usd=(row.cost_usd if row else 0.0) + judge.cost_usd,
                 )
-
-
-def _merged_branches(repo_root: Path, branches: list[str]) -> dict[str, str]:
-    """The branches among `branches` that need no merge any more, with the reason."""
-    import pygit2
-
-    repo = pygit2.Repository(str(repo_root))
-    if repo.head_is_unborn:
-        return {}
-    head = repo.head.target
-    merged: dict[str, str] = {}
-    for name in branches:
-        branch = repo.lookup_branch(name)
-        if branch is None:
-            continue
-        tip = branch.target
-        base = repo.references.get(f"refs/agentdeck/base/{name.removeprefix('agentdeck/')}")
-        if base is not None and base.target == tip:
-            merged[name] = f"it changed nothing, so {name} has nothing to merge"
-        elif tip == head or repo.descendant_of(head, tip):
-            merged[name] = f"its branch {name} is merged into your HEAD"
-    return merged

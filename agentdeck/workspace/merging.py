@@ -21,6 +21,7 @@ from pygit2.enums import CheckoutStrategy, FileStatus
 
 from agentdeck.workspace.checkpoints import signature
 from agentdeck.workspace.errors import WorkspaceError
+from agentdeck.workspace.naming import BRANCH_PREFIX, base_ref
 
 Method = Literal["fast-forward", "merge commit", "already merged"]
 MAX_DIRTY_SHOWN = 5
@@ -174,8 +175,24 @@ def check_clean(tree_repo: pygit2.Repository, branch: str, path: Path, incoming:
         )
 
 
-def branch_exists(repo_root: Path, branch: str) -> bool:
-    return _open(repo_root).lookup_branch(branch) is not None
+def merged_into_head(repo_root: Path, branches: list[str]) -> dict[str, str]:
+    """The branches among `branches` that need no merge into your HEAD any more, with the reason."""
+    repo = pygit2.Repository(str(repo_root))
+    if repo.head_is_unborn:
+        return {}
+    head = repo.head.target
+    merged: dict[str, str] = {}
+    for name in branches:
+        branch = repo.lookup_branch(name)
+        if branch is None:
+            continue
+        tip = branch.target
+        base = repo.references.get(base_ref(name.removeprefix(BRANCH_PREFIX)))
+        if base is not None and base.target == tip:
+            merged[name] = f"it changed nothing, so {name} has nothing to merge"
+        elif tip == head or repo.descendant_of(head, tip):
+            merged[name] = f"its branch {name} is merged into your HEAD"
+    return merged
 
 
 def _changed_paths(repo: pygit2.Repository, old: str, new: str) -> set[str]:
