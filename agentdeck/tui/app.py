@@ -57,9 +57,16 @@ class CockpitApp(App[str]):
             clock=clock,
         )
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        from agentdeck.tui.themes import ThemeManager
+
+        # A broken theme file never stops the cockpit: it notifies and falls back.
+        self.themes = ThemeManager(self.settings.ui.theme)
+        self.themes.install(self)
+        self.run_worker(self.themes.watch(self), group="themes", exclusive=True, exit_on_error=False)
         self._apply_keymap()
-        self.push_screen(self.cockpit)
+        # Mounted before attaching: an in-process session answers before a screen would be ready.
+        await self.push_screen(self.cockpit)
         self._attach()
         if self.seed_tasks:
             self._seed()
@@ -129,7 +136,7 @@ class CockpitApp(App[str]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("New task", "Start a new agent on a task you type (Ctrl+N)", self.action_new_task)
         yield SystemCommand("Interrupt agent", "Stop the focused agent at once (Esc)", self.cockpit.action_interrupt)
-        yield SystemCommand("Close pane", "Demote the focused agent, or close its pane when it ended (Ctrl+W)", self.cockpit.action_close_pane)
+        yield SystemCommand("Close pane", "Demote the focused agent, or close its pane when it ended (Ctrl+O)", self.cockpit.action_close_pane)
         yield SystemCommand("Resume agent", "Resume the focused agent when it was interrupted or failed", self.cockpit.action_resume_pane)
         yield SystemCommand("Queue", "Move to the background queue (Ctrl+B)", self.cockpit.action_focus_queue)
         yield SystemCommand("Detach", "Leave; the agents keep working (Ctrl+D)", self.action_detach)

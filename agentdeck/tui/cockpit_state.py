@@ -110,7 +110,7 @@ def _state_activity(state: str, reason: str) -> str:
     if state == "running":
         return "thinking"
     if state == "waiting":
-        return f"waiting for you: {reason}" if reason else "waiting for you"
+        return reason  # the state label already says "waiting for you"
     if state == "queued":
         return reason if reason and reason not in ("starting",) else "queued"
     return state

@@ -48,7 +48,7 @@ class CockpitScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "interrupt", "Interrupt", id="interrupt", tooltip="Stop the focused agent at once; it waits for you"),
-        Binding("ctrl+w", "close_pane", "Close pane", id="close_pane", tooltip="Demote the focused agent to the background, or close its pane when it ended"),
+        Binding("ctrl+o", "close_pane", "Close pane", id="close_pane", tooltip="Demote the focused agent to the background, or close its pane when it ended"),
         Binding("ctrl+b", "focus_queue", "Queue", id="focus_queue", tooltip="Move to the background queue"),
         Binding("ctrl+r", "resume_pane", "Resume", id="resume", show=False, tooltip="Resume the focused agent when it was interrupted or failed"),
     ]
@@ -72,6 +72,8 @@ class CockpitScreen(Screen):
         self._frame_due: set[str] = set()
         self._queue_due = False
         self._attached = asyncio.Event()
+        # Set whenever the screen's state or drawing moved on: `wait_until` waits on it.
+        self._changed = asyncio.Event()
         self._session_label = ""
 
     def compose(self) -> ComposeResult:
@@ -84,13 +86,21 @@ class CockpitScreen(Screen):
     async def wait_attached(self) -> None:
         await self._attached.wait()
 
+    async def wait_until(self, predicate, timeout: float = 30.0) -> None:
+        """Return once `predicate()` holds, re-checking after every event and redraw (no polling)."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
     # -- the bridge's side -------------------------------------------------------------
 
     def notice(self, message: str) -> None:
         self.topbar.update(f"agentdeck · {message}")
 
     async def attached(self, status: dict[str, Any]) -> None:
-        self._session_label = f"agentdeck · {self.bridge.link.label} · session pid {status.get('pid', '?')}"
+        slots, background = status.get("foreground_slots", "?"), status.get("background_concurrency", "?")
+        self._session_label = f"agentdeck · {self.bridge.link.label} · {slots} foreground slots · {background} background at a time"
         self.topbar.update(self._session_label)
         self.topbar.remove_class("-lost")
         await self._reconcile_panes()
@@ -98,6 +108,7 @@ class CockpitScreen(Screen):
         self._attached.set()
 
     def updated(self, event: Event, update: Update) -> None:
+        self._changed.set()
         view = update.view
         if view is None:
             return
@@ -125,12 +136,12 @@ class CockpitScreen(Screen):
         pane = self.panes.get(task_id)
         changes = self._pending.pop(task_id, [])
         view = self.state.tasks.get(task_id)
-        if pane is None or view is None:
-            return
-        pane.show(view)
-        if changes:
-            transcript = self.state.transcripts.get(task_id)
-            await pane.transcript.apply(merge_prose(changes), transcript.dropped if transcript else 0)
+        if pane is not None and view is not None:
+            pane.show(view)
+            if changes:
+                transcript = self.state.transcripts.get(task_id)
+                await pane.transcript.apply(merge_prose(changes), transcript.dropped if transcript else 0)
+        self._changed.set()
 
     def _queue_soon(self) -> None:
         if not self._queue_due:
@@ -141,6 +152,7 @@ class CockpitScreen(Screen):
         self._queue_due = False
         await self._reconcile_panes()
         self._show_queue()
+        self._changed.set()
 
     def _show_queue(self) -> None:
         shown = set(self.panes)
@@ -184,6 +196,8 @@ class CockpitScreen(Screen):
             self._pending.pop(task_id, None)
             await pane.transcript.load(transcript, task_id)
             pane.show(self.state.tasks[task_id])
+            pane.history_loaded = True
+        self._changed.set()
 
     def _layout_grid(self) -> None:
         count = len(self.panes)

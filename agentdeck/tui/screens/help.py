@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Label
 
 HELP_CSS = """
 HelpScreen { align: center middle; }
-HelpScreen > Vertical { width: 96; max-width: 100%; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 1 2; }
+HelpScreen > Vertical { width: 124; max-width: 96%; height: auto; max-height: 90%; border: thick $primary; background: $surface; padding: 1 2; }
 HelpScreen Label.title { text-style: bold; }
 HelpScreen Label.hint { color: $foreground-muted; margin-bottom: 1; }
 HelpScreen DataTable { height: auto; max-height: 30; }

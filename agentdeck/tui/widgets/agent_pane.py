@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
@@ -39,8 +39,7 @@ class AgentPane(Vertical, can_focus=False):
     AgentPane > .pane-activity { height: 1; padding: 0 1; color: $foreground-muted; }
     AgentPane.-waiting > .pane-activity { color: $warning; text-style: bold; }
     AgentPane.-failed > .pane-activity { color: $error; }
-    AgentPane > .pane-status { height: 1; padding: 0 1; }
-    AgentPane .pane-counters { width: 1fr; padding-left: 2; content-align: right middle; color: $foreground-muted; }
+    AgentPane > ContextMeter { padding: 0 1; }
     AgentPane > Input { height: 1; margin: 0 1; }
     """
 
@@ -59,17 +58,16 @@ class AgentPane(Vertical, can_focus=False):
         self.activity_line = Static("", classes="pane-activity", markup=False)
         self.transcript = TranscriptView(limit=transcript_limit)
         self.meter = ContextMeter(threshold=threshold)
-        self.counters = Static("", classes="pane-counters", markup=False)
         self.steer_input = Input(placeholder="› steer: type a message, Enter sends · Esc interrupts", classes="steer", compact=True)
         self._view = view
+        # True once the task's stored history is on screen (what tests and snapshots wait for).
+        self.history_loaded = False
 
     def compose(self) -> ComposeResult:
         yield self.title_line
         yield self.activity_line
         yield self.transcript
-        with Horizontal(classes="pane-status"):
-            yield self.meter
-            yield self.counters
+        yield self.meter
         yield self.steer_input
 
     def on_mount(self) -> None:
@@ -86,8 +84,8 @@ class AgentPane(Vertical, can_focus=False):
         self.activity_line.update(line)
         for state in ("waiting", "failed", "finished"):
             self.set_class(view.state == state or (state == "finished" and view.state == "merged"), f"-{state}")
-        self.meter.show(view.context_fraction, view.context_used, view.context_limit, len(view.splits))
-        self.counters.update(f"step {view.steps} · {view.tokens:,} tok · ${view.cost_usd:.2f}")
+        counters = f"step {view.steps} · {compact(view.tokens)} tok · ${view.cost_usd:.2f}"
+        self.meter.show(view.context_fraction, view.context_used, view.context_limit, len(view.splits), counters)
 
     @on(Input.Submitted, ".steer")
     def _steer(self, event: Input.Submitted) -> None:
@@ -96,3 +94,12 @@ class AgentPane(Vertical, can_focus=False):
         if text:
             self.post_message(self.Steered(self.task_id, text))
         self.steer_input.value = ""
+
+
+def compact(number: int) -> str:
+    """12,345 -> 12k: the counters share a line with the meter in a narrow pane."""
+    if number < 10_000:
+        return f"{number:,}"
+    if number < 1_000_000:
+        return f"{number / 1000:.0f}k"
+    return f"{number / 1_000_000:.1f}M"

@@ -14,7 +14,7 @@ class ContextMeter(Static):
     """`ctx ███████░░░░│░░░ 45%  1,800/4,000 tok  ◆×1` — colour by zone, ◆ per split."""
 
     DEFAULT_CSS = """
-    ContextMeter { width: auto; height: 1; color: $success; }
+    ContextMeter { width: 1fr; height: 1; color: $success; }
     ContextMeter.-near { color: $warning; }
     ContextMeter.-over { color: $error; text-style: bold; }
     ContextMeter.-none { color: $foreground-muted; }
@@ -24,12 +24,15 @@ class ContextMeter(Static):
         super().__init__("ctx —", **kwargs)
         self.threshold = threshold
 
-    def show(self, fraction: float | None, used: int = 0, limit: int = 0, splits: int = 0) -> None:
-        """Redraw for a new reading; `splits` is how many times the task split so far."""
+    def show(self, fraction: float | None, used: int = 0, limit: int = 0, splits: int = 0, counters: str = "") -> None:
+        """Redraw for a new reading; `splits` is how many times the task split; `counters` follow, dimmed."""
         zone = _zone(fraction, self.threshold)
         for name in ("-none", "-ok", "-near", "-over"):
             self.set_class(name == f"-{zone}", name)
-        self.update(render_meter(fraction, used, limit, splits, self.threshold))
+        text = render_meter(fraction, used, limit, splits, self.threshold)
+        if counters:
+            text.append(f"   {counters}", style="dim")
+        self.update(text)
 
 
 def _zone(fraction: float | None, threshold: float) -> str:

@@ -13,7 +13,16 @@ from textual.widgets import DataTable, Static
 from agentdeck.progress import one_line
 from agentdeck.tui.cockpit_state import TaskView
 
-COLUMNS = (("id", "ID"), ("task", "TASK"), ("state", "STATE"), ("progress", "PROGRESS"), ("verdict", "VERDICT"), ("cost", "COST"), ("age", "AGE"))
+# (key, label, width): fixed widths, so the table stays still as values change.
+COLUMNS = (
+    ("id", "ID", 26),
+    ("task", "TASK", 36),
+    ("state", "STATE", 18),
+    ("progress", "PROGRESS", 18),
+    ("verdict", "VERDICT", 12),
+    ("cost", "COST", 6),
+    ("age", "AGE", 4),
+)
 # What `s` cycles through, and how each column sorts (the state column: what needs you first).
 SORTS = ("age", "state", "cost", "progress", "id")
 STATE_ORDER = {"waiting": 0, "failed": 1, "finished": 2, "running": 3, "queued": 4, "interrupted": 5}
@@ -79,8 +88,8 @@ class QueuePanel(Vertical):
         yield self.empty
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.table.add_column(label, key=key)
+        for key, label, width in COLUMNS:
+            self.table.add_column(label, key=key, width=width)
 
     @property
     def selected(self) -> str | None:
@@ -104,8 +113,8 @@ class QueuePanel(Vertical):
         for view in views:
             cells = self._cells(view, now)
             if view.id in self._views:
-                for (key, _), value in zip(COLUMNS, cells):
-                    self.table.update_cell(view.id, key, value, update_width=True)
+                for (key, _, _), value in zip(COLUMNS, cells):
+                    self.table.update_cell(view.id, key, value)
             else:
                 self.table.add_row(*cells, key=view.id)
             self._views[view.id] = view
@@ -118,11 +127,11 @@ class QueuePanel(Vertical):
     def _cells(self, view: TaskView, now: float) -> tuple:
         state = Text(view.state, style=STATE_STYLE.get(view.state, ""))
         if view.state == "queued" and view.waiting_reason:
-            state.append(f" ({one_line(view.waiting_reason, 28)})", style="dim")
+            state.append(f" ({one_line(view.waiting_reason, 40)})", style="dim")
         ctx = f" · ctx {view.context_fraction:.0%}" if view.context_fraction is not None else ""
         return (
             view.id,
-            one_line(view.task, 40),
+            one_line(view.task, 36),
             state,
             f"{view.steps} steps{ctx}",
             view.verdict or "—",

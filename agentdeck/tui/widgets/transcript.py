@@ -7,6 +7,8 @@ widget count (FACTS.md). The full history stays in the store: `agentdeck logs ID
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widget import Widget
@@ -34,7 +36,7 @@ def tool_title(block: Block) -> str:
 class ProseBlock(Markdown):
     """Assistant prose, streamed through Textual's MarkdownStream (it batches fragments)."""
 
-    DEFAULT_CSS = "ProseBlock { margin: 0 0 1 0; padding: 0; background: transparent; }"
+    DEFAULT_CSS = "ProseBlock { margin: 0; padding: 0; background: transparent; }"
 
     def __init__(self, block: Block) -> None:
         super().__init__(block.text)
@@ -132,12 +134,27 @@ class TranscriptView(VerticalScroll):
         self._dropped = Static("", classes="dropped")
         self._dropped.display = False
         self._task_id = ""
+        self._mounted = asyncio.Event()
 
     def compose(self):
         yield self._dropped
 
+    def on_mount(self) -> None:
+        self._mounted.set()
+
+    async def _ready(self) -> bool:
+        """Wait until this view is on screen (a history can arrive first); False if it went away."""
+        if not self.is_mounted:
+            try:
+                await asyncio.wait_for(self._mounted.wait(), 10)
+            except asyncio.TimeoutError:
+                return False
+        return self.is_attached
+
     async def load(self, transcript: Transcript, task_id: str) -> None:
         """Show a whole transcript at once (a pane opening, or the cockpit attaching)."""
+        if not await self._ready():
+            return
         self._task_id = task_id
         await self._finish_prose()
         await self.remove_children([w for w in self._widgets.values()])
@@ -149,6 +166,8 @@ class TranscriptView(VerticalScroll):
 
     async def apply(self, changes: list[Change], dropped: int) -> None:
         """Show what the latest events changed (already coalesced by the caller)."""
+        if not await self._ready():
+            return
         follow = self.scroll_y >= self.max_scroll_y - 1
         added: list[Widget] = []
         for change in changes:

@@ -1,0 +1,46 @@
+"""Cockpit test fixtures: a real repository, a real session, and the app attached to it in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from agentdeck.config import load_settings
+from agentdeck.runtime.session import Session
+from agentdeck.runtime.store import Store
+from agentdeck.tui.app import CockpitApp
+from agentdeck.tui.link import InProcessLink
+from tests.tui.recorded import NOW, recorded_session
+
+
+def make_live_session(repo: Path, tokens_per_second: float = 0, **session_keys) -> Session:
+    settings = load_settings(repo)
+    settings.demo.tokens_per_second = tokens_per_second
+    settings.ui.os_notifications = False  # a test must not pop up on the developer's desktop
+    for key, value in session_keys.items():
+        setattr(settings.session, key, value)
+    return Session(repo, settings, Store(repo / ".git" / "agentdeck" / "session.db"))
+
+
+def cockpit_for(session: Session, label: str = "repo", **kwargs) -> CockpitApp:
+    return CockpitApp(InProcessLink(session, label), session.settings, **kwargs)
+
+
+def still(app: CockpitApp) -> None:
+    """No blinking cursor, so a snapshot is the same on every run."""
+    for widget in app.query(Input):
+        widget.cursor_blink = False
+
+
+@pytest.fixture
+def recorded_app(tmp_path: Path):
+    """make(panes, background) -> a cockpit on a recorded session with a fixed clock."""
+
+    def make(panes: int, background: int = 4) -> CockpitApp:
+        session = recorded_session(tmp_path, panes, background)
+        session.settings.ui.os_notifications = False
+        return cockpit_for(session, label="invoice-tools", clock=lambda: NOW)
+
+    return make

@@ -1,0 +1,177 @@
+"""The cockpit driven with a pilot, attached in-process to a live session on the demo model.
+
+Every wait is on an event (the session's stream, or the screen's own `wait_until`, which
+re-checks after each event and redraw); nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from agentdeck.events import AgentStarted, AgentWaiting, Interrupt, SteerReceived, TextDelta, TurnFinished
+from tests.tui.conftest import cockpit_for, make_live_session
+
+SIZE = (140, 42)
+
+
+async def next_event(session, predicate, from_seq: int = 0, timeout: float = 30.0):
+    async def scan():
+        async for event in session.subscribe(from_seq):
+            if predicate(event):
+                return event
+    return await asyncio.wait_for(scan(), timeout)
+
+
+def typed(text: str) -> list[str]:
+    return ["space" if c == " " else c for c in text]
+
+
+def blocks_text(app, task_id: str) -> str:
+    transcript = app.state.transcripts.get(task_id)
+    return "\n".join(block.text for block in transcript.blocks) if transcript else ""
+
+
+async def test_steer_typed_in_a_pane_reaches_the_agent(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=25)
+    await session.start()
+    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
+        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
+        app.cockpit.panes[task_id].steer_input.focus()
+        await pilot.press(*typed("keep it short"), "enter")
+        steer = await next_event(session, lambda e: isinstance(e, SteerReceived) and e.task_id == task_id)
+        assert steer.text == "keep it short"
+        # The pane shows what you said, and the model's next turn answers it.
+        await app.cockpit.wait_until(lambda: 'Noted your message: "keep it short"' in blocks_text(app, task_id))
+        assert "you: keep it short" in blocks_text(app, task_id)
+        assert app.cockpit.panes[task_id].steer_input.value == ""
+    await session.shutdown()
+
+
+async def test_interrupt_key_stops_the_stream_within_one_chunk(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=25)
+    await session.start()
+    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    interrupted_at: list[int] = []
+    execute = session.execute
+
+    async def recording_execute(command):
+        if isinstance(command, Interrupt):
+            interrupted_at.append(session.store.last_seq)
+        return await execute(command)
+
+    session.execute = recording_execute  # type: ignore[method-assign]
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
+        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
+        app.cockpit.panes[task_id].steer_input.focus()
+        await pilot.press("escape")
+        waiting = await next_event(session, lambda e: isinstance(e, AgentWaiting) and e.task_id == task_id)
+        assert interrupted_at, "the key did not send an Interrupt"
+        late = [
+            e for e in session.store.events(interrupted_at[0], upto=waiting.seq, task_id=task_id) if isinstance(e, TextDelta)
+        ]
+        assert len(late) <= 1, f"{len(late)} chunks streamed after the interrupt"
+        await app.cockpit.wait_until(lambda: app.state.tasks[task_id].state == "waiting")
+        await app.cockpit.wait_until(lambda: "waiting for you" in str(app.cockpit.panes[task_id].activity_line.render()))
+        assert (task_id, "is waiting for you") in app.announced
+    await session.shutdown()
+
+
+async def test_promote_and_demote_move_the_agent_without_restarting_it(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=25)
+    await session.start()
+    task_id = (await session.enqueue("take notes on the project"))["task_id"]
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
+        await app.cockpit.wait_until(lambda: app.cockpit.queue.selected == task_id)
+        await pilot.press("ctrl+b", "p")
+        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
+        app.cockpit.panes[task_id].steer_input.focus()
+        await pilot.press("ctrl+o")
+        await app.cockpit.wait_until(lambda: task_id not in app.cockpit.panes and app.cockpit.queue.selected == task_id)
+        demoted_at = session.store.last_seq
+        # Still the same agent, still working: another turn ends after the demotion.
+        await next_event(session, lambda e: isinstance(e, TurnFinished) and e.task_id == task_id, from_seq=demoted_at)
+        started = [e for e in session.store.events(0, task_id=task_id) if isinstance(e, AgentStarted)]
+        assert len(started) == 1
+        assert session.store.task(task_id).state == "running" and not session.store.task(task_id).foreground
+    await session.shutdown()
+
+
+async def test_attention_is_called_once_when_an_agent_finishes(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=0)
+    await session.start()
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+        await app.cockpit.wait_until(lambda: task_id in app.state.tasks and app.state.tasks[task_id].state == "finished")
+        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
+        # Later events about the same task (closing its pane) do not call again.
+        app.cockpit.panes[task_id].steer_input.focus()
+        await pilot.press("ctrl+o")
+        await app.cockpit.wait_until(lambda: task_id not in app.cockpit.panes)
+        assert app.announced == [(task_id, "finished")]
+        toasts = [n for n in app._notifications if task_id in (n.title or "")]
+        assert len(toasts) == 1 and "take notes" in toasts[0].message
+    await session.shutdown()
+
+
+async def test_reattaching_shows_the_same_panes_and_transcripts_replayed_from_the_store(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=0)
+    await session.start()
+    first = cockpit_for(session)
+    async with first.run_test(size=SIZE) as pilot:
+        await first.cockpit.wait_attached()
+        task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+        other = (await session.enqueue("write a changelog"))["task_id"]
+        await first.cockpit.wait_until(
+            lambda: all(first.state.tasks.get(t) and first.state.tasks[t].state == "finished" for t in (task_id, other))
+        )
+        await first.cockpit.wait_until(lambda: "finished (" in blocks_text(first, task_id))
+        before = blocks_text(first, task_id)
+        await pilot.press("ctrl+d")
+    assert first.return_value == "detached"
+    second = cockpit_for(session)
+    async with second.run_test(size=SIZE):
+        await second.cockpit.wait_until(lambda: blocks_text(second, task_id) == before)
+        assert list(second.cockpit.panes) == [task_id]
+        assert second.cockpit.queue.selected == other
+        assert second.announced == []  # nothing new happened while away: no calls for old news
+    await session.shutdown()
+
+
+async def test_new_task_key_queues_a_foreground_agent(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=0)
+    await session.start()
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        await pilot.press("ctrl+n", *typed("add a licence file"), "enter")
+        await app.cockpit.wait_until(lambda: any(v.task == "add a licence file" for v in app.state.tasks.values()))
+        row = next(r for r in session.store.tasks() if r.task == "add a licence file")
+        assert row.foreground
+        await app.cockpit.wait_until(lambda: row.id in app.cockpit.panes)
+    await session.shutdown()
+
+
+async def test_quit_asks_and_stop_stops_the_agents(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=25)
+    await session.start()
+    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
+        await app.cockpit.wait_until(lambda: app.state.tasks[task_id].alive)
+        await pilot.press("ctrl+q")
+        assert type(app.screen).__name__ == "QuitScreen"
+        await pilot.press("s")
+        await asyncio.wait_for(session.stopped.wait(), 30)
+    assert app.return_value == "stopped"
+    assert session.store.task(task_id).state == "interrupted"
