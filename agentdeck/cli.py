@@ -73,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     attach.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the cockpit in a browser on 127.0.0.1",
+        description="Serve the cockpit in a web browser (textual-serve), on 127.0.0.1 only. "
+        "Each browser tab attaches to the repository's session like `agentdeck` does.",
+        epilog="example:\n  agentdeck serve --port 8080    # then open http://127.0.0.1:8080/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--port", type=_positive_int, default=8000, metavar="N", help="the port to listen on (default: 8000)")
+    serve.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)")
     from agentdeck.commands.session_args import add_session_parsers
 
     add_session_parsers(commands)
@@ -130,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from agentdeck.commands.cockpit import demo_cockpit
 
             return demo_cockpit(args)
+        if args.command == "serve":
+            from agentdeck.commands.serve import serve_command
+
+            return serve_command(args)
         if args.command == "attach":
             from agentdeck.commands.cockpit import cockpit_command
 

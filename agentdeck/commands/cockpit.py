@@ -7,6 +7,7 @@ The terminal paints first and attaches second: the app starts at once, and the d
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -47,14 +48,15 @@ def cockpit_command(args: argparse.Namespace) -> int:
     from agentdeck.config import ConfigError, load_settings
     from agentdeck.workspace import WorkspaceError, open_repository, repository_root
 
-    if not sys.stdout.isatty() or not sys.stdin.isatty():
-        error("the cockpit needs a terminal; for scripts use `agentdeck status`, `agentdeck logs -f` or `agentdeck queue add`")
-        return EXIT_USAGE
     try:
         root = repository_root(open_repository(Path(args.repo)))
         settings = load_settings(root)
     except (WorkspaceError, ConfigError) as exc:
         error(str(exc) + ("; or try `agentdeck demo`" if isinstance(exc, WorkspaceError) else ""))
+        return EXIT_USAGE
+    # Under `agentdeck serve` a browser is the terminal: textual-serve sets TEXTUAL_DRIVER.
+    if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdout.isatty() and sys.stdin.isatty()):
+        error("the cockpit needs a terminal; for scripts use `agentdeck status`, `agentdeck logs -f` or `agentdeck queue add`")
         return EXIT_USAGE
     return _run_app(root, settings, seed=None)
 
