@@ -44,7 +44,8 @@ class CockpitScreen(Screen):
     """The main screen; the app pushes it once and everything else opens over it."""
 
     CSS_PATH = "cockpit.tcss"
-    AUTO_FOCUS = "AgentPane Input, #queue-table"
+    # Focus is given once the panes exist (see _reconcile_panes), so typing goes to an agent.
+    AUTO_FOCUS = None
 
     BINDINGS = [
         Binding("escape", "interrupt", "Interrupt", id="interrupt", tooltip="Stop the focused agent at once; it waits for you"),
@@ -178,6 +179,10 @@ class CockpitScreen(Screen):
             self.panes[task_id] = pane
             await self.grid.mount(pane)
             self._load_history(task_id)
+        if new and (self.focused is None or not self.focused.is_attached):
+            self.panes[new[0]].steer_input.focus()
+        elif not self.panes and self.focused is None and self.queue.table.row_count:
+            self.queue.table.focus()
         if gone or new:
             order = {task_id: i for i, task_id in enumerate(wanted)}
             self.grid.sort_children(key=lambda w: order.get(getattr(w, "task_id", ""), -1))

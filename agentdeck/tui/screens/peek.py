@@ -30,7 +30,7 @@ class PeekScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="peek.close"),
         Binding("p", "promote", "Promote", id="peek.promote", tooltip="Give this task a foreground pane"),
-        Binding("x", "cancel_task", "Cancel task", id="peek.cancel"),
+        Binding("delete", "cancel_task", "Cancel task", id="peek.cancel"),
     ]
 
     def __init__(self, view: TaskView, bridge, *, threshold: float, transcript_limit: int) -> None:

@@ -58,7 +58,8 @@ class QueuePanel(Vertical):
     BINDINGS = [
         Binding("enter", "peek", "Peek", id="queue.peek", tooltip="Watch the selected task's live transcript"),
         Binding("p", "promote", "Promote", id="queue.promote", tooltip="Give the selected task a foreground pane"),
-        Binding("x", "cancel", "Cancel", id="queue.cancel", tooltip="Cancel the selected task (its work stays on its branch)"),
+        # Not a letter: a letter typed by mistake (meant for a steer input) must not cancel work.
+        Binding("delete", "cancel", "Cancel", id="queue.cancel", tooltip="Cancel the selected task (its work stays on its branch)"),
         Binding("plus,equals_sign", "priority(1)", "Up", id="queue.up", tooltip="Start the selected queued task sooner"),
         Binding("minus", "priority(-1)", "Down", id="queue.down", tooltip="Start the selected queued task later"),
         Binding("s", "sort", "Sort", id="queue.sort", tooltip="Sort by the next column"),
