@@ -33,6 +33,7 @@ from agentdeck.events import (
     ToolCallFinished,
     ToolCallStarted,
     TurnFinished,
+    VerificationFinished,
 )
 
 ACTIVE = ("running", "waiting")
@@ -93,17 +94,25 @@ class TaskView:
             cost_usd=row.get("cost_usd") or 0.0,
             tokens=row.get("tokens") or 0,
             context_fraction=row.get("context_fraction"),
-            verdict=_verdict_word(row.get("verdict")),
+            verdict=_verdict_word(row.get("verdict"), row.get("tests")),
             waiting_reason=row.get("waiting_reason"),
         )
         view.activity = _state_activity(view.state, view.reason)
         return view
 
 
-def _verdict_word(verdict: Any) -> str | None:
-    if isinstance(verdict, dict):
-        return verdict.get("decision") or verdict.get("kind")
-    return verdict
+VERDICT_WORDS = {"approve": "approve", "request_changes": "changes", "reject": "reject", "judge_failed": "judge failed", "skipped": "no judge"}
+TEST_MARKS = {"passed": "✓", "failed": "✗", "timeout": "✗", "error": "✗"}
+
+
+def _verdict_word(verdict: Any, tests: Any = None) -> str | None:
+    """`approve ✓`: the judge's verdict and whether the project's tests passed, in a few letters."""
+    kind = verdict.get("kind") if isinstance(verdict, dict) else verdict
+    if not kind:
+        return None
+    status = tests.get("status") if isinstance(tests, dict) else tests
+    mark = TEST_MARKS.get(status or "", "")
+    return f"{VERDICT_WORDS.get(kind, kind)} {mark}".strip()
 
 
 def _state_activity(state: str, reason: str) -> str:
@@ -246,6 +255,8 @@ def fold_counts(view: TaskView, event: Event) -> None:
         case AgentWaiting():
             # A sub-agent that waits (interrupted, or stuck) holds up its whole task.
             view.state, view.reason = "waiting", event.reason
+        case VerificationFinished():
+            view.verdict = _verdict_word(event.verdict.kind, event.tests.status)
 
 
 def fold_display(view: TaskView, event: Event) -> None:

@@ -23,6 +23,8 @@ STATE_LABELS = {
     "cancelled": "– cancelled",
     "interrupted": "⏸ interrupted",
     "merged": "✔ merged",
+    "verifying": "◎ verifying",
+    "rejected": "– rejected",
 }
 
 

@@ -25,8 +25,8 @@ COLUMNS = (
 )
 # What `s` cycles through, and how each column sorts (the state column: what needs you first).
 SORTS = ("age", "state", "cost", "progress", "id")
-STATE_ORDER = {"waiting": 0, "failed": 1, "finished": 2, "running": 3, "queued": 4, "interrupted": 5}
-STATE_STYLE = {"waiting": "bold $warning", "failed": "bold $error", "finished": "$success", "running": "$primary"}
+STATE_ORDER = {"waiting": 0, "failed": 1, "finished": 2, "verifying": 3, "running": 4, "queued": 5, "interrupted": 6}
+STATE_STYLE = {"waiting": "bold $warning", "failed": "bold $error", "finished": "$success", "running": "$primary", "verifying": "$accent"}
 
 
 def age(seconds: float) -> str:
@@ -126,7 +126,7 @@ class QueuePanel(Vertical):
             self.table.move_cursor(row=self.table.get_row_index(selected), animate=False)
 
     def _cells(self, view: TaskView, now: float) -> tuple:
-        state = Text(view.state, style=STATE_STYLE.get(view.state, ""))
+        state = Text(view.state, style=self._style(STATE_STYLE.get(view.state, "")))
         if view.state == "queued" and view.waiting_reason:
             state.append(f" ({one_line(view.waiting_reason, 40)})", style="dim")
         ctx = f" · ctx {view.context_fraction:.0%}" if view.context_fraction is not None else ""
@@ -139,6 +139,11 @@ class QueuePanel(Vertical):
             f"${view.cost_usd:.2f}",
             age(now - view.created),
         )
+
+    def _style(self, spec: str) -> str:
+        """A Rich style from one with theme variables ("bold $warning"): DataTable cells are Rich text."""
+        variables = self.app.theme_variables
+        return " ".join(variables.get(word[1:], "") if word.startswith("$") else word for word in spec.split())
 
     def _sort(self) -> None:
         keys = {
