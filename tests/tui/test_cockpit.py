@@ -175,3 +175,20 @@ async def test_quit_asks_and_stop_stops_the_agents(repo: Path) -> None:
         await asyncio.wait_for(session.stopped.wait(), 30)
     assert app.return_value == "stopped"
     assert session.store.task(task_id).state == "interrupted"
+
+
+async def test_a_broken_configured_theme_falls_back_with_a_notification(tmp_path: Path) -> None:
+    from agentdeck.tui.themes import user_themes_dir
+    from tests.tui.recorded import recorded_session
+
+    themes = user_themes_dir()
+    themes.mkdir(parents=True, exist_ok=True)
+    (themes / "mine.toml").write_text('name = "mine"\nprimary = "not-a-colour"\n')
+    session = recorded_session(tmp_path, panes=1)
+    session.settings.ui.theme = "mine"
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE):
+        await app.cockpit.wait_attached()
+        assert app.theme == "agentdeck-dark"
+        assert any("mine.toml" in n.message and "primary" in n.message for n in app._notifications)
+        assert list(app.cockpit.panes)  # and the cockpit works as usual
