@@ -45,7 +45,7 @@ class CockpitScreen(Screen):
 
     CSS_PATH = "cockpit.tcss"
     # Focus is given once the panes exist (see _reconcile_panes), so typing goes to an agent.
-    AUTO_FOCUS = None
+    AUTO_FOCUS = ""
 
     BINDINGS = [
         Binding("escape", "interrupt", "Interrupt", id="interrupt", tooltip="Stop the focused agent at once; it waits for you"),
@@ -180,7 +180,8 @@ class CockpitScreen(Screen):
             await self.grid.mount(pane)
             self._load_history(task_id)
         if new and (self.focused is None or not self.focused.is_attached):
-            self.panes[new[0]].steer_input.focus()
+            # After the refresh: the input of a pane mounted just now is not focusable yet.
+            self.call_after_refresh(self.panes[new[0]].steer_input.focus)
         elif not self.panes and self.focused is None and self.queue.table.row_count:
             self.queue.table.focus()
         if gone or new:

@@ -16,9 +16,9 @@ from agentdeck.tui.cockpit_state import TaskView
 # (key, label, width): fixed widths, so the table stays still as values change.
 COLUMNS = (
     ("id", "ID", 26),
-    ("task", "TASK", 36),
-    ("state", "STATE", 18),
-    ("progress", "PROGRESS", 18),
+    ("task", "TASK", 34),
+    ("state", "STATE", 10),
+    ("progress", "PROGRESS", 28),
     ("verdict", "VERDICT", 12),
     ("cost", "COST", 6),
     ("age", "AGE", 4),
@@ -127,14 +127,14 @@ class QueuePanel(Vertical):
 
     def _cells(self, view: TaskView, now: float) -> tuple:
         state = Text(view.state, style=self._style(STATE_STYLE.get(view.state, "")))
-        if view.state == "queued" and view.waiting_reason:
-            state.append(f" ({one_line(view.waiting_reason, 40)})", style="dim")
         ctx = f" · ctx {view.context_fraction:.0%}" if view.context_fraction is not None else ""
+        # A queued task has no progress yet: say what it waits for instead.
+        progress = one_line(view.waiting_reason, 28) if view.state == "queued" and view.waiting_reason else f"{view.steps} steps{ctx}"
         return (
             view.id,
-            one_line(view.task, 36),
+            one_line(view.task, 34),
             state,
-            f"{view.steps} steps{ctx}",
+            progress,
             view.verdict or "—",
             f"${view.cost_usd:.2f}",
             age(now - view.created),
