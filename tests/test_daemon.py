@@ -137,7 +137,7 @@ def test_kill_9_mid_run_loses_nothing_and_resume_continues(session_repo: Path, a
     assert dump(replayed[: len(before)]) == dump(before)  # every event from before the kill
     assert any(isinstance(e, SessionStarted) and ids[0] in e.interrupted for e in replayed)
     assert rest[-1].state == "finished"
-    resumed = next(e for e in rest if isinstance(e, AgentStarted))
+    resumed = next(e for e in rest if isinstance(e, AgentStarted) and e.task_id == ids[0])
     assert resumed.worktree == first["worktree"] and "Resumed" in resumed.task
     # The resumed agent built on the checkpoint from before the kill.
     git(session_repo, "merge-base", "--is-ancestor", commit, f"agentdeck/{ids[0]}")
