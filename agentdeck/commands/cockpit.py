@@ -58,7 +58,7 @@ def cockpit_command(args: argparse.Namespace) -> int:
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdout.isatty() and sys.stdin.isatty()):
         error("the cockpit needs a terminal; for scripts use `agentdeck status`, `agentdeck logs -f` or `agentdeck queue add`")
         return EXIT_USAGE
-    return _run_app(root, settings, seed=None)
+    return _run_app(root, settings, seed=None)[0]
 
 
 def demo_cockpit(args: argparse.Namespace) -> int:
@@ -74,13 +74,15 @@ def demo_cockpit(args: argparse.Namespace) -> int:
     except (WorkspaceError, ConfigError, OSError) as exc:
         error(str(exc))
         return EXIT_USAGE
-    status = _run_app(path, settings, seed=DEMO_TASKS)
-    print(f"The demo repository is {path}; its session keeps running until `agentdeck stop` there.")
-    print(f"  cd {path} && agentdeck    # the cockpit again")
+    status, ended = _run_app(path, settings, seed=DEMO_TASKS)
+    if ended == "detached":
+        print(f"The demo repository is {path}; its session keeps running until `agentdeck stop` there.")
+        print(f"  cd {path} && agentdeck    # the cockpit again")
     return status
 
 
-def _run_app(root: Path, settings, seed) -> int:
+def _run_app(root: Path, settings, seed) -> tuple[int, str | None]:
+    """Run the cockpit; the exit status and how it ended ("detached", "stopped", "lost", None on a crash)."""
     from agentdeck.tui.app import CockpitApp
     from agentdeck.tui.link import DaemonLink
 
@@ -89,8 +91,11 @@ def _run_app(root: Path, settings, seed) -> int:
     if ended == "stopped":
         print("agentdeck: stopped the session; each agent checkpointed its work (`agentdeck resume ID` continues one)")
     elif ended == "lost":
-        error("lost the session daemon; see its log: agentdeck logs")
-        return EXIT_FAILED
-    else:
+        reason = app.cockpit.lost_reason or "the connection ended"
+        error(f"lost the session daemon ({reason}); `agentdeck` starts it again, and `agentdeck status` shows what was saved")
+        return EXIT_FAILED, ended
+    elif ended == "detached":
         print(f"agentdeck: detached; the agents keep working. `agentdeck attach -C {root}` comes back.")
-    return EXIT_OK
+    else:
+        return (app.return_code or EXIT_FAILED), ended
+    return EXIT_OK, ended

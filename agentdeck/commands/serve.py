@@ -2,7 +2,8 @@
 
 Each browser tab runs `agentdeck attach` for the repository in a subprocess with Textual's
 web driver, so a tab is one more client of the session daemon: closing it detaches.
-Loopback only, on purpose: the page can steer agents that run commands in your worktrees.
+Loopback only. textual-serve has no authentication or origin check, so loopback does not
+keep out other local users or a web page in your browser (docs/cockpit.md says so).
 """
 
 from __future__ import annotations
@@ -29,6 +30,6 @@ def serve_command(args: argparse.Namespace) -> int:
         error("agentdeck serve needs the textual-serve package: pip install textual-serve")
         return EXIT_USAGE
     command = shlex.join([sys.executable, "-m", "agentdeck", "attach", "-C", str(root)])
-    print(f"agentdeck: serving the cockpit of {root} at http://127.0.0.1:{args.port}/ (Ctrl-C stops serving; the agents keep working)", file=sys.stderr)
+    print(f"agentdeck: serving the cockpit of {root} at http://127.0.0.1:{args.port}/ (Ctrl-C stops serving; the agents keep working). No password: serve only on a single-user machine.", file=sys.stderr)
     Server(command, host="127.0.0.1", port=args.port, title=f"agentdeck · {root.name}").serve()
     return EXIT_OK

@@ -176,12 +176,16 @@ class CockpitApp(App[str]):
         self.notify(f"{reply['task_id']} queued for {where} ({reply['state']})", timeout=4)
 
     def action_detach(self) -> None:
-        self.exit("detached")
+        self.exit("lost" if self.cockpit.lost_reason else "detached")
 
     def action_quit_cockpit(self) -> None:
         from agentdeck.tui.screens.dialogs import QuitScreen
 
-        running = sum(1 for view in self.state.tasks.values() if view.alive)
+        if self.cockpit.lost_reason:
+            self.exit("lost")
+            return
+        # Queued and verifying tasks go on without you too: stopping is a real choice then.
+        running = sum(1 for view in self.state.tasks.values() if view.alive or view.state in ("queued", "verifying"))
         if running == 0:
             self.exit("detached")
             return

@@ -44,7 +44,7 @@ class SessionBridge:
 
     async def history(self, task_id: str) -> list[Event]:
         """Every stored event of one task, on a connection of its own (one subscription each)."""
-        api = await self.link.open()
+        api = await self.link.open(start=False)
         try:
             return [event async for event in api.subscribe(0, task_id=task_id, follow=False)]
         finally:
@@ -54,7 +54,7 @@ class SessionBridge:
         """A task's events from the start and then live (the peek view); returns the coroutine to run."""
 
         async def run() -> None:
-            api = await self.link.open()
+            api = await self.link.open(start=False)
             try:
                 async for event in api.subscribe(0, task_id=task_id):
                     on_event(event)

@@ -218,7 +218,8 @@ class CockpitState:
     def panes(self, limit: int = 4) -> list[TaskView]:
         """The foreground tasks that get a pane: the live ones first, then the most recent ones that ended."""
         foreground = [t for t in self.tasks.values() if t.foreground and t.state != "cancelled"]
-        foreground.sort(key=lambda t: (not t.alive, t.state == "queued", t.created))
+        # Live ones oldest first (they keep their place); ended ones newest first.
+        foreground.sort(key=lambda t: (not t.alive, t.state == "queued", t.created if t.alive else -t.created))
         return foreground[:limit]
 
     def counts(self) -> dict[str, int]:

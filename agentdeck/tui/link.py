@@ -16,7 +16,7 @@ from agentdeck.runtime.session_api import SessionAPI
 class SessionLink(Protocol):
     label: str
 
-    async def open(self, notice: Callable[[str], None] | None = None) -> SessionAPI: ...
+    async def open(self, notice: Callable[[str], None] | None = None, *, start: bool = True) -> SessionAPI: ...
 
     async def release(self, api: SessionAPI) -> None: ...
 
@@ -32,11 +32,14 @@ class DaemonLink:
         self.paths = session_paths(open_repository(repo_root))
         self.label = repo_root.name
 
-    async def open(self, notice: Callable[[str], None] | None = None) -> SessionAPI:
+    async def open(self, notice: Callable[[str], None] | None = None, *, start: bool = True) -> SessionAPI:
         from agentdeck.server.client import SessionClient
+        from agentdeck.server.launcher import DaemonError
 
-        client = await SessionClient.connect(self.repo_root, self.paths, start=True, notice=notice)
-        assert client is not None  # start=True either connects or raises DaemonError
+        # Only attaching may start a daemon: reading a history after `agentdeck stop` must not.
+        client = await SessionClient.connect(self.repo_root, self.paths, start=start, notice=notice)
+        if client is None:
+            raise DaemonError("the session daemon is not running: run `agentdeck` to start it again")
         return client
 
     async def release(self, api: SessionAPI) -> None:
@@ -50,7 +53,7 @@ class InProcessLink:
         self.session = session
         self.label = label
 
-    async def open(self, notice: Callable[[str], None] | None = None) -> SessionAPI:
+    async def open(self, notice: Callable[[str], None] | None = None, *, start: bool = True) -> SessionAPI:
         return self.session
 
     async def release(self, api: SessionAPI) -> None:

@@ -25,6 +25,8 @@ from agentdeck.tui.widgets.queue_panel import QueuePanel
 FRAME_HZ = 20
 QUEUE_HZ = 4
 MAX_PANES = 4
+MAX_QUEUE_ROWS = 200
+DECIDED = ("merged", "rejected", "cancelled")
 
 
 def grid_shape(panes: int, width: int) -> tuple[int, int]:
@@ -76,6 +78,7 @@ class CockpitScreen(Screen):
         # Set whenever the screen's state or drawing moved on: `wait_until` waits on it.
         self._changed = asyncio.Event()
         self._session_label = ""
+        self.lost_reason: str | None = None
 
     def compose(self) -> ComposeResult:
         yield self.topbar
@@ -122,6 +125,7 @@ class CockpitScreen(Screen):
         self._queue_soon()
 
     def lost(self, reason: str) -> None:
+        self.lost_reason = reason
         self.topbar.update(f"agentdeck · detached from the session: {reason} · run `agentdeck` to attach again")
         self.topbar.add_class("-lost")
 
@@ -157,7 +161,13 @@ class CockpitScreen(Screen):
 
     def _show_queue(self) -> None:
         shown = set(self.panes)
-        views = [v for v in self.state.tasks.values() if v.id not in shown]
+        # Decided tasks (merged, rejected, cancelled) leave the table; `agentdeck status` lists all.
+        views = [v for v in self.state.tasks.values() if v.id not in shown and v.state not in DECIDED]
+        if len(views) > MAX_QUEUE_ROWS:
+            # A long session piles up results: keep what is alive or needs you, newest first,
+            # so the table (and its memory and redraw cost) stays bounded.
+            views.sort(key=lambda v: (v.state in ("finished", "failed", "interrupted"), -v.created))
+            views = views[:MAX_QUEUE_ROWS]
         self.queue.show(views, self.state.counts(), self.clock())
 
     # -- panes -------------------------------------------------------------------------
@@ -166,6 +176,8 @@ class CockpitScreen(Screen):
         wanted = [v.id for v in self.state.panes(min(MAX_PANES, max(self.state.foreground_slots, 1) + 1))]
         wanted = wanted[:MAX_PANES]
         gone = [task_id for task_id in self.panes if task_id not in wanted]
+        # Typing in a pane that closes: the focus moves to another pane, not to the queue.
+        focus_was_in_gone = any(self.panes[task_id].has_focus_within for task_id in gone)
         for task_id in gone:
             pane = self.panes.pop(task_id)
             self.state.drop_transcript(task_id)
@@ -179,9 +191,11 @@ class CockpitScreen(Screen):
             self.panes[task_id] = pane
             await self.grid.mount(pane)
             self._load_history(task_id)
-        if new and (self.focused is None or not self.focused.is_attached):
+        lost_focus = focus_was_in_gone or self.focused is None or not self.focused.is_attached
+        if self.panes and lost_focus:
             # After the refresh: the input of a pane mounted just now is not focusable yet.
-            self.call_after_refresh(self.panes[new[0]].steer_input.focus)
+            target = self.panes[new[0] if new else next(iter(self.panes))]
+            self.call_after_refresh(target.steer_input.focus)
         elif not self.panes and self.focused is None and self.queue.table.row_count:
             self.queue.table.focus()
         if gone or new:

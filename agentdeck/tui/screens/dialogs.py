@@ -73,7 +73,7 @@ class QuitScreen(ModalScreen[str | None]):
         self.running = running
 
     def compose(self) -> ComposeResult:
-        agents = f"{self.running} agent{'s' if self.running != 1 else ''} running"
+        agents = f"{self.running} task{'s' if self.running != 1 else ''} running or queued"
         with Vertical():
             yield Label(f"Quit agentdeck — {agents}", classes="title")
             yield Label("Leave them running: they keep working, and `agentdeck` shows them again.")

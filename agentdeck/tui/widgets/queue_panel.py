@@ -82,6 +82,7 @@ class QueuePanel(Vertical):
         self.empty = Static("The queue is empty: agentdeck queue add TASK, or Ctrl+N here.", classes="queue-empty")
         self.sort_by = "age"
         self._views: dict[str, TaskView] = {}
+        self._shown: dict[str, tuple] = {}  # the cells last written, per row
 
     def compose(self) -> ComposeResult:
         yield self.summary
@@ -111,13 +112,18 @@ class QueuePanel(Vertical):
         for task_id in [k for k in self._views if k not in wanted]:
             self.table.remove_row(task_id)
             del self._views[task_id]
+            self._shown.pop(task_id, None)
         for view in views:
             cells = self._cells(view, now)
-            if view.id in self._views:
-                for (key, _, _), value in zip(COLUMNS, cells):
-                    self.table.update_cell(view.id, key, value)
-            else:
+            shown = self._shown.get(view.id)
+            if shown is None:
                 self.table.add_row(*cells, key=view.id)
+            else:
+                # Only the cells that changed: with 50 agents streaming, most do not between frames.
+                for (key, _, _), value, before in zip(COLUMNS, cells, shown):
+                    if str(value) != str(before):
+                        self.table.update_cell(view.id, key, value)
+            self._shown[view.id] = cells
             self._views[view.id] = view
         self._sort()
         self.empty.display = not views

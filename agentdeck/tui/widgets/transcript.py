@@ -42,11 +42,19 @@ class ProseBlock(Markdown):
         super().__init__(block.text)
         self.block = block
         self._stream = None
+        # How much of `block.text` (the model, which events extend) this widget has shown.
+        # Catching up from it, rather than appending each change, can never show a fragment
+        # twice, whatever arrived while a mount or a stream stop was awaited.
+        self._shown = len(block.text)
 
-    async def feed(self, text: str) -> None:
+    async def catch_up(self) -> None:
+        new = self.block.text[self._shown :]
+        if not new:
+            return
+        self._shown = len(self.block.text)
         if self._stream is None:
             self._stream = Markdown.get_stream(self)
-        await self._stream.write(text)
+        await self._stream.write(new)
 
     async def finish(self) -> None:
         if self._stream is not None:
@@ -135,12 +143,17 @@ class TranscriptView(VerticalScroll):
         self._dropped.display = False
         self._task_id = ""
         self._mounted = asyncio.Event()
+        # load() and apply() run from different tasks (a history worker, the frame timer).
+        self._lock = asyncio.Lock()
 
     def compose(self):
         yield self._dropped
 
     def on_mount(self) -> None:
         self._mounted.set()
+
+    async def on_unmount(self) -> None:
+        await self._finish_prose()  # a pane that closes leaves no Markdown stream task behind
 
     async def _ready(self) -> bool:
         """Wait until this view is on screen (a history can arrive first); False if it went away."""
@@ -155,6 +168,10 @@ class TranscriptView(VerticalScroll):
         """Show a whole transcript at once (a pane opening, or the cockpit attaching)."""
         if not await self._ready():
             return
+        async with self._lock:
+            await self._load(transcript, task_id)
+
+    async def _load(self, transcript: Transcript, task_id: str) -> None:
         self._task_id = task_id
         await self._finish_prose()
         await self.remove_children([w for w in self._widgets.values()])
@@ -168,6 +185,10 @@ class TranscriptView(VerticalScroll):
         """Show what the latest events changed (already coalesced by the caller)."""
         if not await self._ready():
             return
+        async with self._lock:
+            await self._apply(changes, dropped)
+
+    async def _apply(self, changes: list[Change], dropped: int) -> None:
         follow = self.scroll_y >= self.max_scroll_y - 1
         added: list[Widget] = []
         for change in changes:
@@ -175,7 +196,7 @@ class TranscriptView(VerticalScroll):
             if widget in added:
                 continue  # made from the block as it is now, which already holds this change
             if change.op == "prose" and isinstance(widget, ProseBlock):
-                await widget.feed(change.text)
+                await widget.catch_up()
             elif change.op == "update" and isinstance(widget, ToolBlock):
                 widget.show(change.block)
             elif change.op == "add" and change.block.number not in self._widgets:
