@@ -83,7 +83,7 @@ def test_review_merge_reject_retry_and_cleanup_from_the_command_line(repo: Path,
     assert lines[0].split()[:5] == ["ID", "STATE", "VERDICT", "TESTS", "SIZE"]
     assert lines[1].startswith(third)  # the one that still needs a decision comes first
     assert "3 done · 3 approved" in table.stdout and "1 merged · 1 rejected · 1 to review" in table.stdout
-    assert "review screen comes with the cockpit" in table.stdout
+    assert "decide: agentdeck merge ID" in table.stdout  # no terminal: the list, not the review screen
 
     one = cli("review", third)
     assert one.returncode == 0 and "judge (demo): approve" in one.stdout and f"+++ b/{NOTES}" in one.stdout

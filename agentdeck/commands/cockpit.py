@@ -58,7 +58,7 @@ def cockpit_command(args: argparse.Namespace) -> int:
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdout.isatty() and sys.stdin.isatty()):
         error("the cockpit needs a terminal; for scripts use `agentdeck status`, `agentdeck logs -f` or `agentdeck queue add`")
         return EXIT_USAGE
-    return _run_app(root, settings, seed=None)[0]
+    return run_app(root, settings, seed=None)[0]
 
 
 def demo_cockpit(args: argparse.Namespace) -> int:
@@ -74,20 +74,22 @@ def demo_cockpit(args: argparse.Namespace) -> int:
     except (WorkspaceError, ConfigError, OSError) as exc:
         error(str(exc))
         return EXIT_USAGE
-    status, ended = _run_app(path, settings, seed=DEMO_TASKS)
+    status, ended = run_app(path, settings, seed=DEMO_TASKS)
     if ended == "detached":
         print(f"The demo repository is {path}; its session keeps running until `agentdeck stop` there.")
         print(f"  cd {path} && agentdeck    # the cockpit again")
     return status
 
 
-def _run_app(root: Path, settings, seed) -> tuple[int, str | None]:
-    """Run the cockpit; the exit status and how it ended ("detached", "stopped", "lost", None on a crash)."""
+def run_app(root: Path, settings, seed=None, start_on: str | None = None) -> tuple[int, str | None]:
+    """Run the cockpit; the exit status and how it ended ("detached", "stopped", "lost", "reviewed", None on a crash)."""
     from agentdeck.tui.app import CockpitApp
     from agentdeck.tui.link import DaemonLink
 
-    app = CockpitApp(DaemonLink(root), settings, seed_tasks=seed)
+    app = CockpitApp(DaemonLink(root), settings, seed_tasks=seed, start_on=start_on)
     ended = app.run()
+    if ended == "reviewed":
+        return EXIT_OK, ended
     if ended == "stopped":
         print("agentdeck: stopped the session; each agent checkpointed its work (`agentdeck resume ID` continues one)")
     elif ended == "lost":

@@ -41,11 +41,6 @@ async def run_review_command(args: argparse.Namespace, client) -> int:
     return EXIT_USAGE
 
 
-def _open_review_screen() -> bool:
-    """Hook for the cockpit's interactive review screen; until it exists, the plain list is printed."""
-    return False
-
-
 async def _review(args: argparse.Namespace, client) -> int:
     if args.id:
         details = await client.result(args.id)
@@ -57,8 +52,6 @@ async def _review(args: argparse.Namespace, client) -> int:
     listing = await client.review()
     if args.json:
         print(listing.model_dump_json())
-        return EXIT_OK
-    if sys.stdout.isatty() and _open_review_screen():
         return EXIT_OK
     print(render_review(listing))
     return EXIT_OK
@@ -82,7 +75,6 @@ def render_review(listing) -> str:
             "",
             "decide: agentdeck merge ID [ID ...] · agentdeck reject ID · agentdeck retry ID --feedback TEXT · agentdeck review ID (diff, findings)",
         ]
-    lines.append("(the interactive review screen comes with the cockpit; this is the plain list)")
     return "\n".join(lines)
 
 

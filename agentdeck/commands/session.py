@@ -33,6 +33,10 @@ def session_command(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     paths = session_paths(repo)
+    if _wants_review_screen(args):
+        from agentdeck.commands.cockpit import run_app
+
+        return run_app(root, settings, start_on="review")[0]
     if args.command == "daemon":
         from agentdeck.server.daemon import run_daemon
 
@@ -44,6 +48,13 @@ def session_command(args: argparse.Namespace) -> int:
         return asyncio.run(_attached(args, root, paths))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+def _wants_review_screen(args: argparse.Namespace) -> bool:
+    """`agentdeck review` in a terminal opens the review screen; scripts and --plain get the list."""
+    if args.command != "review" or args.id or args.json or args.plain:
+        return False
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 async def _attached(args: argparse.Namespace, root: Path, paths) -> int:

@@ -106,14 +106,18 @@ def add_review_parsers(commands) -> None:
     review = _add(
         commands,
         "review",
-        "list finished results, ranked, with verdict, tests, size and flags; or one in full",
-        "List every result (best first: approved with green tests; failures last) and how the session went.\n"
+        "decide finished results: the review screen, or the ranked list; or one result in full",
+        "In a terminal: the review screen, on the first result that needs a decision (best first: approved\n"
+        "with green tests; failures last). m merges, x rejects, f sends it back with feedback, n/p move,\n"
+        "space marks several to merge together, e opens the worktree in $EDITOR, g opens a pull request.\n"
+        "Otherwise (--plain, or no terminal): every result as a list, and how the session went.\n"
         "With ID: that result in full — task, plan, the judge's verdict and findings, tests, stats, the diff.",
-        "  agentdeck review\n  agentdeck review --json\n  agentdeck review add-type-hints-1a2b",
+        "  agentdeck review\n  agentdeck review --plain\n  agentdeck review --json\n  agentdeck review add-type-hints-1a2b",
     )
     review.add_argument("id", nargs="?", metavar="ID", help="show this result in full")
     review.add_argument("--json", action="store_true", help="print one JSON document (see docs/review.md)")
     review.add_argument("--no-diff", action="store_true", help="with ID: leave the diff out")
+    review.add_argument("--plain", action="store_true", help="print the ranked list instead of opening the review screen")
     merge = _add(
         commands,
         "merge",

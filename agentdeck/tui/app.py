@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -30,6 +30,7 @@ class CockpitApp(App[str]):
         Binding("ctrl+d", "detach", "Detach", id="detach", priority=True, tooltip="Leave; the agents keep working (run agentdeck to come back)"),
         Binding("ctrl+q", "quit_cockpit", "Quit", id="quit", priority=True, tooltip="Quit: stop the agents or leave them running"),
         Binding("f1", "help", "Keys", id="help", tooltip="List every key"),
+        Binding("f2", "review", "Review", id="review", tooltip="Decide finished results: merge, reject, send back"),
     ]
 
     def __init__(
@@ -39,8 +40,13 @@ class CockpitApp(App[str]):
         *,
         clock: Callable[[], float] = time.time,
         seed_tasks: list[tuple[str, bool]] | None = None,
+        start_on: str | None = None,
     ) -> None:
         super().__init__()
+        # "review": open on the review screen, and leave when it closes (`agentdeck review`).
+        self.start_on = start_on
+        # Screens that follow the session's events besides the cockpit (the review screen).
+        self.event_listeners: list[Callable[[Any], None]] = []
         # Tasks to queue once attached (`agentdeck demo`): (text, foreground).
         self.seed_tasks = seed_tasks or []
         self.settings = settings
@@ -68,6 +74,10 @@ class CockpitApp(App[str]):
         # Mounted before attaching: an in-process session answers before a screen would be ready.
         await self.push_screen(self.cockpit)
         self._attach()
+        if self.start_on == "review":
+            from agentdeck.tui.screens.review import ReviewScreen
+
+            await self.push_screen(ReviewScreen(self.bridge, exit_on_close=True))
         if self.seed_tasks:
             self._seed()
 
@@ -119,10 +129,13 @@ class CockpitApp(App[str]):
 
     def binding_rows(self) -> list[tuple[str, str, str, str]]:
         """(where, id, key, description) of every cockpit binding, keys as remapped."""
+        from agentdeck.tui.screens.review import ReviewScreen
+
         scopes: list[tuple[str, Iterable[Binding]]] = [
             ("everywhere", self.BINDINGS),  # type: ignore[arg-type]
             ("cockpit", CockpitScreen.BINDINGS),  # type: ignore[arg-type]
             ("queue", QueuePanel.BINDINGS),  # type: ignore[arg-type]
+            ("review", ReviewScreen.BINDINGS),  # type: ignore[arg-type]
         ]
         rows = []
         for where, bindings in scopes:
@@ -142,6 +155,7 @@ class CockpitApp(App[str]):
         yield SystemCommand("Detach", "Leave; the agents keep working (Ctrl+D)", self.action_detach)
         yield SystemCommand("Quit agentdeck", "Stop the agents or leave them running (Ctrl+Q)", self.action_quit_cockpit)
         yield SystemCommand("Keys", "List every key (F1)", self.action_help)
+        yield SystemCommand("Review results", "Decide finished results: merge, reject, send back (F2)", self.action_review)
         queue = self.cockpit.queue
         for label, action, help_text in (
             ("Peek at task", queue.action_peek, "Watch the selected queue task's live transcript"),
@@ -157,6 +171,16 @@ class CockpitApp(App[str]):
         from agentdeck.tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen(self.binding_rows()))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A screen may hide cockpit actions that make no sense on it (new task, review on the review screen).
+        return action not in getattr(self.screen, "HIDES_APP_ACTIONS", ())
+
+    def action_review(self) -> None:
+        from agentdeck.tui.screens.review import ReviewScreen
+
+        if not any(isinstance(screen, ReviewScreen) for screen in self.screen_stack):
+            self.push_screen(ReviewScreen(self.bridge))
 
     def action_new_task(self) -> None:
         from agentdeck.tui.screens.dialogs import NewTaskScreen

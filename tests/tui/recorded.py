@@ -101,3 +101,52 @@ def recorded_session(root: Path, panes: int, background: int = len(BACKGROUND)) 
         store.update_task(task_id, steps=steps)
     settings = load_settings(None)
     return Session(root, settings, store)
+
+
+# Results waiting for review: (id, task, files on the branch, verdict, tests, flags' checks).
+RESULTS = [
+    (
+        "fix-rounding-a1b2",
+        "Fix the rounding of invoice totals to cents, half up",
+        {"src/totals.py": 'from decimal import ROUND_HALF_UP, Decimal\n\n\ndef total(lines):\n    """The invoice total, rounded to cents half up."""\n    amount = sum(Decimal(str(line)) for line in lines)\n    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)\n'},
+        {"kind": "approve", "summary": "Rounds half up with Decimal, as the rules ask.", "model": "claude-sonnet",
+         "findings": [{"file": "src/totals.py", "line": 6, "severity": "minor", "message": "str(line) hides float error already made upstream"},
+                      {"file": "src/totals.py", "line": 7, "severity": "info", "message": "the rounding rule from docs/invoicing-rules.md"}]},
+        {"status": "passed", "command": "pytest -q", "exit_code": 0, "passed": 14, "failed": 0, "message": "14 passed in 0.4 s"},
+    ),
+    (
+        "add-credit-notes-c3d4",
+        "Support credit notes with negative quantities",
+        {"src/app.py": 'def greet(name):\n    return f"hello {name}"\n\n\ndef credit(lines):\n    return [-line for line in lines]\n'},
+        {"kind": "request_changes", "summary": "Negates amounts but never marks the invoice as a credit note.", "model": "claude-sonnet",
+         "findings": [{"file": "src/app.py", "line": 6, "severity": "major", "message": "a credit note needs its own number series"}]},
+        {"status": "failed", "command": "pytest -q", "exit_code": 1, "passed": 12, "failed": 2, "message": "2 failed, 12 passed in 0.5 s"},
+    ),
+]
+
+
+def review_session(root: Path) -> Session:
+    """A real repository whose agents' branches wait for review, verified, in a real store."""
+    from tests.support.git_repos import git, make_repo
+
+    repo = make_repo(root / "repo")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    store = Store(repo / ".git" / "agentdeck" / "session.db")
+    for number, (task_id, text, files, verdict, tests) in enumerate(RESULTS):
+        git(repo, "checkout", "-q", "-b", f"agentdeck/{task_id}", base)
+        for relative, content in files.items():
+            (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+            (repo / relative).write_text(content, encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"agentdeck {task_id}: {text}")
+        git(repo, "checkout", "-q", "main")
+        created = NOW - 7200 + number * 600
+        store.add_task(TaskRow(
+            id=task_id, task=text, state="finished", model="demo", created=created, updated=created + 300,
+            started=created, ended=created + 300, branch=f"agentdeck/{task_id}", base_commit=base, base_branch="main",
+            plan="1. Read the totals code and the rules.\n2. Change it.\n3. Run the tests.",
+            summary="Changed the code and ran the tests.", steps=9, tokens=41_000 + number * 1000, cost_usd=0.12,
+            tests=tests, verdict=verdict, checks=[{"name": "size", "ok": True, "message": ""}],
+            stats={"files_changed": 1, "insertions": sum(c.count("\n") for c in files.values()), "deletions": 0},
+        ))
+    return Session(repo, load_settings(repo), store)

@@ -47,3 +47,19 @@ def test_help_screen_lists_every_key(snap_compare, recorded_app) -> None:
         await pilot.press("f1")
 
     assert snap_compare(recorded_app(2), terminal_size=SIZE, run_before=open_help)
+
+
+def test_review_screen_with_findings_at_their_lines(snap_compare, tmp_path) -> None:
+    from tests.tui.conftest import cockpit_for
+    from tests.tui.recorded import NOW, review_session
+
+    session = review_session(tmp_path)
+    session.settings.ui.os_notifications = False
+    app = cockpit_for(session, label="invoice-tools", clock=lambda: NOW, start_on="review")
+
+    async def shown(pilot) -> None:
+        screen = pilot.app.screen
+        await screen.wait_until(lambda: screen.shown is not None)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=shown)

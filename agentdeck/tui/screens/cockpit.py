@@ -113,6 +113,8 @@ class CockpitScreen(Screen):
 
     def updated(self, event: Event, update: Update) -> None:
         self._changed.set()
+        for listener in list(getattr(self.app, "event_listeners", ())):
+            listener(event)
         view = update.view
         if view is None:
             return

@@ -34,7 +34,12 @@ class HelpScreen(ModalScreen[None]):
                 classes="hint",
             )
             table: DataTable = DataTable(cursor_type="row", zebra_stripes=True)
-            table.add_columns("KEY", "ACTION", "WHERE", "ID")
+            # The ids must show whole (they are what [ui.keys] takes); long descriptions give way.
+            id_width = max((len(binding_id) for _, binding_id, _, _ in self.rows), default=2)
+            table.add_column("KEY", width=8)
+            table.add_column("ACTION", width=max(30, 112 - id_width - 8 - 10 - 8))
+            table.add_column("WHERE", width=10)
+            table.add_column("ID", width=id_width)
             for where, binding_id, key, description in self.rows:
                 table.add_row(key, description, where, binding_id)
             yield table

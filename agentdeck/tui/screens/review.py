@@ -1,0 +1,477 @@
+"""The review screen: the results that need a decision, ranked, and the selected one in full.
+
+One key decides (m merge, x reject; f sends it back with feedback typed in a prompt), and
+n/p move between results, so a decision costs at most three keys. Space marks several
+results: m then merges them together as one integration pass (tested combined, landed
+together or not at all). Everything comes from `SessionAPI.review()` and `.result(id)`
+(runtime/review.py), so the screen works the same on the daemon or in-process, and it
+reloads when the session says a result was verified or decided, by anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.color import Color
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Collapsible, DataTable, Footer, Input, Label, Static
+
+from agentdeck.progress import one_line
+from agentdeck.runtime.session_api import CommandError
+from agentdeck.tui.widgets.diff_view import DiffColours, render_diff
+
+# Events after which the list of results is out of date.
+RELOAD_ON = {"VerificationFinished", "Merged", "Rejected", "ChangesRequested", "CleanedUp"}
+VERDICT_COLOUR = {"approve": "success", "request_changes": "warning", "reject": "error", "judge_failed": "error"}
+TESTS_COLOUR = {"passed": "success", "failed": "error", "timeout": "error", "error": "error"}
+
+
+class FeedbackScreen(ModalScreen[str | None]):
+    """What should the agent change? Enter sends it back with this in its context."""
+
+    DEFAULT_CSS = """
+    FeedbackScreen { align: center middle; }
+    FeedbackScreen > Vertical { width: 80; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
+    FeedbackScreen Label { margin-bottom: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="feedback.cancel")]
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__()
+        self.task_id = task_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Send {self.task_id} back to its agent, on the same branch, with your feedback in its context:")
+            yield Input(placeholder="what should change? (Enter sends, Esc cancels)")
+
+    @on(Input.Submitted)
+    def _send(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text:
+            self.dismiss(text)
+        else:
+            self.notify("say what should change, or Esc to cancel", severity="warning")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReviewScreen(Screen):
+    DEFAULT_CSS = """
+    ReviewScreen #review-summary { height: 1; padding: 0 1; background: $panel; color: $foreground; }
+    ReviewScreen #review-list { width: 46; height: 1fr; border-right: solid $panel-lighten-2; }
+    ReviewScreen #review-detail { width: 1fr; height: 1fr; padding: 0 1; }
+    ReviewScreen #review-problem { display: none; border: round $error; padding: 0 1; color: $text-error; }
+    ReviewScreen #review-problem.-shown { display: block; }
+    ReviewScreen #review-head { text-style: bold; }
+    ReviewScreen #review-diff { height: auto; }
+    ReviewScreen Collapsible { border-top: none; padding-bottom: 0; margin: 0; }
+    ReviewScreen Collapsible > Contents { padding: 0 0 0 2; }
+    """
+    HIDES_APP_ACTIONS = ("new_task", "review")
+    BINDINGS = [
+        Binding("m", "merge", "Merge", id="review.merge", tooltip="Land the selected result (or the marked ones, tested together) on the base branch"),
+        Binding("x", "reject", "Reject", id="review.reject", tooltip="Turn the result down; its branch stays until `agentdeck cleanup`"),
+        Binding("f", "changes", "Send back", id="review.changes", tooltip="Send it back to its agent with your feedback"),
+        Binding("n", "move(1)", "Next", id="review.next", tooltip="The next result"),
+        Binding("p", "move(-1)", "Previous", id="review.previous", tooltip="The previous result"),
+        Binding("space", "mark", "Mark", id="review.mark", tooltip="Mark for merging together (an integration pass)"),
+        Binding("right_square_bracket", "file(1)", "Next file", id="review.next_file", show=False, tooltip="Jump to the next file of the diff"),
+        Binding("left_square_bracket", "file(-1)", "Previous file", id="review.previous_file", show=False, tooltip="Jump to the previous file of the diff"),
+        Binding("d", "scroll(1)", "Scroll", id="review.scroll_down", show=False, tooltip="Scroll the result down half a page"),
+        Binding("u", "scroll(-1)", "Scroll up", id="review.scroll_up", show=False, tooltip="Scroll the result up half a page"),
+        Binding("i", "plan", "Plan", id="review.plan", show=False, tooltip="Show or fold the plan and the agent's summary"),
+        Binding("e", "editor", "Editor", id="review.editor", tooltip="Open the result's worktree in $VISUAL / $EDITOR"),
+        Binding("g", "pull_request", "PR", id="review.pull_request", tooltip="Push the branch and open a pull request with gh"),
+        Binding("escape,q", "close", "Close", id="review.close", tooltip="Leave the review"),
+    ]
+
+    def __init__(self, bridge, *, exit_on_close: bool = False) -> None:
+        super().__init__()
+        self.bridge = bridge
+        # `agentdeck review`: closing the review leaves the program rather than showing the cockpit.
+        self.exit_on_close = exit_on_close
+        self.items: list = []
+        self.marked: list[str] = []
+        self.details = None  # the ResultDetails on screen
+        self.busy: str | None = None  # what a decision in flight is doing
+        self.file_index = -1  # the diff's file that [ and ] last jumped to
+        self.summary = Static("loading the results…", id="review-summary", markup=False)
+        self.table: DataTable = DataTable(cursor_type="row", id="review-list", show_header=False)
+        self.detail = VerticalScroll(id="review-detail")
+        self.problem = Static("", id="review-problem", markup=False)
+        self.head = Static("", id="review-head", markup=False)
+        self.body = Static("", markup=False)
+        # The diff: a heading, then one Static per file (jump targets for [ and ]).
+        self.diff = Vertical(id="review-diff")
+        self.diff_head = Static("", markup=False)
+        # The plan and the agent's own summary fold away: the diff is what a decision needs first.
+        self.plan = Static("", markup=False)
+        self.agent_summary = Static("", markup=False)
+        self.plan_box = Collapsible(self.plan, title="plan (i)", collapsed=True, id="review-plan")
+        self.summary_box = Collapsible(self.agent_summary, title="the agent's summary (i)", collapsed=True, id="review-agent-summary")
+        self._changed = asyncio.Event()
+        self._summary_line = ""
+
+    def compose(self) -> ComposeResult:
+        yield self.summary
+        with Horizontal():
+            yield self.table
+            with self.detail:
+                yield self.problem
+                yield self.head
+                yield self.body
+                yield self.plan_box
+                yield self.summary_box
+                with self.diff:
+                    yield self.diff_head
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.add_column("result", key="result", width=44)
+        listeners = getattr(self.app, "event_listeners", None)
+        if listeners is not None:
+            listeners.append(self._session_event)
+        self.reload()
+
+    def on_unmount(self) -> None:
+        listeners = getattr(self.app, "event_listeners", None)
+        if listeners is not None and self._session_event in listeners:
+            listeners.remove(self._session_event)
+
+    # -- what tests and the benchmark wait on --------------------------------------------
+
+    async def wait_until(self, predicate, timeout: float = 30.0) -> None:
+        """Return once `predicate()` holds, re-checking whenever the screen shows something new."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+    @property
+    def shown(self) -> str | None:
+        """The task id whose details are on screen."""
+        return self.details.item.task_id if self.details is not None else None
+
+    @property
+    def selected(self) -> str | None:
+        row = self.table.cursor_row
+        if not self.items or row is None or not 0 <= row < len(self.items):
+            return None
+        return self.items[row].task_id
+
+    # -- the list ------------------------------------------------------------------------
+
+    def _session_event(self, event) -> None:
+        if type(event).__name__ in RELOAD_ON and self.busy is None:
+            self.reload(keep=self.selected)
+
+    @work(group="review-list", exclusive=True, exit_on_error=False)
+    async def reload(self, keep: str | None = None) -> None:
+        try:
+            listing = await self.bridge.session.review()
+        except Exception as exc:  # a lost daemon or a store error: say why the list is missing
+            self._set_summary(f"could not read the results: {exc}")
+            self._changed.set()
+            return
+        self.items = [item for item in listing.results if item.needs_decision]
+        ids = [item.task_id for item in self.items]
+        self.marked = [task_id for task_id in self.marked if task_id in ids]
+        self._summary_line = listing.summary.line()
+        self._set_summary()
+        self.table.clear()
+        for item in self.items:
+            self.table.add_row(self._row(item), key=item.task_id, height=2)
+        if not self.items:
+            self.details = None
+            self.head.update("Nothing to decide." + (" q leaves." if self.exit_on_close else " Esc goes back to the cockpit."))
+            self.plan_box.display = self.summary_box.display = False
+            self.body.update(Text("Finished results show up here once verified: tests, the judge's verdict and the diff.", style="dim"))
+            self.diff_head.update("")
+            await self.diff.remove_children(".diff-file")
+            self._changed.set()
+            return
+        self.table.move_cursor(row=ids.index(keep) if keep in ids else 0)
+        if self.selected != self.shown:
+            self.show_selected()
+        self._changed.set()
+
+    def _row(self, item) -> Text:
+        row = Text()
+        row.append("✓ " if item.task_id in self.marked else "", style=f"bold {self._colour('accent', '')}".strip())
+        row.append(one_line(item.task, 40 - (2 if item.task_id in self.marked else 0)) + "\n", style="bold")
+        verdict = (item.verdict or "no verdict").replace("_", " ")
+        row.append(verdict, style=self._colour(VERDICT_COLOUR.get(item.verdict or "", ""), ""))
+        row.append(" · ")
+        tests = (item.tests or "—").replace("_", " ")
+        row.append(f"tests {tests}", style=self._colour(TESTS_COLOUR.get(item.tests or "", ""), ""))
+        row.append(f" · +{item.insertions} −{item.deletions}")
+        if item.flags:
+            row.append(" ⚑", style=f"bold {self._colour('warning', '')}".strip())
+        return row
+
+    def _set_summary(self, text: str | None = None) -> None:
+        if text is None:
+            marked = f" · {len(self.marked)} marked (m merges them together)" if self.marked else ""
+            doing = f" · {self.busy}…" if self.busy else ""
+            text = f"{self._summary_line}{marked}{doing}"
+        self.summary.update(text)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        if self.selected != self.shown:
+            self.show_selected()
+
+    # -- one result ----------------------------------------------------------------------
+
+    @work(group="review-detail", exclusive=True, exit_on_error=False)
+    async def show_selected(self) -> None:
+        task_id = self.selected
+        if task_id is None:
+            return
+        try:
+            details = await self.bridge.session.result(task_id)
+        except Exception as exc:
+            self.body.update(f"could not read {task_id}: {exc}")
+            self._changed.set()
+            return
+        if task_id != self.selected:
+            return  # the cursor moved on while this was loading
+        self.details = details
+        self._show_problem(None)
+        self.head.update(f"{details.item.task_id} · {one_line(details.task, 200)}")
+        self.body.update(self._describe(details))
+        self.plan.update(Text(details.plan.strip() if details.plan else "", style="dim"))
+        self.plan_box.display = bool(details.plan)
+        self.agent_summary.update(Text(details.summary.strip() if details.summary else "", style="dim"))
+        self.summary_box.display = bool(details.summary)
+        await self._show_diff(details)
+        self.detail.scroll_home(animate=False)
+        self._changed.set()
+
+    def _describe(self, details) -> Text:
+        item, body = details.item, Text()
+        verdict = details.verdict
+        if verdict is not None:
+            body.append(f"judge: {verdict.kind.replace('_', ' ')}", style=f"bold {self._colour(VERDICT_COLOUR.get(verdict.kind, ''), '')}".strip())
+            body.append(f" ({verdict.model or '?'}) — {verdict.summary or verdict.reason}\n")
+            if verdict.same_family_warning:
+                body.append(f"  ⚑ {verdict.same_family_warning}\n", style=self._colour("warning", ""))
+            general = [finding for finding in verdict.findings if not finding.file]
+            placed = len(verdict.findings) - len(general)
+            for finding in general:
+                body.append(f"  {finding.severity}: {finding.message}\n")
+            if placed:
+                body.append(f"  {placed} finding{'s' if placed != 1 else ''} at {'their lines' if placed != 1 else 'its line'} in the diff below\n", style="dim")
+        else:
+            body.append("judge: no verdict yet\n", style="dim")
+        tests = details.tests
+        if tests is not None:
+            body.append(f"tests: {tests.status.replace('_', ' ')}", style=f"bold {self._colour(TESTS_COLOUR.get(tests.status, ''), '')}".strip())
+            body.append(f" — {tests.message}\n")
+            if tests.status in ("failed", "timeout", "error") and tests.output_tail:
+                for line in tests.output_tail.splitlines()[-8:]:
+                    body.append(f"  {line}\n", style="dim")
+        for check in details.checks:
+            if not check.ok:
+                body.append(f"⚑ {check.message}\n", style=f"bold {self._colour('warning', '')}".strip())
+        for entry in details.feedback:
+            body.append(f"your earlier feedback: {entry.text}\n", style="italic")
+        stats = details.stats
+        body.append(f"\n{stats.files_changed} file{'s' if stats.files_changed != 1 else ''}, ", style="bold")
+        body.append(f"+{stats.insertions}", style=f"bold {self._colour('success', '')}".strip())
+        body.append(" ")
+        body.append(f"−{stats.deletions}", style=f"bold {self._colour('error', '')}".strip())
+        body.append(f"  on {details.branch or 'no branch'} → {item.base_branch or '?'}\n", style="dim")
+        for entry in details.files:
+            body.append(f"  {entry.status:<9} {entry.path}  ")
+            body.append(f"+{entry.insertions}", style=self._colour("success", ""))
+            body.append(" ")
+            body.append(f"−{entry.deletions}\n", style=self._colour("error", ""))
+        return body
+
+    def _colour(self, name: str, fallback: str) -> str:
+        """A theme colour as rich takes it: no alpha (blended onto the background, as the screen shows it)."""
+        variables = self.app.theme_variables
+        try:
+            colour = Color.parse(variables[name])
+            if colour.a < 1:
+                colour = Color.parse(variables.get("background", "#000000")).blend(colour.with_alpha(1), colour.a)
+            return colour.hex6
+        except (KeyError, ValueError):
+            return fallback
+
+    async def _show_diff(self, details) -> None:
+        await self.diff.remove_children(".diff-file")
+        self.file_index = -1
+        if not details.diff:
+            self.diff_head.update(Text(details.diff_unavailable or "(no changes)", style="dim"))
+            return
+        colours = DiffColours(
+            added=self._colour("success", "green"),
+            removed=self._colour("error", "red"),
+            hunk=self._colour("accent", "cyan"),
+            finding=self._colour("warning", "yellow"),
+            blocker=self._colour("error", "red"),
+            muted=self._colour("foreground-muted", "bright_black"),
+            dark=self.app.current_theme.dark,
+        )
+        rendered = render_diff(details.diff, details.verdict.findings if details.verdict else [], colours)
+        head = Text("diff", style="bold")
+        if len(rendered.sections) > 1:
+            head.append(f"  {len(rendered.sections)} files: ] next, [ previous", style="dim")
+        self.diff_head.update(head)
+        sections = [Static(text, markup=False, classes="diff-file") for _, text in rendered.sections]
+        if details.diff_cut:
+            note = f"… the diff is cut here ({details.diff_total_chars:,} characters in all): e opens the worktree"
+            sections.append(Static(Text(note, style="dim"), markup=False, classes="diff-file"))
+        await self.diff.mount_all(sections)
+
+    def _show_problem(self, text: str | None) -> None:
+        self.problem.update(text or "")
+        self.problem.set_class(bool(text), "-shown")
+
+    # -- moving --------------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        if self.items:
+            self.table.move_cursor(row=(self.table.cursor_row + step) % len(self.items))
+
+    def action_mark(self) -> None:
+        task_id = self.selected
+        if task_id is None:
+            return
+        if task_id in self.marked:
+            self.marked.remove(task_id)
+        else:
+            self.marked.append(task_id)
+        row = self.table.cursor_row
+        self.table.update_cell(task_id, "result", self._row(self.items[row]))
+        self._set_summary()
+
+    def action_file(self, step: int) -> None:
+        files = list(self.diff.query(".diff-file"))
+        if not files:
+            return
+        self.file_index = max(0, min(len(files) - 1, self.file_index + step))
+        self.detail.scroll_to_widget(files[self.file_index], top=True, animate=False)
+
+    def action_plan(self) -> None:
+        collapsed = not self.plan_box.collapsed
+        self.plan_box.collapsed = self.summary_box.collapsed = collapsed
+
+    def action_scroll(self, step: int) -> None:
+        self.detail.scroll_to(y=self.detail.scroll_y + step * max(1, self.detail.size.height // 2), animate=False)
+
+    # -- deciding ------------------------------------------------------------------------
+
+    def _following(self, task_ids: list[str]) -> str | None:
+        """Where the cursor goes after deciding `task_ids`: the next result still to decide."""
+        ids = [item.task_id for item in self.items]
+        after = ids[ids.index(task_ids[-1]) + 1:] + ids if task_ids[-1] in ids else ids
+        return next((task_id for task_id in after if task_id not in task_ids), None)
+
+    @work(group="review-decide", exit_on_error=False)
+    async def _decide(self, verb: str, task_ids: list[str], *args) -> None:
+        if self.busy:
+            self.notify(f"wait: {self.busy}", severity="warning")
+            return
+        label = ", ".join(task_ids)
+        self.busy = {"merge": f"merging {label}", "reject": f"rejecting {label}", "request_changes": f"sending {label} back"}[verb]
+        self._set_summary()
+        try:
+            reply = await getattr(self.bridge.session, verb)(*task_ids, *args)
+        except CommandError as exc:
+            self._show_problem(f"{verb.replace('_', ' ')} {label}: {exc}")
+            self.notify(str(exc), title=f"{verb.replace('_', ' ')} {label}", severity="error", timeout=15)
+            return
+        except Exception as exc:
+            self._show_problem(f"{verb.replace('_', ' ')} {label} failed: {exc}")
+            return
+        finally:
+            self.busy = None
+            self._set_summary()
+            self._changed.set()
+        if verb == "merge" and not reply.merged:
+            self._show_problem(self._merge_problem(reply))
+            self.notify(reply.reason or "nothing was merged", title=f"merge {label}", severity="error", timeout=15)
+            self._changed.set()
+            return
+        if verb == "merge":
+            done = f"merged {label} into {reply.target}"
+            if reply.tests is not None and len(task_ids) > 1:
+                done += f" (tests on the combined result: {reply.tests.message})"
+        else:
+            done = {"reject": f"rejected {label}; its branch stays until `agentdeck cleanup`", "request_changes": f"sent {label} back to its agent"}[verb]
+        self.notify(done, timeout=5)
+        self.marked = [task_id for task_id in self.marked if task_id not in task_ids]
+        self.reload(keep=self._following(task_ids))
+
+    @staticmethod
+    def _merge_problem(report) -> str:
+        lines = [report.reason or "nothing was merged"]
+        for conflict in report.conflicts:
+            lines.append(f"  conflict in {conflict.path} ({conflict.kind}) between {' and '.join(conflict.between)}")
+        for conflict in report.pair_conflicts:
+            lines.append(f"  {' × '.join(conflict.between)}: {conflict.path} ({conflict.kind})")
+        if report.tests is not None and report.tests.status not in ("passed", "not_configured", "skipped"):
+            lines.append(f"  tests on the combined result: {report.tests.message}")
+        if report.conflicts or report.pair_conflicts:
+            lines.append("f sends it back to its agent with your feedback (say how to resolve it), x rejects it")
+        return "\n".join(lines)
+
+    def action_merge(self) -> None:
+        ids = list(self.marked) or ([self.selected] if self.selected else [])
+        if ids:
+            self._decide("merge", ids)
+
+    def action_reject(self) -> None:
+        if self.selected:
+            self._decide("reject", [self.selected])
+
+    def action_changes(self) -> None:
+        task_id = self.selected
+        if task_id is not None:
+            self.app.push_screen(FeedbackScreen(task_id), lambda text: text and self._decide("request_changes", [task_id], text))
+
+    def action_editor(self) -> None:
+        details = self.details
+        if details is None or not details.worktree:
+            self.notify("this result has no worktree left to open", severity="warning")
+            return
+        from agentdeck.runtime.review import editor_command
+
+        command = editor_command(details.worktree)
+        try:
+            with self.app.suspend():
+                subprocess.run(command, cwd=details.worktree)
+        except SuspendNotSupported:
+            self.notify(f"can't hand the terminal to an editor here; open {details.worktree} yourself", severity="warning", timeout=10)
+        except OSError as exc:
+            self.notify(f"could not start {command[0]}: {exc}; set $VISUAL or $EDITOR", severity="error", timeout=10)
+
+    @work(group="review-pr", exclusive=True, exit_on_error=False)
+    async def action_pull_request(self) -> None:
+        task_id = self.selected
+        if task_id is None:
+            return
+        self.notify(f"pushing {task_id} and opening a pull request…", timeout=3)
+        try:
+            reply = await self.bridge.session.pull_request(task_id)
+        except CommandError as exc:
+            self.notify(str(exc), title=f"pull request for {task_id}", severity="error", timeout=15)
+            return
+        self.notify(f"pull request: {reply['url']}", timeout=15)
+
+    def action_close(self) -> None:
+        if self.exit_on_close:
+            self.app.exit("reviewed")
+        else:
+            self.dismiss()

@@ -1,0 +1,91 @@
+"""The review screen with a pilot, on a live in-process session whose demo agents finished and were verified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from agentdeck.events import ChangesRequested
+from agentdeck.tui.screens.review import FeedbackScreen, ReviewScreen
+from tests.support.git_repos import git
+from tests.tui.conftest import cockpit_for, make_live_session
+
+SIZE = (150, 42)
+
+
+async def verified_results(app, session, *texts: str) -> list[str]:
+    """Queue background tasks on the demo model and wait until the judge has given each a verdict."""
+    ids = [(await session.enqueue(text))["task_id"] for text in texts]
+    await app.cockpit.wait_until(lambda: all(app.state.tasks.get(t) and app.state.tasks[t].verdict for t in ids), timeout=90)
+    return ids
+
+
+async def test_one_key_merges_one_key_rejects_and_the_cursor_moves_on(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=0)
+    await session.start()
+    app = cockpit_for(session)
+    head_before = git(repo, "rev-parse", "main").strip()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        first, second = await verified_results(app, session, "write notes on the project", "write a changelog")
+        await pilot.press("f2")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await screen.wait_until(lambda: screen.shown is not None)
+        assert {item.task_id for item in screen.items} == {first, second}
+        # The result is on screen in full: verdict, tests, stats and the diff.
+        shown = str(screen.body.render()) + "".join(str(w.render()) for w in screen.diff.query(Static))
+        assert "judge:" in shown and "tests:" in shown and "diff" in shown
+        # The judge's findings sit at their lines in the diff (the demo judge remarks on the first line).
+        assert "judge, info" in shown
+        to_merge = screen.selected
+        await pilot.press("m")
+        await screen.wait_until(lambda: screen.busy is None and to_merge not in {item.task_id for item in screen.items})
+        assert session.store.task(to_merge).state == "merged"
+        # The cursor moved on to the other result: the next decision is one key again.
+        await screen.wait_until(lambda: screen.shown is not None and screen.shown != to_merge)
+        to_reject = screen.selected
+        assert to_reject != to_merge
+        await pilot.press("x")
+        await screen.wait_until(lambda: screen.busy is None and not screen.items)
+        assert session.store.task(to_reject).state == "rejected"
+        assert "Nothing to decide" in str(screen.head.render())
+        await pilot.press("escape")
+        assert app.screen is app.cockpit
+    # Merged work is on the base branch, rejected work is not, and nothing else changed.
+    log = git(repo, "log", "--format=%H %s", f"{head_before}..main")
+    assert to_merge in log and to_reject not in log
+    assert git(repo, "status", "--porcelain").strip() == ""
+    await session.shutdown()
+
+
+async def test_send_back_with_feedback_and_next_previous(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=0)
+    await session.start()
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        ids = await verified_results(app, session, "write notes on the project", "write a changelog")
+        await pilot.press("f2")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await screen.wait_until(lambda: screen.shown is not None)
+        start = screen.selected
+        await pilot.press("n")
+        await screen.wait_until(lambda: screen.shown not in (None, start))
+        assert screen.selected in ids and screen.selected != start
+        await pilot.press("p")
+        await screen.wait_until(lambda: screen.shown == start)
+        # f, the feedback, Enter: the task goes back to its agent with the feedback in context.
+        await pilot.press("f")
+        assert isinstance(app.screen, FeedbackScreen)
+        await pilot.press(*"add a summary line")
+        await pilot.press("enter")
+        # The agent takes the task back at once (and the demo model is quick: it may be back for review).
+        await app.cockpit.wait_until(lambda: any(isinstance(e, ChangesRequested) for e in session.store.events(0, task_id=start)))
+        await screen.wait_until(lambda: screen.busy is None)
+        requested = [e for e in session.store.events(0, task_id=start) if isinstance(e, ChangesRequested)]
+        assert [e.feedback for e in requested] == ["add a summary line"]
+        assert session.store.task(start).feedback[0]["text"] == "add a summary line"
+    await session.shutdown()
