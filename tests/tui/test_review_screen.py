@@ -89,3 +89,30 @@ async def test_send_back_with_feedback_and_next_previous(repo: Path) -> None:
         assert [e.feedback for e in requested] == ["add a summary line"]
         assert session.store.task(start).feedback[0]["text"] == "add a summary line"
     await session.shutdown()
+
+
+async def test_marked_results_merge_together_or_not_at_all(repo: Path) -> None:
+    # Both demo agents add the same notes file: the integration pass finds the conflict
+    # between them before anything is written, and the screen says which file and who.
+    session = make_live_session(repo, tokens_per_second=0)
+    await session.start()
+    app = cockpit_for(session)
+    head_before = git(repo, "rev-parse", "main").strip()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        ids = await verified_results(app, session, "write notes on the project", "write a changelog")
+        await pilot.press("f2")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await screen.wait_until(lambda: screen.shown is not None)
+        await pilot.press("space", "n", "space")
+        assert sorted(screen.marked) == sorted(ids)
+        assert "2 marked" in str(screen.summary.render())
+        await pilot.press("m")
+        await screen.wait_until(lambda: screen.busy is None and screen.problem.has_class("-shown"))
+        problem = str(screen.problem.render())
+        assert "nothing was merged" in problem and "agentdeck-demo-notes.md" in problem
+        assert all(session.store.task(t).state == "finished" for t in ids)
+    assert git(repo, "rev-parse", "main").strip() == head_before
+    assert git(repo, "status", "--porcelain").strip() == ""
+    await session.shutdown()
