@@ -520,6 +520,9 @@ class Subscribe(SessionCommand):
     task_id: str | None = None
     # False: only the stored events, then a `replayed` marker, and the stream ends.
     follow: bool = True
+    # Event `type`s to leave out (replay and live): the cockpit's main stream takes no
+    # "text_delta" (thousands a second under load); each pane follows its own task instead.
+    exclude: list[str] = Field(default_factory=list)
 
 
 # Review commands (issue 6): decisions on finished results, and the queries the review screen needs.

@@ -19,6 +19,7 @@ from agentdeck.events import (
     SessionStarted,
     TaskQueued,
     TaskStateChanged,
+    TextDelta,
 )
 from agentdeck.server import protocol
 from agentdeck.server.launcher import daemon_pid, open_connection
@@ -44,8 +45,10 @@ def dump(events) -> list[str]:
 
 
 async def test_two_clients_see_identical_events_and_a_late_client_replays_them(session_repo: Path) -> None:
-    first, second = await attach(session_repo), await attach(session_repo)
+    first, second, third = await attach(session_repo), await attach(session_repo), await attach(session_repo)
     stream_a, stream_b = first.subscribe(0), second.subscribe(0)
+    # The cockpit's main stream: everything but the text deltas, live as in replay.
+    stream_c = third.subscribe(0, exclude=["text_delta"])
     task_a = (await first.enqueue("take notes on the readme"))["task_id"]
     task_b = (await second.enqueue("take notes on the source", foreground=True))["task_id"]
     done = {task_a, task_b}
@@ -55,7 +58,10 @@ async def test_two_clients_see_identical_events_and_a_late_client_replays_them(s
 
     seen_a = await collect_until(stream_a, both_done(set()))
     seen_b = await collect_until(stream_b, both_done(set()))
+    seen_c = await collect_until(stream_c, both_done(set()))
     assert dump(seen_a) == dump(seen_b)
+    assert any(isinstance(e, TextDelta) for e in seen_a)
+    assert dump(seen_c) == dump([e for e in seen_a if not isinstance(e, TextDelta)])
     assert [e.seq for e in seen_a] == list(range(1, len(seen_a) + 1))  # no gap, no duplicate
     assert isinstance(seen_a[0], SessionStarted)
 
@@ -64,7 +70,9 @@ async def test_two_clients_see_identical_events_and_a_late_client_replays_them(s
     assert dump(replayed[: len(seen_a)]) == dump(seen_a)
     only_b = [e async for e in late.subscribe(0, task_b, follow=False)]
     assert only_b and {e.task_id for e in only_b} == {task_b}
-    for client in (first, second, late):
+    no_deltas = [e async for e in late.subscribe(0, follow=False, exclude=["text_delta"])]
+    assert dump(no_deltas[: len(seen_c)]) == dump(seen_c)
+    for client in (first, second, third, late):
         await client.close()
 
 

@@ -12,7 +12,7 @@ import asyncio
 import os
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterable
 
 from agentdeck.config import ModelRole, Settings
 from agentdeck.events import (
@@ -74,8 +74,9 @@ MAX_SUBSCRIBER_BACKLOG = 200_000
 class Subscription:
     """Replay of stored events up to `high`, then live events after it: no gap, no duplicate."""
 
-    def __init__(self, session: Session, from_seq: int, task_id: str | None) -> None:
+    def __init__(self, session: Session, from_seq: int, task_id: str | None, exclude: Iterable[str] = ()) -> None:
         self.task_id = task_id
+        self.exclude = frozenset(exclude)
         self.from_seq = from_seq
         self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self.overflowed = False
@@ -87,13 +88,18 @@ class Subscription:
     def _on_event(self, event: Event) -> None:
         if self.task_id is not None and event.task_id != self.task_id:
             return
+        if event.type in self.exclude:
+            return
         if self.queue.qsize() >= MAX_SUBSCRIBER_BACKLOG:
             self.overflowed = True
             return
         self.queue.put_nowait(event)
 
     def replay(self, batch: int = 1000):
-        return self._store.events(self.from_seq, upto=self.high, task_id=self.task_id, batch=batch)
+        events = self._store.events(self.from_seq, upto=self.high, task_id=self.task_id, batch=batch)
+        if not self.exclude:
+            return events
+        return (event for event in events if event.type not in self.exclude)
 
     def close(self) -> None:
         try:
@@ -223,8 +229,10 @@ class Session(SessionAPI):
                 return {"stopped": True}
         raise CommandError(f"unknown command {type(command).__name__}")
 
-    async def subscribe(self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True) -> AsyncIterator[Event]:
-        sub = Subscription(self, from_seq, task_id)
+    async def subscribe(
+        self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True, exclude: Iterable[str] = ()
+    ) -> AsyncIterator[Event]:
+        sub = Subscription(self, from_seq, task_id, exclude)
         try:
             for event in sub.replay():
                 yield event

@@ -7,7 +7,7 @@ else here is shared, so a caller (the CLI, a future TUI, a test) cannot tell the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Literal
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, Literal
 
 from agentdeck.events import (
     Cancel,
@@ -52,8 +52,12 @@ class SessionAPI:
     async def execute(self, command: Any) -> dict[str, Any]:  # pragma: no cover - implemented below
         raise NotImplementedError
 
-    def subscribe(self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True) -> AsyncIterator[Event]:
-        """Events after `from_seq`: the stored ones, then (with `follow`) live ones, no gap, no duplicate."""
+    def subscribe(
+        self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True, exclude: Iterable[str] = ()
+    ) -> AsyncIterator[Event]:
+        """Events after `from_seq`: the stored ones, then (with `follow`) live ones, no gap, no duplicate.
+
+        `task_id` keeps one task's events; `exclude` leaves out events of those `type`s."""
         raise NotImplementedError
 
     async def enqueue(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterable
 
 from agentdeck.events import Event, Subscribe, parse_event
 from agentdeck.runtime.session_api import CommandError, SessionAPI
@@ -92,8 +92,10 @@ class SessionClient(SessionAPI):
             raise CommandError(str(reply.get("error")), code=reply.get("code", "failed"))
         return reply.get("result") or {}
 
-    async def subscribe(self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True) -> AsyncIterator[Event]:
-        await self.execute(Subscribe(from_seq=from_seq, task_id=task_id, follow=follow))
+    async def subscribe(
+        self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True, exclude: Iterable[str] = ()
+    ) -> AsyncIterator[Event]:
+        await self.execute(Subscribe(from_seq=from_seq, task_id=task_id, follow=follow, exclude=list(exclude)))
         while True:
             item = await self._events.get()
             if item is _END:

@@ -150,7 +150,7 @@ class Daemon:
                 if isinstance(command, Subscribe):
                     if pump is not None:
                         pump.cancel()
-                    subscription = Subscription(session, command.from_seq, command.task_id)
+                    subscription = Subscription(session, command.from_seq, command.task_id, command.exclude)
                     writer.write(protocol.encode({"type": "reply", "id": request_id, "ok": True, "result": {"last_seq": subscription.high}}))
                     pump = asyncio.create_task(self._pump(subscription, writer, command.follow))
                     continue

@@ -17,7 +17,8 @@ import json
 from typing import Any
 
 # 2: review commands (merge, reject, request_changes, retry, cleanup, pull_request, review, result).
-PROTOCOL_VERSION = 2
+# 3: Subscribe(exclude=[event types]): the cockpit's main stream leaves out text deltas.
+PROTOCOL_VERSION = 3
 # Events carry tool output (capped at a few dozen kB); a line is never near this.
 LINE_LIMIT = 16 * 1024 * 1024
 CONTROL_TYPES = {"welcome", "reply", "error", "replayed"}

@@ -14,6 +14,10 @@ from agentdeck.tui.cockpit_state import CockpitState, Update
 from agentdeck.tui.link import SessionLink
 
 
+# Event types the cockpit's main stream leaves out (see `run`).
+MAIN_STREAM_EXCLUDES = ("text_delta",)
+
+
 class BridgeSink(Protocol):
     """What the bridge tells the screen."""
 
@@ -38,7 +42,9 @@ class SessionBridge:
         status = await self.api.status()
         self.state.load_status(status)
         await sink.attached(status)
-        async for event in self.api.subscribe(from_seq=status.get("last_seq", 0)):
+        # No text deltas here: under load they are thousands a second, and only panes show
+        # them; each pane follows its own task (`follow`).
+        async for event in self.api.subscribe(from_seq=status.get("last_seq", 0), exclude=MAIN_STREAM_EXCLUDES):
             sink.updated(event, self.state.apply(event))
         sink.lost(getattr(self.api, "closed_reason", None) or "the session ended")
 
@@ -50,13 +56,15 @@ class SessionBridge:
         finally:
             await self.link.release(api)
 
-    def follow(self, task_id: str, on_event: Callable[[Event], None]):
-        """A task's events from the start and then live (the peek view); returns the coroutine to run."""
+    def follow(self, task_id: str, on_event: Callable[[Event], None], from_seq: int = 0):
+        """A task's events after `from_seq`, then live, on a connection of its own (a pane, the peek view).
+
+        Returns the coroutine to run; cancelling it closes the connection."""
 
         async def run() -> None:
             api = await self.link.open(start=False)
             try:
-                async for event in api.subscribe(0, task_id=task_id):
+                async for event in api.subscribe(from_seq, task_id=task_id):
                     on_event(event)
             finally:
                 await self.link.release(api)

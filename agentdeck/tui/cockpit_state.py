@@ -137,10 +137,10 @@ class Update:
 class CockpitState:
     """Every task of the session, kept current by `apply(event)`, plus the transcripts on screen.
 
-    Counters and states come from the status snapshot and the live events after it. What a
-    pane shows of an agent's work (its transcript, meter, role) comes from replaying that
-    task's stored events when the pane opens; live events the replay already covered are
-    not shown twice (`_shown_upto`), and those that arrive during the replay wait for it.
+    Counters and states come from the status snapshot and the session's live events after
+    it (`apply`), a stream without text deltas. What a pane shows of an agent's work (its
+    transcript, meter, role) comes from that task's own stream: its stored events when the
+    pane opens (`open_transcript`), then its live ones (`apply_pane`), deltas included.
     """
 
     def __init__(self, transcript_limit: int = 80) -> None:
@@ -149,8 +149,8 @@ class CockpitState:
         self.last_seq = 0
         self.foreground_slots = 3
         self.transcript_limit = transcript_limit
-        self._shown_upto: dict[str, int] = {}
-        self._replaying: dict[str, list[Event]] = {}
+        # Per pane: the last seq its transcript shows (a live event at or below it is old news).
+        self.shown_upto: dict[str, int] = {}
 
     def load_status(self, status: dict[str, Any]) -> None:
         """Start from a `GetStatus` snapshot; events after `status['last_seq']` follow."""
@@ -159,7 +159,7 @@ class CockpitState:
         self.foreground_slots = status.get("foreground_slots", self.foreground_slots)
 
     def apply(self, event: Event) -> Update:
-        """Fold one live event in."""
+        """Fold one event of the session's live stream in: states, counters, and who needs you."""
         self.last_seq = max(self.last_seq, event.seq)
         task_id = event.task_id
         if task_id is None:
@@ -175,22 +175,13 @@ class CockpitState:
         before = view.needs_you
         fold_counts(view, event)
         after = view.needs_you
-        update = Update(view, after if after and after != before else None)
-        if task_id in self._replaying:
-            self._replaying[task_id].append(event)
-        elif event.seq > self._shown_upto.get(task_id, 0):
+        if task_id not in self.transcripts:
+            # No pane follows this task: the display fields still move (peek, a later pane).
             fold_display(view, event)
-            transcript = self.transcripts.get(task_id)
-            if transcript is not None:
-                update.changes = transcript.apply(event)
-        return update
+        return Update(view, after if after and after != before else None)
 
-    def begin_replay(self, task_id: str) -> None:
-        """A pane opens on `task_id`: hold its live display events until its history is read."""
-        self._replaying.setdefault(task_id, [])
-
-    def finish_replay(self, task_id: str, history: Iterable[Event]) -> Transcript:
-        """The task's stored events (from seq 0) build its transcript; held live events follow."""
+    def open_transcript(self, task_id: str, history: Iterable[Event]) -> Transcript:
+        """A pane opens on `task_id`: its stored events (from seq 0) build the transcript."""
         transcript = Transcript(self.transcript_limit)
         view = self.tasks.get(task_id)
         upto = 0
@@ -201,19 +192,26 @@ class CockpitState:
             transcript.apply(event)
             if view is not None:
                 fold_display(view, event)
-        self._shown_upto[task_id] = upto
-        for event in self._replaying.pop(task_id, []):
-            if event.seq > upto:
-                if view is not None:
-                    fold_display(view, event)
-                transcript.apply(event)
+        self.shown_upto[task_id] = upto
         self.transcripts[task_id] = transcript
         return transcript
+
+    def apply_pane(self, event: Event) -> list[Change]:
+        """One live event of a pane's own stream: what its transcript and display gain."""
+        task_id = event.task_id or ""
+        transcript = self.transcripts.get(task_id)
+        if transcript is None or event.seq <= self.shown_upto.get(task_id, 0):
+            return []
+        self.shown_upto[task_id] = event.seq
+        view = self.tasks.get(task_id)
+        if view is not None:
+            fold_display(view, event)
+        return transcript.apply(event)
 
     def drop_transcript(self, task_id: str) -> None:
         """The pane closed: forget its transcript (the store keeps every event)."""
         self.transcripts.pop(task_id, None)
-        self._replaying.pop(task_id, None)
+        self.shown_upto.pop(task_id, None)
 
     def panes(self, limit: int = 4) -> list[TaskView]:
         """The foreground tasks that get a pane: the live ones first, then the most recent ones that ended."""

@@ -9,7 +9,7 @@ Load: a real session daemon (its own process, started here through `SessionClien
 turns, the rest tool calls and commits), so every task that ends is replaced by a new one
 at once, over a second connection that carries commands only (its few commands a second
 are the only work here besides the cockpit). How many agents ran and how many distinct
-tasks streamed is sampled every 5 s. This process runs only the cockpit
+tasks were at work (had an event) is sampled every 5 s. This process runs only the cockpit
 (`CockpitApp(DaemonLink(repo), ...)`), headless at 200×50 via `App.run_test`, attached
 over the socket as `agentdeck` is, with in-app notifications on as in a terminal.
 
@@ -231,11 +231,22 @@ class Probe:
         screen = app.cockpit
         original_updated, original_flush = screen.updated, screen._flush_pane
 
-        def updated(event, update) -> None:
+        # The main stream carries no text deltas (each pane follows its own task): an agent
+        # counts as at work in a window when any of its events arrived; deltas are the panes'.
+        original_apply_pane = app.state.apply_pane
+
+        def apply_pane(event):
             self.events += 1
             if isinstance(event, TextDelta):
                 self.deltas += 1
-                self.streamed.add(event.task_id or "")
+            self.streamed.add(event.task_id or "")
+            return original_apply_pane(event)
+
+        app.state.apply_pane = apply_pane
+
+        def updated(event, update) -> None:
+            self.events += 1
+            self.streamed.add(event.task_id or "")
             if self.events % 20 == 0:
                 lag = time.time() - event.ts
                 self.lags.append(lag)
@@ -553,7 +564,7 @@ def report(results: dict, args: argparse.Namespace) -> None:
         f"{load['minutes']} min measured (full load after {load['load_ready_s']} s; load average at the end {load['load_average'][0]:.1f})"
     )
     print(
-        f"  streaming (a text delta in each 5 s): {load['streaming_fg_avg']} in panes + {load['streaming_bg_avg']} in the background "
+        f"  at work (an event in each 5 s): {load['streaming_fg_avg']} in panes + {load['streaming_bg_avg']} in the background "
         f"on average, fewest {load['streaming_min']}; running: {load['running_fg_avg']} + {load['running_bg_avg']}"
     )
     print(

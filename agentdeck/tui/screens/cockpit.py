@@ -72,6 +72,8 @@ class CockpitScreen(Screen):
         )
         self.queue = QueuePanel(id="queue")
         self._pending: dict[str, list[Change]] = {}
+        # Each pane's own stream (`_follow_pane`), cancelled when the pane closes.
+        self._followers: dict[str, Any] = {}
         self._frame_due: set[str] = set()
         self._queue_due = False
         self._attached = asyncio.Event()
@@ -182,17 +184,19 @@ class CockpitScreen(Screen):
         focus_was_in_gone = any(self.panes[task_id].has_focus_within for task_id in gone)
         for task_id in gone:
             pane = self.panes.pop(task_id)
+            follower = self._followers.pop(task_id, None)
+            if follower is not None:
+                follower.cancel()  # closes the pane's own connection
             self.state.drop_transcript(task_id)
             self._pending.pop(task_id, None)
             await pane.remove()
         new = [task_id for task_id in wanted if task_id not in self.panes]
         for task_id in new:
             view = self.state.tasks[task_id]
-            self.state.begin_replay(task_id)
             pane = AgentPane(view, threshold=self.threshold, transcript_limit=self.transcript_limit)
             self.panes[task_id] = pane
             await self.grid.mount(pane)
-            self._load_history(task_id)
+            self._followers[task_id] = self._follow_pane(task_id)
         lost_focus = focus_was_in_gone or self.focused is None or not self.focused.is_attached
         if self.panes and lost_focus:
             # After the refresh: the input of a pane mounted just now is not focusable yet.
@@ -205,21 +209,39 @@ class CockpitScreen(Screen):
             self.grid.sort_children(key=lambda w: order.get(getattr(w, "task_id", ""), -1))
             self._layout_grid()
 
-    @work(group="history", exit_on_error=False)
-    async def _load_history(self, task_id: str) -> None:
+    @work(group="panes", exit_on_error=False)
+    async def _follow_pane(self, task_id: str) -> None:
+        """The pane's own stream: the task's stored events at once, then its live ones, deltas included.
+
+        Two connections in turn: the history ends at a seq, and following resumes after it, so
+        nothing is missed or shown twice (the session's subscriptions have no gap)."""
         try:
             history = await self.bridge.history(task_id)
-        except Exception as exc:  # the pane still shows live events; say why the past is missing
+        except Exception as exc:  # the pane still shows the task's state; say why the past is missing
             self.app.notify(f"Could not read the history of {task_id}: {exc}", severity="warning")
             history = []
-        transcript = self.state.finish_replay(task_id, history)
+        transcript = self.state.open_transcript(task_id, history)
         pane = self.panes.get(task_id)
-        if pane is not None:
-            self._pending.pop(task_id, None)
-            await pane.transcript.load(transcript, task_id)
-            pane.show(self.state.tasks[task_id])
-            pane.history_loaded = True
+        if pane is None:
+            return
+        self._pending.pop(task_id, None)
+        await pane.transcript.load(transcript, task_id)
+        pane.show(self.state.tasks[task_id])
+        pane.history_loaded = True
         self._changed.set()
+
+        def live(event: Event) -> None:
+            changes = self.state.apply_pane(event)
+            if changes:
+                self._pending.setdefault(task_id, []).extend(changes)
+            self._frame(task_id)
+            self._changed.set()
+
+        try:
+            await self.bridge.follow(task_id, live, from_seq=self.state.shown_upto.get(task_id, 0))
+        except Exception as exc:  # the daemon went away: the main stream reports that
+            if task_id in self.panes:
+                self.app.notify(f"The live transcript of {task_id} stopped: {exc}", severity="warning")
 
     def _layout_grid(self) -> None:
         count = len(self.panes)
