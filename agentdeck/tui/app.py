@@ -116,6 +116,9 @@ class CockpitApp(App[str]):
 
     def announce(self, view: TaskView, why: str) -> None:
         """An agent needs a person: say so once, in the cockpit, with the bell and on the desktop."""
+        if view.state == "waiting" and view.id in self.cockpit.interrupted_by_you:
+            self.cockpit.interrupted_by_you.discard(view.id)  # you did that yourself: no bell
+            return
         self.announced.append((view.id, why))
         severity = "error" if view.state == "failed" else "warning" if view.state == "waiting" else "information"
         detail = f"{one_line(view.task, 60)}" + (f"\n{one_line(view.reason, 120)}" if view.reason and view.state != "finished" else "")

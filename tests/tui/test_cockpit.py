@@ -78,7 +78,8 @@ async def test_interrupt_key_stops_the_stream_within_one_chunk(repo: Path) -> No
         assert len(late) <= 1, f"{len(late)} chunks streamed after the interrupt"
         await app.cockpit.wait_until(lambda: app.state.tasks[task_id].state == "waiting")
         await app.cockpit.wait_until(lambda: "waiting for you" in str(app.cockpit.panes[task_id].activity_line.render()))
-        assert (task_id, "is waiting for you") in app.announced
+        # You interrupted it yourself: no bell, no notification.
+        assert (task_id, "is waiting for you") not in app.announced
     await session.shutdown()
 
 
@@ -192,3 +193,39 @@ async def test_a_broken_configured_theme_falls_back_with_a_notification(tmp_path
         assert app.theme == "agentdeck-dark"
         assert any("mine.toml" in n.message and "primary" in n.message for n in app._notifications)
         assert list(app.cockpit.panes)  # and the cockpit works as usual
+
+
+async def test_delete_in_the_queue_asks_before_cancelling(repo: Path) -> None:
+    from agentdeck.tui.screens.dialogs import ConfirmScreen
+
+    session = make_live_session(repo, tokens_per_second=25)
+    await session.start()
+    task_id = (await session.enqueue("take notes on the project"))["task_id"]
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_until(lambda: app.cockpit.queue.selected == task_id)
+        await pilot.press("ctrl+b", "delete")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # keep it
+        assert app.screen is app.cockpit and session.store.task(task_id).state == "running"
+        await pilot.press("delete", "y")
+        await app.cockpit.wait_until(lambda: app.state.tasks[task_id].state == "cancelled")
+    await session.shutdown()
+
+
+async def test_a_refused_steer_keeps_what_you_typed(repo: Path) -> None:
+    session = make_live_session(repo, tokens_per_second=0)
+    await session.start()
+    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished")
+        pane = app.cockpit.panes[task_id]
+        pane.steer_input.focus()
+        await pilot.press(*"also cover the tests", "enter")
+        steering = [w for w in app.workers if w.group == "commands"]
+        if steering:
+            await app.workers.wait_for_complete(steering)
+        assert any("still in the input" in n.message for n in app._notifications)
+        assert pane.steer_input.value == "also cover the tests"
+    await session.shutdown()

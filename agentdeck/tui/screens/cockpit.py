@@ -72,6 +72,8 @@ class CockpitScreen(Screen):
         )
         self.queue = QueuePanel(id="queue")
         self._pending: dict[str, list[Change]] = {}
+        # Tasks you interrupted here: their coming to wait is no news to announce.
+        self.interrupted_by_you: set[str] = set()
         # Each pane's own stream (`_follow_pane`), cancelled when the pane closes.
         self._followers: dict[str, Any] = {}
         self._frame_due: set[str] = set()
@@ -283,7 +285,19 @@ class CockpitScreen(Screen):
 
     @on(AgentPane.Steered)
     def _steered(self, event: AgentPane.Steered) -> None:
-        self.command("steer", event.task_id, event.text)
+        self._steer(event.task_id, event.text)
+
+    @work(group="commands", exit_on_error=False)
+    async def _steer(self, task_id: str, text: str) -> None:
+        try:
+            await self._attached.wait()
+            await self.bridge.session.steer(task_id, text)
+        except CommandError as exc:
+            self.app.notify(f"{exc}\nYour message is still in the input.", title=f"steer {task_id}", severity="error")
+            return
+        pane = self.panes.get(task_id)
+        if pane is not None and pane.steer_input.value.strip() == text:
+            pane.steer_input.value = ""
 
     @on(QueuePanel.ActionRequested)
     def _queue_action(self, event: QueuePanel.ActionRequested) -> None:
@@ -298,8 +312,17 @@ class CockpitScreen(Screen):
             view = self.state.tasks.get(task_id)
             if view is not None:
                 self._edit_priority(task_id, view.priority + event.value)
+        elif event.action == "cancel":
+            from agentdeck.tui.screens.dialogs import ConfirmScreen
+
+            view = self.state.tasks.get(task_id)
+            what = "it has not started yet" if view is not None and view.state == "queued" else "its work so far stays on its branch"
+            self.app.push_screen(
+                ConfirmScreen(f"Cancel {task_id}?", f"The agent stops; {what}.", yes="Cancel the task", no="Keep it"),
+                lambda yes: yes and self.command("cancel", task_id, done=f"cancelling {task_id}"),
+            )
         else:
-            self.command(event.action, task_id, done={"promote": f"{task_id} moves to a pane", "cancel": f"cancelling {task_id}", "resume": f"resuming {task_id}"}.get(event.action, ""))
+            self.command(event.action, task_id, done={"promote": f"{task_id} moves to a pane", "resume": f"resuming {task_id}"}.get(event.action, ""))
 
     @work(group="commands", exit_on_error=False)
     async def _edit_priority(self, task_id: str, priority: int) -> None:
@@ -316,6 +339,8 @@ class CockpitScreen(Screen):
         if task_id is None or task_id not in self.panes:
             self.app.notify("Focus an agent's pane first (Tab), then Esc interrupts it.", severity="warning")
             return
+        # Your own interrupt needs no bell: the pane shows it waiting for you.
+        self.interrupted_by_you.add(task_id)
         self.command("interrupt", task_id)
 
     def action_close_pane(self) -> None:

@@ -89,3 +89,32 @@ class QuitScreen(ModalScreen[str | None]):
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice if choice in ("stop", "detach") else None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no, for what can't be undone from the cockpit: Enter or y says yes, Esc or n no."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
+    BINDINGS = [
+        Binding("escape,n", "choose(False)", "No", id="confirm.no"),
+        Binding("enter,y", "choose(True)", "Yes", id="confirm.yes"),
+    ]
+
+    def __init__(self, title: str, detail: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.title_text, self.detail, self.yes, self.no = title, detail, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield Label(self.detail)
+            with Horizontal():
+                yield Button(f"{self.yes} (y)", id="yes", variant="error")
+                yield Button(f"{self.no} (Esc)", id="no", variant="primary")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_choose(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -94,8 +94,11 @@ class AgentPane(Vertical, can_focus=False):
         event.stop()
         text = event.value.strip()
         if text:
+            # The cockpit clears the input once the session took the message: a refused
+            # steer (the agent ended meanwhile) keeps what you typed.
             self.post_message(self.Steered(self.task_id, text))
-        self.steer_input.value = ""
+        else:
+            self.steer_input.value = ""
 
 
 def compact(number: int) -> str:
