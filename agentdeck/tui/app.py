@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -19,6 +19,19 @@ from agentdeck.tui.cockpit_state import CockpitState, TaskView
 from agentdeck.tui.link import SessionLink
 from agentdeck.tui.screens.cockpit import CockpitScreen
 from agentdeck.tui.widgets.queue_panel import QueuePanel
+
+
+# Attention calls closer together than this go out as one notification (see `announce`).
+ATTENTION_WINDOW_S = 3.0
+ATTENTION_LINES = 6
+
+
+class Attention(NamedTuple):
+    task_id: str
+    why: str
+    state: str
+    task: str
+    reason: str
 
 
 class CockpitApp(App[str]):
@@ -55,6 +68,10 @@ class CockpitApp(App[str]):
         self.clock = clock
         # (task id, why) of every attention call, in order: what the person was told.
         self.announced: list[tuple[str, str]] = []
+        # Attention calls waiting for the end of the window (see `announce`).
+        self._attention: list[Attention] = []
+        self._attention_timer = None
+        self._last_attention = float("-inf")
         self.cockpit = CockpitScreen(
             self.state,
             self.bridge,
@@ -115,18 +132,48 @@ class CockpitApp(App[str]):
     # -- attention ---------------------------------------------------------------------
 
     def announce(self, view: TaskView, why: str) -> None:
-        """An agent needs a person: say so once, in the cockpit, with the bell and on the desktop."""
+        """An agent needs a person: say so once, in the cockpit, with the bell and on the desktop.
+
+        The first call goes out at once. Calls within ATTENTION_WINDOW_S of the last one
+        wait for the window's end and go out together: one toast, one bell, one desktop
+        notification, naming each task. Fifty agents finishing in a minute stay readable
+        (and a screen full of toasts would slow every frame)."""
         if view.state == "waiting" and view.id in self.cockpit.interrupted_by_you:
             self.cockpit.interrupted_by_you.discard(view.id)  # you did that yourself: no bell
             return
         self.announced.append((view.id, why))
-        severity = "error" if view.state == "failed" else "warning" if view.state == "waiting" else "information"
-        detail = f"{one_line(view.task, 60)}" + (f"\n{one_line(view.reason, 120)}" if view.reason and view.state != "finished" else "")
-        self.notify(detail, title=f"{view.id} {why}", severity=severity, timeout=6)
+        # As things are now: by the end of a window the task may have moved on.
+        self._attention.append(Attention(view.id, why, view.state, view.task, view.reason))
+        if self._attention_timer is not None:
+            return
+        wait = self._last_attention + ATTENTION_WINDOW_S - time.monotonic()
+        if wait <= 0:
+            self._say_attention()
+        else:
+            self._attention_timer = self.set_timer(wait, self._say_attention)
+
+    def _say_attention(self) -> None:
+        self._attention_timer = None
+        batch, self._attention = self._attention, []
+        if not batch:
+            return
+        self._last_attention = time.monotonic()
+        states = {call.state for call in batch}
+        severity = "error" if "failed" in states else "warning" if "waiting" in states else "information"
+        if len(batch) == 1:
+            call = batch[0]
+            detail = one_line(call.task, 60) + (f"\n{one_line(call.reason, 120)}" if call.reason and call.state != "finished" else "")
+            title, desktop_body = f"{call.task_id} {call.why}", one_line(call.task, 100)
+        else:
+            lines = [f"{call.task_id} {call.why}" for call in batch[:ATTENTION_LINES]]
+            if len(batch) > ATTENTION_LINES:
+                lines.append(f"… and {len(batch) - ATTENTION_LINES} more (the queue shows them)")
+            detail, title, desktop_body = "\n".join(lines), f"{len(batch)} tasks need you", "; ".join(lines[:3])
+        self.notify(detail, title=title, severity=severity, timeout=6)
         if self.settings.ui.bell:
             self.bell()
         if self.settings.ui.os_notifications:
-            notify_desktop(f"agentdeck: {view.id} {why}", one_line(view.task, 100))
+            notify_desktop(f"agentdeck: {title}", desktop_body)
 
     # -- keys and the palette ----------------------------------------------------------
 

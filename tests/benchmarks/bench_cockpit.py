@@ -344,9 +344,11 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
 
         def memory_sample() -> dict:
             backlog = getattr(app.bridge.api, "_events", None)  # events received, not yet folded in
+            kinds = Counter(type(widget).__name__ for widget in app.screen.walk_children())
             return {
                 "tasks_known": len(app.state.tasks),
-                "widgets": sum(1 for _ in app.screen.walk_children()),
+                "widgets": sum(kinds.values()),
+                "widget_kinds": dict(kinds.most_common(8)),
                 "backlog": backlog.qsize() if backlog is not None else -1,
             }
 
@@ -601,6 +603,7 @@ def report(results: dict, args: argparse.Namespace) -> None:
     )
     print("  (s, MB):", ", ".join(f"{t}: {m}" for t, m in load["ui_rss_mb"]))
     print("  (tasks known, widgets, event backlog):", ", ".join(f"{m['tasks_known']}/{m['widgets']}/{m['backlog']}" for m in load["memory_samples"]))
+    print("  widgets at the end, most common:", load["memory_samples"][-1]["widget_kinds"])
 
 
 def interrupted(signum, frame) -> None:

@@ -229,3 +229,21 @@ async def test_a_refused_steer_keeps_what_you_typed(repo: Path) -> None:
         assert any("still in the input" in n.message for n in app._notifications)
         assert pane.steer_input.value == "also cover the tests"
     await session.shutdown()
+
+
+async def test_attention_calls_close_together_go_out_as_one(recorded_app) -> None:
+    from agentdeck.tui.cockpit_state import TaskView
+
+    app = recorded_app(1)
+    async with app.run_test(size=SIZE) as pilot:
+        views = [TaskView(id=f"task-{n}", task=f"task {n}", state="finished") for n in range(3)]
+        for view in views:
+            app.announce(view, "finished")
+        # The first goes out at once; the others wait for the window's end (the timer would
+        # call this), then go out as one notification naming both.
+        app._say_attention()
+        await pilot.pause()  # a notification is a message to the app
+        titles = [n.title for n in app._notifications]
+        assert titles == ["task-0 finished", "2 tasks need you"]
+        assert "task-1 finished\ntask-2 finished" == list(app._notifications)[-1].message
+        assert [task_id for task_id, _ in app.announced] == ["task-0", "task-1", "task-2"]

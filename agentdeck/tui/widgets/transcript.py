@@ -12,7 +12,8 @@ import asyncio
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown, Static
+from textual.binding import Binding
+from textual.widgets import Markdown, Static
 
 from agentdeck.tui.cockpit_state import Block, Change, Transcript
 
@@ -62,29 +63,58 @@ class ProseBlock(Markdown):
             await stream.stop()
 
 
-class ToolBlock(Collapsible):
-    """One tool call: a one-line title (name, arguments, ✓/✗, time) that expands to its output."""
+class FoldBlock(Static, can_focus=True):
+    """A one-line title that unfolds to a body (click, or Enter/Space when focused).
+
+    One widget, where a Collapsible is four: a pane holds dozens of these, and the
+    cockpit's layout cost grows with the widget count."""
 
     DEFAULT_CSS = """
-    ToolBlock { border: none; padding: 0; margin: 0; background: transparent; }
-    ToolBlock > Contents { padding: 0 0 0 2; }
-    ToolBlock.-failed CollapsibleTitle { color: $error; }
-    ToolBlock .tool-output { color: $foreground-muted; }
+    FoldBlock { margin: 0; padding: 0; background: transparent; }
+    FoldBlock:focus { background: $boost; text-style: bold; }
     """
+    BINDINGS = [Binding("enter,space", "toggle", "Unfold", show=False)]
+
+    def __init__(self, title: str, body: str = "", **kwargs) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.title, self.body, self.expanded = title, body, False
+        self._render_fold()
+
+    def set_fold(self, title: str, body: str) -> None:
+        if (title, body) != (self.title, self.body):
+            self.title, self.body = title, body
+            self._render_fold()
+
+    def _render_fold(self) -> None:
+        text = Text(("▼ " if self.expanded else "▶ ") + self.title)
+        if self.expanded:
+            text.append("\n" + "\n".join("  " + line for line in (self.body or "(nothing yet)").splitlines()), style="dim")
+        self.update(text)
+
+    def action_toggle(self) -> None:
+        self.expanded = not self.expanded
+        self._render_fold()
+
+    def on_click(self) -> None:
+        self.action_toggle()
+
+
+class ToolBlock(FoldBlock):
+    """One tool call: a one-line title (name, arguments, ✓/✗, time) that unfolds to its output."""
+
+    DEFAULT_CSS = "ToolBlock.-failed { color: $error; }"
 
     def __init__(self, block: Block) -> None:
         self.block = block
-        self.output = Static("", classes="tool-output", markup=False)
-        super().__init__(self.output, title=tool_title(block), collapsed=True)
+        super().__init__(tool_title(block))
         self.show(block)
 
     def show(self, block: Block) -> None:
-        self.title = tool_title(block)
         self.set_class(block.ok is False, "-failed")
         output = block.output
         if len(output) > OUTPUT_SHOWN_CHARS:
             output = output[:OUTPUT_SHOWN_CHARS] + f"\n… {len(output) - OUTPUT_SHOWN_CHARS:,} more characters"
-        self.output.update(Text(output or "(no output yet)"))
+        self.set_fold(tool_title(block), output or "(no output yet)")
 
 
 class NoteBlock(Static):
@@ -106,14 +136,14 @@ class NoteBlock(Static):
         self.block = block
 
 
-class PlanBlock(Collapsible):
+class PlanBlock(FoldBlock):
     """The planner's plan, folded away under one line."""
 
-    DEFAULT_CSS = "PlanBlock { border: none; padding: 0; margin: 0 0 1 0; background: transparent; }"
+    DEFAULT_CSS = "PlanBlock { margin: 0 0 1 0; }"
 
     def __init__(self, block: Block) -> None:
         lines = block.text.strip().splitlines()
-        super().__init__(Static(Text(block.text), markup=False), title=f"plan ({len(lines)} lines)", collapsed=True)
+        super().__init__(f"plan ({len(lines)} lines)", block.text.strip())
         self.block = block
 
 
