@@ -177,35 +177,56 @@ class CockpitApp(App[str]):
 
     # -- keys and the palette ----------------------------------------------------------
 
+    @staticmethod
+    def binding_scopes() -> list[tuple[str, Iterable[Binding]]]:
+        """Every binding that has an id, by where it applies: what [ui.keys] can remap."""
+        from agentdeck.tui.screens.dialogs import ConfirmScreen, NewTaskScreen, QuitScreen
+        from agentdeck.tui.screens.peek import PeekScreen
+        from agentdeck.tui.screens.review import FeedbackScreen, ReviewScreen
+
+        return [
+            ("everywhere", CockpitApp.BINDINGS),  # type: ignore[list-item]
+            ("cockpit", CockpitScreen.BINDINGS),  # type: ignore[list-item]
+            ("queue", QueuePanel.BINDINGS),  # type: ignore[list-item]
+            ("peek", PeekScreen.BINDINGS),  # type: ignore[list-item]
+            ("review", ReviewScreen.BINDINGS),  # type: ignore[list-item]
+            ("dialogs", [*NewTaskScreen.BINDINGS, *QuitScreen.BINDINGS, *ConfirmScreen.BINDINGS, *FeedbackScreen.BINDINGS]),  # type: ignore[list-item]
+        ]
+
+    def _keys_of(self, binding: Binding) -> list[str]:
+        return [key.strip() for key in self._keymap.get(binding.id or "", binding.key).split(",")]
+
     def binding_rows(self) -> list[tuple[str, str, str, str]]:
         """(where, id, key, description) of every cockpit binding, keys as remapped."""
-        from agentdeck.tui.screens.review import ReviewScreen
-
-        scopes: list[tuple[str, Iterable[Binding]]] = [
-            ("everywhere", self.BINDINGS),  # type: ignore[arg-type]
-            ("cockpit", CockpitScreen.BINDINGS),  # type: ignore[arg-type]
-            ("queue", QueuePanel.BINDINGS),  # type: ignore[arg-type]
-            ("review", ReviewScreen.BINDINGS),  # type: ignore[arg-type]
-        ]
         rows = []
-        for where, bindings in scopes:
+        for where, bindings in self.binding_scopes():
             for binding in bindings:
-                keys = self._keymap.get(binding.id or "", binding.key)
-                shown = ", ".join(self.get_key_display(Binding(k.strip(), binding.action)) for k in keys.split(","))
+                shown = ", ".join(self.get_key_display(Binding(key, binding.action)) for key in self._keys_of(binding))
                 rows.append((where, binding.id or "", shown, binding.tooltip or binding.description))
         return rows
 
+    def key_for(self, binding_id: str) -> str:
+        """How the first key of a binding shows (Ctrl+N, Esc), as remapped: for hints in the text."""
+        for _, bindings in self.binding_scopes():
+            for binding in bindings:
+                if binding.id == binding_id:
+                    shown = self.get_key_display(Binding(self._keys_of(binding)[0], binding.action))
+                    if shown.startswith("^"):
+                        return "Ctrl+" + shown[1:].upper()
+                    return shown[:1].upper() + shown[1:]
+        return binding_id
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("New task", "Start a new agent on a task you type (Ctrl+N)", self.action_new_task)
-        yield SystemCommand("Interrupt agent", "Stop the focused agent at once (Esc)", self.cockpit.action_interrupt)
-        yield SystemCommand("Close pane", "Demote the focused agent, or close its pane when it ended (Ctrl+O)", self.cockpit.action_close_pane)
+        yield SystemCommand("New task", f"Start a new agent on a task you type ({self.key_for('new_task')})", self.action_new_task)
+        yield SystemCommand("Interrupt agent", f"Stop the focused agent at once ({self.key_for('interrupt')})", self.cockpit.action_interrupt)
+        yield SystemCommand("Close pane", f"Demote the focused agent, or close its pane when it ended ({self.key_for('close_pane')})", self.cockpit.action_close_pane)
         yield SystemCommand("Resume agent", "Resume the focused agent when it was interrupted or failed", self.cockpit.action_resume_pane)
-        yield SystemCommand("Queue", "Move to the background queue (Ctrl+B)", self.cockpit.action_focus_queue)
-        yield SystemCommand("Detach", "Leave; the agents keep working (Ctrl+D)", self.action_detach)
-        yield SystemCommand("Quit agentdeck", "Stop the agents or leave them running (Ctrl+Q)", self.action_quit_cockpit)
-        yield SystemCommand("Keys", "List every key (F1)", self.action_help)
-        yield SystemCommand("Review results", "Decide finished results: merge, reject, send back (F2)", self.action_review)
+        yield SystemCommand("Queue", f"Move to the background queue ({self.key_for('focus_queue')})", self.cockpit.action_focus_queue)
+        yield SystemCommand("Detach", f"Leave; the agents keep working ({self.key_for('detach')})", self.action_detach)
+        yield SystemCommand("Quit agentdeck", f"Stop the agents or leave them running ({self.key_for('quit')})", self.action_quit_cockpit)
+        yield SystemCommand("Keys", f"List every key ({self.key_for('help')})", self.action_help)
+        yield SystemCommand("Review results", f"Decide finished results: merge, reject, send back ({self.key_for('review')})", self.action_review)
         queue = self.cockpit.queue
         for label, action, help_text in (
             ("Peek at task", queue.action_peek, "Watch the selected queue task's live transcript"),

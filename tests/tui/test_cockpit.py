@@ -247,3 +247,14 @@ async def test_attention_calls_close_together_go_out_as_one(recorded_app) -> Non
         assert titles == ["task-0 finished", "2 tasks need you"]
         assert "task-1 finished\ntask-2 finished" == list(app._notifications)[-1].message
         assert [task_id for task_id, _ in app.announced] == ["task-0", "task-1", "task-2"]
+
+
+async def test_remapped_keys_show_in_the_hints_and_dialog_keys_can_be_remapped(recorded_app) -> None:
+    app = recorded_app(0)
+    app.settings.ui.keys = {"new_task": "ctrl+t", "interrupt": "ctrl+c", "confirm.yes": "enter,j"}
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        await pilot.pause()
+        assert "Ctrl+T starts one" in str(app.cockpit.no_panes.render())
+        assert not any("unknown binding ids" in n.message for n in app._notifications)
+        assert app.key_for("interrupt") == "Ctrl+C"

@@ -84,6 +84,17 @@ class CockpitScreen(Screen):
         self._session_label = ""
         self.lost_reason: str | None = None
 
+    def key(self, binding_id: str) -> str:
+        """The key that does it now ([ui.keys] may have remapped it), for hints."""
+        return self.app.key_for(binding_id)  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self.no_panes.update(
+            f"No foreground agents yet.\n{self.key('new_task')} starts one; in the queue below, "
+            f"{self.key('queue.promote')} promotes a task to a pane."
+        )
+        self.queue.empty.update(f"The queue is empty: agentdeck queue add TASK, or {self.key('new_task')} here.")
+
     def compose(self) -> ComposeResult:
         yield self.topbar
         with self.grid:
@@ -195,7 +206,7 @@ class CockpitScreen(Screen):
         new = [task_id for task_id in wanted if task_id not in self.panes]
         for task_id in new:
             view = self.state.tasks[task_id]
-            pane = AgentPane(view, threshold=self.threshold, transcript_limit=self.transcript_limit)
+            pane = AgentPane(view, threshold=self.threshold, transcript_limit=self.transcript_limit, interrupt_key=self.key("interrupt"))
             self.panes[task_id] = pane
             await self.grid.mount(pane)
             self._followers[task_id] = self._follow_pane(task_id)
@@ -337,7 +348,7 @@ class CockpitScreen(Screen):
     def action_interrupt(self) -> None:
         task_id = self.focused_task()
         if task_id is None or task_id not in self.panes:
-            self.app.notify("Focus an agent's pane first (Tab), then Esc interrupts it.", severity="warning")
+            self.app.notify(f"Focus an agent's pane first (Tab), then {self.key('interrupt')} interrupts it.", severity="warning")
             return
         # Your own interrupt needs no bell: the pane shows it waiting for you.
         self.interrupted_by_you.add(task_id)

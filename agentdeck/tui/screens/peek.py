@@ -11,8 +11,8 @@ from textual.widgets import Footer, Static
 
 from agentdeck.events import Event
 from agentdeck.runtime.session_api import CommandError
-from agentdeck.tui.cockpit_state import TaskView, Transcript, fold_display, merge_prose
-from agentdeck.tui.widgets.agent_pane import STATE_LABELS
+from agentdeck.tui.cockpit_state import TaskView, Transcript, fold_counts, fold_display, merge_prose
+from agentdeck.tui.widgets.agent_pane import STATE_LABELS, compact
 from agentdeck.tui.widgets.meter import ContextMeter
 from agentdeck.tui.widgets.transcript import TranscriptView
 
@@ -64,9 +64,9 @@ class PeekScreen(ModalScreen[None]):
             self.notify(f"Stopped following {self.view.id}: {exc}", severity="warning")
 
     def _on_event(self, event: Event) -> None:
+        # The whole history of the task comes by (from seq 0): counts start at zero and add up.
+        fold_counts(self.view, event)
         fold_display(self.view, event)
-        if event.type == "task_state_changed":  # type: ignore[attr-defined]
-            self.view.state = event.state  # type: ignore[attr-defined]
         self._pending.extend(self.transcript.apply(event))
         if not self._due:
             self._due = True
@@ -81,7 +81,9 @@ class PeekScreen(ModalScreen[None]):
 
     def _redraw_header(self) -> None:
         self.state_line.update(f"{STATE_LABELS.get(self.view.state, self.view.state)}  {self.view.activity}  · {self.view.role}")
-        self.meter.show(self.view.context_fraction, self.view.context_used, self.view.context_limit, len(self.view.splits))
+        view = self.view
+        counters = f"step {view.steps} · {compact(view.tokens)} tok · ${view.cost_usd:.2f}"
+        self.meter.show(view.context_fraction, view.context_used, view.context_limit, len(view.splits), counters)
 
     async def _command(self, verb: str) -> None:
         try:
@@ -94,5 +96,14 @@ class PeekScreen(ModalScreen[None]):
     async def action_promote(self) -> None:
         await self._command("promote")
 
-    async def action_cancel_task(self) -> None:
-        await self._command("cancel")
+    def action_cancel_task(self) -> None:
+        from agentdeck.tui.screens.dialogs import ConfirmScreen
+
+        async def answered(yes: bool | None) -> None:
+            if yes:
+                await self._command("cancel")
+
+        self.app.push_screen(
+            ConfirmScreen(f"Cancel {self.view.id}?", "The agent stops; its work so far stays on its branch.", yes="Cancel the task", no="Keep it"),
+            answered,
+        )

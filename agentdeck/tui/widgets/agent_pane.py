@@ -53,14 +53,14 @@ class AgentPane(Vertical, can_focus=False):
             self.task_id = task_id
             self.text = text
 
-    def __init__(self, view: TaskView, *, threshold: float = 0.6, transcript_limit: int = 80) -> None:
+    def __init__(self, view: TaskView, *, threshold: float = 0.6, transcript_limit: int = 80, interrupt_key: str = "Esc") -> None:
         super().__init__(id=f"pane-{view.id}")
         self.task_id = view.id
         self.title_line = Static("", classes="pane-title", markup=False)
         self.activity_line = Static("", classes="pane-activity", markup=False)
         self.transcript = TranscriptView(limit=transcript_limit)
         self.meter = ContextMeter(threshold=threshold)
-        self.steer_input = Input(placeholder="› steer: type a message, Enter sends · Esc interrupts", classes="steer", compact=True)
+        self.steer_input = Input(placeholder=f"› steer: type a message, Enter sends · {interrupt_key} interrupts", classes="steer", compact=True)
         self._view = view
         # True once the task's stored history is on screen (what tests and snapshots wait for).
         self.history_loaded = False
