@@ -23,6 +23,8 @@ from agentdeck.tui.widgets.queue_panel import QueuePanel
 
 # Attention calls closer together than this go out as one notification (see `announce`).
 ATTENTION_WINDOW_S = 3.0
+# A task that comes to wait this soon after you interrupted it is waiting because of you.
+OWN_INTERRUPT_S = 30.0
 ATTENTION_LINES = 6
 
 
@@ -138,9 +140,9 @@ class CockpitApp(App[str]):
         wait for the window's end and go out together: one toast, one bell, one desktop
         notification, naming each task. Fifty agents finishing in a minute stay readable
         (and a screen full of toasts would slow every frame)."""
-        if view.state == "waiting" and view.id in self.cockpit.interrupted_by_you:
-            self.cockpit.interrupted_by_you.discard(view.id)  # you did that yourself: no bell
-            return
+        interrupted = self.cockpit.interrupted_by_you.pop(view.id, None)
+        if view.state == "waiting" and interrupted is not None and time.monotonic() - interrupted < OWN_INTERRUPT_S:
+            return  # you did that yourself, just now: no bell
         self.announced.append((view.id, why))
         # As things are now: by the end of a window the task may have moved on.
         self._attention.append(Attention(view.id, why, view.state, view.task, view.reason))

@@ -101,6 +101,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def object_counts() -> Counter:
+    import gc
+
+    gc.collect()
+    return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -369,6 +376,8 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
         samples: list[dict] = []  # every SAMPLE_S: who ran and who streamed in the window just ended
         rss: list[tuple[int, float]] = []
         memory: list[dict] = []  # every RSS_SAMPLE_S: what could make the UI's memory grow
+        objects_before: Counter | None = None  # --objects: live objects by type after the first minute
+        object_growth: dict = {}
         start_wall, start_cpu, start_daemon = time.monotonic(), time.process_time(), cpu_seconds(daemon_pid)
         end = start_wall + args.minutes * 60
         next_sample, next_rss = start_wall + SAMPLE_S, start_wall
@@ -389,6 +398,8 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
                 rss.append((round(now - start_wall), round(rss_mb(), 1)))
                 memory.append(memory_sample())
                 next_rss += RSS_SAMPLE_S
+                if args.objects and objects_before is None and now - start_wall >= 60:
+                    objects_before = object_counts()
             await asyncio.sleep(max(0.0, next_key - time.monotonic()))
             next_key += 1 / args.keys_per_second
             focused = app.focused
@@ -428,6 +439,13 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
         daemon_cpu = cpu_seconds(daemon_pid) - start_daemon
         rss.append((round(wall), round(rss_mb(), 1)))
         memory.append(memory_sample())
+        if objects_before is not None:
+            after = object_counts()
+            growth = {name: after[name] - objects_before.get(name, 0) for name in after}
+            object_growth = dict(sorted(growth.items(), key=lambda item: -item[1])[:10])
+            # Widgets and screens apart: one that stays after its removal holds all it drew.
+            nodes = {name: n for name, n in growth.items() if name.startswith(("textual.widgets", "agentdeck", "textual.screen", "textual.containers"))}
+            object_growth.update(sorted(nodes.items(), key=lambda item: -item[1])[:10])
         keeper.active = False
         painter.close()
         result["daemon_rss_mb"] = round(rss_mb(daemon_pid), 1)
@@ -476,6 +494,7 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
             ui_rss_last_mb=rss[-1][1],
             ui_rss_max_mb=max(m for _, m in rss),
             memory_samples=memory,
+            object_growth=object_growth,
         )
         try:
             await client.stop()
@@ -604,6 +623,8 @@ def report(results: dict, args: argparse.Namespace) -> None:
     print("  (s, MB):", ", ".join(f"{t}: {m}" for t, m in load["ui_rss_mb"]))
     print("  (tasks known, widgets, event backlog):", ", ".join(f"{m['tasks_known']}/{m['widgets']}/{m['backlog']}" for m in load["memory_samples"]))
     print("  widgets at the end, most common:", load["memory_samples"][-1]["widget_kinds"])
+    if load["object_growth"]:
+        print("  live objects gained from the first minute to the end, by type:", load["object_growth"])
 
 
 def interrupted(signum, frame) -> None:
@@ -620,6 +641,7 @@ def main() -> None:
     parser.add_argument("--paint-runs", type=int, default=5, help="rounds of the first-paint measurement")
     parser.add_argument("--skip-startup", action="store_true", help="only the load (no --help, no first paint)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    parser.add_argument("--objects", action="store_true", help="also count live objects by type (finds what grows; slow)")
     args = parser.parse_args()
     if not 2 <= args.panes <= 4:
         parser.error("--panes must be 2-4 (the session's foreground_slots)")

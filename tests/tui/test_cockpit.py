@@ -224,8 +224,9 @@ async def test_a_refused_steer_keeps_what_you_typed(repo: Path) -> None:
         pane.steer_input.focus()
         await pilot.press(*"also cover the tests", "enter")
         steering = [w for w in app.workers if w.group == "commands"]
-        if steering:
+        if steering:  # (it may have been refused and ended already)
             await app.workers.wait_for_complete(steering)
+        await pilot.pause()  # a notification is a message to the app
         assert any("still in the input" in n.message for n in app._notifications)
         assert pane.steer_input.value == "also cover the tests"
     await session.shutdown()
@@ -251,10 +252,79 @@ async def test_attention_calls_close_together_go_out_as_one(recorded_app) -> Non
 
 async def test_remapped_keys_show_in_the_hints_and_dialog_keys_can_be_remapped(recorded_app) -> None:
     app = recorded_app(0)
-    app.settings.ui.keys = {"new_task": "ctrl+t", "interrupt": "ctrl+c", "confirm.yes": "enter,j"}
+    from textual.widgets import Button
+
+    from agentdeck.tui.screens.dialogs import ConfirmScreen
+
+    app.settings.ui.keys = {"new_task": "ctrl+t", "interrupt": "ctrl+c", "confirm.yes": "j"}
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         await pilot.pause()
         assert "Ctrl+T starts one" in str(app.cockpit.no_panes.render())
         assert not any("unknown binding ids" in n.message for n in app._notifications)
         assert app.key_for("interrupt") == "Ctrl+C"
+        answers: list[bool] = []
+        app.push_screen(ConfirmScreen("Cancel it?", "really"), answers.append)
+        await pilot.pause()
+        assert "(J)" in str(app.screen.query_one("#yes", Button).label)
+        await pilot.press("enter")  # the safe button has the focus
+        assert answers == [False]
+        app.push_screen(ConfirmScreen("Cancel it?", "really"), answers.append)
+        await pilot.pause()
+        await pilot.press("j")
+        assert answers == [False, True]
+
+
+async def test_switching_theme_recolours_the_queue(recorded_app) -> None:
+    app = recorded_app(1)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        table = app.cockpit.queue.table
+        await app.cockpit.wait_until(lambda: "currency-rules-4444" in app.cockpit.queue._views)
+        before = table.get_cell("currency-rules-4444", "state").style  # failed: bold $error
+        app.theme = "agentdeck-light" if app.theme != "agentdeck-light" else "agentdeck-dark"
+        await pilot.pause()
+        after = table.get_cell("currency-rules-4444", "state").style
+        assert before != after and "bold" in str(after)
+
+
+async def test_a_closed_pane_is_freed(repo: Path) -> None:
+    import gc
+    import weakref
+
+    session = make_live_session(repo, tokens_per_second=0)
+    await session.start()
+    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    app = cockpit_for(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished")
+        await app.cockpit.wait_until(lambda: app.cockpit.panes[task_id].history_loaded)
+        pane = weakref.ref(app.cockpit.panes[task_id])
+        app.cockpit.panes[task_id].steer_input.focus()
+        await pilot.press("ctrl+o")  # an ended task's pane closes
+        await app.cockpit.wait_until(lambda: task_id not in app.cockpit.panes)
+        await pilot.pause()
+        gc.collect()
+        # A long session opens and closes hundreds of panes: none may stay in memory.
+        # Textual keeps a container's last list of displayed children until it is next asked.
+        app.cockpit.grid.children.displayed  # noqa: B018
+        gc.collect()
+        assert pane() is None
+    await session.shutdown()
+
+
+async def test_focus_changes_leave_no_footer_keys_behind(recorded_app) -> None:
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    app = recorded_app(2)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        await pilot.pause()
+        for _ in range(10):  # every focus change rebuilds the footer's keys
+            await pilot.press("ctrl+b", "tab")
+        await pilot.pause()
+        gc.collect()
+        keys = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
+        assert len(keys) == sum(1 for key in keys if key.is_attached), f"{len(keys)} footer keys in memory"

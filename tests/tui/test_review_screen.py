@@ -28,34 +28,37 @@ async def test_one_key_merges_one_key_rejects_and_the_cursor_moves_on(repo: Path
     head_before = git(repo, "rev-parse", "main").strip()
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
-        first, second = await verified_results(app, session, "write notes on the project", "write a changelog")
+        ids = await verified_results(app, session, "write notes on the project", "write a changelog", "list the open questions")
         await pilot.press("f2")
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
         await screen.wait_until(lambda: screen.shown is not None)
-        assert {item.task_id for item in screen.items} == {first, second}
+        assert {item.task_id for item in screen.items} == set(ids)
         # The result is on screen in full: verdict, tests, stats and the diff.
         shown = str(screen.body.render()) + "".join(str(w.render()) for w in screen.diff.query(Static))
         assert "judge:" in shown and "tests:" in shown and "diff" in shown
         # The judge's findings sit at their lines in the diff (the demo judge remarks on the first line).
         assert "judge, info" in shown
-        to_merge = screen.selected
-        await pilot.press("m")
-        await screen.wait_until(lambda: screen.busy is None and to_merge not in {item.task_id for item in screen.items})
-        assert session.store.task(to_merge).state == "merged"
-        # The cursor moved on to the other result: the next decision is one key again.
-        await screen.wait_until(lambda: screen.shown is not None and screen.shown != to_merge)
-        to_reject = screen.selected
-        assert to_reject != to_merge
+        order = [item.task_id for item in screen.items]
+        await pilot.press("n")
+        await screen.wait_until(lambda: screen.shown == order[1])
+        await pilot.press("m")  # the middle one
+        await screen.wait_until(lambda: screen.busy is None and order[1] not in {item.task_id for item in screen.items})
+        assert session.store.task(order[1]).state == "merged"
+        # The cursor moved on to the result after it: the next decision is one key again.
+        await screen.wait_until(lambda: screen.shown == order[2])
+        await pilot.press("x")
+        await screen.wait_until(lambda: screen.busy is None and order[2] not in {item.task_id for item in screen.items})
+        await screen.wait_until(lambda: screen.shown == order[0])
         await pilot.press("x")
         await screen.wait_until(lambda: screen.busy is None and not screen.items)
-        assert session.store.task(to_reject).state == "rejected"
+        assert [session.store.task(t).state for t in order] == ["rejected", "merged", "rejected"]
         assert "Nothing to decide" in str(screen.head.render())
         await pilot.press("escape")
         assert app.screen is app.cockpit
     # Merged work is on the base branch, rejected work is not, and nothing else changed.
     log = git(repo, "log", "--format=%H %s", f"{head_before}..main")
-    assert to_merge in log and to_reject not in log
+    assert order[1] in log and order[0] not in log and order[2] not in log
     assert git(repo, "status", "--porcelain").strip() == ""
     await session.shutdown()
 

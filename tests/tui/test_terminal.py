@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
+from tests.support.git_repos import git
+from tests.support.session import kill_daemon
+
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux for a real terminal")
 
 
@@ -71,3 +75,29 @@ def test_demo_in_a_real_terminal_shows_panes_meters_and_queue_and_takes_keys(tmp
     finally:
         terminal.close()
         subprocess.run([sys.executable, "-m", "agentdeck", "stop", "-C", str(demo)], capture_output=True, timeout=60)
+
+
+def test_morning_review_in_a_real_terminal_one_key_per_decision(repo: Path, agentdeck_cmd) -> None:
+    head_before = git(repo, "rev-parse", "main").strip()
+    queued = [run_cli(agentdeck_cmd, "queue", "add", text, cwd=repo) for text in ("write notes on the project", "write a changelog")]
+    assert all(result.returncode == 0 for result in queued), [result.stderr for result in queued]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
+    shell = f"cd {repo} && exec env -u COLUMNS -u LINES {' '.join(f'{k}={v!r}' for k, v in env.items() if k in ('XDG_CONFIG_HOME', 'PATH', 'HOME'))} TERM=xterm-256color {sys.executable} -m agentdeck review; sleep 30"
+    terminal = Terminal(f"agentdeck-review-{os.getpid()}", ["sh", "-c", shell], size=(150, 42))
+    try:
+        # The screen follows the session: both results arrive as their verification ends.
+        terminal.wait_for("2 done", "2 to review", "judge: approve", "diff", timeout=90)
+        terminal.keys("m")
+        terminal.wait_for("1 merged")
+        terminal.keys("x")
+        terminal.wait_for("1 rejected", "Nothing to decide")
+        terminal.keys("q")
+    finally:
+        terminal.close()
+        kill_daemon(repo)
+    # One result landed on main, the other did not, and the checkout is as clean as before.
+    branches = git(repo, "branch", "--list", "agentdeck/*", "--format=%(refname:short)").split()
+    landed = [b for b in branches if subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", b, "main"]).returncode == 0]
+    assert len(branches) == 2 and len(landed) == 1
+    assert git(repo, "rev-parse", "main").strip() != head_before
+    assert git(repo, "status", "--porcelain").strip() == ""

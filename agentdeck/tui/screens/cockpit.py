@@ -7,6 +7,7 @@ times a second however fast tokens arrive), and turns keys into session commands
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from textual import on, work
@@ -14,14 +15,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from agentdeck.events import Event
 from agentdeck.runtime.session_api import CommandError
 from agentdeck.tui.cockpit_state import CockpitState, Change, TaskView, Update, merge_prose
 from agentdeck.tui.widgets.agent_pane import AgentPane
+from agentdeck.tui.widgets.footer import CockpitFooter
 from agentdeck.tui.widgets.queue_panel import QueuePanel
 
+# Times a pane's stream is followed again when it ends with nothing new (see `_follow_pane`).
+PANE_RETRIES = 5
 FRAME_HZ = 20
 QUEUE_HZ = 4
 MAX_PANES = 4
@@ -72,8 +76,9 @@ class CockpitScreen(Screen):
         )
         self.queue = QueuePanel(id="queue")
         self._pending: dict[str, list[Change]] = {}
-        # Tasks you interrupted here: their coming to wait is no news to announce.
-        self.interrupted_by_you: set[str] = set()
+        # Tasks you interrupted here, and when: their coming to wait just then is no news.
+        self.interrupted_by_you: dict[str, float] = {}
+        self._steering: set[str] = set()  # panes whose steer is on its way
         # Each pane's own stream (`_follow_pane`), cancelled when the pane closes.
         self._followers: dict[str, Any] = {}
         self._frame_due: set[str] = set()
@@ -100,10 +105,14 @@ class CockpitScreen(Screen):
         with self.grid:
             yield self.no_panes
         yield self.queue
-        yield Footer()
+        yield CockpitFooter()
 
     async def wait_attached(self) -> None:
         await self._attached.wait()
+
+    @property
+    def is_attached_to_session(self) -> bool:
+        return self._attached.is_set()
 
     async def wait_until(self, predicate, timeout: float = 30.0) -> None:
         """Return once `predicate()` holds, re-checking after every event and redraw (no polling)."""
@@ -129,7 +138,10 @@ class CockpitScreen(Screen):
     def updated(self, event: Event, update: Update) -> None:
         self._changed.set()
         for listener in list(getattr(self.app, "event_listeners", ())):
-            listener(event)
+            try:
+                listener(event)
+            except Exception as exc:  # a screen's bug must not end the session's stream
+                self.app.log.error(f"event listener {listener!r} failed: {exc!r}")
         view = update.view
         if view is None:
             return
@@ -202,6 +214,10 @@ class CockpitScreen(Screen):
                 follower.cancel()  # closes the pane's own connection
             self.state.drop_transcript(task_id)
             self._pending.pop(task_id, None)
+            # Textual's Input subscribes to this screen's signal with a closure over itself and
+            # is dropped from it only when the signal fires (a text selection): without this,
+            # every closed pane's input would stay in memory for the cockpit's life.
+            self.text_selection_started_signal.unsubscribe(pane.steer_input)
             await pane.remove()
         new = [task_id for task_id in wanted if task_id not in self.panes]
         for task_id in new:
@@ -250,11 +266,21 @@ class CockpitScreen(Screen):
             self._frame(task_id)
             self._changed.set()
 
-        try:
-            await self.bridge.follow(task_id, live, from_seq=self.state.shown_upto.get(task_id, 0))
-        except Exception as exc:  # the daemon went away: the main stream reports that
-            if task_id in self.panes:
-                self.app.notify(f"The live transcript of {task_id} stopped: {exc}", severity="warning")
+        # A stream can end under the pane (the daemon cuts a client that fell far behind, e.g.
+        # while an editor held the terminal): follow again from what the pane shows.
+        retries = 0
+        while task_id in self.panes and self.is_attached_to_session:
+            seen = self.state.shown_upto.get(task_id, 0)
+            try:
+                await self.bridge.follow(task_id, live, from_seq=seen)
+            except Exception as exc:  # the daemon went away: the main stream reports that
+                if task_id in self.panes and retries >= PANE_RETRIES:
+                    self.app.notify(f"The live transcript of {task_id} stopped: {exc}", severity="warning")
+                    return
+            retries = 0 if self.state.shown_upto.get(task_id, 0) > seen else retries + 1
+            if retries > PANE_RETRIES:
+                return
+            await asyncio.sleep(min(5.0, 0.2 * 2**retries))  # back off, not spin, when nothing comes
 
     def _layout_grid(self) -> None:
         count = len(self.panes)
@@ -300,12 +326,17 @@ class CockpitScreen(Screen):
 
     @work(group="commands", exit_on_error=False)
     async def _steer(self, task_id: str, text: str) -> None:
+        if task_id in self._steering:
+            return  # Enter again before the session answered: the message is on its way once
+        self._steering.add(task_id)
         try:
             await self._attached.wait()
             await self.bridge.session.steer(task_id, text)
         except CommandError as exc:
             self.app.notify(f"{exc}\nYour message is still in the input.", title=f"steer {task_id}", severity="error")
             return
+        finally:
+            self._steering.discard(task_id)
         pane = self.panes.get(task_id)
         if pane is not None and pane.steer_input.value.strip() == text:
             pane.steer_input.value = ""
@@ -351,7 +382,7 @@ class CockpitScreen(Screen):
             self.app.notify(f"Focus an agent's pane first (Tab), then {self.key('interrupt')} interrupts it.", severity="warning")
             return
         # Your own interrupt needs no bell: the pane shows it waiting for you.
-        self.interrupted_by_you.add(task_id)
+        self.interrupted_by_you[task_id] = time.monotonic()
         self.command("interrupt", task_id)
 
     def action_close_pane(self) -> None:

@@ -92,12 +92,15 @@ class QuitScreen(ModalScreen[str | None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Yes or no, for what can't be undone from the cockpit: Enter or y says yes, Esc or n no."""
+    """Yes or no, for what can't be undone from the cockpit: y says yes; Esc, n or Enter no.
+
+    The safe button has the focus, so a reflexive Enter keeps things as they are."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
+    AUTO_FOCUS = "#no"
     BINDINGS = [
         Binding("escape,n", "choose(False)", "No", id="confirm.no"),
-        Binding("enter,y", "choose(True)", "Yes", id="confirm.yes"),
+        Binding("y", "choose(True)", "Yes", id="confirm.yes"),
     ]
 
     def __init__(self, title: str, detail: str, *, yes: str = "Yes", no: str = "No") -> None:
@@ -109,8 +112,9 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(self.title_text, classes="title")
             yield Label(self.detail)
             with Horizontal():
-                yield Button(f"{self.yes} (y)", id="yes", variant="error")
-                yield Button(f"{self.no} (Esc)", id="no", variant="primary")
+                key_for = getattr(self.app, "key_for", lambda binding_id: binding_id)
+                yield Button(f"{self.yes} ({key_for('confirm.yes')})", id="yes", variant="error")
+                yield Button(f"{self.no} ({key_for('confirm.no')})", id="no", variant="primary")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

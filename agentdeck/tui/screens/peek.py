@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from agentdeck.events import Event
 from agentdeck.runtime.session_api import CommandError
 from agentdeck.tui.cockpit_state import TaskView, Transcript, fold_counts, fold_display, merge_prose
 from agentdeck.tui.widgets.agent_pane import STATE_LABELS, compact
+from agentdeck.tui.widgets.footer import CockpitFooter
 from agentdeck.tui.widgets.meter import ContextMeter
 from agentdeck.tui.widgets.transcript import TranscriptView
 
@@ -50,7 +51,7 @@ class PeekScreen(ModalScreen[None]):
             yield self.state_line
             yield self.transcript_view
             yield self.meter
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self._redraw_header()

@@ -17,14 +17,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
-from textual.color import Color
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Collapsible, DataTable, Footer, Input, Label, Static
+from textual.widgets import Collapsible, DataTable, Input, Label, Static
 
 from agentdeck.progress import one_line
 from agentdeck.runtime.session_api import CommandError
+from agentdeck.tui.colours import theme_colour
 from agentdeck.tui.widgets.diff_view import DiffColours, render_diff
+from agentdeck.tui.widgets.footer import CockpitFooter
 
 # Events after which the list of results is out of date.
 RELOAD_ON = {"VerificationFinished", "Merged", "Rejected", "ChangesRequested", "CleanedUp"}
@@ -42,14 +43,15 @@ class FeedbackScreen(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="feedback.cancel")]
 
-    def __init__(self, task_id: str) -> None:
+    def __init__(self, task_id: str, text: str = "") -> None:
         super().__init__()
         self.task_id = task_id
+        self.text = text
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Send {self.task_id} back to its agent, on the same branch, with your feedback in its context:")
-            yield Input(placeholder="what should change? (Enter sends, Esc cancels)")
+            yield Input(self.text, placeholder="what should change? (Enter sends, Esc cancels)")
 
     @on(Input.Submitted)
     def _send(self, event: Input.Submitted) -> None:
@@ -103,6 +105,7 @@ class ReviewScreen(Screen):
         self.details = None  # the ResultDetails on screen
         self.busy: str | None = None  # what a decision in flight is doing
         self.file_index = -1  # the diff's file that [ and ] last jumped to
+        self._keep_next: str | None = None  # where the cursor goes after a decision
         self.summary = Static("loading the results…", id="review-summary", markup=False)
         self.table: DataTable = DataTable(cursor_type="row", id="review-list", show_header=False)
         self.detail = VerticalScroll(id="review-detail")
@@ -132,14 +135,21 @@ class ReviewScreen(Screen):
                 yield self.summary_box
                 with self.diff:
                     yield self.diff_head
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.table.add_column("result", key="result", width=44)
         listeners = getattr(self.app, "event_listeners", None)
         if listeners is not None:
             listeners.append(self._session_event)
+        # After the app has recomputed its colours (a `theme` watcher would still see the old ones).
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._retheme())
         self.reload()
+
+    def _retheme(self) -> None:
+        """Verdict colours and the diff are Rich text made with the old theme's colours: make them again."""
+        self.details = None
+        self.reload(keep=self.selected)
 
     def on_unmount(self) -> None:
         listeners = getattr(self.app, "event_listeners", None)
@@ -175,7 +185,14 @@ class ReviewScreen(Screen):
 
     @work(group="review-list", exclusive=True, exit_on_error=False)
     async def reload(self, keep: str | None = None) -> None:
+        # After a decision the cursor goes to the next result, whichever reload runs first
+        # (the decision's own event starts one too, and cancels this one's predecessor).
+        keep = self._keep_next or keep
+        cockpit = getattr(self.app, "cockpit", None)
         try:
+            if cockpit is not None and not cockpit.is_attached_to_session:
+                self._set_summary("connecting to the session…")
+                await cockpit.wait_attached()  # `agentdeck review` opens before the daemon answers
             listing = await self.bridge.session.review()
         except Exception as exc:  # a lost daemon or a store error: say why the list is missing
             self._set_summary(f"could not read the results: {exc}")
@@ -191,14 +208,15 @@ class ReviewScreen(Screen):
             self.table.add_row(self._row(item), key=item.task_id, height=2)
         if not self.items:
             self.details = None
-            self.head.update("Nothing to decide." + (" q leaves." if self.exit_on_close else " Esc goes back to the cockpit."))
+            close = self._key("review.close")
+            self.head.update("Nothing to decide. " + (f"{close} leaves." if self.exit_on_close else f"{close} goes back to the cockpit."))
             self.plan_box.display = self.summary_box.display = False
             self.body.update(Text("Finished results show up here once verified: tests, the judge's verdict and the diff.", style="dim"))
-            self.diff_head.update("")
-            await self.diff.remove_children(".diff-file")
+            await self._clear_diff()
             self._changed.set()
             return
         self.table.move_cursor(row=ids.index(keep) if keep in ids else 0)
+        self._keep_next = None
         if self.selected != self.shown:
             self.show_selected()
         self._changed.set()
@@ -219,7 +237,7 @@ class ReviewScreen(Screen):
 
     def _set_summary(self, text: str | None = None) -> None:
         if text is None:
-            marked = f" · {len(self.marked)} marked (m merges them together)" if self.marked else ""
+            marked = f" · {len(self.marked)} marked ({self._key('review.merge')} merges them together)" if self.marked else ""
             doing = f" · {self.busy}…" if self.busy else ""
             text = f"{self._summary_line}{marked}{doing}"
         self.summary.update(text)
@@ -228,6 +246,11 @@ class ReviewScreen(Screen):
     def _highlighted(self) -> None:
         if self.selected != self.shown:
             self.show_selected()
+
+    def _key(self, binding_id: str) -> str:
+        """The key that does it now ([ui.keys] may remap it), for hints."""
+        key_for = getattr(self.app, "key_for", None)
+        return key_for(binding_id) if key_for is not None else binding_id
 
     # -- one result ----------------------------------------------------------------------
 
@@ -238,8 +261,15 @@ class ReviewScreen(Screen):
             return
         try:
             details = await self.bridge.session.result(task_id)
+            findings = details.verdict.findings if details.verdict else []
+            # Pygments over a long diff takes a while: not on the loop that draws and reads keys.
+            rendered = await asyncio.to_thread(render_diff, details.diff, findings, self._diff_colours()) if details.diff else None
         except Exception as exc:
-            self.body.update(f"could not read {task_id}: {exc}")
+            # Nothing of the previous result may stay on screen: keys act on what is shown.
+            self.details = None
+            self.head.update(f"{task_id}: could not read this result: {exc}")
+            self.body.update("")
+            await self._clear_diff()
             self._changed.set()
             return
         if task_id != self.selected:
@@ -247,16 +277,16 @@ class ReviewScreen(Screen):
         self.details = details
         self._show_problem(None)
         self.head.update(f"{details.item.task_id} · {one_line(details.task, 200)}")
-        self.body.update(self._describe(details))
+        self.body.update(self._describe(details, rendered))
         self.plan.update(Text(details.plan.strip() if details.plan else "", style="dim"))
         self.plan_box.display = bool(details.plan)
         self.agent_summary.update(Text(details.summary.strip() if details.summary else "", style="dim"))
         self.summary_box.display = bool(details.summary)
-        await self._show_diff(details)
+        await self._show_diff(details, rendered)
         self.detail.scroll_home(animate=False)
         self._changed.set()
 
-    def _describe(self, details) -> Text:
+    def _describe(self, details, rendered) -> Text:
         item, body = details.item, Text()
         verdict = details.verdict
         if verdict is not None:
@@ -264,12 +294,15 @@ class ReviewScreen(Screen):
             body.append(f" ({verdict.model or '?'}) — {verdict.summary or verdict.reason}\n")
             if verdict.same_family_warning:
                 body.append(f"  ⚑ {verdict.same_family_warning}\n", style=self._colour("warning", ""))
-            general = [finding for finding in verdict.findings if not finding.file]
-            placed = len(verdict.findings) - len(general)
-            for finding in general:
-                body.append(f"  {finding.severity}: {finding.message}\n")
-            if placed:
-                body.append(f"  {placed} finding{'s' if placed != 1 else ''} at {'their lines' if placed != 1 else 'its line'} in the diff below\n", style="dim")
+            # Findings without a file, or on a file the diff does not show (cut, or a path the
+            # judge spelled its own way), are listed here: none may go unseen.
+            elsewhere = [f for f in verdict.findings if not f.file] + (rendered.leftover if rendered else [f for f in verdict.findings if f.file])
+            for finding in elsewhere:
+                where = f"{finding.file}:{finding.line} " if finding.file and finding.line else f"{finding.file} " if finding.file else ""
+                body.append(f"  {finding.severity}: {where}{finding.message}\n", style=self._colour("error", "") if finding.severity in ("blocker", "major") else "")
+            in_diff = len(verdict.findings) - len(elsewhere)
+            if in_diff:
+                body.append(f"  {in_diff} finding{'s' if in_diff != 1 else ''} in the diff below, under {'the lines' if in_diff != 1 else 'the line'} they are about\n", style="dim")
         else:
             body.append("judge: no verdict yet\n", style="dim")
         tests = details.tests
@@ -298,23 +331,10 @@ class ReviewScreen(Screen):
         return body
 
     def _colour(self, name: str, fallback: str) -> str:
-        """A theme colour as rich takes it: no alpha (blended onto the background, as the screen shows it)."""
-        variables = self.app.theme_variables
-        try:
-            colour = Color.parse(variables[name])
-            if colour.a < 1:
-                colour = Color.parse(variables.get("background", "#000000")).blend(colour.with_alpha(1), colour.a)
-            return colour.hex6
-        except (KeyError, ValueError):
-            return fallback
+        return theme_colour(self.app, name, fallback)
 
-    async def _show_diff(self, details) -> None:
-        await self.diff.remove_children(".diff-file")
-        self.file_index = -1
-        if not details.diff:
-            self.diff_head.update(Text(details.diff_unavailable or "(no changes)", style="dim"))
-            return
-        colours = DiffColours(
+    def _diff_colours(self) -> DiffColours:
+        return DiffColours(
             added=self._colour("success", "green"),
             removed=self._colour("error", "red"),
             hunk=self._colour("accent", "cyan"),
@@ -323,14 +343,24 @@ class ReviewScreen(Screen):
             muted=self._colour("foreground-muted", "bright_black"),
             dark=self.app.current_theme.dark,
         )
-        rendered = render_diff(details.diff, details.verdict.findings if details.verdict else [], colours)
+
+    async def _clear_diff(self) -> None:
+        self.diff_head.update("")
+        self.file_index = -1
+        await self.diff.remove_children(".diff-file")
+
+    async def _show_diff(self, details, rendered) -> None:
+        await self._clear_diff()
+        if rendered is None:
+            self.diff_head.update(Text(details.diff_unavailable or "(no changes)", style="dim"))
+            return
         head = Text("diff", style="bold")
         if len(rendered.sections) > 1:
-            head.append(f"  {len(rendered.sections)} files: ] next, [ previous", style="dim")
+            head.append(f"  {len(rendered.sections)} files: {self._key('review.next_file')} next, {self._key('review.previous_file')} previous", style="dim")
         self.diff_head.update(head)
         sections = [Static(text, markup=False, classes="diff-file") for _, text in rendered.sections]
         if details.diff_cut:
-            note = f"… the diff is cut here ({details.diff_total_chars:,} characters in all): e opens the worktree"
+            note = f"… the diff is cut here ({details.diff_total_chars:,} characters in all): {self._key('review.editor')} opens the worktree"
             sections.append(Static(Text(note, style="dim"), markup=False, classes="diff-file"))
         await self.diff.mount_all(sections)
 
@@ -386,23 +416,27 @@ class ReviewScreen(Screen):
         label = ", ".join(task_ids)
         self.busy = {"merge": f"merging {label}", "reject": f"rejecting {label}", "request_changes": f"sending {label} back"}[verb]
         self._set_summary()
+        # Set before the call: the decision's own event may reload the list before the reply comes.
+        self._keep_next = self._following(task_ids)
+        failed: str | None = None
+        reply = None
         try:
             reply = await getattr(self.bridge.session, verb)(*task_ids, *args)
         except CommandError as exc:
-            self._show_problem(f"{verb.replace('_', ' ')} {label}: {exc}")
-            self.notify(str(exc), title=f"{verb.replace('_', ' ')} {label}", severity="error", timeout=15)
-            return
-        except Exception as exc:
-            self._show_problem(f"{verb.replace('_', ' ')} {label} failed: {exc}")
-            return
+            failed = str(exc)
+        except Exception as exc:  # a lost connection: say so, never crash
+            failed = f"failed: {exc}"
         finally:
             self.busy = None
-            self._set_summary()
-            self._changed.set()
-        if verb == "merge" and not reply.merged:
-            self._show_problem(self._merge_problem(reply))
-            self.notify(reply.reason or "nothing was merged", title=f"merge {label}", severity="error", timeout=15)
-            self._changed.set()
+        if failed is None and verb == "merge" and not reply.merged:
+            failed = self._merge_problem(reply)
+        if failed is not None:
+            self._keep_next = None
+            self._show_problem(f"{verb.replace('_', ' ')} {label}: {failed}")
+            self.notify(failed.splitlines()[0], title=f"{verb.replace('_', ' ')} {label}", severity="error", timeout=15)
+            if verb == "request_changes":  # your feedback is not lost: the prompt comes back with it
+                self._ask_feedback(task_ids[0], args[0])
+            self.reload(keep=self.selected)  # events that came while this ran were not followed
             return
         if verb == "merge":
             done = f"merged {label} into {reply.target}"
@@ -412,7 +446,7 @@ class ReviewScreen(Screen):
             done = {"reject": f"rejected {label}; its branch stays until `agentdeck cleanup`", "request_changes": f"sent {label} back to its agent"}[verb]
         self.notify(done, timeout=5)
         self.marked = [task_id for task_id in self.marked if task_id not in task_ids]
-        self.reload(keep=self._following(task_ids))
+        self.reload()
 
     @staticmethod
     def _merge_problem(report) -> str:
@@ -424,22 +458,42 @@ class ReviewScreen(Screen):
         if report.tests is not None and report.tests.status not in ("passed", "not_configured", "skipped"):
             lines.append(f"  tests on the combined result: {report.tests.message}")
         if report.conflicts or report.pair_conflicts:
-            lines.append("f sends it back to its agent with your feedback (say how to resolve it), x rejects it")
+            lines.append("send it back with your feedback (say how to resolve it), or reject it")
         return "\n".join(lines)
 
+    def _on_screen(self) -> str | None:
+        """The result whose details are on screen: a decision is about what you saw."""
+        if self.busy:
+            self.notify(f"wait: {self.busy}", severity="warning")
+            return None
+        if self.selected is None:
+            return None
+        if self.selected != self.shown:
+            self.notify("still loading this result: look first, then decide", severity="warning")
+            return None
+        return self.selected
+
     def action_merge(self) -> None:
-        ids = list(self.marked) or ([self.selected] if self.selected else [])
-        if ids:
-            self._decide("merge", ids)
+        if self.marked:
+            if not self.busy:
+                self._decide("merge", list(self.marked))
+            return
+        task_id = self._on_screen()
+        if task_id:
+            self._decide("merge", [task_id])
 
     def action_reject(self) -> None:
-        if self.selected:
-            self._decide("reject", [self.selected])
+        task_id = self._on_screen()
+        if task_id:
+            self._decide("reject", [task_id])
 
     def action_changes(self) -> None:
-        task_id = self.selected
-        if task_id is not None:
-            self.app.push_screen(FeedbackScreen(task_id), lambda text: text and self._decide("request_changes", [task_id], text))
+        task_id = self._on_screen()
+        if task_id:
+            self._ask_feedback(task_id)
+
+    def _ask_feedback(self, task_id: str, text: str = "") -> None:
+        self.app.push_screen(FeedbackScreen(task_id, text), lambda typed: typed and self._decide("request_changes", [task_id], typed))
 
     def action_editor(self) -> None:
         details = self.details
@@ -448,7 +502,11 @@ class ReviewScreen(Screen):
             return
         from agentdeck.runtime.review import editor_command
 
-        command = editor_command(details.worktree)
+        try:
+            command = editor_command(details.worktree)
+        except ValueError as exc:  # shlex: an unbalanced quote in $EDITOR
+            self.notify(f"can't read $VISUAL / $EDITOR: {exc}", severity="error", timeout=10)
+            return
         try:
             with self.app.suspend():
                 subprocess.run(command, cwd=details.worktree)
@@ -459,14 +517,14 @@ class ReviewScreen(Screen):
 
     @work(group="review-pr", exclusive=True, exit_on_error=False)
     async def action_pull_request(self) -> None:
-        task_id = self.selected
+        task_id = self._on_screen()
         if task_id is None:
             return
         self.notify(f"pushing {task_id} and opening a pull request…", timeout=3)
         try:
             reply = await self.bridge.session.pull_request(task_id)
-        except CommandError as exc:
-            self.notify(str(exc), title=f"pull request for {task_id}", severity="error", timeout=15)
+        except Exception as exc:  # gh missing, no remote, a lost connection: all said, none fatal
+            self.notify(str(exc) or type(exc).__name__, title=f"pull request for {task_id}", severity="error", timeout=15)
             return
         self.notify(f"pull request: {reply['url']}", timeout=15)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rich.style import Style
 from rich.text import Text
 
-HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 SEVERITY_MARK = {"blocker": "■", "major": "▲", "minor": "●", "info": "·"}
 
 
@@ -39,6 +39,8 @@ class RenderedDiff:
     # Findings that found their line in the diff, and those that closed their file's section.
     placed: int = 0
     unplaced: int = 0
+    # Findings on a file the diff does not show (cut, or the judge spelled the path its own way).
+    leftover: list = field(default_factory=list)
 
     @property
     def text(self) -> Text:
@@ -59,7 +61,9 @@ def render_diff(diff: str, findings: list, colours: DiffColours | None = None) -
     result = RenderedDiff()
     out = Text()  # the section being written
     shown: set[int] = set()  # id() of findings already printed
-    lines = diff.splitlines()
+    # Only "\n" ends a diff line: splitlines() would also split at form feeds and the like
+    # inside source lines, and end a hunk early.
+    lines = diff.split("\n")
     theme = "ansi_dark" if colours.dark else "ansi_light"
     path: str | None = None
     new_line = 0
@@ -108,14 +112,25 @@ def render_diff(diff: str, findings: list, colours: DiffColours | None = None) -
             continue
         match = HUNK.match(line)
         if match:
-            new_line = int(match.group(1))
+            old_left = int(match.group(1) or 1)
+            new_line, new_left = int(match.group(2)), int(match.group(3) or 1)
             out.append(line + "\n", style=colours.hunk)
             index += 1
-            # The hunk's body, highlighted as one piece so multi-line constructs keep their colours.
+            # The hunk's body, by the header's counts (a blank context line may come as ""),
+            # highlighted as one piece so multi-line constructs keep their colours.
             end = index
-            while end < len(lines) and lines[end][:1] in (" ", "+", "-", "\\"):
+            while end < len(lines) and (old_left > 0 or new_left > 0 or lines[end].startswith("\\")):
+                sign = lines[end][:1]
+                if sign in ("", " "):
+                    old_left, new_left = old_left - 1, new_left - 1
+                elif sign == "-":
+                    old_left -= 1
+                elif sign == "+":
+                    new_left -= 1
+                elif sign != "\\":
+                    break  # not a hunk line: the counts were wrong, stop here rather than eat the next file
                 end += 1
-            body = lines[index:end]
+            body = [entry if entry else " " for entry in lines[index:end]]
             source = "\n".join(entry[1:] for entry in body)
             code = Syntax(source, Syntax.guess_lexer(path or "", source), theme=theme).highlight(source).split("\n", allow_blank=True)
             for entry, highlighted in zip(body, code):
@@ -145,6 +160,8 @@ def render_diff(diff: str, findings: list, colours: DiffColours | None = None) -
             continue
         index += 1
     close_file()
+    sections = {section_path for section_path, _ in result.sections}
+    result.leftover = [f for f in findings if f.file and f.file not in sections]
     if not result.sections and out:  # a bare unified diff, without `diff --git` headers
         result.sections.append((path or "", out))
     for _, text in result.sections:

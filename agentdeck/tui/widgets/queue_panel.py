@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from agentdeck.progress import one_line
+from agentdeck.tui.colours import theme_style
 from agentdeck.tui.cockpit_state import TaskView
 
 # (key, label, width): fixed widths, so the table stays still as values change.
@@ -83,6 +84,7 @@ class QueuePanel(Vertical):
         self.sort_by = "age"
         self._views: dict[str, TaskView] = {}
         self._shown: dict[str, tuple] = {}  # the cells last written, per row
+        self._now = 0.0  # the clock of the last `show` (ages)
 
     def compose(self) -> ComposeResult:
         yield self.summary
@@ -92,6 +94,16 @@ class QueuePanel(Vertical):
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
             self.table.add_column(label, key=key, width=width)
+        # After the app has recomputed its colours (a `theme` watcher would still see the old ones).
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._retheme())
+
+    def _retheme(self) -> None:
+        """Another theme: the coloured cells were made with the old colours; write them all again."""
+        for view in self._views.values():
+            cells = self._cells(view, self._now)
+            for (key, _, _), value in zip(COLUMNS, cells):
+                self.table.update_cell(view.id, key, value)
+            self._shown[view.id] = cells
 
     @property
     def selected(self) -> str | None:
@@ -105,6 +117,7 @@ class QueuePanel(Vertical):
 
     def show(self, views: list[TaskView], counts: dict[str, int], now: float) -> None:
         """Bring the table in line with `views` (the tasks without a pane)."""
+        self._now = now
         self.summary.update(summary_line(counts))
         self.summary.set_class(counts["need_you"] > 0, "-need-you")
         selected = self.selected
@@ -148,8 +161,7 @@ class QueuePanel(Vertical):
 
     def _style(self, spec: str) -> str:
         """A Rich style from one with theme variables ("bold $warning"): DataTable cells are Rich text."""
-        variables = self.app.theme_variables
-        return " ".join(variables.get(word[1:], "") if word.startswith("$") else word for word in spec.split())
+        return theme_style(self.app, spec)
 
     def _sort(self) -> None:
         keys = {
