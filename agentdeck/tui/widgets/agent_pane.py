@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from agentdeck.progress import one_line
+from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.cockpit_state import TaskView
 from agentdeck.tui.widgets.meter import ContextMeter
 from agentdeck.tui.widgets.transcript import TranscriptView
@@ -28,19 +29,19 @@ STATE_LABELS = {
 }
 
 
+# A pane's tone by task state: its border, and the colour of its state line.
+TONES = {"waiting": "warning", "failed": "error", "finished": "success", "merged": "success"}
+TONE_TEXT = {"warning": "bold $warning", "error": "$error", "success": "$success"}
+
+
 class AgentPane(Vertical, can_focus=False):
     """A pane of the grid; `task_id` names the task whose agent it shows."""
 
     DEFAULT_CSS = """
     AgentPane { border: round $panel-lighten-2; height: 1fr; padding: 0; }
     AgentPane:focus-within { border: round $primary; }
-    AgentPane.-waiting { border: round $warning; }
-    AgentPane.-failed { border: round $error; }
-    AgentPane.-finished { border: round $success; }
     AgentPane > .pane-title { height: 1; padding: 0 1; text-style: bold; }
     AgentPane > .pane-activity { height: 1; padding: 0 1; color: $foreground-muted; }
-    AgentPane.-waiting > .pane-activity { color: $warning; text-style: bold; }
-    AgentPane.-failed > .pane-activity { color: $error; }
     AgentPane > ContextMeter { padding: 0 1; }
     AgentPane > Input { height: 1; margin: 0 1; }
     """
@@ -62,6 +63,7 @@ class AgentPane(Vertical, can_focus=False):
         self.meter = ContextMeter(threshold=threshold)
         self.steer_input = Input(placeholder=f"› steer: type a message, Enter sends · {interrupt_key} interrupts", classes="steer", compact=True)
         self._view = view
+        self._tone: str | None = None  # the theme colour the border shows now (None: the stylesheet's)
         # True once the task's stored history is on screen (what tests and snapshots wait for).
         self.history_loaded = False
 
@@ -73,6 +75,7 @@ class AgentPane(Vertical, can_focus=False):
         yield self.steer_input
 
     def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._retheme())
         self.show(self._view)
 
     def show(self, view: TaskView) -> None:
@@ -81,13 +84,34 @@ class AgentPane(Vertical, can_focus=False):
         self.title_line.update(one_line(view.task, 200))
         label = STATE_LABELS.get(view.state, view.state)
         activity = view.activity if view.activity and view.activity != view.state else ""
-        line = Text(f"{label}  {activity}".rstrip())
+        tone = TONES.get(view.state)
+        line = Text(f"{label}  {activity}".rstrip(), style=theme_style(self.app, TONE_TEXT[tone]) if tone else "")
         line.append(f"   {view.id} · {view.model or 'default model'} · {view.role}", style="dim")
         self.activity_line.update(line)
-        for state in ("waiting", "failed", "finished"):
-            self.set_class(view.state == state or (state == "finished" and view.state == "merged"), f"-{state}")
+        self._show_tone(tone)
         counters = f"step {view.steps} · {compact(view.tokens)} tok · ${view.cost_usd:.2f}"
         self.meter.show(view.context_fraction, view.context_used, view.context_limit, len(view.splits), counters)
+
+    def _show_tone(self, tone: str | None, force: bool = False) -> None:
+        """The border says waiting / failed / finished. Set inline rather than by a CSS class:
+        a class change restyles the pane's whole transcript, and panes change state often."""
+        if tone == self._tone and not force:
+            return
+        self._tone = tone
+        if tone is None:
+            for edge in ("border_top", "border_right", "border_bottom", "border_left"):
+                self.styles.inline.clear_rule(edge)  # back to the stylesheet's (and :focus-within)
+            self.refresh()
+        else:
+            self.styles.border = ("round", theme_colour(self.app, tone))
+
+    def _retheme(self) -> None:
+        if self._view is not None:
+            self.show(self._view)
+            self._show_tone(self._tone, force=True)
+
+    def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)  # the signal would keep a closed pane
 
     @on(Input.Submitted, ".steer")
     def _steer(self, event: Input.Submitted) -> None:
