@@ -31,7 +31,8 @@ def tool_title(block: Block) -> str:
     else:
         mark = "✓" if block.ok else "✗"
         status = f"{mark} {block.duration_s:.1f}s" if block.duration_s is not None else mark
-    return f"{block.name} {args}  {status}"
+    # The outcome before the arguments: a narrow pane cuts the end of the line, not the ✓/✗.
+    return f"{block.name} {status}  {args}"
 
 
 class ProseBlock(Markdown):
@@ -70,7 +71,8 @@ class FoldBlock(Static, can_focus=True):
     cockpit's layout cost grows with the widget count."""
 
     DEFAULT_CSS = """
-    FoldBlock { margin: 0; padding: 0; background: transparent; }
+    FoldBlock { margin: 0; padding: 0; background: transparent; text-wrap: nowrap; text-overflow: ellipsis; }
+    FoldBlock.-expanded { text-wrap: wrap; }
     FoldBlock:focus { background: $boost; text-style: bold; }
     """
     BINDINGS = [Binding("enter,space", "toggle", "Unfold", show=False)]
@@ -93,6 +95,7 @@ class FoldBlock(Static, can_focus=True):
 
     def action_toggle(self) -> None:
         self.expanded = not self.expanded
+        self.set_class(self.expanded, "-expanded")
         self._render_fold()
 
     def on_click(self) -> None:
