@@ -51,7 +51,8 @@ class FeedbackScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Send {self.task_id} back to its agent, on the same branch, with your feedback in its context:")
-            yield Input(self.text, placeholder="what should change? (Enter sends, Esc cancels)")
+            cancel = getattr(self.app, "key_for", lambda binding_id: "Esc")("feedback.cancel")
+            yield Input(self.text, placeholder=f"what should change? (Enter sends, {cancel} cancels)")
 
     @on(Input.Submitted)
     def _send(self, event: Input.Submitted) -> None:
@@ -59,7 +60,8 @@ class FeedbackScreen(ModalScreen[str | None]):
         if text:
             self.dismiss(text)
         else:
-            self.notify("say what should change, or Esc to cancel", severity="warning")
+            cancel = getattr(self.app, "key_for", lambda binding_id: "Esc")("feedback.cancel")
+            self.notify(f"say what should change, or {cancel} to cancel", severity="warning")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
