@@ -127,11 +127,10 @@ def _state_activity(state: str, reason: str) -> str:
 
 @dataclass
 class Update:
-    """What one live event changed: the task, why it now needs you (once), and its transcript changes."""
+    """What one event of the main stream changed: the task, and why it now needs you (once)."""
 
     view: TaskView | None = None
     attention: str | None = None
-    changes: list[Change] = field(default_factory=list)
 
 
 class CockpitState:

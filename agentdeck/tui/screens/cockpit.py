@@ -148,9 +148,7 @@ class CockpitScreen(Screen):
         if update.attention:
             self.app.announce(view, update.attention)  # type: ignore[attr-defined]
         if view.id in self.panes:
-            if update.changes:
-                self._pending.setdefault(view.id, []).extend(update.changes)
-            self._frame(view.id)
+            self._frame(view.id)  # its state and counters; the transcript comes by the pane's own stream
         self._queue_soon()
 
     def lost(self, reason: str) -> None:

@@ -36,15 +36,8 @@ class DiffColours:
 class RenderedDiff:
     # One (path, text) per file, in diff order: a viewer can jump between them.
     sections: list[tuple[str, Text]] = field(default_factory=list)
-    # Findings that found their line in the diff, and those that closed their file's section.
-    placed: int = 0
-    unplaced: int = 0
     # Findings on a file the diff does not show (cut, or the judge spelled the path its own way).
     leftover: list = field(default_factory=list)
-
-    @property
-    def text(self) -> Text:
-        return Text("\n").join(text for _, text in self.sections)
 
 
 def render_diff(diff: str, findings: list, colours: DiffColours | None = None) -> RenderedDiff:
@@ -74,7 +67,6 @@ def render_diff(diff: str, findings: list, colours: DiffColours | None = None) -
             if id(finding) not in shown:
                 where = f"line {finding.line}, not in the diff" if finding.line else "the whole file"
                 emit_finding(finding, where)
-                result.unplaced += 1
 
     def emit_finding(finding, where: str = "") -> None:
         shown.add(id(finding))
@@ -154,7 +146,6 @@ def render_diff(diff: str, findings: list, colours: DiffColours | None = None) -
                     for finding in by_place.get((path or "", new_line), []):
                         if id(finding) not in shown:
                             emit_finding(finding)
-                            result.placed += 1
                     new_line += 1
             index = end
             continue
