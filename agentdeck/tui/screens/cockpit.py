@@ -20,6 +20,8 @@ from textual.widgets import Static
 from agentdeck.events import Event
 from agentdeck.runtime.session_api import CommandError
 from agentdeck.tui.cockpit_state import CockpitState, Change, TaskView, Update, merge_prose
+from agentdeck.tui.keys import key_hint
+from agentdeck.tui.screens.waiting import WaitsForChange
 from agentdeck.tui.widgets.agent_pane import AgentPane
 from agentdeck.tui.widgets.footer import CockpitFooter
 from agentdeck.tui.widgets.queue_panel import QueuePanel
@@ -46,7 +48,7 @@ def grid_shape(panes: int, width: int) -> tuple[int, int]:
     return 2, 2
 
 
-class CockpitScreen(Screen):
+class CockpitScreen(WaitsForChange, Screen):
     """The main screen; the app pushes it once and everything else opens over it."""
 
     CSS_PATH = "cockpit.tcss"
@@ -84,14 +86,12 @@ class CockpitScreen(Screen):
         self._frame_due: set[str] = set()
         self._queue_due = False
         self._attached = asyncio.Event()
-        # Set whenever the screen's state or drawing moved on: `wait_until` waits on it.
-        self._changed = asyncio.Event()
         self._session_label = ""
         self.lost_reason: str | None = None
 
     def key(self, binding_id: str) -> str:
         """The key that does it now ([ui.keys] may have remapped it), for hints."""
-        return self.app.key_for(binding_id)  # type: ignore[attr-defined]
+        return key_hint(self.app, binding_id)
 
     def on_mount(self) -> None:
         self.no_panes.update(
@@ -113,13 +113,6 @@ class CockpitScreen(Screen):
     @property
     def is_attached_to_session(self) -> bool:
         return self._attached.is_set()
-
-    async def wait_until(self, predicate, timeout: float = 30.0) -> None:
-        """Return once `predicate()` holds, re-checking after every event and redraw (no polling)."""
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
 
     # -- the bridge's side -------------------------------------------------------------
 
@@ -353,12 +346,11 @@ class CockpitScreen(Screen):
             if view is not None:
                 self._edit_priority(task_id, view.priority + event.value)
         elif event.action == "cancel":
-            from agentdeck.tui.screens.dialogs import ConfirmScreen
+            from agentdeck.tui.screens.dialogs import confirm_cancel
 
             view = self.state.tasks.get(task_id)
-            what = "it has not started yet" if view is not None and view.state == "queued" else "its work so far stays on its branch"
             self.app.push_screen(
-                ConfirmScreen(f"Cancel {task_id}?", f"The agent stops; {what}.", yes="Cancel the task", no="Keep it"),
+                confirm_cancel(task_id, queued=view is not None and view.state == "queued"),
                 lambda yes: yes and self.command("cancel", task_id, done=f"cancelling {task_id}"),
             )
         else:

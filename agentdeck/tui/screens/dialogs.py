@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Switch
 
+from agentdeck.tui.keys import key_hint
+
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 72; height: auto; border: thick $primary; background: $surface; padding: 1 2; }}
@@ -112,9 +114,8 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(self.title_text, classes="title")
             yield Label(self.detail)
             with Horizontal():
-                key_for = getattr(self.app, "key_for", lambda binding_id: binding_id)
-                yield Button(f"{self.yes} ({key_for('confirm.yes')})", id="yes", variant="error")
-                yield Button(f"{self.no} ({key_for('confirm.no')})", id="no", variant="primary")
+                yield Button(f"{self.yes} ({key_hint(self.app, 'confirm.yes', 'y')})", id="yes", variant="error")
+                yield Button(f"{self.no} ({key_hint(self.app, 'confirm.no', 'Esc')})", id="no", variant="primary")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -122,3 +123,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_choose(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+def confirm_cancel(task_id: str, *, queued: bool = False) -> ConfirmScreen:
+    """Cancelling a task, from the queue or the peek view: say what happens to its work."""
+    what = "it has not started yet" if queued else "its work so far stays on its branch"
+    return ConfirmScreen(f"Cancel {task_id}?", f"The agent stops; {what}.", yes="Cancel the task", no="Keep it")

@@ -98,13 +98,10 @@ class PeekScreen(ModalScreen[None]):
         await self._command("promote")
 
     def action_cancel_task(self) -> None:
-        from agentdeck.tui.screens.dialogs import ConfirmScreen
+        from agentdeck.tui.screens.dialogs import confirm_cancel
 
         async def answered(yes: bool | None) -> None:
             if yes:
                 await self._command("cancel")
 
-        self.app.push_screen(
-            ConfirmScreen(f"Cancel {self.view.id}?", "The agent stops; its work so far stays on its branch.", yes="Cancel the task", no="Keep it"),
-            answered,
-        )
+        self.app.push_screen(confirm_cancel(self.view.id, queued=self.view.state == "queued"), answered)

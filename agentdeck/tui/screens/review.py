@@ -23,7 +23,9 @@ from textual.widgets import Collapsible, DataTable, Input, Label, Static
 
 from agentdeck.progress import one_line
 from agentdeck.runtime.session_api import CommandError
-from agentdeck.tui.colours import theme_colour
+from agentdeck.tui.colours import theme_colour, theme_style
+from agentdeck.tui.keys import key_hint
+from agentdeck.tui.screens.waiting import WaitsForChange
 from agentdeck.tui.widgets.diff_view import DiffColours, render_diff
 from agentdeck.tui.widgets.footer import CockpitFooter
 
@@ -51,7 +53,7 @@ class FeedbackScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Send {self.task_id} back to its agent, on the same branch, with your feedback in its context:")
-            cancel = getattr(self.app, "key_for", lambda binding_id: "Esc")("feedback.cancel")
+            cancel = key_hint(self.app, "feedback.cancel", "Esc")
             yield Input(self.text, placeholder=f"what should change? (Enter sends, {cancel} cancels)")
 
     @on(Input.Submitted)
@@ -60,14 +62,14 @@ class FeedbackScreen(ModalScreen[str | None]):
         if text:
             self.dismiss(text)
         else:
-            cancel = getattr(self.app, "key_for", lambda binding_id: "Esc")("feedback.cancel")
+            cancel = key_hint(self.app, "feedback.cancel", "Esc")
             self.notify(f"say what should change, or {cancel} to cancel", severity="warning")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-class ReviewScreen(Screen):
+class ReviewScreen(WaitsForChange, Screen):
     DEFAULT_CSS = """
     ReviewScreen #review-summary { height: 1; padding: 0 1; background: $panel; color: $foreground; }
     ReviewScreen #review-list { width: 46; height: 1fr; border-right: solid $panel-lighten-2; }
@@ -122,7 +124,6 @@ class ReviewScreen(Screen):
         self.agent_summary = Static("", markup=False)
         self.plan_box = Collapsible(self.plan, title="plan (i)", collapsed=True, id="review-plan")
         self.summary_box = Collapsible(self.agent_summary, title="the agent's summary (i)", collapsed=True, id="review-agent-summary")
-        self._changed = asyncio.Event()
         self._summary_line = ""
 
     def compose(self) -> ComposeResult:
@@ -157,15 +158,6 @@ class ReviewScreen(Screen):
         listeners = getattr(self.app, "event_listeners", None)
         if listeners is not None and self._session_event in listeners:
             listeners.remove(self._session_event)
-
-    # -- what tests and the benchmark wait on --------------------------------------------
-
-    async def wait_until(self, predicate, timeout: float = 30.0) -> None:
-        """Return once `predicate()` holds, re-checking whenever the screen shows something new."""
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
 
     @property
     def shown(self) -> str | None:
@@ -225,7 +217,7 @@ class ReviewScreen(Screen):
 
     def _row(self, item) -> Text:
         row = Text()
-        row.append("✓ " if item.task_id in self.marked else "", style=f"bold {self._colour('accent', '')}".strip())
+        row.append("✓ " if item.task_id in self.marked else "", style=theme_style(self.app, "bold $accent"))
         row.append(one_line(item.task, 40 - (2 if item.task_id in self.marked else 0)) + "\n", style="bold")
         verdict = (item.verdict or "no verdict").replace("_", " ")
         row.append(verdict, style=self._colour(VERDICT_COLOUR.get(item.verdict or "", ""), ""))
@@ -234,7 +226,7 @@ class ReviewScreen(Screen):
         row.append(f"tests {tests}", style=self._colour(TESTS_COLOUR.get(item.tests or "", ""), ""))
         row.append(f" · +{item.insertions} −{item.deletions}")
         if item.flags:
-            row.append(" ⚑", style=f"bold {self._colour('warning', '')}".strip())
+            row.append(" ⚑", style=theme_style(self.app, "bold $warning"))
         return row
 
     def _set_summary(self, text: str | None = None) -> None:
@@ -250,9 +242,7 @@ class ReviewScreen(Screen):
             self.show_selected()
 
     def _key(self, binding_id: str) -> str:
-        """The key that does it now ([ui.keys] may remap it), for hints."""
-        key_for = getattr(self.app, "key_for", None)
-        return key_for(binding_id) if key_for is not None else binding_id
+        return key_hint(self.app, binding_id)
 
     # -- one result ----------------------------------------------------------------------
 
@@ -292,7 +282,7 @@ class ReviewScreen(Screen):
         item, body = details.item, Text()
         verdict = details.verdict
         if verdict is not None:
-            body.append(f"judge: {verdict.kind.replace('_', ' ')}", style=f"bold {self._colour(VERDICT_COLOUR.get(verdict.kind, ''), '')}".strip())
+            body.append(f"judge: {verdict.kind.replace('_', ' ')}", style=theme_style(self.app, f"bold ${VERDICT_COLOUR.get(verdict.kind, '')}"))
             body.append(f" ({verdict.model or '?'}) — {verdict.summary or verdict.reason}\n")
             if verdict.same_family_warning:
                 body.append(f"  ⚑ {verdict.same_family_warning}\n", style=self._colour("warning", ""))
@@ -309,21 +299,21 @@ class ReviewScreen(Screen):
             body.append("judge: no verdict yet\n", style="dim")
         tests = details.tests
         if tests is not None:
-            body.append(f"tests: {tests.status.replace('_', ' ')}", style=f"bold {self._colour(TESTS_COLOUR.get(tests.status, ''), '')}".strip())
+            body.append(f"tests: {tests.status.replace('_', ' ')}", style=theme_style(self.app, f"bold ${TESTS_COLOUR.get(tests.status, '')}"))
             body.append(f" — {tests.message}\n")
             if tests.status in ("failed", "timeout", "error") and tests.output_tail:
                 for line in tests.output_tail.splitlines()[-8:]:
                     body.append(f"  {line}\n", style="dim")
         for check in details.checks:
             if not check.ok:
-                body.append(f"⚑ {check.message}\n", style=f"bold {self._colour('warning', '')}".strip())
+                body.append(f"⚑ {check.message}\n", style=theme_style(self.app, "bold $warning"))
         for entry in details.feedback:
             body.append(f"your earlier feedback: {entry.text}\n", style="italic")
         stats = details.stats
         body.append(f"\n{stats.files_changed} file{'s' if stats.files_changed != 1 else ''}, ", style="bold")
-        body.append(f"+{stats.insertions}", style=f"bold {self._colour('success', '')}".strip())
+        body.append(f"+{stats.insertions}", style=theme_style(self.app, "bold $success"))
         body.append(" ")
-        body.append(f"−{stats.deletions}", style=f"bold {self._colour('error', '')}".strip())
+        body.append(f"−{stats.deletions}", style=theme_style(self.app, "bold $error"))
         body.append(f"  on {details.branch or 'no branch'} → {item.base_branch or '?'}\n", style="dim")
         for entry in details.files:
             body.append(f"  {entry.status:<9} {entry.path}  ")

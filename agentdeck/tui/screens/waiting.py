@@ -1,0 +1,20 @@
+"""What tests and benchmarks wait on: a screen says when what it shows moved on."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+class WaitsForChange:
+    """Mixed into a screen: it calls `self._changed.set()` whenever its state or drawing moved on."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._changed = asyncio.Event()
+
+    async def wait_until(self, predicate, timeout: float = 30.0) -> None:
+        """Return once `predicate()` holds, re-checking after every change (no polling)."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
