@@ -155,6 +155,7 @@ class ReviewScreen(WaitsForChange, Screen):
         self.reload(keep=self.selected)
 
     def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)  # the signal would keep a closed screen, diff and all
         listeners = getattr(self.app, "event_listeners", None)
         if listeners is not None and self._session_event in listeners:
             listeners.remove(self._session_event)
