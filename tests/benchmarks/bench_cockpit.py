@@ -57,6 +57,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from tests.benchmarks.timing import median_wall_time
+
 PY = sys.executable
 AGENTDECK = str(Path(PY).with_name("agentdeck"))
 SIZE = (200, 50)
@@ -555,16 +557,8 @@ def first_paint(repo: Path, runs: int) -> dict:
 
 
 def help_time(runs: int = 10) -> dict:
-    def median_of(args: list[str]) -> float:
-        samples = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            subprocess.run(args, capture_output=True, check=True)
-            samples.append(time.perf_counter() - t0)
-        return statistics.median(samples)
-
-    bare = median_of([PY, "-c", "pass"])
-    help_ = median_of([AGENTDECK, "--help"])
+    bare = median_wall_time([PY, "-c", "pass"], runs)
+    help_ = median_wall_time([AGENTDECK, "--help"], runs)
     return {"python_pass_s": round(bare, 4), "agentdeck_help_s": round(help_, 4), "ratio": round(help_ / bare, 2)}
 
 

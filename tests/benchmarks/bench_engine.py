@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from agentdeck.agent.tools.files import ReadArgs, read_file
 from agentdeck.events import AgentFinished
 from agentdeck.llm.litellm_client import LiteLLMClient
 from agentdeck.llm.litellm_loader import load_litellm
+from tests.benchmarks.timing import median_wall_time
 from tests.support.agents import make_agent
 from tests.support.git_repos import make_repo
 from tests.support.openai_server import FakeOpenAIServer, Reply
@@ -111,15 +111,7 @@ async def bare_loop(repo: Path, base_url: str, steps: int, tools: list[dict]) ->
 
 def help_wall_time(runs: int) -> tuple[float, float]:
     """Median seconds of `agentdeck --help` and of a bare `python -c pass`, in fresh processes."""
-    def median_of(cmd: list[str]) -> float:
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True)
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
-
-    return median_of([sys.executable, "-m", "agentdeck", "--help"]), median_of([sys.executable, "-c", "pass"])
+    return median_wall_time([sys.executable, "-m", "agentdeck", "--help"], runs), median_wall_time([sys.executable, "-c", "pass"], runs)
 
 
 async def main() -> None:
