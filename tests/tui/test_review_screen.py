@@ -21,6 +21,15 @@ async def verified_results(app, session, *texts: str) -> list[str]:
     return ids
 
 
+async def open_review(app, pilot) -> ReviewScreen:
+    """F2, and wait until the first result is on screen in full."""
+    await pilot.press("f2")
+    screen = app.screen
+    assert isinstance(screen, ReviewScreen)
+    await screen.wait_until(lambda: screen.shown is not None)
+    return screen
+
+
 async def test_one_key_merges_one_key_rejects_and_the_cursor_moves_on(repo: Path) -> None:
     session = make_live_session(repo, tokens_per_second=0)
     await session.start()
@@ -29,10 +38,7 @@ async def test_one_key_merges_one_key_rejects_and_the_cursor_moves_on(repo: Path
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         ids = await verified_results(app, session, "write notes on the project", "write a changelog", "list the open questions")
-        await pilot.press("f2")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
-        await screen.wait_until(lambda: screen.shown is not None)
+        screen = await open_review(app, pilot)
         assert {item.task_id for item in screen.items} == set(ids)
         # The result is on screen in full: verdict, tests, stats and the diff.
         shown = str(screen.body.render()) + "".join(str(w.render()) for w in screen.diff.query(Static))
@@ -70,10 +76,7 @@ async def test_send_back_with_feedback_and_next_previous(repo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         ids = await verified_results(app, session, "write notes on the project", "write a changelog")
-        await pilot.press("f2")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
-        await screen.wait_until(lambda: screen.shown is not None)
+        screen = await open_review(app, pilot)
         start = screen.selected
         await pilot.press("n")
         await screen.wait_until(lambda: screen.shown not in (None, start))
@@ -104,10 +107,7 @@ async def test_marked_results_merge_together_or_not_at_all(repo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         ids = await verified_results(app, session, "write notes on the project", "write a changelog")
-        await pilot.press("f2")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
-        await screen.wait_until(lambda: screen.shown is not None)
+        screen = await open_review(app, pilot)
         await pilot.press("space", "n", "space")
         assert sorted(screen.marked) == sorted(ids)
         assert "2 marked" in str(screen.summary.render())
