@@ -148,7 +148,7 @@ class QueuePanel(Vertical):
         state = Text(view.state, style=self._style(STATE_STYLE.get(view.state, "")))
         ctx = f" · ctx {view.context_fraction:.0%}" if view.context_fraction is not None else ""
         # A queued task has no progress yet: say what it waits for instead.
-        progress = one_line(view.waiting_reason, 28) if view.state == "queued" and view.waiting_reason else f"{view.steps} steps{ctx}"
+        progress = one_line(view.waiting_reason, 28) if view.state == "queued" and view.waiting_reason else f"{view.steps} step{'s' if view.steps != 1 else ''}{ctx}"
         return (
             view.id,
             one_line(view.task, 34),
