@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Iterable, NamedTuple
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -15,9 +15,11 @@ from agentdeck.progress import one_line
 from agentdeck.runtime.session_api import CommandError
 from agentdeck.tui.attention import notify_desktop
 from agentdeck.tui.bridge import SessionBridge
+from agentdeck.tui.collector import TICK_S, Collector
 from agentdeck.tui.cockpit_state import CockpitState, TaskView
 from agentdeck.tui.link import SessionLink
 from agentdeck.tui.screens.cockpit import CockpitScreen
+from agentdeck.tui import textual_cycles
 from agentdeck.tui.widgets.queue_panel import QueuePanel
 
 
@@ -57,6 +59,7 @@ class CockpitApp(App[str]):
         seed_tasks: list[tuple[str, bool]] | None = None,
         start_on: str | None = None,
     ) -> None:
+        textual_cycles.install()
         super().__init__()
         # "review": open on the review screen, and leave when it closes (`agentdeck review`).
         self.start_on = start_on
@@ -74,6 +77,8 @@ class CockpitApp(App[str]):
         self._attention: list[Attention] = []
         self._attention_timer = None
         self._last_attention = float("-inf")
+        # Full garbage collections between your keys (see collector.py).
+        self.collector = Collector()
         self.cockpit = CockpitScreen(
             self.state,
             self.bridge,
@@ -90,6 +95,8 @@ class CockpitApp(App[str]):
         self.themes.install(self)
         self.run_worker(self.themes.watch(self), group="themes", exclusive=True, exit_on_error=False)
         self._apply_keymap()
+        self.collector.start()
+        self.set_interval(TICK_S, self.collector.tick, name="collector")
         # Mounted before attaching: an in-process session answers before a screen would be ready.
         await self.push_screen(self.cockpit)
         self._attach()
@@ -301,5 +308,11 @@ class CockpitApp(App[str]):
                 return
             self.exit("stopped")
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.collector.key_pressed()
+        await super().on_event(event)
+
     async def on_unmount(self) -> None:
+        self.collector.stop()
         await self.bridge.close()

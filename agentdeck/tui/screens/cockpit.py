@@ -28,8 +28,8 @@ from agentdeck.tui.widgets.queue_panel import QueuePanel
 
 # Times a pane's stream is followed again when it ends with nothing new (see `_follow_pane`).
 PANE_RETRIES = 5
-FRAME_HZ = 20
-QUEUE_HZ = 4
+FRAME_HZ = 12
+QUEUE_HZ = 2
 MAX_PANES = 4
 MAX_QUEUE_ROWS = 200
 DECIDED = ("merged", "rejected", "cancelled")

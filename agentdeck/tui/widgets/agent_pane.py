@@ -6,12 +6,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.reactive import Reactive
+from textual.widgets import Input
 
 from agentdeck.progress import one_line
 from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.cockpit_state import TaskView
+from agentdeck.tui.widgets.line import Line
 from agentdeck.tui.widgets.meter import ContextMeter
 from agentdeck.tui.widgets.transcript import TranscriptView
 
@@ -32,6 +35,14 @@ STATE_LABELS = {
 # A pane's tone by task state: its border, and the colour of its state line.
 TONES = {"waiting": "warning", "failed": "error", "finished": "success", "merged": "success"}
 TONE_TEXT = {"warning": "bold $warning", "error": "$error", "success": "$success"}
+
+
+class SteerInput(Input):
+    """The pane's one-line input. Textual's Input resets its virtual size on every key, and
+    that reactive asks for a layout of the whole screen; a one-row input as wide as its pane
+    only needs its own row repainted (its scrolling reads the value, not the layout)."""
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
 
 class AgentPane(Vertical, can_focus=False):
@@ -57,11 +68,11 @@ class AgentPane(Vertical, can_focus=False):
     def __init__(self, view: TaskView, *, threshold: float = 0.6, transcript_limit: int = 80, interrupt_key: str = "Esc") -> None:
         super().__init__(id=f"pane-{view.id}")
         self.task_id = view.id
-        self.title_line = Static("", classes="pane-title", markup=False)
-        self.activity_line = Static("", classes="pane-activity", markup=False)
+        self.title_line = Line(classes="pane-title")
+        self.activity_line = Line(classes="pane-activity")
         self.transcript = TranscriptView(limit=transcript_limit)
         self.meter = ContextMeter(threshold=threshold)
-        self.steer_input = Input(placeholder=f"› steer: type a message, Enter sends · {interrupt_key} interrupts", classes="steer", compact=True)
+        self.steer_input = SteerInput(placeholder=f"› steer: type a message, Enter sends · {interrupt_key} interrupts", classes="steer", compact=True)
         self._view = view
         self._tone: str | None = None  # the theme colour the border shows now (None: the stylesheet's)
         # True once the task's stored history is on screen (what tests and snapshots wait for).
@@ -81,13 +92,13 @@ class AgentPane(Vertical, can_focus=False):
     def show(self, view: TaskView) -> None:
         """Redraw the title, state, meter and counters (the transcript has its own updates)."""
         self._view = view
-        self.title_line.update(one_line(view.task, 200))
+        self.title_line.show_text(one_line(view.task, 200))
         label = STATE_LABELS.get(view.state, view.state)
         activity = view.activity if view.activity and view.activity != view.state else ""
         tone = TONES.get(view.state)
         line = Text(f"{label}  {activity}".rstrip(), style=theme_style(self.app, TONE_TEXT[tone]) if tone else "")
         line.append(f"   {view.id} · {view.model or 'default model'} · {view.role}", style="dim")
-        self.activity_line.update(line)
+        self.activity_line.show_text(line)
         self._show_tone(tone)
         counters = f"step {view.steps} · {compact(view.tokens)} tok · ${view.cost_usd:.2f}"
         self.meter.show(view.context_fraction, view.context_used, view.context_limit, len(view.splits), counters)

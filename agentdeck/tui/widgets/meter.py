@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from agentdeck.tui.widgets.line import Line
 
 BAR_CELLS = 20
 # Below `threshold - NEAR` the meter is calm; from there to the threshold it warns.
 NEAR = 0.1
 
 
-class ContextMeter(Static):
+class ContextMeter(Line):
     """`ctx ███████░░░░│░░░ 45%  1,800/4,000 tok  ◆×1` — colour by zone, ◆ per split."""
 
     DEFAULT_CSS = """
@@ -32,7 +32,7 @@ class ContextMeter(Static):
         text = render_meter(fraction, used, limit, splits, self.threshold)
         if counters:
             text.append(f"   {counters}", style="dim")
-        self.update(text)
+        self.show_text(text)
 
 
 def _zone(fraction: float | None, threshold: float) -> str:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 from agentdeck.progress import one_line
 from agentdeck.tui.colours import theme_style
 from agentdeck.tui.cockpit_state import TaskView
+from agentdeck.tui.widgets.line import Line
 
 # (key, label, width): fixed widths, so the table stays still as values change.
 COLUMNS = (
@@ -78,7 +79,7 @@ class QueuePanel(Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.summary = Static("", classes="queue-summary", markup=False)
+        self.summary = Line(classes="queue-summary")
         self.table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="queue-table")
         self.empty = Static("The queue is empty: agentdeck queue add TASK, or Ctrl+N here.", classes="queue-empty")
         self.sort_by = "age"
@@ -118,7 +119,7 @@ class QueuePanel(Vertical):
     def show(self, views: list[TaskView], counts: dict[str, int], now: float) -> None:
         """Bring the table in line with `views` (the tasks without a pane)."""
         self._now = now
-        self.summary.update(summary_line(counts))
+        self.summary.show_text(summary_line(counts))
         self.summary.set_class(counts["need_you"] > 0, "-need-you")
         selected = self.selected
         wanted = {v.id: v for v in views}
@@ -172,8 +173,10 @@ class QueuePanel(Vertical):
             "id": lambda v: v.id,
         }
         order = keys[self.sort_by]
-        ranked = sorted(self._views.values(), key=order)
-        position = {v.id: i for i, v in enumerate(ranked)}
+        ranked = [v.id for v in sorted(self._views.values(), key=order)]
+        if ranked == [row.key.value for row in self.table.ordered_rows]:
+            return  # a sort redraws every row (it resets the table's render caches)
+        position = {task_id: i for i, task_id in enumerate(ranked)}
         # The id column holds the task id: sort rows by their rank in `ranked`.
         self.table.sort("id", key=lambda task_id: position.get(task_id, 0))
 

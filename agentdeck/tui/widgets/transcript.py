@@ -80,23 +80,24 @@ class FoldBlock(Static, can_focus=True):
     def __init__(self, title: str, body: str = "", **kwargs) -> None:
         super().__init__("", markup=False, **kwargs)
         self.title, self.body, self.expanded = title, body, False
-        self._render_fold()
+        self._render_fold(layout=False)
 
     def set_fold(self, title: str, body: str) -> None:
         if (title, body) != (self.title, self.body):
             self.title, self.body = title, body
-            self._render_fold()
+            # Folded, it is one row (cut, not wrapped) whatever the text: no layout needed.
+            self._render_fold(layout=self.expanded)
 
-    def _render_fold(self) -> None:
+    def _render_fold(self, layout: bool) -> None:
         text = Text(("▼ " if self.expanded else "▶ ") + self.title)
         if self.expanded:
             text.append("\n" + "\n".join("  " + line for line in (self.body or "(nothing yet)").splitlines()), style="dim")
-        self.update(text)
+        self.update(text, layout=layout)
 
     def action_toggle(self) -> None:
         self.expanded = not self.expanded
         self.set_class(self.expanded, "-expanded")
-        self._render_fold()
+        self._render_fold(layout=True)
 
     def on_click(self) -> None:
         self.action_toggle()

@@ -1,0 +1,111 @@
+"""What keeps the cockpit's frames cheap: no cyclic garbage per painted line, full garbage
+collections between keys, and a steer input that does not lay out the screen on every key."""
+
+from __future__ import annotations
+
+import gc
+
+from rich.segment import Segment
+from textual.app import App, ComposeResult
+from textual.cache import LRUCache
+from textual.strip import Strip
+
+from agentdeck.tui import collector, textual_cycles
+from agentdeck.tui.collector import Collector
+from agentdeck.tui.widgets.agent_pane import SteerInput
+
+
+def test_painted_lines_and_cleared_caches_leave_no_cyclic_garbage() -> None:
+    textual_cycles.install()
+    gc.collect()
+    gc.disable()
+    try:
+        strip = Strip([Segment("hello")], 5)
+        # The same answers as before; what changed is what they keep.
+        assert strip.divide([5]) == [strip]
+        assert [part.text for part in strip.divide([2, 5])] == ["he", "llo"]
+        assert strip.crop_extend(0, 5, None) is strip
+        assert strip.crop_extend(1, 7, None).text == "ello  "
+        del strip
+        cache: LRUCache[str, list[int]] = LRUCache(4)
+        for key in "abc":
+            cache.set(key, [1, 2, 3])
+        cache.clear()
+        # Reference counting freed the strip and the cleared entries: the cyclic collector finds nothing.
+        assert gc.collect() == 0
+        cache.set("d", [4])
+        assert cache.get("d") == [4] and "a" not in cache
+    finally:
+        gc.enable()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_full_collections_wait_for_a_pause_in_typing_but_not_forever() -> None:
+    clock = Clock()
+    saved = gc.get_threshold()
+    pacer = Collector(clock)
+    pacer.start()
+    try:
+        assert gc.get_threshold()[2] == collector.NEVER  # Python no longer starts full collections
+        assert gc.get_threshold()[:2] == saved[:2]  # the young generations stay automatic
+        clock.now += collector.FULL_EVERY_S - 1
+        assert not pacer.tick()  # not yet due
+        clock.now += 2
+        pacer.key_pressed()
+        assert not pacer.tick()  # due, but you are typing
+        clock.now += collector.QUIET_S
+        assert pacer.tick()  # a pause in typing: now
+        assert not pacer.tick()
+        # Typing without a break: it still comes, after MAX_DELAY_S.
+        collected_at = clock.now
+        while clock.now < collected_at + collector.MAX_DELAY_S + 1:
+            clock.now += 0.2
+            pacer.key_pressed()
+            if pacer.tick():
+                break
+        assert pacer.full_collections == 2
+        assert clock.now - collected_at >= collector.MAX_DELAY_S
+    finally:
+        pacer.stop()
+    assert gc.get_threshold() == saved
+    assert gc.get_freeze_count() == 0
+
+
+class OneInput(App):
+    CSS = "SteerInput { width: 30; height: 1; }"
+
+    def compose(self) -> ComposeResult:
+        yield SteerInput(compact=True)
+
+
+async def test_typing_in_a_steer_input_repaints_it_without_laying_out_the_screen() -> None:
+    app = OneInput()
+    async with app.run_test(size=(60, 4)) as pilot:
+        await pilot.pause()
+        layouts = 0
+        refresh_layout = app.screen._refresh_layout
+
+        def counted(*args, **kwargs):
+            nonlocal layouts
+            layouts += 1
+            return refresh_layout(*args, **kwargs)
+
+        app.screen._refresh_layout = counted  # type: ignore[method-assign]
+        text = "".join(chr(97 + i % 26) for i in range(70))
+        for char in text:
+            await pilot.press(char)
+        await pilot.pause()
+        field = app.query_one(SteerInput)
+        assert field.value == text
+        assert layouts == 0
+        # Longer than the field: it scrolled to show the end, as Textual's Input does.
+        assert field.scroll_x == field.max_scroll_x > 0
+        row = "".join(segment.text for segment in app.screen._compositor.render_update(full=True).strips[0])
+        assert text[-20:] in row
