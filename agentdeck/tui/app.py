@@ -311,6 +311,7 @@ class CockpitApp(App[str]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.collector.key_pressed()
+            self.cockpit.key_pressed()
         await super().on_event(event)
 
     async def on_unmount(self) -> None:

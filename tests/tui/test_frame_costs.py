@@ -109,3 +109,12 @@ async def test_typing_in_a_steer_input_repaints_it_without_laying_out_the_screen
         assert field.scroll_x == field.max_scroll_x > 0
         row = "".join(segment.text for segment in app.screen._compositor.render_update(full=True).strips[0])
         assert text[-20:] in row
+
+
+def test_a_new_pane_takes_the_place_of_the_one_that_closed_and_the_others_stay() -> None:
+    from agentdeck.tui.screens.cockpit import pane_slots
+
+    assert pane_slots(["a", "b", "c", "d"], gone=["b"], new=["e"]) == ["a", "e", "c", "d"]
+    assert pane_slots(["a", "b", "c", "d"], gone=["a", "c"], new=["e"]) == ["e", "b", "d"]
+    assert pane_slots(["a", "b"], gone=[], new=["c", "d"]) == ["a", "b", "c", "d"]
+    assert pane_slots([], gone=[], new=["a", "b"]) == ["a", "b"]

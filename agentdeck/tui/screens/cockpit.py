@@ -30,6 +30,10 @@ from agentdeck.tui.widgets.queue_panel import QueuePanel
 PANE_RETRIES = 5
 FRAME_HZ = 12
 QUEUE_HZ = 2
+# Keys first: for this long after a key, pane and queue redraws wait, so the frame that shows
+# the key carries no layout of the panes. A redraw never waits more than KEYS_FIRST_MAX_S.
+KEYS_FIRST_S = 0.06
+KEYS_FIRST_MAX_S = 0.3
 MAX_PANES = 4
 MAX_QUEUE_ROWS = 200
 DECIDED = ("merged", "rejected", "cancelled")
@@ -46,6 +50,15 @@ def grid_shape(panes: int, width: int) -> tuple[int, int]:
     if panes == 3 and width >= 180:
         return 3, 1
     return 2, 2
+
+
+def pane_slots(on_screen: list[str], gone: list[str], new: list[str]) -> list[str]:
+    """The panes' order in the grid: a pane keeps its place, and a new one takes the place of
+    one that closed. Panes that moved would jump under your eyes (and a pane that changes
+    column changes width, so its whole transcript is wrapped and drawn again)."""
+    arriving = iter(new)
+    slots = [next(arriving, None) if task_id in gone else task_id for task_id in on_screen]
+    return [task_id for task_id in slots if task_id is not None] + list(arriving)
 
 
 class CockpitScreen(WaitsForChange, Screen):
@@ -83,8 +96,10 @@ class CockpitScreen(WaitsForChange, Screen):
         self._steering: set[str] = set()  # panes whose steer is on its way
         # Each pane's own stream (`_follow_pane`), cancelled when the pane closes.
         self._followers: dict[str, Any] = {}
-        self._frame_due: set[str] = set()
+        self._frame_due: dict[str, float] = {}  # pane -> when its redraw was first due
         self._queue_due = False
+        self._queue_due_since = 0.0
+        self._typing_until = 0.0
         self._attached = asyncio.Event()
         self._session_label = ""
         self.lost_reason: str | None = None
@@ -151,13 +166,28 @@ class CockpitScreen(WaitsForChange, Screen):
 
     # -- coalesced redraws -------------------------------------------------------------
 
+    def key_pressed(self) -> None:
+        """A key came (the app tells us): redraws step aside for a moment (KEYS_FIRST_S)."""
+        self._typing_until = time.monotonic() + KEYS_FIRST_S
+
+    def _keys_first(self, due_since: float) -> float:
+        """How long a redraw due since `due_since` should still wait for your typing (0: not at all)."""
+        now = time.monotonic()
+        if now >= self._typing_until or now - due_since >= KEYS_FIRST_MAX_S:
+            return 0.0
+        return self._typing_until - now
+
     def _frame(self, task_id: str) -> None:
         if task_id not in self._frame_due:
-            self._frame_due.add(task_id)
+            self._frame_due[task_id] = time.monotonic()
             self.set_timer(1 / FRAME_HZ, lambda: self._flush_pane(task_id))
 
     async def _flush_pane(self, task_id: str) -> None:
-        self._frame_due.discard(task_id)
+        wait = self._keys_first(self._frame_due.get(task_id, 0.0))
+        if wait:
+            self.set_timer(wait, lambda: self._flush_pane(task_id))
+            return
+        self._frame_due.pop(task_id, None)
         pane = self.panes.get(task_id)
         changes = self._pending.pop(task_id, [])
         view = self.state.tasks.get(task_id)
@@ -171,9 +201,14 @@ class CockpitScreen(WaitsForChange, Screen):
     def _queue_soon(self) -> None:
         if not self._queue_due:
             self._queue_due = True
+            self._queue_due_since = time.monotonic()
             self.set_timer(1 / QUEUE_HZ, self._flush_queue)
 
     async def _flush_queue(self) -> None:
+        wait = self._keys_first(self._queue_due_since)
+        if wait:
+            self.set_timer(wait, self._flush_queue)
+            return
         self._queue_due = False
         await self._reconcile_panes()
         self._show_queue()
@@ -196,6 +231,7 @@ class CockpitScreen(WaitsForChange, Screen):
         wanted = [v.id for v in self.state.panes(min(MAX_PANES, max(self.state.foreground_slots, 1) + 1))]
         wanted = wanted[:MAX_PANES]
         gone = [task_id for task_id in self.panes if task_id not in wanted]
+        on_screen = [pane.task_id for pane in self.grid.query(AgentPane)]
         # Typing in a pane that closes: the focus moves to another pane, not to the queue.
         focus_was_in_gone = any(self.panes[task_id].has_focus_within for task_id in gone)
         for task_id in gone:
@@ -225,7 +261,7 @@ class CockpitScreen(WaitsForChange, Screen):
         elif not self.panes and self.focused is None and self.queue.table.row_count:
             self.queue.table.focus()
         if gone or new:
-            order = {task_id: i for i, task_id in enumerate(wanted)}
+            order = {task_id: i for i, task_id in enumerate(pane_slots(on_screen, gone, new))}
             self.grid.sort_children(key=lambda w: order.get(getattr(w, "task_id", ""), -1))
             self._layout_grid()
 

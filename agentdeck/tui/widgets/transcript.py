@@ -165,7 +165,7 @@ class TranscriptView(VerticalScroll):
     """The widgets of one transcript, following the end unless you scrolled up to read."""
 
     DEFAULT_CSS = """
-    TranscriptView { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; }
+    TranscriptView { height: 1fr; padding: 0 1; scrollbar-size-vertical: 1; scrollbar-gutter: stable; }
     TranscriptView > .dropped { color: $foreground-muted; text-style: italic; }
     """
 
