@@ -9,8 +9,9 @@ time, and nearly all of the keystroke latency's tail.
 So the two young generations stay automatic (they take a few milliseconds), and the full
 collection runs from the app's timer, when no key came for a moment, at most every
 `FULL_EVERY_S` and at least every `MAX_DELAY_S`. Memory stays bounded: cyclic garbage waits
-at most that long. What exists before the app runs (modules, classes) is frozen out of the
-collector for the app's life, so no collection walks it.
+at most that long. What exists once the first screen is up (modules, classes, the app and
+its screens, which live as long as the cockpit) is frozen out of the collector until the
+app ends, so no collection walks it again.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Collector:
         self.clock = clock
         self.full_collections = 0
         self._saved: tuple[int, int, int] | None = None
+        self._froze = False
         self._last_full = self._last_key = float("-inf")
 
     @property
@@ -44,7 +46,10 @@ class Collector:
         if self.started:
             return
         gc.collect()
-        gc.freeze()
+        # A process that froze objects itself keeps its freeze: unfreezing at the end would undo it.
+        self._froze = gc.get_freeze_count() == 0
+        if self._froze:
+            gc.freeze()
         self._saved = gc.get_threshold()
         young, middle, _ = self._saved
         gc.set_threshold(young, middle, NEVER)
@@ -74,4 +79,5 @@ class Collector:
             return
         gc.set_threshold(*self._saved)
         self._saved = None
-        gc.unfreeze()
+        if self._froze:
+            gc.unfreeze()

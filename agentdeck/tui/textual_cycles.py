@@ -16,7 +16,7 @@ the tail of the keystroke latency. In textual 8.2.8 (pinned) there were two sour
   entries first, so reference counting frees them at once.
 
 Everything else goes to Textual unchanged. `install()` is idempotent, and
-tests/tui/test_textual_cycles.py fails if an upgrade changes what these methods do.
+tests/tui/test_frame_costs.py fails if an upgrade changes what these methods do.
 """
 
 from __future__ import annotations

@@ -118,3 +118,44 @@ def test_a_new_pane_takes_the_place_of_the_one_that_closed_and_the_others_stay()
     assert pane_slots(["a", "b", "c", "d"], gone=["a", "c"], new=["e"]) == ["e", "b", "d"]
     assert pane_slots(["a", "b"], gone=[], new=["c", "d"]) == ["a", "b", "c", "d"]
     assert pane_slots([], gone=[], new=["a", "b"]) == ["a", "b"]
+
+
+async def test_a_line_repaints_when_only_its_colour_changed() -> None:
+    """A theme switch recolours a waiting pane's state line: same words, another colour."""
+    from rich.text import Text
+
+    from agentdeck.tui.widgets.line import Line
+
+    class OneLine(App):
+        def compose(self) -> ComposeResult:
+            yield Line()
+
+    async with OneLine().run_test() as pilot:
+        line = pilot.app.query_one(Line)
+        line.show_text(Text("⏸ waiting for you", style="bold yellow"))
+        line.show_text(Text("⏸ waiting for you", style="bold #ffaa00"))
+        assert str(line.content.style) == "bold #ffaa00"
+
+
+async def test_redraws_wait_a_moment_after_a_key_but_not_longer_than_the_cap(tmp_path, monkeypatch) -> None:
+    import time
+
+    from agentdeck.tui.screens import cockpit as cockpit_module
+    from agentdeck.workspace.sample_repo import create_sample_repository
+    from tests.tui.conftest import cockpit_for, make_live_session
+
+    # A long moment, so that a slow machine cannot let it pass before the checks below.
+    monkeypatch.setattr(cockpit_module, "KEYS_FIRST_S", 5.0)
+    monkeypatch.setattr(cockpit_module, "KEYS_FIRST_MAX_S", 10.0)
+    repo = tmp_path / "repo"
+    create_sample_repository(repo)
+    app = cockpit_for(make_live_session(repo))
+    async with app.run_test() as pilot:
+        await app.cockpit.wait_attached()
+        screen = app.cockpit
+        now = time.monotonic()
+        assert screen._keys_first(now) == 0  # nobody typed: draw when due
+        await pilot.press("x")
+        assert 0 < screen._keys_first(time.monotonic()) <= cockpit_module.KEYS_FIRST_S
+        # Due longer ago than the cap: it draws now, typing or not.
+        assert screen._keys_first(time.monotonic() - cockpit_module.KEYS_FIRST_MAX_S) == 0

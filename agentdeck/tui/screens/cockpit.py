@@ -96,7 +96,7 @@ class CockpitScreen(WaitsForChange, Screen):
         self._steering: set[str] = set()  # panes whose steer is on its way
         # Each pane's own stream (`_follow_pane`), cancelled when the pane closes.
         self._followers: dict[str, Any] = {}
-        self._frame_due: dict[str, float] = {}  # pane -> when its redraw was first due
+        self._frame_due: dict[str, float] = {}  # pane -> when its redraw is due
         self._queue_due = False
         self._queue_due_since = 0.0
         self._typing_until = 0.0
@@ -173,13 +173,15 @@ class CockpitScreen(WaitsForChange, Screen):
     def _keys_first(self, due_since: float) -> float:
         """How long a redraw due since `due_since` should still wait for your typing (0: not at all)."""
         now = time.monotonic()
-        if now >= self._typing_until or now - due_since >= KEYS_FIRST_MAX_S:
+        wait = self._typing_until - now
+        # (Below 5 ms a timer would fire again at once: not worth waiting for.)
+        if wait < 0.005 or now - due_since >= KEYS_FIRST_MAX_S:
             return 0.0
-        return self._typing_until - now
+        return wait
 
     def _frame(self, task_id: str) -> None:
         if task_id not in self._frame_due:
-            self._frame_due[task_id] = time.monotonic()
+            self._frame_due[task_id] = time.monotonic() + 1 / FRAME_HZ
             self.set_timer(1 / FRAME_HZ, lambda: self._flush_pane(task_id))
 
     async def _flush_pane(self, task_id: str) -> None:
@@ -201,7 +203,7 @@ class CockpitScreen(WaitsForChange, Screen):
     def _queue_soon(self) -> None:
         if not self._queue_due:
             self._queue_due = True
-            self._queue_due_since = time.monotonic()
+            self._queue_due_since = time.monotonic() + 1 / QUEUE_HZ
             self.set_timer(1 / QUEUE_HZ, self._flush_queue)
 
     async def _flush_queue(self) -> None:

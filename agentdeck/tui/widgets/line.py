@@ -22,7 +22,8 @@ class Line(Static):
         self._shown: VisualType = content
 
     def show_text(self, content: VisualType) -> None:
-        if content == self._shown:
+        # A Text's equality leaves out its base style, which carries a theme's colour.
+        if content == self._shown and getattr(content, "style", None) == getattr(self._shown, "style", None):
             return
         self._shown = content
         self.update(content, layout=False)
