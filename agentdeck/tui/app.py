@@ -95,8 +95,8 @@ class CockpitApp(App[str]):
         self.themes.install(self)
         self.run_worker(self.themes.watch(self), group="themes", exclusive=True, exit_on_error=False)
         self._apply_keymap()
-        # After the first paint: its opening collection walks the whole heap.
-        self.call_after_refresh(self.collector.start)
+        # Before any pane exists: what it freezes must live as long as the app.
+        self.collector.start()
         self.set_interval(TICK_S, self.collector.tick, name="collector")
         # Mounted before attaching: an in-process session answers before a screen would be ready.
         await self.push_screen(self.cockpit)

@@ -9,9 +9,10 @@ time, and nearly all of the keystroke latency's tail.
 So the two young generations stay automatic (they take a few milliseconds), and the full
 collection runs from the app's timer, when no key came for a moment, at most every
 `FULL_EVERY_S` and at least every `MAX_DELAY_S`. Memory stays bounded: cyclic garbage waits
-at most that long. What exists once the first screen is up (modules, classes, the app and
-its screens, which live as long as the cockpit) is frozen out of the collector until the
-app ends, so no collection walks it again.
+at most that long. What exists when the app mounts (modules, classes, the app and its
+screens, which live as long as the cockpit), and no pane yet, is frozen out of the
+collector until the app ends, so no collection walks it again. Freezing is instant; a
+collection first would walk the whole heap and delay the first paint.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ class Collector:
     def start(self) -> None:
         if self.started:
             return
-        gc.collect()
         # A process that froze objects itself keeps its freeze: unfreezing at the end would undo it.
         self._froze = gc.get_freeze_count() == 0
         if self._froze:
