@@ -137,25 +137,28 @@ async def test_a_line_repaints_when_only_its_colour_changed() -> None:
         assert str(line.content.style) == "bold #ffaa00"
 
 
-async def test_redraws_wait_a_moment_after_a_key_but_not_longer_than_the_cap(tmp_path, monkeypatch) -> None:
+async def test_redraws_wait_a_moment_after_a_key_but_not_longer_than_the_cap(repo, monkeypatch) -> None:
     import time
 
     from agentdeck.tui.screens import cockpit as cockpit_module
-    from agentdeck.workspace.sample_repo import create_sample_repository
     from tests.tui.conftest import cockpit_for, make_live_session
 
     # A long moment, so that a slow machine cannot let it pass before the checks below.
     monkeypatch.setattr(cockpit_module, "KEYS_FIRST_S", 5.0)
     monkeypatch.setattr(cockpit_module, "KEYS_FIRST_MAX_S", 10.0)
-    repo = tmp_path / "repo"
-    create_sample_repository(repo)
     app = cockpit_for(make_live_session(repo))
     async with app.run_test() as pilot:
         await app.cockpit.wait_attached()
         screen = app.cockpit
-        now = time.monotonic()
-        assert screen._keys_first(now) == 0  # nobody typed: draw when due
+        waits: list[float] = []
+        monkeypatch.setattr(screen, "set_timer", lambda delay, callback: waits.append(delay))
+
+        def redraw() -> None: ...
+
+        assert not screen._waits_for_keys(time.monotonic(), redraw)  # nobody typed: draw when due
         await pilot.press("x")
-        assert 0 < screen._keys_first(time.monotonic()) <= cockpit_module.KEYS_FIRST_S
+        assert screen._waits_for_keys(time.monotonic(), redraw)
+        assert 0 < waits[-1] <= cockpit_module.KEYS_FIRST_S
         # Due longer ago than the cap: it draws now, typing or not.
-        assert screen._keys_first(time.monotonic() - cockpit_module.KEYS_FIRST_MAX_S) == 0
+        assert not screen._waits_for_keys(time.monotonic() - cockpit_module.KEYS_FIRST_MAX_S, redraw)
+        assert len(waits) == 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -97,8 +97,7 @@ class CockpitScreen(WaitsForChange, Screen):
         # Each pane's own stream (`_follow_pane`), cancelled when the pane closes.
         self._followers: dict[str, Any] = {}
         self._frame_due: dict[str, float] = {}  # pane -> when its redraw is due
-        self._queue_due = False
-        self._queue_due_since = 0.0
+        self._queue_due_at: float | None = None  # when the queue's redraw is due (None: not asked for)
         self._typing_until = 0.0
         self._attached = asyncio.Event()
         self._session_label = ""
@@ -170,14 +169,15 @@ class CockpitScreen(WaitsForChange, Screen):
         """A key came (the app tells us): redraws step aside for a moment (KEYS_FIRST_S)."""
         self._typing_until = time.monotonic() + KEYS_FIRST_S
 
-    def _keys_first(self, due_since: float) -> float:
-        """How long a redraw due since `due_since` should still wait for your typing (0: not at all)."""
+    def _waits_for_keys(self, due_at: float, redraw: Callable[[], Any]) -> bool:
+        """Put off a redraw that was due at `due_at` while you type: True if it will run later."""
         now = time.monotonic()
         wait = self._typing_until - now
         # (Below 5 ms a timer would fire again at once: not worth waiting for.)
-        if wait < 0.005 or now - due_since >= KEYS_FIRST_MAX_S:
-            return 0.0
-        return wait
+        if wait < 0.005 or now - due_at >= KEYS_FIRST_MAX_S:
+            return False
+        self.set_timer(wait, redraw)
+        return True
 
     def _frame(self, task_id: str) -> None:
         if task_id not in self._frame_due:
@@ -185,9 +185,7 @@ class CockpitScreen(WaitsForChange, Screen):
             self.set_timer(1 / FRAME_HZ, lambda: self._flush_pane(task_id))
 
     async def _flush_pane(self, task_id: str) -> None:
-        wait = self._keys_first(self._frame_due.get(task_id, 0.0))
-        if wait:
-            self.set_timer(wait, lambda: self._flush_pane(task_id))
+        if self._waits_for_keys(self._frame_due.get(task_id, 0.0), lambda: self._flush_pane(task_id)):
             return
         self._frame_due.pop(task_id, None)
         pane = self.panes.get(task_id)
@@ -201,17 +199,14 @@ class CockpitScreen(WaitsForChange, Screen):
         self._changed.set()
 
     def _queue_soon(self) -> None:
-        if not self._queue_due:
-            self._queue_due = True
-            self._queue_due_since = time.monotonic() + 1 / QUEUE_HZ
+        if self._queue_due_at is None:
+            self._queue_due_at = time.monotonic() + 1 / QUEUE_HZ
             self.set_timer(1 / QUEUE_HZ, self._flush_queue)
 
     async def _flush_queue(self) -> None:
-        wait = self._keys_first(self._queue_due_since)
-        if wait:
-            self.set_timer(wait, self._flush_queue)
+        if self._queue_due_at is not None and self._waits_for_keys(self._queue_due_at, self._flush_queue):
             return
-        self._queue_due = False
+        self._queue_due_at = None
         await self._reconcile_panes()
         self._show_queue()
         self._changed.set()
