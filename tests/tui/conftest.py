@@ -28,6 +28,13 @@ def cockpit_for(session: Session, label: str = "repo", **kwargs) -> CockpitApp:
     return CockpitApp(InProcessLink(session, label), session.settings, **kwargs)
 
 
+async def started_cockpit(repo: Path, tokens_per_second: float = 0) -> tuple[Session, CockpitApp]:
+    """A live session on `repo`, started, and a cockpit for it (not yet running)."""
+    session = make_live_session(repo, tokens_per_second)
+    await session.start()
+    return session, cockpit_for(session)
+
+
 def still(app: CockpitApp) -> None:
     """No blinking cursor, so a snapshot is the same on every run."""
     for widget in app.query(Input):

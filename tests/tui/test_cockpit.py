@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 
 from agentdeck.events import AgentStarted, AgentWaiting, Interrupt, SteerReceived, TextDelta, TurnFinished
-from tests.tui.conftest import cockpit_for, make_live_session
+from tests.tui.conftest import cockpit_for, make_live_session, started_cockpit
 
 SIZE = (140, 42)
 
@@ -33,10 +33,8 @@ def blocks_text(app, task_id: str) -> str:
 
 
 async def test_steer_typed_in_a_pane_reaches_the_agent(repo: Path) -> None:
-    session = make_live_session(repo, tokens_per_second=25)
-    await session.start()
+    session, app = await started_cockpit(repo, tokens_per_second=25)
     task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
-    app = cockpit_for(session)
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
         await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
@@ -84,10 +82,8 @@ async def test_interrupt_key_stops_the_stream_within_one_chunk(repo: Path) -> No
 
 
 async def test_promote_and_demote_move_the_agent_without_restarting_it(repo: Path) -> None:
-    session = make_live_session(repo, tokens_per_second=25)
-    await session.start()
+    session, app = await started_cockpit(repo, tokens_per_second=25)
     task_id = (await session.enqueue("take notes on the project"))["task_id"]
-    app = cockpit_for(session)
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
         await app.cockpit.wait_until(lambda: app.cockpit.queue.selected == task_id)
@@ -106,9 +102,7 @@ async def test_promote_and_demote_move_the_agent_without_restarting_it(repo: Pat
 
 
 async def test_attention_is_called_once_when_an_agent_finishes(repo: Path) -> None:
-    session = make_live_session(repo, tokens_per_second=0)
-    await session.start()
-    app = cockpit_for(session)
+    session, app = await started_cockpit(repo, tokens_per_second=0)
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
@@ -149,9 +143,7 @@ async def test_reattaching_shows_the_same_panes_and_transcripts_replayed_from_th
 
 
 async def test_new_task_key_queues_a_foreground_agent(repo: Path) -> None:
-    session = make_live_session(repo, tokens_per_second=0)
-    await session.start()
-    app = cockpit_for(session)
+    session, app = await started_cockpit(repo, tokens_per_second=0)
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         await pilot.press("ctrl+n", *typed("add a licence file"), "enter")
@@ -163,10 +155,8 @@ async def test_new_task_key_queues_a_foreground_agent(repo: Path) -> None:
 
 
 async def test_quit_asks_and_stop_stops_the_agents(repo: Path) -> None:
-    session = make_live_session(repo, tokens_per_second=25)
-    await session.start()
+    session, app = await started_cockpit(repo, tokens_per_second=25)
     task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
-    app = cockpit_for(session)
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
         await app.cockpit.wait_until(lambda: app.state.tasks[task_id].alive)
@@ -198,10 +188,8 @@ async def test_a_broken_configured_theme_falls_back_with_a_notification(tmp_path
 async def test_delete_in_the_queue_asks_before_cancelling(repo: Path) -> None:
     from agentdeck.tui.screens.dialogs import ConfirmScreen
 
-    session = make_live_session(repo, tokens_per_second=25)
-    await session.start()
+    session, app = await started_cockpit(repo, tokens_per_second=25)
     task_id = (await session.enqueue("take notes on the project"))["task_id"]
-    app = cockpit_for(session)
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_until(lambda: app.cockpit.queue.selected == task_id)
         await pilot.press("ctrl+b", "delete")
@@ -214,10 +202,8 @@ async def test_delete_in_the_queue_asks_before_cancelling(repo: Path) -> None:
 
 
 async def test_a_refused_steer_keeps_what_you_typed(repo: Path) -> None:
-    session = make_live_session(repo, tokens_per_second=0)
-    await session.start()
+    session, app = await started_cockpit(repo, tokens_per_second=0)
     task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
-    app = cockpit_for(session)
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished")
         pane = app.cockpit.panes[task_id]
@@ -292,10 +278,8 @@ async def test_a_closed_pane_is_freed(repo: Path) -> None:
     import gc
     import weakref
 
-    session = make_live_session(repo, tokens_per_second=0)
-    await session.start()
+    session, app = await started_cockpit(repo, tokens_per_second=0)
     task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
-    app = cockpit_for(session)
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished")
         await app.cockpit.wait_until(lambda: app.cockpit.panes[task_id].history_loaded)

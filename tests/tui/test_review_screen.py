@@ -9,7 +9,7 @@ from textual.widgets import Static
 from agentdeck.events import ChangesRequested
 from agentdeck.tui.screens.review import FeedbackScreen, ReviewScreen
 from tests.support.git_repos import git
-from tests.tui.conftest import cockpit_for, make_live_session
+from tests.tui.conftest import started_cockpit
 
 SIZE = (150, 42)
 
@@ -31,9 +31,7 @@ async def open_review(app, pilot) -> ReviewScreen:
 
 
 async def test_one_key_merges_one_key_rejects_and_the_cursor_moves_on(repo: Path) -> None:
-    session = make_live_session(repo, tokens_per_second=0)
-    await session.start()
-    app = cockpit_for(session)
+    session, app = await started_cockpit(repo, tokens_per_second=0)
     head_before = git(repo, "rev-parse", "main").strip()
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
@@ -70,9 +68,7 @@ async def test_one_key_merges_one_key_rejects_and_the_cursor_moves_on(repo: Path
 
 
 async def test_send_back_with_feedback_and_next_previous(repo: Path) -> None:
-    session = make_live_session(repo, tokens_per_second=0)
-    await session.start()
-    app = cockpit_for(session)
+    session, app = await started_cockpit(repo, tokens_per_second=0)
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         ids = await verified_results(app, session, "write notes on the project", "write a changelog")
@@ -100,9 +96,7 @@ async def test_send_back_with_feedback_and_next_previous(repo: Path) -> None:
 async def test_marked_results_merge_together_or_not_at_all(repo: Path) -> None:
     # Both demo agents add the same notes file: the integration pass finds the conflict
     # between them before anything is written, and the screen says which file and who.
-    session = make_live_session(repo, tokens_per_second=0)
-    await session.start()
-    app = cockpit_for(session)
+    session, app = await started_cockpit(repo, tokens_per_second=0)
     head_before = git(repo, "rev-parse", "main").strip()
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
