@@ -1,16 +1,19 @@
-"""What keeps the cockpit's frames cheap: no cyclic garbage per painted line, full garbage
-collections between keys, and a steer input that does not lay out the screen on every key."""
+"""What keeps the cockpit's frames cheap and prompt: no cyclic garbage per painted line, full
+garbage collections between keys, a steer input that does not lay out the screen on every
+key, and a frame that follows a slow one as soon as something changed."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import time
 
 from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.cache import LRUCache
 from textual.strip import Strip
 
-from agentdeck.tui import collector, textual_cycles
+from agentdeck.tui import collector, frame_pacing, textual_cycles
 from agentdeck.tui.collector import Collector
 from agentdeck.tui.widgets.agent_pane import SteerInput
 
@@ -109,6 +112,41 @@ async def test_typing_in_a_steer_input_repaints_it_without_laying_out_the_screen
         assert field.scroll_x == field.max_scroll_x > 0
         row = "".join(segment.text for segment in app.screen._compositor.render_update(full=True).strips[0])
         assert text[-20:] in row
+
+
+async def test_a_frame_after_a_slow_one_comes_at_once_and_a_fast_one_still_waits_its_interval() -> None:
+    frame_pacing.install()
+
+    class Blank(App):
+        pass
+
+    async with Blank().run_test() as pilot:
+        app = pilot.app
+        assert isinstance(app.screen._update_timer, frame_pacing.FramePacer)
+        frames: list[tuple[float, float]] = []  # (began, ended)
+        third = asyncio.Event()
+
+        def frame() -> None:
+            timer.pause()  # as the screen's frame does: the next one waits for a change
+            began = time.perf_counter()
+            if not frames:
+                while time.perf_counter() - began < 0.25:
+                    pass  # a slow frame: longer than the interval
+            frames.append((began, time.perf_counter()))
+            if len(frames) < 3:
+                timer.resume()  # something changed while it painted
+            else:
+                third.set()
+
+        timer = frame_pacing.FramePacer(app, 0.2, callback=frame, pause=True)
+        timer._start()
+        timer.resume()
+        await asyncio.wait_for(third.wait(), 10)
+        timer.stop()
+        (_, slow_ended), (fast_began, _), (next_began, _) = frames
+        # Textual's own timer waited for a later point of its grid: 0.35 s here.
+        assert fast_began - slow_ended < 0.1
+        assert next_began - fast_began >= 0.19
 
 
 def test_a_new_pane_takes_the_place_of_the_one_that_closed_and_the_others_stay() -> None:
