@@ -24,6 +24,7 @@ from agentdeck.events import (
     ToolCallFinished,
     ToolCallStarted,
 )
+from agentdeck.text import one_line
 
 # The argument most worth showing for each tool, so a line reads "read README.md".
 _KEY_ARGUMENT = {"list": "path", "read": "path", "search": "pattern", "write": "path", "edit": "path", "run": "command"}
@@ -35,11 +36,6 @@ class _Style:
 
     def __call__(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
-
-
-def one_line(text: str, width: int = 100) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _files(count: int) -> str:

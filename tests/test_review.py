@@ -21,7 +21,7 @@ from agentdeck.events import (
 from agentdeck.runtime import task_start
 from agentdeck.runtime.review import editor_command
 from agentdeck.runtime.session import Session
-from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import TaskRow
 from agentdeck.workspace import create_task_workspace, open_repository
 from tests.support.git_repos import git

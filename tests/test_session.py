@@ -10,7 +10,7 @@ import pytest
 from agentdeck.config import load_settings
 from agentdeck.events import AgentFinished, AgentStarted, PlanWritten, TaskStateChanged
 from agentdeck.runtime.session import Session
-from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import Store
 from tests.support.git_repos import git
 

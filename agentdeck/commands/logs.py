@@ -30,7 +30,8 @@ from agentdeck.events import (
     TextDelta,
     ToolCallStarted,
 )
-from agentdeck.progress import ProgressPrinter, one_line
+from agentdeck.progress import ProgressPrinter
+from agentdeck.text import one_line
 
 
 def session_line(event: Event) -> str | None:

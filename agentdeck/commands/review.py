@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from agentdeck.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
-from agentdeck.progress import one_line
+from agentdeck.text import one_line
 
 REVIEW_COMMANDS = {"review", "merge", "reject", "retry", "cleanup", "pr"}
 MAX_UNMERGED_SHOWN = 10

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
-from agentdeck.progress import one_line
+from agentdeck.text import one_line
 
 ENDED = ("finished", "failed", "cancelled", "merged", "rejected")
 
@@ -58,7 +58,7 @@ def _wants_review_screen(args: argparse.Namespace) -> bool:
 
 
 async def _attached(args: argparse.Namespace, root: Path, paths) -> int:
-    from agentdeck.runtime.session_api import CommandError
+    from agentdeck.runtime.command_error import CommandError
     from agentdeck.server.client import SessionClient
     from agentdeck.server.launcher import DaemonError
 

@@ -30,7 +30,7 @@ from agentdeck.events import (
     Retry,
     TestsResult,
 )
-from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import TaskRow
 from agentdeck.workspace import WorkspaceError
 

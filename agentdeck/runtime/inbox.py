@@ -101,7 +101,7 @@ class Inbox:
                     await self.process(path)
 
     async def process(self, path: Path) -> None:
-        from agentdeck.runtime.session_api import CommandError
+        from agentdeck.runtime.command_error import CommandError
 
         try:
             text = path.read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import TaskRow
 
 TIMEOUT_S = 120.0

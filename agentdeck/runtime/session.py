@@ -60,7 +60,8 @@ from agentdeck.runtime.scheduler import (
 )
 from agentdeck.runtime.decisions import Decisions
 from agentdeck.runtime.resume import resume_note
-from agentdeck.runtime.session_api import CommandError, SessionAPI
+from agentdeck.runtime.command_error import CommandError
+from agentdeck.runtime.session_api import SessionAPI
 from agentdeck.runtime.store import Store, TaskRow
 from agentdeck.runtime.verification import Subject, Verifier, verified_reason
 from agentdeck.workspace.merging import merged_into_head

@@ -35,15 +35,6 @@ if TYPE_CHECKING:
     from agentdeck.runtime.decisions import CleanupReport, MergeReport
     from agentdeck.runtime.review import ResultDetails, ReviewList
 
-ErrorCode = Literal["usage", "failed"]
-
-
-class CommandError(Exception):
-    """A command the session refused; `str()` is one line, `code` maps to the exit status."""
-
-    def __init__(self, message: str, code: ErrorCode = "usage") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class SessionAPI:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
 from agentdeck.events import Event, Subscribe, parse_event
-from agentdeck.runtime.session_api import CommandError, SessionAPI
+from agentdeck.runtime.command_error import CommandError
+from agentdeck.runtime.session_api import SessionAPI
 from agentdeck.server import protocol
 from agentdeck.server.launcher import DaemonError, connect_or_start
 from agentdeck.server.paths import SessionPaths

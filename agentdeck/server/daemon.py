@@ -19,7 +19,7 @@ from pathlib import Path
 from agentdeck.config import Settings
 from agentdeck.events import Subscribe, parse_command
 from agentdeck.runtime.session import Session, Subscription
-from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import Store
 from agentdeck.server import protocol
 from agentdeck.server.paths import SessionPaths

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from agentdeck.config import Settings
-from agentdeck.progress import one_line
-from agentdeck.runtime.session_api import CommandError
+from agentdeck.text import one_line
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.tui.attention import notify_desktop
 from agentdeck.tui.bridge import SessionBridge
 from agentdeck.tui.collector import TICK_S, Collector
@@ -94,20 +94,31 @@ class CockpitApp(App[str]):
         # A broken theme file never stops the cockpit: it notifies and falls back.
         self.themes = ThemeManager(self.settings.ui.theme)
         self.themes.install(self)
-        self.run_worker(self.themes.watch(self), group="themes", exclusive=True, exit_on_error=False)
         self._apply_keymap()
         # Before any pane exists: what it freezes must live as long as the app.
         self.collector.start()
         self.set_interval(TICK_S, self.collector.tick, name="collector")
         # Mounted before attaching: an in-process session answers before a screen would be ready.
         await self.push_screen(self.cockpit)
-        self._attach()
         if self.start_on == "review":
             from agentdeck.tui.screens.review import ReviewScreen
 
             await self.push_screen(ReviewScreen(self.bridge, exit_on_close=True))
         if self.seed_tasks:
             self._seed()
+
+    def on_ready(self) -> None:
+        """The screen is composed: show it, then attach and watch the theme files.
+
+        Textual drops what it paints while `on_mount` runs (a batch), so the first frame goes
+        out when something next changes: paint it now, before the attach imports the
+        session's client and event models (~50 ms) and the theme watcher starts."""
+        self.screen.refresh()
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        self._attach()
+        self.run_worker(self.themes.watch(self), group="themes", exclusive=True, exit_on_error=False)
 
     @work(group="session", exit_on_error=False)
     async def _attach(self) -> None:
@@ -129,6 +140,8 @@ class CockpitApp(App[str]):
 
     def _apply_keymap(self) -> None:
         keys = dict(self.settings.ui.keys)
+        if not keys:
+            return  # nothing remapped: no need to import every screen's bindings before the first paint
         known = {binding_id for _, binding_id, _, _ in self.binding_rows()}
         unknown = sorted(set(keys) - known)
         if unknown:
@@ -189,20 +202,21 @@ class CockpitApp(App[str]):
     # -- keys and the palette ----------------------------------------------------------
 
     @staticmethod
-    def binding_scopes() -> list[tuple[str, Iterable[Binding]]]:
-        """Every binding that has an id, by where it applies: what [ui.keys] can remap."""
+    def binding_scopes() -> Iterator[tuple[str, Iterable[Binding]]]:
+        """Every binding that has an id, by where it applies: what [ui.keys] can remap.
+
+        The cockpit's own scopes come first: a hint for one of its keys is found before the
+        other screens are imported, which the first paint need not wait for."""
+        yield ("everywhere", CockpitApp.BINDINGS)  # type: ignore[misc]
+        yield ("cockpit", CockpitScreen.BINDINGS)  # type: ignore[misc]
+        yield ("queue", QueuePanel.BINDINGS)  # type: ignore[misc]
         from agentdeck.tui.screens.dialogs import ConfirmScreen, NewTaskScreen, QuitScreen
         from agentdeck.tui.screens.peek import PeekScreen
         from agentdeck.tui.screens.review import FeedbackScreen, ReviewScreen
 
-        return [
-            ("everywhere", CockpitApp.BINDINGS),  # type: ignore[list-item]
-            ("cockpit", CockpitScreen.BINDINGS),  # type: ignore[list-item]
-            ("queue", QueuePanel.BINDINGS),  # type: ignore[list-item]
-            ("peek", PeekScreen.BINDINGS),  # type: ignore[list-item]
-            ("review", ReviewScreen.BINDINGS),  # type: ignore[list-item]
-            ("dialogs", [*NewTaskScreen.BINDINGS, *QuitScreen.BINDINGS, *ConfirmScreen.BINDINGS, *FeedbackScreen.BINDINGS]),  # type: ignore[list-item]
-        ]
+        yield ("peek", PeekScreen.BINDINGS)  # type: ignore[misc]
+        yield ("review", ReviewScreen.BINDINGS)  # type: ignore[misc]
+        yield ("dialogs", [*NewTaskScreen.BINDINGS, *QuitScreen.BINDINGS, *ConfirmScreen.BINDINGS, *FeedbackScreen.BINDINGS])  # type: ignore[misc]
 
     def _keys_of(self, binding: Binding) -> list[str]:
         return [key.strip() for key in self._keymap.get(binding.id or "", binding.key).split(",")]

@@ -6,12 +6,14 @@ the live subscription wakes the loop, and a closed connection ends it with a rea
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from agentdeck.events import Event
-from agentdeck.runtime.session_api import SessionAPI
 from agentdeck.tui.cockpit_state import CockpitState, Update
 from agentdeck.tui.link import SessionLink
+
+if TYPE_CHECKING:
+    from agentdeck.runtime.session_api import SessionAPI
+    from agentdeck.events import Event
 
 
 # Event types the cockpit's main stream leaves out (see `run`).

@@ -4,6 +4,9 @@ Plain Python on purpose (no textual): the one place where events become state, s
 widgets only render, and the folding is tested without a terminal. A `TaskView` starts
 from a status snapshot (`GetStatus`) and follows the events after it; a pane's
 `Transcript` is rebuilt from the task's stored events when the cockpit (re)attaches.
+
+The event classes are imported where events are folded, not with this module: building
+their pydantic models takes ~40 ms, and the cockpit paints before the first event comes.
 """
 
 from __future__ import annotations
@@ -11,30 +14,10 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from agentdeck.events import (
-    AgentFailed,
-    AgentFinished,
-    AgentStarted,
-    AgentWaiting,
-    ContextCompacted,
-    ContextUsage,
-    Event,
-    PlanWritten,
-    SplitTriggered,
-    SteerReceived,
-    SubAgentFinished,
-    SubAgentSpawned,
-    TaskForegroundChanged,
-    TaskQueued,
-    TaskStateChanged,
-    TextDelta,
-    ToolCallFinished,
-    ToolCallStarted,
-    TurnFinished,
-    VerificationFinished,
-)
+if TYPE_CHECKING:
+    from agentdeck.events import Event
 
 ACTIVE = ("running", "waiting")
 ENDED = ("finished", "failed", "cancelled", "interrupted", "merged")
@@ -159,6 +142,8 @@ class CockpitState:
 
     def apply(self, event: Event) -> Update:
         """Fold one event of the session's live stream in: states, counters, and who needs you."""
+        from agentdeck.events import TaskQueued
+
         self.last_seq = max(self.last_seq, event.seq)
         task_id = event.task_id
         if task_id is None:
@@ -231,6 +216,17 @@ class CockpitState:
 
 def fold_counts(view: TaskView, event: Event) -> None:
     """The task's state and counters: from every live event, never from a replay."""
+    from agentdeck.events import (
+        AgentStarted,
+        AgentWaiting,
+        ContextUsage,
+        SteerReceived,
+        TaskForegroundChanged,
+        TaskStateChanged,
+        TurnFinished,
+        VerificationFinished,
+    )
+
     match event:
         case TaskStateChanged():
             view.state, view.reason = event.state, event.reason
@@ -259,6 +255,24 @@ def fold_counts(view: TaskView, event: Event) -> None:
 
 def fold_display(view: TaskView, event: Event) -> None:
     """What the pane shows of the agent at work: activity, role, meter and split markers."""
+    from agentdeck.events import (
+        AgentFailed,
+        AgentFinished,
+        AgentStarted,
+        AgentWaiting,
+        ContextCompacted,
+        ContextUsage,
+        PlanWritten,
+        SplitTriggered,
+        SteerReceived,
+        SubAgentFinished,
+        SubAgentSpawned,
+        TaskStateChanged,
+        TextDelta,
+        ToolCallFinished,
+        ToolCallStarted,
+    )
+
     sub_agent = event.agent_id is not None and event.agent_id != view.id
     match event:
         case TaskStateChanged():
@@ -351,6 +365,21 @@ class Transcript:
 
     def apply(self, event: Event) -> list[Change]:
         """Fold one event; the changes a widget must make to show it."""
+        from agentdeck.events import (
+            AgentFailed,
+            AgentFinished,
+            AgentWaiting,
+            ContextCompacted,
+            PlanWritten,
+            SplitTriggered,
+            SteerReceived,
+            SubAgentFinished,
+            SubAgentSpawned,
+            TextDelta,
+            ToolCallFinished,
+            ToolCallStarted,
+        )
+
         match event:
             case TextDelta():
                 last = self.blocks[-1] if self.blocks else None

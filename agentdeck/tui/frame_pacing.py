@@ -10,7 +10,8 @@ typed during a slow frame waited for it, then for that gap, then for its own fra
 half of the keystrokes over 50 ms in `bench_cockpit` were mostly that gap.
 
 `FramePacer` keeps the limit (at most one frame an interval, measured from when the last
-one began) and nothing else: a change after a slow frame paints at once. `install()`
+one began) and nothing else: a change after a slow frame paints at once, and so does a
+screen's first frame (Textual's waited one interval for it). `install()`
 gives every screen one; it is idempotent, and tests/tui/test_frame_costs.py fails if an
 upgrade changes how Textual creates the screen's timer.
 """
@@ -33,7 +34,7 @@ class FramePacer(Timer):
         interval = self._interval
         count = 0
         await self._active.wait()
-        due = _time.get_time() + interval
+        due = _time.get_time()  # the first frame has none before it to wait for
         while self._repeat is None or count <= self._repeat:
             # Always yield once: a tick that is due at once still lets the loop run first.
             await asyncio.sleep(max(0.0, due - _time.get_time()))

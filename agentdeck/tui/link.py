@@ -8,9 +8,10 @@ the live stream, and short-lived ones to read a task's history.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
-from agentdeck.runtime.session_api import SessionAPI
+if TYPE_CHECKING:
+    from agentdeck.runtime.session_api import SessionAPI
 
 
 class SessionLink(Protocol):

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import watchfiles
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 from textual.app import App
@@ -284,6 +283,7 @@ class ThemeManager:
         directories = [directory for directory in self.dirs if directory.is_dir()]
         if not directories:
             return
+        import watchfiles  # here, not at the top: the first paint does not wait for it
 
         def is_theme_file(_change: watchfiles.Change, path: str) -> bool:
             return path.endswith((".toml", ".tcss"))

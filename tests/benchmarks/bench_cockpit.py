@@ -219,7 +219,7 @@ class Keeper:
         task.add_done_callback(self._tasks.discard)
 
     async def _send(self, text: str, foreground: bool) -> None:
-        from agentdeck.runtime.session_api import CommandError
+        from agentdeck.runtime.command_error import CommandError
 
         try:
             await self.client.enqueue(text, foreground=foreground)

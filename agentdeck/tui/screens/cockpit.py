@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,14 +17,17 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Static
 
-from agentdeck.events import Event
-from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.tui.cockpit_state import CockpitState, Change, TaskView, Update, merge_prose
 from agentdeck.tui.keys import key_hint
 from agentdeck.tui.screens.waiting import WaitsForChange
-from agentdeck.tui.widgets.agent_pane import AgentPane
 from agentdeck.tui.widgets.footer import CockpitFooter
 from agentdeck.tui.widgets.queue_panel import QueuePanel
+
+if TYPE_CHECKING:
+    from agentdeck.events import Event
+    # Imported when the first pane opens: Markdown and its parser need not delay the first paint.
+    from agentdeck.tui.widgets.agent_pane import AgentPane
 
 # Times a pane's stream is followed again when it ends with nothing new (see `_follow_pane`).
 PANE_RETRIES = 5
@@ -228,7 +231,7 @@ class CockpitScreen(WaitsForChange, Screen):
         wanted = [v.id for v in self.state.panes(min(MAX_PANES, max(self.state.foreground_slots, 1) + 1))]
         wanted = wanted[:MAX_PANES]
         gone = [task_id for task_id in self.panes if task_id not in wanted]
-        on_screen = [pane.task_id for pane in self.grid.query(AgentPane)]
+        on_screen = [pane.task_id for pane in self.grid.query("AgentPane")]
         # Typing in a pane that closes: the focus moves to another pane, not to the queue.
         focus_was_in_gone = any(self.panes[task_id].has_focus_within for task_id in gone)
         for task_id in gone:
@@ -244,6 +247,8 @@ class CockpitScreen(WaitsForChange, Screen):
             self.text_selection_started_signal.unsubscribe(pane.steer_input)
             await pane.remove()
         new = [task_id for task_id in wanted if task_id not in self.panes]
+        if new:
+            from agentdeck.tui.widgets.agent_pane import AgentPane
         for task_id in new:
             view = self.state.tasks[task_id]
             pane = AgentPane(view, threshold=self.threshold, transcript_limit=self.transcript_limit, interrupt_key=self.key("interrupt"))
@@ -312,7 +317,7 @@ class CockpitScreen(WaitsForChange, Screen):
         columns, rows = grid_shape(count, self.size.width or self.app.size.width)
         self.grid.styles.grid_size_columns = columns
         self.grid.styles.grid_size_rows = rows
-        panes = list(self.grid.query(AgentPane))
+        panes = list(self.grid.query("AgentPane"))
         for i, pane in enumerate(panes):
             # Three panes in a 2×2 grid: the last one takes the whole bottom row.
             pane.styles.column_span = 2 if (count == 3 and columns == 2 and i == 2) else 1
@@ -324,9 +329,10 @@ class CockpitScreen(WaitsForChange, Screen):
 
     def focused_task(self) -> str | None:
         focused = self.focused
+        panes = set(self.panes.values())
         while focused is not None:
-            if isinstance(focused, AgentPane):
-                return focused.task_id
+            if focused in panes:
+                return focused.task_id  # type: ignore[attr-defined]
             if isinstance(focused, QueuePanel):
                 return focused.selected
             focused = focused.parent  # type: ignore[assignment]
@@ -344,8 +350,7 @@ class CockpitScreen(WaitsForChange, Screen):
         if done:
             self.app.notify(done, timeout=3)
 
-    @on(AgentPane.Steered)
-    def _steered(self, event: AgentPane.Steered) -> None:
+    def on_agent_pane_steered(self, event: AgentPane.Steered) -> None:
         self._steer(event.task_id, event.text)
 
     @work(group="commands", exit_on_error=False)

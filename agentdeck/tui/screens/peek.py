@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,13 +11,15 @@ from textual.screen import ModalScreen
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from agentdeck.events import Event
-from agentdeck.runtime.session_api import CommandError
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.tui.cockpit_state import TaskView, Transcript, fold_counts, fold_display, merge_prose
 from agentdeck.tui.widgets.agent_pane import STATE_LABELS, compact
 from agentdeck.tui.widgets.footer import CockpitFooter
 from agentdeck.tui.widgets.meter import ContextMeter
 from agentdeck.tui.widgets.transcript import TranscriptView
+
+if TYPE_CHECKING:
+    from agentdeck.events import Event
 
 FRAME_HZ = 20
 

@@ -21,8 +21,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Collapsible, DataTable, Input, Label, Static
 
-from agentdeck.progress import one_line
-from agentdeck.runtime.session_api import CommandError
+from agentdeck.text import one_line
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.keys import key_hint
 from agentdeck.tui.screens.waiting import WaitsForChange

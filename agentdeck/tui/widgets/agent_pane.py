@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input
 
-from agentdeck.progress import one_line
+from agentdeck.text import one_line
 from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.cockpit_state import TaskView
 from agentdeck.tui.widgets.line import Line

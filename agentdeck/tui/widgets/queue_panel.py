@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from agentdeck.progress import one_line
+from agentdeck.text import one_line
 from agentdeck.tui.colours import theme_style
 from agentdeck.tui.cockpit_state import TaskView
 from agentdeck.tui.widgets.line import Line
