@@ -19,7 +19,7 @@ from agentdeck.tui.collector import TICK_S, Collector
 from agentdeck.tui.cockpit_state import CockpitState, TaskView
 from agentdeck.tui.link import SessionLink
 from agentdeck.tui.screens.cockpit import CockpitScreen
-from agentdeck.tui import frame_pacing, textual_cycles
+from agentdeck.tui import frame_pacing, textual_cycles, toast_holders
 from agentdeck.tui.widgets.queue_panel import QueuePanel
 
 
@@ -61,6 +61,7 @@ class CockpitApp(App[str]):
     ) -> None:
         textual_cycles.install()
         frame_pacing.install()
+        toast_holders.install()
         super().__init__()
         # "review": open on the review screen, and leave when it closes (`agentdeck review`).
         self.start_on = start_on

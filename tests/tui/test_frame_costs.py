@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult
 from textual.cache import LRUCache
 from textual.strip import Strip
 
-from agentdeck.tui import collector, frame_pacing, textual_cycles
+from agentdeck.tui import collector, frame_pacing, textual_cycles, toast_holders
 from agentdeck.tui.collector import Collector
 from agentdeck.tui.widgets.agent_pane import SteerInput
 
@@ -147,6 +147,29 @@ async def test_a_frame_after_a_slow_one_comes_at_once_and_a_fast_one_still_waits
         # Textual's own timer waited for a later point of its grid: 0.35 s here.
         assert fast_began - slow_ended < 0.1
         assert next_began - fast_began >= 0.19
+
+
+async def test_a_toast_dropped_as_stale_leaves_no_empty_holder() -> None:
+    from textual.widgets._toast import ToastHolder
+
+    toast_holders.install()
+
+    class Blank(App):
+        pass
+
+    async with Blank().run_test(notifications=True) as pilot:
+        app = pilot.app
+        app.notify("first", timeout=60)
+        await pilot.pause()
+        (first,) = list(app._notifications)
+        # Its time ran out by the clock before its toast's own timer fired (the toast is
+        # mounted after the notification is raised): the next notification finds it stale.
+        first.raised_at -= 120
+        app.notify("second", timeout=60)
+        await pilot.pause()
+        holders = app.screen.query(ToastHolder)
+        assert len(holders) == 1
+        assert [str(toast._notification.message) for toast in app.screen.query("Toast")] == ["second"]
 
 
 def test_a_new_pane_takes_the_place_of_the_one_that_closed_and_the_others_stay() -> None:
