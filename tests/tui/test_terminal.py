@@ -28,10 +28,14 @@ class Terminal:
         self.tmux = ["tmux", "-L", name, "-f", "/dev/null"]
         self.name = name
         width, height = size
-        subprocess.run([*self.tmux, "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), *command], check=True)
+        # remain-on-exit: what a command printed as it ended stays on screen to be read.
+        new_session = ["new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), *command]
+        subprocess.run([*self.tmux, "start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";", *new_session], check=True)
 
     def screen(self) -> str:
-        result = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        # With the lines scrolled above it (-S): a dead pane's last lines can scroll up as it
+        # closes. The cockpit runs on the alternate screen, which keeps no such lines.
+        result = subprocess.run([*self.tmux, "capture-pane", "-p", "-S", "-100", "-t", self.name], capture_output=True, text=True)
         return result.stdout
 
     def keys(self, *keys: str) -> None:
