@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from agentdeck.runtime.review import ResultDetails, ReviewList
 
 
-
 class SessionAPI:
     """Typed helpers over `execute(command) -> dict` and `subscribe(from_seq)`."""
 

@@ -65,6 +65,7 @@ class CockpitApp(App[str]):
         super().__init__()
         # "review": open on the review screen, and leave when it closes (`agentdeck review`).
         self.start_on = start_on
+        self._started = False  # attached and watching themes (after the first paint)
         # Screens that follow the session's events besides the cockpit (the review screen).
         self.event_listeners: list[Callable[[Any], None]] = []
         # Tasks to queue once attached (`agentdeck demo`): (text, foreground).
@@ -101,6 +102,8 @@ class CockpitApp(App[str]):
         self.set_interval(TICK_S, self.collector.tick, name="collector")
         # Mounted before attaching: an in-process session answers before a screen would be ready.
         await self.push_screen(self.cockpit)
+        # Attaching waits for the first paint (`on_ready`), but never for more than a second.
+        self.set_timer(1.0, self._after_first_paint)
         if self.start_on == "review":
             from agentdeck.tui.screens.review import ReviewScreen
 
@@ -118,6 +121,9 @@ class CockpitApp(App[str]):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        if self._started:
+            return
+        self._started = True
         self._attach()
         self.run_worker(self.themes.watch(self), group="themes", exclusive=True, exit_on_error=False)
 
@@ -151,8 +157,7 @@ class CockpitApp(App[str]):
                 severity="warning",
                 timeout=20,
             )
-        if keys:
-            self.set_keymap({k: v for k, v in keys.items() if k in known})
+        self.set_keymap({k: v for k, v in keys.items() if k in known})
 
     # -- attention ---------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ widgets only render, and the folding is tested without a terminal. A `TaskView` 
 from a status snapshot (`GetStatus`) and follows the events after it; a pane's
 `Transcript` is rebuilt from the task's stored events when the cockpit (re)attaches.
 
-The event classes are imported where events are folded, not with this module: building
-their pydantic models takes ~40 ms, and the cockpit paints before the first event comes.
+The event classes (`ev`) are imported where events are folded, not with this module:
+building their pydantic models takes ~40 ms, and the cockpit paints before it attaches.
 """
 
 from __future__ import annotations
@@ -142,13 +142,13 @@ class CockpitState:
 
     def apply(self, event: Event) -> Update:
         """Fold one event of the session's live stream in: states, counters, and who needs you."""
-        from agentdeck.events import TaskQueued
+        from agentdeck import events as ev
 
         self.last_seq = max(self.last_seq, event.seq)
         task_id = event.task_id
         if task_id is None:
             return Update()
-        if isinstance(event, TaskQueued):
+        if isinstance(event, ev.TaskQueued):
             view = self.tasks.get(task_id) or TaskView(id=task_id, task=event.task, created=event.ts)
             view.foreground, view.model, view.priority = event.foreground, event.model, event.priority
             self.tasks[task_id] = view
@@ -216,99 +216,74 @@ class CockpitState:
 
 def fold_counts(view: TaskView, event: Event) -> None:
     """The task's state and counters: from every live event, never from a replay."""
-    from agentdeck.events import (
-        AgentStarted,
-        AgentWaiting,
-        ContextUsage,
-        SteerReceived,
-        TaskForegroundChanged,
-        TaskStateChanged,
-        TurnFinished,
-        VerificationFinished,
-    )
+    from agentdeck import events as ev
 
     match event:
-        case TaskStateChanged():
+        case ev.TaskStateChanged():
             view.state, view.reason = event.state, event.reason
             view.activity = _state_activity(event.state, event.reason)
             if event.state != "queued":
                 view.waiting_reason = None
-        case TaskForegroundChanged():
+        case ev.TaskForegroundChanged():
             view.foreground = event.foreground
-        case AgentStarted():
+        case ev.AgentStarted():
             view.model, view.state = event.model, "running"
-        case TurnFinished():
+        case ev.TurnFinished():
             view.steps += 1
             view.cost_usd += event.cost_usd or 0.0
             view.tokens += event.prompt_tokens + event.completion_tokens
-        case ContextUsage():
+        case ev.ContextUsage():
             view.context_fraction = event.fraction
-        case SteerReceived():
+        case ev.SteerReceived():
             if view.state == "waiting":
                 view.state = "running"
-        case AgentWaiting():
+        case ev.AgentWaiting():
             # A sub-agent that waits (interrupted, or stuck) holds up its whole task.
             view.state, view.reason = "waiting", event.reason
-        case VerificationFinished():
+        case ev.VerificationFinished():
             view.verdict = _verdict_word(event.verdict.kind, event.tests.status)
 
 
 def fold_display(view: TaskView, event: Event) -> None:
     """What the pane shows of the agent at work: activity, role, meter and split markers."""
-    from agentdeck.events import (
-        AgentFailed,
-        AgentFinished,
-        AgentStarted,
-        AgentWaiting,
-        ContextCompacted,
-        ContextUsage,
-        PlanWritten,
-        SplitTriggered,
-        SteerReceived,
-        SubAgentFinished,
-        SubAgentSpawned,
-        TaskStateChanged,
-        TextDelta,
-        ToolCallFinished,
-        ToolCallStarted,
-    )
+    from agentdeck import events as ev
 
     sub_agent = event.agent_id is not None and event.agent_id != view.id
     match event:
-        case TaskStateChanged():
+        case ev.TaskStateChanged():
             view.activity = _state_activity(event.state, event.reason)
-        case AgentStarted():
+        case ev.AgentStarted():
             view.model, view.worker, view.role, view.activity = event.model, event.agent_id, "executor", "starting"
-        case PlanWritten():
+        case ev.PlanWritten():
             view.activity = "plan written"
-        case TextDelta():
+        case ev.TextDelta():
             view.worker, view.activity = event.agent_id, "thinking"
             if not sub_agent:
                 view.role = "executor"
-        case ToolCallStarted():
+        case ev.ToolCallStarted():
             view.worker, view.activity = event.agent_id, f"running {event.name}"
-        case ToolCallFinished():
+        case ev.ToolCallFinished():
             view.activity = "thinking"
-        case ContextUsage():
+        case ev.ContextUsage():
             view.context_used, view.context_limit, view.context_fraction = event.used, event.limit, event.fraction
             view.worker = event.agent_id
-        case SplitTriggered():
+        case ev.SplitTriggered():
             view.splits.append(event.fraction)
             view.activity = f"split into {len(event.briefs)} sub-agents"
-        case SubAgentSpawned():
+        case ev.SubAgentSpawned():
             view.worker, view.role, view.activity = event.sub_agent_id, f"sub-agent {event.index}/{event.of}", "thinking"
-        case SubAgentFinished():
+        case ev.SubAgentFinished():
             view.role = "executor"
-        case ContextCompacted():
+        case ev.ContextCompacted():
             view.role, view.worker = "executor", view.id
-        case SteerReceived():
+        case ev.SteerReceived():
             view.activity = "steered"
-        case AgentWaiting():
+        case ev.AgentWaiting():
             view.activity = _state_activity("waiting", event.reason)
-        case AgentFinished():
+        case ev.AgentFinished():
             if not sub_agent:
                 view.activity = "finished"
-        case AgentFailed():
+        case ev.AgentFailed():
             view.activity = f"failed: {event.error}"
 
 
@@ -365,63 +340,50 @@ class Transcript:
 
     def apply(self, event: Event) -> list[Change]:
         """Fold one event; the changes a widget must make to show it."""
-        from agentdeck.events import (
-            AgentFailed,
-            AgentFinished,
-            AgentWaiting,
-            ContextCompacted,
-            PlanWritten,
-            SplitTriggered,
-            SteerReceived,
-            SubAgentFinished,
-            SubAgentSpawned,
-            TextDelta,
-            ToolCallFinished,
-            ToolCallStarted,
-        )
+        from agentdeck import events as ev
 
         match event:
-            case TextDelta():
+            case ev.TextDelta():
                 last = self.blocks[-1] if self.blocks else None
                 if last is not None and last.kind == "prose" and last.agent_id == event.agent_id:
                     last.text += event.text
                     return [Change("prose", last, event.text)]
                 return [self._add(Block("prose", text=event.text, agent_id=event.agent_id))]
-            case ToolCallStarted():
+            case ev.ToolCallStarted():
                 block = Block("tool", agent_id=event.agent_id, call_id=event.call_id, name=event.name, arguments=event.arguments)
                 self._tools[event.call_id] = block
                 return [self._add(block)]
-            case ToolCallFinished():
+            case ev.ToolCallFinished():
                 block = self._tools.pop(event.call_id, None)
                 if block is None:
                     return []
                 block.ok, block.output, block.duration_s = event.ok, event.output, event.duration_s
                 return [Change("update", block)]
-            case PlanWritten():
+            case ev.PlanWritten():
                 return [self._add(Block("note", text=event.plan, tone="plan"))]
-            case SplitTriggered():
+            case ev.SplitTriggered():
                 goals = "; ".join(b.goal for b in event.briefs)
                 text = f"context at {event.fraction:.0%}: split into {len(event.briefs)} sub-agents — {goals}"
                 return [self._add(Block("note", text=text, tone="split"))]
-            case SubAgentSpawned():
+            case ev.SubAgentSpawned():
                 text = f"sub-agent {event.sub_agent_id} ({event.index}/{event.of}) starts fresh at {event.first_fraction:.0%}: {event.goal}"
                 return [self._add(Block("note", text=text, tone="sub"))]
-            case SubAgentFinished():
+            case ev.SubAgentFinished():
                 text = f"sub-agent {event.sub_agent_id} {event.status} after {event.steps} steps: {event.summary}"
                 return [self._add(Block("note", text=text, tone="sub"))]
-            case ContextCompacted():
+            case ev.ContextCompacted():
                 text = f"went on from the summaries: context {event.before_fraction:.0%} → {event.after_fraction:.0%}"
                 return [self._add(Block("note", text=text, tone="split"))]
-            case SteerReceived():
+            case ev.SteerReceived():
                 return [self._add(Block("note", text=f"you: {event.text}", tone="steer"))]
-            case AgentWaiting():
+            case ev.AgentWaiting():
                 return [self._add(Block("note", text=f"waiting for you: {event.reason}", tone="waiting"))]
-            case AgentFinished():
+            case ev.AgentFinished():
                 if event.agent_id not in (None, event.task_id):
                     return []
                 stats = f"{event.files_changed} files, +{event.insertions} −{event.deletions}"
                 return [self._add(Block("note", text=f"finished ({stats}): {event.summary}", tone="finished"))]
-            case AgentFailed():
+            case ev.AgentFailed():
                 return [self._add(Block("note", text=f"failed: {event.error}", tone="failed"))]
         return []
 

@@ -13,7 +13,7 @@ half of the keystrokes over 50 ms in `bench_cockpit` were mostly that gap.
 one began) and nothing else: a change after a slow frame paints at once, and so does a
 screen's first frame (Textual's waited one interval for it). `install()`
 gives every screen one; it is idempotent, and tests/tui/test_frame_costs.py fails if an
-upgrade changes how Textual creates the screen's timer.
+upgrade changes how Textual creates the screen's timer (`TEXTUAL_UPDATE_TIMER`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from textual.screen import UPDATE_PERIOD, Screen
 from textual.timer import EventTargetGone, Timer
 
 _installed = False
+# Textual's own property, kept so a test can tell when an upgrade changes what it builds.
+TEXTUAL_UPDATE_TIMER = Screen._update_timer
 
 
 class FramePacer(Timer):

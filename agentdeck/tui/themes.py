@@ -283,12 +283,13 @@ class ThemeManager:
         directories = [directory for directory in self.dirs if directory.is_dir()]
         if not directories:
             return
-        import watchfiles  # here, not at the top: the first paint does not wait for it
 
-        def is_theme_file(_change: watchfiles.Change, path: str) -> bool:
+        def is_theme_file(_change: object, path: str) -> bool:
             return path.endswith((".toml", ".tcss"))
 
         try:
+            import watchfiles  # here, not at the top: the first paint does not wait for it
+
             # A short debounce: an editor's save should show within a fraction of a second.
             async for changes in watchfiles.awatch(
                 *directories, watch_filter=is_theme_file, debounce=200, recursive=False

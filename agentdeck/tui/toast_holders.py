@@ -29,6 +29,7 @@ def install() -> None:
         for toast in self.query(Toast):
             if toast._notification.identity not in live and isinstance(toast.parent, ToastHolder):
                 toast.parent.remove()  # Textual's `show` would remove the toast alone
+        # It still does, for these same toasts: removing what is already being removed is a no-op.
         show(self, notifications)
 
     show_without_empty_holders.__doc__ = show.__doc__

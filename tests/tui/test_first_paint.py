@@ -1,11 +1,13 @@
 """The cockpit's first screen comes before anything it needs only later (goal: < 0.5 s).
 
 bench_cockpit measures the time; these tests keep what made it fast: the UI process imports
-no event models, Markdown or file watcher before it paints, and paints before it attaches.
+no event models, Markdown, file watcher or other screens before its first frame goes out,
+and that frame goes out before it attaches.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,24 +17,56 @@ from tests.tui.conftest import make_live_session
 
 # Modules the first screen does not need: each was imported before it, and cost 5-50 ms.
 AFTER_THE_FIRST_PAINT = (
-    "agentdeck.events",  # ~60 pydantic models: needed at the first event
-    "agentdeck.runtime.session_api",  # the command models: needed at the first command
+    "agentdeck.events",  # ~60 pydantic models: needed once attached
+    "agentdeck.runtime.session_api",  # the command models: likewise
+    "agentdeck.server.client",  # the daemon's client: imported by the attach
     "agentdeck.tui.widgets.agent_pane",  # Markdown and its parser: needed at the first pane
     "markdown_it",
     "watchfiles",  # theme hot reload: starts after the first paint
-    "agentdeck.tui.screens.review",  # opened by a key
+    "agentdeck.tui.screens.review",  # screens a key opens
+    "agentdeck.tui.screens.peek",
+    "agentdeck.tui.screens.dialogs",
     "litellm",  # the daemon's, never the UI's
 )
 
+# A fresh process, as `agentdeck` starts: the cockpit runs headless on a link that never
+# answers, and the first frame that goes out notes which of those modules were imported.
+PROBE = f"""
+import asyncio, sys
+from agentdeck.config import load_settings
+from agentdeck.tui.app import CockpitApp
 
-def test_what_the_cockpit_imports_before_it_paints_leaves_out_what_it_needs_later() -> None:
-    probe = (
-        "import sys\n"
-        "import agentdeck.cli, agentdeck.commands.cockpit, agentdeck.config, agentdeck.tui.app, agentdeck.tui.themes\n"
-        f"print(sorted(m for m in {AFTER_THE_FIRST_PAINT!r} if m in sys.modules))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+class NeverAnswers:
+    label = "probe"
+    async def open(self, notice=None, *, start=True):
+        await asyncio.Event().wait()
+    async def release(self, api):
+        pass
+
+app = CockpitApp(NeverAnswers(), load_settings(None))
+imported = []
+display = app._display
+
+def first_frame(screen, update):
+    if update is not None and not app._batch_count and not imported:
+        imported.append(sorted(m for m in {AFTER_THE_FIRST_PAINT!r} if m in sys.modules))
+    display(screen, update)
+
+app._display = first_frame
+
+async def main():
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+
+asyncio.run(main())
+print(imported)
+"""
+
+
+def test_the_first_frame_goes_out_before_what_the_cockpit_needs_only_later(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}  # no user config: [ui.keys] would import every screen
+    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, env=env, cwd=tmp_path)
+    assert result.stdout.strip() == "[[]]"
 
 
 async def test_the_cockpit_paints_before_it_opens_the_session(repo: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import time
 
 from rich.segment import Segment
@@ -18,13 +19,15 @@ from agentdeck.tui.collector import Collector
 from agentdeck.tui.widgets.agent_pane import SteerInput
 
 
+class Cached:
+    """A value to find among the garbage: other tests' leftovers may be there too."""
+
+
 def test_painted_lines_and_cleared_caches_leave_no_cyclic_garbage() -> None:
     textual_cycles.install()
-    # What earlier tests left (a closed app's coroutines are finalised in one collection and
-    # freed in the next) is not what this test measures.
-    while gc.collect():
-        pass
+    gc.collect()
     gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector finds stays in gc.garbage to be looked at
     try:
         strip = Strip([Segment("hello")], 5)
         # The same answers as before; what changed is what they keep.
@@ -33,15 +36,19 @@ def test_painted_lines_and_cleared_caches_leave_no_cyclic_garbage() -> None:
         assert strip.crop_extend(0, 5, None) is strip
         assert strip.crop_extend(1, 7, None).text == "ello  "
         del strip
-        cache: LRUCache[str, list[int]] = LRUCache(4)
+        cache: LRUCache[str, Cached] = LRUCache(4)
         for key in "abc":
-            cache.set(key, [1, 2, 3])
+            cache.set(key, Cached())
         cache.clear()
-        # Reference counting freed the strip and the cleared entries: the cyclic collector finds nothing.
-        assert gc.collect() == 0
-        cache.set("d", [4])
-        assert cache.get("d") == [4] and "a" not in cache
+        # Reference counting freed the strip and the cleared entries: the cyclic collector finds none.
+        gc.collect()
+        assert [type(found).__name__ for found in gc.garbage if isinstance(found, (Strip, Cached))] == []
+        kept = Cached()
+        cache.set("d", kept)
+        assert cache.get("d") is kept and "a" not in cache
     finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
         gc.enable()
 
 
@@ -119,6 +126,9 @@ async def test_typing_in_a_steer_input_repaints_it_without_laying_out_the_screen
 
 async def test_a_frame_after_a_slow_one_comes_at_once_and_a_fast_one_still_waits_its_interval() -> None:
     frame_pacing.install()
+    # What the pacer stands in for: Textual's paused interval timer (textual 8.2.8).
+    source = inspect.getsource(frame_pacing.TEXTUAL_UPDATE_TIMER.fget)
+    assert 'self.set_interval(\n                UPDATE_PERIOD, self._on_timer_update, name="screen_update", pause=True' in source
 
     class Blank(App):
         pass
@@ -143,9 +153,11 @@ async def test_a_frame_after_a_slow_one_comes_at_once_and_a_fast_one_still_waits
 
         timer = frame_pacing.FramePacer(app, 0.2, callback=frame, pause=True)
         timer._start()
-        timer.resume()
-        await asyncio.wait_for(third.wait(), 10)
-        timer.stop()
+        try:
+            timer.resume()
+            await asyncio.wait_for(third.wait(), 10)
+        finally:
+            timer.stop()
         (_, slow_ended), (fast_began, _), (next_began, _) = frames
         # Textual's own timer waited for a later point of its grid: 0.35 s here.
         assert fast_began - slow_ended < 0.1

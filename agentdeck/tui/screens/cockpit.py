@@ -246,9 +246,9 @@ class CockpitScreen(WaitsForChange, Screen):
             # every closed pane's input would stay in memory for the cockpit's life.
             self.text_selection_started_signal.unsubscribe(pane.steer_input)
             await pane.remove()
+        from agentdeck.tui.widgets.agent_pane import AgentPane  # here: the first paint need not wait for Markdown
+
         new = [task_id for task_id in wanted if task_id not in self.panes]
-        if new:
-            from agentdeck.tui.widgets.agent_pane import AgentPane
         for task_id in new:
             view = self.state.tasks[task_id]
             pane = AgentPane(view, threshold=self.threshold, transcript_limit=self.transcript_limit, interrupt_key=self.key("interrupt"))
