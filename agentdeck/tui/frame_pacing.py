@@ -19,12 +19,12 @@ upgrade changes how Textual creates the screen's timer (`TEXTUAL_UPDATE_TIMER`).
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 from textual import _time
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.timer import EventTargetGone, Timer
 
-_installed = False
 # Textual's own property, kept so a test can tell when an upgrade changes what it builds.
 TEXTUAL_UPDATE_TIMER = Screen._update_timer
 
@@ -65,9 +65,6 @@ def _paced_update_timer(screen: Screen) -> Timer:
     return timer
 
 
+@cache  # once per process: a second install would patch the patch
 def install() -> None:
-    global _installed
-    if _installed:
-        return
-    _installed = True
     Screen._update_timer = property(_paced_update_timer)  # type: ignore[assignment,method-assign]

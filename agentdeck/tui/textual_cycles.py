@@ -21,20 +21,17 @@ tests/tui/test_frame_costs.py fails if an upgrade changes what these methods do.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Iterable
 
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.strip import Strip
 
-_installed = False
 
 
+@cache  # once per process: a second install would patch the patch
 def install() -> None:
-    global _installed
-    if _installed:
-        return
-    _installed = True
     divide, crop_extend, lru_clear = Strip.divide, Strip.crop_extend, LRUCache.clear
 
     def divide_without_self_cycle(self: Strip, cuts: Iterable[int]) -> list[Strip]:

@@ -11,17 +11,15 @@ idempotent, and tests/tui/test_frame_costs.py fails if an upgrade changes this.
 
 from __future__ import annotations
 
+from functools import cache
+
 from textual.notifications import Notifications
 from textual.widgets._toast import Toast, ToastHolder, ToastRack
 
-_installed = False
 
 
+@cache  # once per process: a second install would patch the patch
 def install() -> None:
-    global _installed
-    if _installed:
-        return
-    _installed = True
     show = ToastRack.show
 
     def show_without_empty_holders(self: ToastRack, notifications: Notifications) -> None:
