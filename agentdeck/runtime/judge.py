@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agentdeck.events import ChangeStats, Finding, TestsResult, Verdict
 from agentdeck.llm.types import Message, ModelClient
+from agentdeck.text import one_line
 
 # The demo model recognises a judge request by this heading (agentdeck/llm/demo.py).
 JUDGE_HEADING = "# Review request for the judge"
@@ -205,7 +206,5 @@ def _json_object(text: str) -> dict[str, Any] | None:
 
 
 def _excerpt(text: str, width: int = 120) -> str:
-    line = " ".join(text.split())
-    if not line:
-        return "(empty)"
-    return repr(line if len(line) <= width else line[: width - 1] + "…")
+    line = one_line(text, width)
+    return repr(line) if line else "(empty)"
