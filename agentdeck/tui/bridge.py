@@ -12,8 +12,8 @@ from agentdeck.tui.cockpit_state import CockpitState, Update
 from agentdeck.tui.link import SessionLink
 
 if TYPE_CHECKING:
-    from agentdeck.runtime.session_api import SessionAPI
     from agentdeck.events import Event
+    from agentdeck.runtime.session_api import SessionAPI
 
 
 # Event types the cockpit's main stream leaves out (see `run`).

@@ -91,6 +91,10 @@ def test_full_collections_wait_for_a_pause_in_typing_but_not_forever() -> None:
     assert gc.get_freeze_count() == 0
 
 
+class Blank(App):
+    """An app with nothing in it: Textual's own screen, timer and toasts."""
+
+
 class OneInput(App):
     CSS = "SteerInput { width: 30; height: 1; }"
 
@@ -130,9 +134,6 @@ async def test_a_frame_after_a_slow_one_comes_at_once_and_a_fast_one_still_waits
     source = inspect.getsource(frame_pacing.TEXTUAL_UPDATE_TIMER.fget)
     assert 'self.set_interval(\n                UPDATE_PERIOD, self._on_timer_update, name="screen_update", pause=True' in source
 
-    class Blank(App):
-        pass
-
     async with Blank().run_test() as pilot:
         app = pilot.app
         assert isinstance(app.screen._update_timer, frame_pacing.FramePacer)
@@ -168,9 +169,6 @@ async def test_a_toast_dropped_as_stale_leaves_no_empty_holder() -> None:
     from textual.widgets._toast import ToastHolder
 
     toast_holders.install()
-
-    class Blank(App):
-        pass
 
     async with Blank().run_test(notifications=True) as pilot:
         app = pilot.app

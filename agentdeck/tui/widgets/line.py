@@ -11,8 +11,8 @@ class Line(Static):
 
     `Static.update` lays out the whole screen by default, in case the new content changed
     the widget's size. A line is one row high and as wide as its container, so new text can
-    move nothing: a repaint of its own row is enough. The cockpit updates these lines at up
-    to 20 times a second per pane, and a layout is the costliest frame there is."""
+    move nothing: a repaint of its own row is enough. The cockpit updates these lines with
+    every redraw of a pane (up to FRAME_HZ a second), and a layout is the costliest frame."""
 
     DEFAULT_CSS = "Line { height: 1; }"
 

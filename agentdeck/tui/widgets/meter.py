@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+
 from agentdeck.tui.widgets.line import Line
 
 BAR_CELLS = 20
