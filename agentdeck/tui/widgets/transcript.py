@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.widgets import Markdown, Static
 
 from agentdeck.tui.cockpit_state import Block, Change, Transcript
+from agentdeck.tui.widgets.prose_parser import prose_parser
 
 # What a tool block shows when expanded; the agent saw (and the store keeps) all of it.
 OUTPUT_SHOWN_CHARS = 2000
@@ -41,7 +42,7 @@ class ProseBlock(Markdown):
     DEFAULT_CSS = "ProseBlock { margin: 0; padding: 0; background: transparent; }"
 
     def __init__(self, block: Block) -> None:
-        super().__init__(block.text)
+        super().__init__(block.text, parser_factory=prose_parser)
         self.block = block
         self._stream = None
         # How much of `block.text` (the model, which events extend) this widget has shown.
