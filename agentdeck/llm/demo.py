@@ -78,12 +78,62 @@ def _steers(messages: list[Message]) -> list[str]:
     return [str(m.get("content")) for m in messages if m.get("role") == "user"][1:]
 
 
-def _files_to_read(listing: str) -> list[str]:
-    """The text files of a listing, README first."""
+# Words of a task that say nothing about what to look at.
+_STOPWORDS = frozenset(
+    "about against check clearer code cover docs does each entry every find follow from have into left list make "
+    "names next note notes project propose read review short should some suggest than that their them then there "
+    "these they this what when where which with write".split()
+)
+
+
+def _task_words(task: str) -> list[str]:
+    """The task's own words, cut to a stem ("rounded" -> "round"), in the order it gives them."""
+    words: list[str] = []
+    for word in re.findall(r"[A-Za-z]{4,}", _plain_task(task).lower()):
+        if word in _STOPWORDS:
+            continue
+        stem = re.sub(r"(ing|ed|es|s)$", "", word) if len(word) > 5 else word
+        if stem not in words:
+            words.append(stem)
+    return words
+
+
+def _named_in_task(task: str, name: str) -> bool:
+    """The task names this file, or its folder (`invoice_tools`, `docs/invoicing-rules.md`)."""
+    text = _plain_task(task)
+    return name in text or any(part in text for part in name.split("/")[:-1] if len(part) > 3)
+
+
+def _files_to_read(listing: str, task: str = "") -> list[str]:
+    """The text files of a listing: those the task names first, then those its words match, README, the rest."""
     files = [line.strip() for line in listing.splitlines() if line.strip() and not line.startswith("[")]
     texty = [f for f in files if f.endswith((".md", ".txt", ".py", ".toml", ".rst")) and not f.endswith("/")]
-    texty.sort(key=lambda name: not re.fullmatch(r"(?i)readme(\.\w+)?", name))
+    words = _task_words(task)
+
+    def rank(name: str) -> tuple[bool, bool, bool]:
+        about = any(word in name.lower() for word in words)
+        return (not _named_in_task(task, name), not about, not re.fullmatch(r"(?i)readme(\.\w+)?", name))
+
+    texty.sort(key=rank)
     return texty[:MAX_FILES_READ]
+
+
+def _why_read(task: str, name: str) -> str:
+    if _named_in_task(task, name):
+        return f"I'll read {name}, which the task names.\n"
+    word = next((w for w in _task_words(task) if w in name.lower()), None)
+    if word:
+        return f"I'll read {name}: the task is about {word}.\n"
+    return f"I'll read {name} to understand the project.\n"
+
+
+def _search_pattern(task: str) -> tuple[str, str]:
+    """What to search for (a regex) and how to say it: loose ends, or the task's own words."""
+    words = _task_words(task)
+    if re.search(r"(?i)todo|fixme|loose end|left to do", _plain_task(task)) or not words:
+        return "TODO|FIXME", "loose ends (TODO and FIXME comments)"
+    picked = words[:3]
+    return "|".join(picked), f"where the code mentions {', '.join(picked)}"
 
 
 def _read_paths(messages: list[Message]) -> list[str]:
@@ -148,11 +198,14 @@ class DemoModel:
             await asyncio.sleep(delay)
 
     def _plan(self, messages: list[Message]) -> str:
-        task = _plain_task(_task_of(messages))
+        task = _task_of(messages)
+        named = re.findall(r"[\w./-]+\.(?:md|py|toml|txt)\b|\b\w+_\w+\b", _plain_task(task))
+        first = f"what the task names first ({', '.join(dict.fromkeys(named))})" if named else "what the task is about first"
+        _, searched = _search_pattern(task)
         return (
-            f"{LABEL} Plan for: {' '.join(task.split())[:120] or 'the task'}\n"
-            "1. List the repository and read its text files, README first.\n"
-            "2. Search for TODO and FIXME comments.\n"
+            f"{LABEL} Plan for: {' '.join(_plain_task(task).split())[:120] or 'the task'}\n"
+            f"1. List the repository and read its text files, {first}.\n"
+            f"2. Search for {searched}.\n"
             f"3. Write notes on the task into {NOTES_FILE}, then tick their first item with an exact edit.\n"
             "4. Check the result with a command, then finish with a summary.\n"
         )
@@ -161,7 +214,7 @@ class DemoModel:
         made = _tool_calls_so_far(messages)
         listing = _tool_output(messages, made[0]["id"]) if made and made[0]["function"]["name"] == "list" else ""
         read = _read_paths(messages)
-        unread = [name for name in _files_to_read(listing) if name not in read]
+        unread = [name for name in _files_to_read(listing, _task_of(messages)) if name not in read]
         done = f"Listed the repository and read {', '.join(read) or 'nothing yet'}."
         if unread:
             briefs = [
@@ -211,26 +264,24 @@ class DemoModel:
         compacted = COMPACTED_HEADING in task
         if not made and not compacted:
             return (
-                f"{LABEL} I'll look around the repository first to see what is there.\n",
+                f"{LABEL} To {_lower_first(_plain_task(task))[:100]}, I'll first see what the repository holds.\n",
                 ("list", {"path": "."}),
             )
         if "write" not in names and not compacted:
             listing = _tool_output(messages, made[0]["id"])
             read = _read_paths(messages)
-            unread = [name for name in _files_to_read(listing) if name not in read]
+            unread = [name for name in _files_to_read(listing, task) if name not in read]
             if unread:
                 target = unread[0]
-                return (f"I'll read {target} to understand the project.\n", ("read", {"path": target, "end_line": 200}))
+                return (_why_read(task, target), ("read", {"path": target, "end_line": 200}))
+        pattern, searched = _search_pattern(task)
         if compacted and not made:
             return (
                 f"{LABEL} My sub-agents are done and my context was compacted; back to the notes.\n",
-                ("search", {"pattern": "TODO|FIXME"}),
+                ("search", {"pattern": pattern, "ignore_case": True}),
             )
         if "search" not in names and "write" not in names:
-            return (
-                "Let me search for loose ends (TODO and FIXME comments).\n",
-                ("search", {"pattern": "TODO|FIXME"}),
-            )
+            return (f"Let me search for {searched}.\n", ("search", {"pattern": pattern, "ignore_case": True}))
         if "write" not in names:
             return (
                 f"Now I'll write my notes on the task into {NOTES_FILE}.\n",
@@ -247,7 +298,7 @@ class DemoModel:
                 ("run", {"command": f"wc -l {NOTES_FILE} && git log --oneline -3"}),
             )
         summary = (
-            f"{LABEL} Looked around the repository, searched it for loose ends, wrote {NOTES_FILE} with notes on the task "
+            f"{LABEL} Looked around the repository, searched it for {_search_pattern(task)[1]}, wrote {NOTES_FILE} with notes on the task "
             f"({_plain_task(task)[:80]!r}), ticked its first item with an edit, and checked it with a command. "
             + ("Sub-agents with fresh contexts reviewed the files this agent's context had no room for. " if compacted else "")
             + "Each step was checkpointed as a commit on this agent's branch."
@@ -281,7 +332,7 @@ class DemoModel:
             "",
             overview,
             "",
-            "Loose ends found:" if todos else "No TODO or FIXME comments found.",
+            f"Searched for {_search_pattern(task)[1]}:" if todos else f"Searched for {_search_pattern(task)[1]}: nothing found.",
             *[f"- `{todo}`" for todo in todos[:10]],
             "",
             "- [ ] Write these notes",
@@ -297,6 +348,10 @@ class DemoModel:
             lines += ["", "Steering received:", *[f"- {s.strip()}" for s in steers]]
         lines += ["", "This file was written by the offline demo model, not by a real LLM.", ""]
         return "\n".join(lines)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _section(text: str, heading: str) -> str:
