@@ -121,9 +121,11 @@ def _files_to_read(listing: str, task: str = "") -> list[str]:
 def _why_read(task: str, name: str) -> str:
     if _named_in_task(task, name):
         return f"I'll read {name}, which the task names.\n"
-    word = next((w for w in _task_words(task) if w in name.lower()), None)
-    if word:
-        return f"I'll read {name}: the task is about {word}.\n"
+    stem = next((w for w in _task_words(task) if w in name.lower()), None)
+    if stem:
+        # The task's own word, not its stem: "invoicing", not "invoic".
+        word = next((w for w in re.findall(r"[A-Za-z]+", task) if w.lower().startswith(stem)), stem)
+        return f"I'll read {name}: the task is about {word.lower()}.\n"
     return f"I'll read {name} to understand the project.\n"
 
 
