@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
-CONFIG_FILE_NAME = "agentdeck.toml"
-ENV_PREFIX = "AGENTDECK_"
-ENV_NESTED_DELIMITER = "__"
+from agentdeck.config_files import (
+    CONFIG_FILE_NAME,
+    ENV_NESTED_DELIMITER,
+    ENV_PREFIX,
+    ConfigError,
+    config_paths,
+    merged,
+    read_layers,
+    user_config_path,
+)
+
+__all__ = ["CONFIG_FILE_NAME", "ConfigError", "Settings", "config_paths", "load_settings", "user_config_path"]
+
 DEMO_MODEL = "demo"
-
-
-class ConfigError(Exception):
-    """A configuration problem; `str()` is one line that says where and how to fix it."""
 
 
 class _Section(BaseModel):
@@ -198,31 +203,11 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
-def user_config_path() -> Path:
-    """The user's config file: $XDG_CONFIG_HOME/agentdeck/agentdeck.toml (~/.config by default)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "agentdeck" / CONFIG_FILE_NAME
-
-
-def config_paths(repo_root: Path | None) -> list[Path]:
-    """The config files that apply, lowest precedence first."""
-    paths = [user_config_path()]
-    if repo_root is not None:
-        paths.append(repo_root / CONFIG_FILE_NAME)
-    return paths
-
-
 def load_settings(repo_root: Path | None) -> Settings:
     """Load and validate the configuration that applies in `repo_root`."""
-    layers: list[tuple[str, dict[str, Any]]] = []
-    for path in config_paths(repo_root):
-        if path.is_file():
-            layers.append((str(path), _read_toml(path)))
-    merged: dict[str, Any] = {}
-    for _, data in layers:
-        _deep_merge(merged, data)
+    layers = read_layers(repo_root)
     try:
-        settings = Settings(**merged)
+        settings = Settings(**merged(layers))
     except ValidationError as exc:
         raise ConfigError(_describe(exc, layers)) from None
     except SettingsError as exc:  # an AGENTDECK_* variable that is not valid JSON for a table
@@ -244,24 +229,6 @@ def load_settings(repo_root: Path | None) -> Settings:
     if repo_root is not None:
         settings.session.inbox_dir = (repo_root / settings.session.inbox_dir.expanduser()).resolve()
     return settings
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-def _deep_merge(into: dict[str, Any], data: dict[str, Any]) -> None:
-    for key, value in data.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _deep_merge(into[key], value)
-        else:
-            into[key] = value.copy() if isinstance(value, dict) else value
 
 
 def _describe(exc: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> str:

@@ -43,16 +43,39 @@ DEMO_TASKS = [
 ]
 
 
-def cockpit_command(args: argparse.Namespace) -> int:
-    """Open the cockpit on the repository at `args.repo` (the current directory by default)."""
-    from agentdeck.config import ConfigError, load_settings
-    from agentdeck.workspace import WorkspaceError, open_repository, repository_root
-
+def working_tree_root(path: Path) -> Path | None:
+    """The directory holding `.git` at or above `path`, found without importing pygit2 (~50 ms)."""
     try:
-        root = repository_root(open_repository(Path(args.repo)))
-        settings = load_settings(root)
-    except (WorkspaceError, ConfigError) as exc:
-        error(str(exc) + ("; or try `agentdeck demo`" if isinstance(exc, WorkspaceError) else ""))
+        start = path.expanduser().resolve(strict=True)
+    except OSError:
+        return None
+    if not start.is_dir():
+        start = start.parent
+    return next((folder for folder in (start, *start.parents) if (folder / ".git").exists()), None)
+
+
+def cockpit_command(args: argparse.Namespace) -> int:
+    """Open the cockpit on the repository at `args.repo` (the current directory by default).
+
+    Only what the first frame needs happens before it: finding the working tree and reading
+    the cockpit's few settings. Opening the repository and validating the configuration
+    follow the first frame (`DaemonLink`), and end the cockpit with the same error."""
+    from agentdeck.cockpit_settings import read_cockpit_settings
+    from agentdeck.config_files import ConfigError
+
+    root = working_tree_root(Path(args.repo))
+    if root is None:
+        from agentdeck.workspace import WorkspaceError, open_repository, repository_root
+
+        try:  # not a repository, most likely: pygit2 says exactly what is wrong
+            root = repository_root(open_repository(Path(args.repo)))
+        except WorkspaceError as exc:
+            error(f"{exc}; or try `agentdeck demo`")
+            return EXIT_USAGE
+    try:
+        settings = read_cockpit_settings(root)
+    except ConfigError as exc:
+        error(str(exc))
         return EXIT_USAGE
     # Under `agentdeck serve` a browser is the terminal: textual-serve sets TEXTUAL_DRIVER.
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdout.isatty() and sys.stdin.isatty()):
@@ -62,34 +85,46 @@ def cockpit_command(args: argparse.Namespace) -> int:
 
 
 def demo_cockpit(args: argparse.Namespace) -> int:
-    """A throwaway sample repository, its session with demo tasks queued, and the cockpit on it."""
-    from agentdeck.config import ConfigError, load_settings
-    from agentdeck.workspace import WorkspaceError
-    from agentdeck.workspace.sample_repo import create_sample_repository
+    """A throwaway sample repository, its session with demo tasks queued, and the cockpit on it.
+
+    The sample repository is made after the first frame, in the link's set-up (pygit2 and
+    a dozen files: ~80 ms that the first paint need not wait for)."""
+    from agentdeck.cockpit_settings import read_cockpit_settings
+    from agentdeck.config_files import ConfigError
 
     path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="agentdeck-demo-")) / "invoice-tools"
-    try:
+
+    def create_sample() -> None:
+        from agentdeck.workspace.sample_repo import create_sample_repository
+
         create_sample_repository(path, extra_files={"agentdeck.toml": DEMO_TOML})
-        settings = load_settings(path)
-    except (WorkspaceError, ConfigError, OSError) as exc:
+
+    try:
+        settings = read_cockpit_settings(None)  # the sample's own file has no [ui] table
+    except ConfigError as exc:
         error(str(exc))
         return EXIT_USAGE
-    status, ended = run_app(path, settings, seed=DEMO_TASKS)
+    status, ended = run_app(path, settings, seed=DEMO_TASKS, prepare=create_sample)
     if ended == "detached":
         print(f"The demo repository is {path}; its session keeps running until `agentdeck stop` there.")
         print(f"  cd {path} && agentdeck    # the cockpit again")
     return status
 
 
-def run_app(root: Path, settings, seed=None, start_on: str | None = None) -> tuple[int, str | None]:
-    """Run the cockpit; the exit status and how it ended ("detached", "stopped", "lost", "reviewed", None on a crash)."""
+def run_app(root: Path, settings, seed=None, start_on: str | None = None, prepare=None) -> tuple[int, str | None]:
+    """Run the cockpit; the exit status and how it ended ("detached", "stopped", "lost", "reviewed", None on a crash).
+
+    `settings`: the cockpit's `CockpitSettings`; `prepare`: run before the session is first reached."""
     from agentdeck.tui.app import CockpitApp
     from agentdeck.tui.link import DaemonLink
 
-    app = CockpitApp(DaemonLink(root), settings, seed_tasks=seed, start_on=start_on)
+    app = CockpitApp(DaemonLink(root, prepare), settings, seed_tasks=seed, start_on=start_on)
     ended = app.run()
     if ended == "reviewed":
         return EXIT_OK, ended
+    if ended == "setup failed":
+        error(app.setup_error or "the session could not be reached")
+        return EXIT_USAGE, ended
     if ended == "stopped":
         print("agentdeck: stopped the session; each agent checkpointed its work (`agentdeck resume ID` continues one)")
     elif ended == "lost":

@@ -34,9 +34,10 @@ def session_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     paths = session_paths(repo)
     if _wants_review_screen(args):
+        from agentdeck.cockpit_settings import CockpitSettings
         from agentdeck.commands.cockpit import run_app
 
-        return run_app(root, settings, start_on="review")[0]
+        return run_app(root, CockpitSettings.from_settings(settings), start_on="review")[0]
     if args.command == "daemon":
         from agentdeck.server.daemon import run_daemon
 

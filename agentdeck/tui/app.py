@@ -10,14 +10,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from agentdeck.config import Settings
+from agentdeck.cockpit_settings import CockpitSettings
 from agentdeck.text import one_line
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.tui.attention import notify_desktop
 from agentdeck.tui.bridge import SessionBridge
 from agentdeck.tui.collector import TICK_S, Collector
 from agentdeck.tui.cockpit_state import CockpitState, TaskView
-from agentdeck.tui.link import SessionLink
+from agentdeck.tui.link import SessionLink, SetupError
 from agentdeck.tui.screens.cockpit import CockpitScreen
 from agentdeck.tui import frame_pacing, textual_cycles, toast_holders
 from agentdeck.tui.widgets.queue_panel import QueuePanel
@@ -39,7 +39,7 @@ class Attention(NamedTuple):
 
 
 class CockpitApp(App[str]):
-    """`run()` returns how it ended: "detached", "stopped", or "lost"."""
+    """`run()` returns how it ended: "detached", "stopped", "lost", or "setup failed" (see `setup_error`)."""
 
     TITLE = "agentdeck"
     BINDINGS = [
@@ -53,7 +53,7 @@ class CockpitApp(App[str]):
     def __init__(
         self,
         link: SessionLink,
-        settings: Settings,
+        settings: CockpitSettings,
         *,
         clock: Callable[[], float] = time.time,
         seed_tasks: list[tuple[str, bool]] | None = None,
@@ -71,7 +71,9 @@ class CockpitApp(App[str]):
         # Tasks to queue once attached (`agentdeck demo`): (text, foreground).
         self.seed_tasks = seed_tasks or []
         self.settings = settings
-        self.state = CockpitState(transcript_limit=settings.ui.transcript_blocks)
+        # Why the session could not be reached at all (`SetupError`), for the command line.
+        self.setup_error: str | None = None
+        self.state = CockpitState(transcript_limit=settings.transcript_blocks)
         self.bridge = SessionBridge(link, self.state)
         self.clock = clock
         # (task id, why) of every attention call, in order: what the person was told.
@@ -86,7 +88,7 @@ class CockpitApp(App[str]):
             self.state,
             self.bridge,
             threshold=settings.split_threshold,
-            transcript_limit=settings.ui.transcript_blocks,
+            transcript_limit=settings.transcript_blocks,
             clock=clock,
         )
 
@@ -94,7 +96,7 @@ class CockpitApp(App[str]):
         from agentdeck.tui.themes import ThemeManager
 
         # A broken theme file never stops the cockpit: it notifies and falls back.
-        self.themes = ThemeManager(self.settings.ui.theme)
+        self.themes = ThemeManager(self.settings.theme)
         self.themes.install(self)
         self._apply_keymap()
         # Before any pane exists: what it freezes must live as long as the app.
@@ -131,6 +133,9 @@ class CockpitApp(App[str]):
     async def _attach(self) -> None:
         try:
             await self.bridge.run(self.cockpit)
+        except SetupError as exc:  # a bad config file, not a repository: the command line says it
+            self.setup_error = str(exc)
+            self.exit("setup failed")
         except Exception as exc:  # a daemon that will not start, a broken connection
             self.cockpit.lost(str(exc) or type(exc).__name__)
             self.notify(str(exc), title="Session", severity="error", timeout=30)
@@ -146,7 +151,7 @@ class CockpitApp(App[str]):
                 return
 
     def _apply_keymap(self) -> None:
-        keys = dict(self.settings.ui.keys)
+        keys = dict(self.settings.keys)
         if not keys:
             return  # nothing remapped: no need to import every screen's bindings before the first paint
         known = {binding_id for _, binding_id, _, _ in self.binding_rows()}
@@ -200,9 +205,9 @@ class CockpitApp(App[str]):
                 lines.append(f"… and {len(batch) - ATTENTION_LINES} more (the queue shows them)")
             detail, title, desktop_body = "\n".join(lines), f"{len(batch)} tasks need you", "; ".join(lines[:3])
         self.notify(detail, title=title, severity=severity, timeout=6)
-        if self.settings.ui.bell:
+        if self.settings.bell:
             self.bell()
-        if self.settings.ui.os_notifications:
+        if self.settings.os_notifications:
             notify_desktop(f"agentdeck: {title}", desktop_body)
 
     # -- keys and the palette ----------------------------------------------------------

@@ -7,11 +7,17 @@ the live stream, and short-lived ones to read a task's history.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session_api import SessionAPI
+    from agentdeck.server.paths import SessionPaths
+
+
+class SetupError(Exception):
+    """What the person must fix before the session can be reached: a bad config file, not a repository."""
 
 
 class SessionLink(Protocol):
@@ -23,22 +29,44 @@ class SessionLink(Protocol):
 
 
 class DaemonLink:
-    """The repository's session daemon, started when none runs."""
+    """The repository's session daemon, started when none runs.
 
-    def __init__(self, repo_root: Path) -> None:
-        from agentdeck.server.paths import session_paths
-        from agentdeck.workspace import open_repository
+    Nothing is read or checked until the first `open`, which the cockpit makes after its
+    first frame: then `prepare` runs (the demo creates its sample repository there), the
+    repository is opened and the whole configuration validated, all in a thread. A problem
+    there raises `SetupError` with the one-line message the command line would print.
+    """
 
+    def __init__(self, repo_root: Path, prepare: Callable[[], None] | None = None) -> None:
         self.repo_root = repo_root
-        self.paths = session_paths(open_repository(repo_root))
         self.label = repo_root.name
+        self._prepare = prepare
+        self._paths: SessionPaths | None = None
+        self._setting_up = asyncio.Lock()
+
+    def _set_up(self) -> SessionPaths:
+        from agentdeck.config import ConfigError, load_settings
+        from agentdeck.server.paths import session_paths
+        from agentdeck.workspace import WorkspaceError, open_repository
+
+        try:
+            if self._prepare is not None:
+                self._prepare()
+            paths = session_paths(open_repository(self.repo_root))
+            load_settings(self.repo_root)  # the daemon would refuse it too, less clearly
+        except (ConfigError, WorkspaceError, OSError) as exc:
+            raise SetupError(str(exc)) from None
+        return paths
 
     async def open(self, notice: Callable[[str], None] | None = None, *, start: bool = True) -> SessionAPI:
         from agentdeck.server.client import SessionClient
         from agentdeck.server.launcher import DaemonError
 
+        async with self._setting_up:
+            if self._paths is None:
+                self._paths = await asyncio.to_thread(self._set_up)
         # Only attaching may start a daemon: reading a history after `agentdeck stop` must not.
-        client = await SessionClient.connect(self.repo_root, self.paths, start=start, notice=notice)
+        client = await SessionClient.connect(self.repo_root, self._paths, start=start, notice=notice)
         if client is None:
             raise DaemonError("the session daemon is not running: run `agentdeck` to start it again")
         return client

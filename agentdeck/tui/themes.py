@@ -27,7 +27,7 @@ from textual.color import Color, ColorParseError
 from textual.css.stylesheet import Stylesheet
 from textual.theme import Theme
 
-from agentdeck.config import user_config_path
+from agentdeck.config_files import user_config_path
 
 DEFAULT_THEME = "agentdeck-dark"
 """The theme used when the configured one is missing or broken (shipped in themes/)."""

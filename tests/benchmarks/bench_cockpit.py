@@ -328,6 +328,7 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
     from textual import events
 
     from agentdeck.config import load_settings
+    from agentdeck.cockpit_settings import CockpitSettings
     from agentdeck.server.client import SessionClient
     from agentdeck.server.paths import session_paths
     from agentdeck.tui.app import CockpitApp
@@ -340,7 +341,7 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
     assert client is not None
     daemon_pid = int(client.welcome["pid"])
     daemon_start_s = time.monotonic() - t_start
-    app = CockpitApp(DaemonLink(repo), settings)
+    app = CockpitApp(DaemonLink(repo), CockpitSettings.from_settings(settings))
     result: dict = {"daemon_pid": daemon_pid, "daemon_start_s": round(daemon_start_s, 2)}
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         keeper = Keeper(client, app.state)

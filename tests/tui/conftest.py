@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from agentdeck.cockpit_settings import CockpitSettings
 from agentdeck.config import load_settings
 from agentdeck.runtime.session import Session
 from agentdeck.runtime.store import Store
@@ -25,7 +26,7 @@ def make_live_session(repo: Path, tokens_per_second: float = 0, **session_keys) 
 
 
 def cockpit_for(session: Session, label: str = "repo", **kwargs) -> CockpitApp:
-    return CockpitApp(InProcessLink(session, label), session.settings, **kwargs)
+    return CockpitApp(InProcessLink(session, label), CockpitSettings.from_settings(session.settings), **kwargs)
 
 
 async def started_cockpit(repo: Path, tokens_per_second: float = 0) -> tuple[Session, CockpitApp]:

@@ -7,6 +7,7 @@ re-checks after each event and redraw); nothing sleeps.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from agentdeck.events import AgentStarted, AgentWaiting, Interrupt, SteerReceived, TextDelta, TurnFinished
@@ -242,7 +243,7 @@ async def test_remapped_keys_show_in_the_hints_and_dialog_keys_can_be_remapped(r
 
     from agentdeck.tui.screens.dialogs import ConfirmScreen
 
-    app.settings.ui.keys = {"new_task": "ctrl+t", "interrupt": "ctrl+c", "confirm.yes": "j"}
+    app.settings = replace(app.settings, keys={"new_task": "ctrl+t", "interrupt": "ctrl+c", "confirm.yes": "j"})
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         await pilot.pause()

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from agentdeck.cockpit_settings import CockpitSettings
 from agentdeck.tui.link import InProcessLink
 from tests.tui.conftest import make_live_session
 
@@ -27,13 +28,20 @@ AFTER_THE_FIRST_PAINT = (
     "agentdeck.tui.screens.peek",
     "agentdeck.tui.screens.dialogs",
     "litellm",  # the daemon's, never the UI's
+    # The whole configuration is validated after the first frame (~100 ms more than the
+    # theme files' pydantic model needs before it).
+    "pydantic_settings",
+    "agentdeck.config",
+    "pygit2",  # the repository is opened after it too (~50 ms)
 )
 
 # A fresh process, as `agentdeck` starts: the cockpit runs headless on a link that never
 # answers, and the first frame that goes out notes which of those modules were imported.
 PROBE = f"""
 import asyncio, sys
-from agentdeck.config import load_settings
+from pathlib import Path
+from agentdeck.cockpit_settings import read_cockpit_settings
+from agentdeck.commands.cockpit import working_tree_root
 from agentdeck.tui.app import CockpitApp
 
 class NeverAnswers:
@@ -43,7 +51,8 @@ class NeverAnswers:
     async def release(self, api):
         pass
 
-app = CockpitApp(NeverAnswers(), load_settings(None))
+# What `agentdeck` does before its first frame (commands/cockpit.py).
+app = CockpitApp(NeverAnswers(), read_cockpit_settings(working_tree_root(Path.cwd())))
 imported = []
 display = app._display
 
@@ -63,9 +72,9 @@ print(imported)
 """
 
 
-def test_the_first_frame_goes_out_before_what_the_cockpit_needs_only_later(tmp_path: Path) -> None:
+def test_the_first_frame_goes_out_before_what_the_cockpit_needs_only_later(tmp_path: Path, repo: Path) -> None:
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}  # no user config: [ui.keys] would import every screen
-    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, env=env, cwd=tmp_path)
+    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, env=env, cwd=repo)
     assert result.stdout.strip() == "[[]]"
 
 
@@ -81,7 +90,7 @@ async def test_the_cockpit_paints_before_it_opens_the_session(repo: Path) -> Non
             order.append("open")
             return await super().open(notice, start=start)
 
-    app = CockpitApp(RecordingLink(session, "repo"), session.settings)
+    app = CockpitApp(RecordingLink(session, "repo"), CockpitSettings.from_settings(session.settings))
     display = app._display
 
     def recorded_display(screen, update) -> None:

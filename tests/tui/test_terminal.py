@@ -105,3 +105,18 @@ def test_morning_review_in_a_real_terminal_one_key_per_decision(repo: Path, agen
     assert len(branches) == 2 and len(landed) == 1
     assert git(repo, "rev-parse", "main").strip() != head_before
     assert git(repo, "status", "--porcelain").strip() == ""
+
+
+def test_a_bad_config_file_ends_the_cockpit_with_the_one_line_error(repo: Path) -> None:
+    # The whole configuration is validated just after the first frame: the cockpit leaves
+    # the screen and prints what `agentdeck status` would, with the usage exit status.
+    (repo / "agentdeck.toml").write_text("[budgets]\nmax_steps = 0\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
+    shell = f"cd {repo} && env -u COLUMNS -u LINES {' '.join(f'{k}={v!r}' for k, v in env.items() if k in ('XDG_CONFIG_HOME', 'PATH', 'HOME'))} TERM=xterm-256color {sys.executable} -m agentdeck attach; echo exit=$?; sleep 30"
+    terminal = Terminal(f"agentdeck-badconfig-{os.getpid()}", ["sh", "-c", shell])
+    try:
+        screen = terminal.wait_for("exit=2")
+        assert f"agentdeck: error: {repo / 'agentdeck.toml'}: budgets.max_steps:" in " ".join(screen.split())
+    finally:
+        terminal.close()
+        kill_daemon(repo)

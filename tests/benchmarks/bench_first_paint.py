@@ -1,0 +1,160 @@
+"""The newcomer's first second: time to the first frame, on the README's install, beside the Textual floor.
+
+    python -m tests.benchmarks.bench_first_paint [--runs 5] [--venv DIR]
+
+What a new user gets: a fresh virtual environment with `pip install -e '.[test]'` of this
+checkout (the README's set-up; pass --venv to reuse one made that way), a fresh HOME with
+no config, PYTHONDONTWRITEBYTECODE=1 as this environment sets it, and a real terminal
+(tmux, 160x45). Each figure is the time from starting the command until the screen shows
+the top bar ("agentdeck ·"):
+
+- floor: a bare Textual app with a top bar and four bordered panes: what any Textual app costs;
+- demo: `agentdeck demo` (a new sample repository each time; its daemon is stopped after);
+- attach: `agentdeck` on a repository whose session daemon is already running;
+- imports: python importing what the cockpit imports before its first frame, and nothing else.
+
+The first run of each command after the install is reported on its own (nothing cached
+yet); the medians are over the runs after it. Each round runs every command once, in
+turn, so drift hits them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+# What `agentdeck` imports before its first frame (commands/cockpit.py), themes included.
+FIRST_FRAME_IMPORTS = "agentdeck.cli, agentdeck.commands.cockpit, agentdeck.cockpit_settings, agentdeck.tui.app, agentdeck.tui.themes"
+MARKER = "agentdeck ·"
+
+FLOOR_APP = '''
+from textual.app import App
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+
+class Floor(App):
+    CSS = "#top { height: 1; } .pane { border: round $primary; width: 1fr; height: 1fr; }"
+
+    def compose(self):
+        yield Static("agentdeck · floor", id="top")
+        with Horizontal():
+            for number in range(4):
+                yield Static(f"pane {number}", classes="pane")
+
+
+Floor().run()
+'''
+
+
+def newcomer_venv(where: Path) -> Path:
+    """The README's set-up in a new virtual environment; returns its bin directory."""
+    venv = where / "venv"
+    print(f"installing into a fresh venv ({venv}) as the README says ...", file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([venv / "bin" / "pip", "install", "--quiet", "-e", f"{CHECKOUT}[test]"], check=True)
+    return venv / "bin"
+
+
+def first_screen(command: str, env: dict[str, str], timeout: float = 60.0) -> float:
+    """Seconds from starting `command` in a fresh tmux server until its screen shows the top bar."""
+    name = f"benchpaint{os.getpid()}-{time.monotonic_ns()}"
+    tmux = ["tmux", "-L", name, "-f", "/dev/null"]
+    exports = " ".join(f"{key}={value}" for key, value in env.items())
+    t0 = time.perf_counter()
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "b", "-x", "160", "-y", "45", f"env -u COLUMNS -u LINES {exports} {command}; sleep 600"],
+        check=True,
+    )
+    try:
+        while MARKER not in subprocess.run([*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True).stdout:
+            if time.perf_counter() - t0 > timeout:
+                raise RuntimeError(f"{command!r} showed no {MARKER!r} within {timeout:.0f} s")
+            time.sleep(0.005)  # reading another process's terminal: there is no event to wait on
+        return time.perf_counter() - t0
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="rounds after the first one (default 5)")
+    parser.add_argument("--venv", type=Path, help="a venv made with the README's set-up (default: make a fresh one)")
+    parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        parser.error("tmux is needed (apt-get install -y tmux)")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-first-paint-"))
+    bin_dir = (args.venv / "bin") if args.venv else newcomer_venv(tmp)
+    py, agentdeck = bin_dir / "python", bin_dir / "agentdeck"
+    home = tmp / "home"
+    home.mkdir()
+    env = {
+        "TERM": "xterm-256color",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    run_env = {**os.environ, **env}
+    (tmp / "floor.py").write_text(FLOOR_APP)
+    repo = tmp / "attach-repo"
+    subprocess.run([py, "-c", f"from pathlib import Path; from agentdeck.workspace.sample_repo import create_sample_repository as c; c(Path({str(repo)!r}))"], check=True, env=run_env)
+    demos: list[Path] = []
+
+    def demo_command() -> str:
+        demos.append(tmp / f"demo-{len(demos)}")
+        return f"{agentdeck} demo --path {demos[-1]}"
+
+    commands = {
+        "floor": lambda: f"{py} {tmp / 'floor.py'}",
+        "demo": demo_command,
+        "attach": lambda: f"{agentdeck} attach -C {repo}",
+        "imports": lambda: f"{py} -c 'import {FIRST_FRAME_IMPORTS}; print(\"{MARKER}\")'",
+    }
+    first: dict[str, float] = {}
+    times: dict[str, list[float]] = {key: [] for key in commands}
+    try:
+        for round_number in range(args.runs + 1):
+            for key, command in commands.items():
+                if key == "attach":  # one daemon running, idle
+                    subprocess.run([agentdeck, "status", "-C", str(repo)], capture_output=True, timeout=120, env=run_env)
+                seconds = first_screen(command(), env)
+                if key == "demo":
+                    subprocess.run([agentdeck, "stop", "-C", str(demos[-1])], capture_output=True, timeout=120, env=run_env)
+                if round_number == 0:
+                    first[key] = seconds
+                else:
+                    times[key].append(seconds)
+    finally:
+        for path in [repo, *demos]:
+            subprocess.run([agentdeck, "stop", "-C", str(path)], capture_output=True, timeout=120, env=run_env)
+        shutil.rmtree(tmp, ignore_errors=True)
+    medians = {key: statistics.median(values) for key, values in times.items()}
+    results = {
+        "first_run_s": {key: round(value, 3) for key, value in first.items()},
+        "median_s": {key: round(value, 3) for key, value in medians.items()},
+        "ratio_to_floor": {key: round(value / medians["floor"], 2) for key, value in medians.items()},
+        "runs": args.runs,
+        "command": " ".join(["python -m tests.benchmarks.bench_first_paint", *sys.argv[1:]]),
+    }
+    if args.json:
+        print(json.dumps(results))
+        return
+    print(f"first paint in tmux, median of {args.runs} runs after the first (first run in brackets):")
+    for key in commands:
+        print(f"  {key:8} {medians[key] * 1000:5.0f} ms  ({first[key] * 1000:.0f} ms)  {results['ratio_to_floor'][key]:.2f} x the floor")
+    print(f"  ({results['command']})")
+
+
+if __name__ == "__main__":
+    main()
