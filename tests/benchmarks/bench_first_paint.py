@@ -61,7 +61,11 @@ def newcomer_venv(where: Path) -> Path:
     venv = where / "venv"
     print(f"installing into a fresh venv ({venv}) as the README says ...", file=sys.stderr, flush=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([venv / "bin" / "pip", "install", "--quiet", "-e", f"{CHECKOUT}[test]"], check=True)
+    log = where / "pip.log"
+    with log.open("w") as output:  # pip's notes about the index; shown only if the install fails
+        installed = subprocess.run([venv / "bin" / "pip", "install", "--quiet", "-e", f"{CHECKOUT}[test]"], stderr=output)
+    if installed.returncode:
+        sys.exit(f"the install failed:\n{log.read_text()}")
     return venv / "bin"
 
 
