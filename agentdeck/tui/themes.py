@@ -10,10 +10,8 @@ and the last good version (or the default theme) stays in use.
 from __future__ import annotations
 
 import dataclasses
-import importlib.metadata
 import os
 import re
-import sysconfig
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -202,7 +200,11 @@ def shipped_themes_dir() -> Path:
     if (root / "pyproject.toml").is_file() and (root / "themes").is_dir():
         return root / "themes"
     # An installed wheel: RECORD knows where the data files went, whatever the scheme
-    # (venv, --user, --prefix), which sysconfig alone does not.
+    # (venv, --user, --prefix), which sysconfig alone does not. (Imported here: a checkout's
+    # first paint need not wait ~13 ms for them.)
+    import importlib.metadata
+    import sysconfig
+
     try:
         files = importlib.metadata.distribution("agentdeck").files or []
     except importlib.metadata.PackageNotFoundError:

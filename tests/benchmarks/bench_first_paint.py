@@ -93,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="rounds after the first one (default 5)")
     parser.add_argument("--venv", type=Path, help="a venv made with the README's set-up (default: make a fresh one)")
+    parser.add_argument("--only", metavar="A,B", help="measure only these of floor,demo,attach,imports (the floor always)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
@@ -125,6 +126,9 @@ def main() -> None:
         "attach": lambda: f"{agentdeck} attach -C {repo}",
         "imports": lambda: f"{py} -c 'import {FIRST_FRAME_IMPORTS}; print(\"{MARKER}\")'",
     }
+    if args.only:
+        wanted = {"floor", *args.only.split(",")}
+        commands = {key: command for key, command in commands.items() if key in wanted}
     first: dict[str, float] = {}
     times: dict[str, list[float]] = {key: [] for key in commands}
     try:
