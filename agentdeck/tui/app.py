@@ -189,7 +189,7 @@ class CockpitApp(App[str]):
             return
         self._last_attention = time.monotonic()
         states = {call.state for call in batch}
-        severity = "error" if "failed" in states else "warning" if "waiting" in states else "information"
+        severity = "error" if "failed" in states else "warning" if states & {"waiting", "stalled"} else "information"
         if len(batch) == 1:
             call = batch[0]
             detail = one_line(call.task, 60) + (f"\n{one_line(call.reason, 120)}" if call.reason and call.state != "finished" else "")

@@ -27,8 +27,8 @@ COLUMNS = (
 )
 # What `s` cycles through, and how each column sorts (the state column: what needs you first).
 SORTS = ("age", "state", "cost", "progress", "id")
-STATE_ORDER = {"waiting": 0, "failed": 1, "finished": 2, "verifying": 3, "running": 4, "queued": 5, "interrupted": 6}
-STATE_STYLE = {"waiting": "bold $warning", "failed": "bold $error", "finished": "$success", "running": "$primary", "verifying": "$accent"}
+STATE_ORDER = {"waiting": 0, "stalled": 0, "failed": 1, "finished": 2, "verifying": 3, "running": 4, "queued": 5, "interrupted": 6}
+STATE_STYLE = {"waiting": "bold $warning", "stalled": "bold $warning", "failed": "bold $error", "finished": "$success", "running": "$primary", "verifying": "$accent"}
 
 
 def age(seconds: float) -> str:
