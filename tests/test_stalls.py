@@ -8,42 +8,12 @@ from pathlib import Path
 import pytest
 
 from agentdeck.config import ModelRole, load_settings
-from agentdeck.events import AgentStarted, AgentWaiting, Event, ModelRetrying, TaskStateChanged
-from agentdeck.runtime import task_start
+from agentdeck.events import AgentStarted, AgentWaiting, ModelRetrying, TaskStateChanged
 from agentdeck.runtime.session import Session
 from agentdeck.runtime.store import Store
 from agentdeck.tui.cockpit_state import CockpitState
-from tests.support.scripted_model import ScriptedModel, Turn, call, finish
-
-STALL_S = 0.5
-
-
-async def wait_for(session: Session, predicate, timeout: float = 30.0, from_seq: int = 0) -> Event:
-    async def scan():
-        async for event in session.subscribe(from_seq):
-            if predicate(event):
-                return event
-    return await asyncio.wait_for(scan(), timeout)
-
-
-def state_is(task_id: str, *states: str, previous: str | None = None):
-    return lambda e: (
-        isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state in states
-        and (previous is None or e.previous == previous)
-    )
-
-
-def scripted_session(repo: Path, monkeypatch: pytest.MonkeyPatch, turns: list[Turn], stall_seconds: float = STALL_S):
-    scripted = ScriptedModel(turns)
-    original = task_start.client_for
-    monkeypatch.setattr(task_start, "client_for", lambda role, settings: scripted if role.model == "scripted" else original(role, settings))
-    settings = load_settings(repo)
-    settings.executor = ModelRole(model="scripted", context_window=100_000)
-    settings.plan.background = False
-    settings.review.verify = False
-    settings.session.stall_seconds = stall_seconds
-    session = Session(repo, settings, Store(repo / ".git" / "agentdeck" / "session.db"))
-    return session, scripted
+from tests.support.scripted_model import Turn, call, finish
+from tests.support.scripted_session import scripted_session, state_is, wait_for
 
 
 async def stalled(session: Session, task_id: str) -> TaskStateChanged:
