@@ -65,7 +65,7 @@ class QueuePanel(Vertical):
         Binding("plus,equals_sign", "priority(1)", "Up", id="queue.up", tooltip="Start the selected queued task sooner"),
         Binding("minus", "priority(-1)", "Down", id="queue.down", tooltip="Start the selected queued task later"),
         Binding("s", "sort", "Sort", id="queue.sort", tooltip="Sort by the next column"),
-        Binding("r", "resume", "Resume", id="queue.resume", show=False, tooltip="Resume an interrupted or failed task"),
+        Binding("r", "resume", "Resume", id="queue.resume", show=False, tooltip="Resume an interrupted, failed, waiting or stalled task"),
     ]
 
     class ActionRequested(Message):
