@@ -109,6 +109,9 @@ class SessionPolicy(_Section):
     auto_resume: bool = False
     # `--after ID` starts when ID is merged into your branch, or as soon as ID finished.
     after_waits_for: Literal["merged", "finished"] = "merged"
+    # A running agent with no event for this long is marked stalled (a hung command, a stream
+    # that stopped, retries that keep failing) and asks for your attention once.
+    stall_seconds: float = Field(300.0, gt=0)
 
 
 class UIPolicy(_Section):

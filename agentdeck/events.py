@@ -126,6 +126,20 @@ class AgentFailed(Event):
     kind: Literal["error", "budget", "model"] = "error"
 
 
+class ModelRetrying(Event):
+    """A model call failed in a way a retry can help (429, 5xx, timeout); the client tries again after `delay_s`."""
+
+    type: Literal["model_retrying"] = "model_retrying"
+    # The attempt that failed (1: the first call); `max_retries` more may follow the first.
+    attempt: int
+    max_retries: int
+    # What keeps failing, as in "retrying after rate limits (429)".
+    cause: str
+    # The provider's own words, one line.
+    error: str
+    delay_s: float
+
+
 class PlanWritten(Event):
     """The planner model wrote a plan that the executor will carry out."""
 
@@ -192,9 +206,11 @@ class ContextCompacted(Event):
 # Session events (issue 4) go below this line.
 
 # "verifying": the agent finished and its tests and judge run; "finished": verified, waiting for
-# your decision; "rejected": you turned it down (its branch stays until `agentdeck cleanup`).
+# your decision; "rejected": you turned it down (its branch stays until `agentdeck cleanup`);
+# "stalled": the agent is alive but made no progress for `session.stall_seconds` (see stalls.py).
 TaskState = Literal[
-    "queued", "running", "waiting", "verifying", "finished", "failed", "cancelled", "interrupted", "merged", "rejected"
+    "queued", "running", "waiting", "verifying", "finished", "failed", "cancelled", "interrupted", "merged", "rejected",
+    "stalled",
 ]
 
 
@@ -407,6 +423,7 @@ AnyEvent = Annotated[
         AgentWaiting,
         AgentFinished,
         AgentFailed,
+        ModelRetrying,
         PlanWritten,
         SplitTriggered,
         SubAgentSpawned,

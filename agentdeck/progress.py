@@ -15,6 +15,7 @@ from agentdeck.events import (
     ContextCompacted,
     ContextUsage,
     Event,
+    ModelRetrying,
     PlanWritten,
     SplitTriggered,
     SteerReceived,
@@ -40,6 +41,12 @@ class _Style:
 
 def _files(count: int) -> str:
     return f"{count} file" if count == 1 else f"{count} files"
+
+
+def retry_text(event: ModelRetrying) -> str:
+    """'retrying after rate limits (429) in 2 s (attempt 2 of 4): <the provider's words>'."""
+    attempt = f"attempt {event.attempt + 1} of {event.max_retries + 1}"
+    return f"retrying after {event.cause} in {event.delay_s:g} s ({attempt}): {event.error}"
 
 
 def _meter(fraction: float, width: int = 20) -> str:
@@ -111,6 +118,8 @@ class ProgressPrinter:
                 self.line(s(f"  ✉ steer: {one_line(event.text)}", "35"))
             case AgentWaiting():
                 self.line(s(f"⏸ waiting: {event.reason}", "33"))
+            case ModelRetrying():
+                self.line(s(f"  ↻{self._who(event)} {retry_text(event)}", "33"))
             case AgentFinished():
                 self.line(s(f"✔ finished in {event.steps} steps", "1;32") + f" · ${event.total_cost_usd:.4f}")
                 self.line(f"  {event.summary}")

@@ -331,3 +331,21 @@ def test_fake_server_says_done_when_the_script_runs_out() -> None:
         )
         with urllib.request.urlopen(request, timeout=5) as response:
             assert json.load(response)["choices"][0]["message"]["content"] == "done"
+
+
+async def test_each_retry_is_reported_with_the_providers_words_and_the_last_one_ends_the_call() -> None:
+    from agentdeck.llm.types import RetryNotice, retry_listener
+
+    heard: list[RetryNotice] = []
+    token = retry_listener.set(heard.append)
+    try:
+        with FakeOpenAIServer(lambda body: Reply(status=429, error_message="Rate limit reached: 3 RPM")) as server:
+            with pytest.raises(ModelError) as caught:
+                await client(server, max_retries=2, backoff_base_s=0).stream_turn(HI, [], ignore)
+    finally:
+        retry_listener.reset(token)
+    assert [(n.attempt, n.max_retries, n.cause, n.error) for n in heard] == [
+        (1, 2, "rate limits (429)", "Rate limit reached: 3 RPM"),
+        (2, 2, "rate limits (429)", "Rate limit reached: 3 RPM"),
+    ]
+    assert "rate limited (429) after 3 attempts: Rate limit reached: 3 RPM" in str(caught.value)

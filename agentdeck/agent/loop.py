@@ -2,8 +2,9 @@
 
 One class serves foreground and background agents alike. It reports everything it does
 as events through `emit`, and it is driven from outside only through `steer`,
-`interrupt` and `stop`. An interrupt cancels the LLM call or tool run in flight at once
-and leaves the agent waiting; a steer wakes it with a message its next turn sees.
+`interrupt`, `resume` and `stop`. An interrupt cancels the LLM call or tool run in flight
+at once and leaves the agent waiting; a steer wakes it with a message its next turn sees;
+a resume wakes it without one, or cancels a stalled step and goes straight on.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from agentdeck.events import (
     Checkpointed,
     ContextUsage,
     Event,
+    ModelRetrying,
     PlanWritten,
     SteerReceived,
     TextDelta,
@@ -37,7 +39,16 @@ from agentdeck.events import (
     ToolCallStarted,
     TurnFinished,
 )
-from agentdeck.llm.types import Message, ModelClient, ModelError, ToolCall, ToolSpec, TurnResult
+from agentdeck.llm.types import (
+    Message,
+    ModelClient,
+    ModelError,
+    RetryNotice,
+    ToolCall,
+    ToolSpec,
+    TurnResult,
+    retry_listener,
+)
 
 # Text-only replies in a row before the agent stops and waits for a human.
 MAX_NUDGES = 2
@@ -133,6 +144,8 @@ class Agent:
         self._stop_requested = False
         # An interrupt that arrives between steps holds until the next step would start.
         self._interrupt_pending = False
+        # A resume that cancelled the step in flight: the agent goes on instead of waiting.
+        self._resume_requested = False
         self._nudges = 0
         self._partial_text: list[str] = []
 
@@ -166,6 +179,7 @@ class Agent:
             for child in list(self._children):
                 child.interrupt()
             return
+        self._resume_requested = False
         if self.splitting:
             # Between sub-agents (creating or merging their worktrees): cancelling now would
             # lose their summaries; the interrupt takes effect when the split is done.
@@ -180,6 +194,26 @@ class Agent:
         elif not self._waiting:
             self._interrupt_pending = True
 
+    def resume(self, note: str | None = None) -> None:
+        """Carry on: wake a waiting agent, or cancel the step in flight (a stalled one) and go on.
+
+        `note`, when given, is a user message the next turn sees (why the step was stopped)."""
+        if self._children:
+            for child in list(self._children):
+                child.resume(note)
+            return
+        current = self._current
+        at_work = current is not None and not current.done() and current is not asyncio.current_task()
+        if not (self._waiting or at_work):
+            return
+        if note:
+            self._steers.append(note)
+        self._resume_requested = True
+        if self._waiting:
+            self._wake.set()
+        else:
+            current.cancel()  # type: ignore[union-attr]
+
     def stop(self) -> None:
         """End the run at the next safe point (at once if waiting), keeping all work."""
         self._stop_requested = True
@@ -192,9 +226,11 @@ class Agent:
 
     async def run(self) -> AgentResult:
         self.meter.start()
+        listening = retry_listener.set(self._on_retry)
         try:
             return await self._run()
         finally:
+            retry_listener.reset(listening)
             self.meter.pause()
 
     async def _run(self) -> AgentResult:
@@ -207,8 +243,8 @@ class Agent:
                 await self._wake.wait()
                 self._wake.clear()
                 self.meter.resume()
-                if self._steers:
-                    self._waiting = False
+                if self._steers or self._resume_requested:
+                    self._waiting = self._resume_requested = False
                 continue
             self._drain_steers()
             if self._interrupt_pending:
@@ -223,6 +259,9 @@ class Agent:
             except _Finished as done:
                 return await self._finish(done.summary)
             except _Interrupted:
+                if self._resume_requested and not self._stop_requested:
+                    self._resume_requested = False
+                    continue  # resumed: the cancelled step's calls were answered; the next turn goes on
                 await self._enter_waiting("interrupted by the user")
             except _WallTimeUp:
                 return await self._fail(self.meter.exceeded(force_wall=True), kind="budget")
@@ -336,6 +375,17 @@ class Agent:
         event.agent_id = self.agent_id
         event.task_id = self.task_id
         self._emit_raw(event)
+
+    def _on_retry(self, notice: RetryNotice) -> None:
+        self.emit(
+            ModelRetrying(
+                attempt=notice.attempt,
+                max_retries=notice.max_retries,
+                cause=notice.cause,
+                error=notice.error,
+                delay_s=notice.delay_s,
+            )
+        )
 
     async def _on_text(self, fragment: str) -> None:
         self._partial_text.append(fragment)

@@ -16,6 +16,7 @@ from agentdeck.events import (
     Event,
     InboxRejected,
     Merged,
+    ModelRetrying,
     PullRequestCreated,
     Rejected,
     TestsFinished,
@@ -30,7 +31,7 @@ from agentdeck.events import (
     TextDelta,
     ToolCallStarted,
 )
-from agentdeck.progress import ProgressPrinter
+from agentdeck.progress import ProgressPrinter, retry_text
 from agentdeck.text import one_line
 
 
@@ -107,6 +108,8 @@ def compact_line(event: Event) -> str | None:
             return f"{who}steer: {one_line(event.text)}"
         case AgentWaiting():
             return f"{who}waiting: {event.reason}"
+        case ModelRetrying():
+            return f"{who}{retry_text(event)}"
         case AgentFinished():
             return f"{who}finished in {event.steps} steps: {one_line(event.summary)}"
         case AgentFailed():

@@ -14,6 +14,8 @@ from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, er
 from agentdeck.text import one_line
 
 ENDED = ("finished", "failed", "cancelled", "merged", "rejected")
+# States in which an agent is alive and holds a slot (the scheduler's ACTIVE).
+LIVE = ("running", "waiting", "stalled")
 
 
 def notice(message: str) -> None:
@@ -183,8 +185,8 @@ def render_table(tasks: list[dict[str, Any]]) -> str:
 
 def render_status(status: dict[str, Any]) -> str:
     tasks = status["tasks"]
-    fg = sum(1 for t in tasks if t["foreground"] and t["state"] in ("running", "waiting"))
-    bg = sum(1 for t in tasks if not t["foreground"] and t["state"] in ("running", "waiting"))
+    fg = sum(1 for t in tasks if t["foreground"] and t["state"] in LIVE)
+    bg = sum(1 for t in tasks if not t["foreground"] and t["state"] in LIVE)
     lines = [
         f"session daemon pid {status['pid']} · foreground {fg}/{status['foreground_slots']} · "
         f"background {bg}/{status['background_concurrency']} · {len(tasks)} task{'s' if len(tasks) != 1 else ''}"

@@ -13,17 +13,19 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from agentdeck.llm.litellm_errors import RETRYABLE, classify, provider_message
+from agentdeck.llm.litellm_errors import RETRYABLE, classify, provider_message, retry_cause
 from agentdeck.llm.litellm_loader import load_litellm
 from agentdeck.llm.types import (
     Message,
     ModelError,
     OnText,
+    RetryNotice,
     ToolCall,
     ToolSpec,
     TurnResult,
     Usage,
     estimate_tokens,
+    report_retry,
 )
 
 
@@ -81,7 +83,11 @@ class LiteLLMClient:
                 kind, detail = classify(exc, litellm)
                 if kind in RETRYABLE and not progress.streamed and attempts <= self.max_retries:
                     delay = self.backoff_base_s * 2 ** (attempts - 1)
-                    await asyncio.sleep(delay + random.uniform(0, delay / 10))
+                    delay += random.uniform(0, delay / 10)
+                    report_retry(
+                        RetryNotice(attempts, self.max_retries, retry_cause(kind, detail), provider_message(exc), round(delay, 3))
+                    )
+                    await asyncio.sleep(delay)
                     continue
                 raise ModelError(
                     self._describe(kind, detail, exc, attempts, progress.streamed)
@@ -244,8 +250,8 @@ class LiteLLMClient:
             )
         if kind == "rate_limit":
             return (
-                f"{model}: rate limited (429) after {tries} — wait a little, or choose "
-                "another model with --model"
+                f"{model}: rate limited (429) after {tries}: {message} — wait a little, or "
+                "choose another model with --model"
             )
         if kind == "server":
             return f"{model}{where}: server error ({detail}) after {tries}: {message}"

@@ -113,6 +113,20 @@ def classify(exc: BaseException, litellm: Any) -> tuple[str, str]:
     return "other", ""
 
 
+_CAUSES = {
+    "rate_limit": "rate limits (429)",
+    "server": "server errors ({detail})",
+    "timeout": "timeouts",
+    "unreachable": "failed connections ({detail})",
+    "connection_lost": "dropped connections ({detail})",
+}
+
+
+def retry_cause(kind: str, detail: str) -> str:
+    """What keeps a call failing, for "retrying after …": "rate limits (429)", "server errors (503)"."""
+    return _CAUSES.get(kind, kind).format(detail=detail or "?")
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [""])[0]
 

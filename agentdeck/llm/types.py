@@ -7,6 +7,7 @@ model, a scripted test model) is interchangeable.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
@@ -65,6 +66,30 @@ CHARS_PER_TOKEN = 4
 def estimate_tokens(chars: int) -> int:
     """A rough token count for `chars` characters, where no provider reported one."""
     return chars // CHARS_PER_TOKEN
+
+
+@dataclass
+class RetryNotice:
+    """A model call failed and will be tried again: which attempt, why, and the provider's words."""
+
+    attempt: int  # the attempt that failed, 1 for the first call
+    max_retries: int
+    cause: str  # "rate limits (429)", "server errors (503)", "timeouts", ...
+    error: str
+    delay_s: float
+
+
+# Who hears that a model call is being retried. The agent sets it around its own run, so a
+# client reports retries without knowing about events, and sub-agents running side by side
+# (each in its own asyncio task, hence its own context) each hear only their own calls.
+retry_listener: ContextVar[Callable[[RetryNotice], None] | None] = ContextVar("retry_listener", default=None)
+
+
+def report_retry(notice: RetryNotice) -> None:
+    """Tell whoever listens in this context that a call is being retried (a client calls this)."""
+    listener = retry_listener.get()
+    if listener is not None:
+        listener(notice)
 
 
 class ModelError(Exception):

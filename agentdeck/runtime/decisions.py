@@ -259,7 +259,7 @@ class Decisions:
         row = s._task(task_id)
         if not row.branch:
             raise CommandError(f"task {task_id} has no branch (its agent never started): nothing to propose")
-        if row.state in ("queued", "running", "waiting", "verifying"):
+        if row.state in ("queued", "running", "waiting", "stalled", "verifying"):
             raise CommandError(f"task {task_id} is {row.state}: wait until it is done")
         base = await self._target([row])
         url = await create_pull_request(s.repo_root, row, base)
@@ -315,6 +315,7 @@ def _check_state(row: TaskRow, allowed: tuple[str, ...], verb: str) -> None:
         "queued": "it has not run yet",
         "running": "its agent is still running",
         "waiting": "its agent is waiting for you: steer it, or cancel it first",
+        "stalled": "its agent is stalled: interrupt, resume or cancel it first",
         "merged": "it is already merged",
         "rejected": "it is already rejected",
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Protocol
 
-ACTIVE = ("running", "waiting")  # an agent is alive and holds a slot
+ACTIVE = ("running", "waiting", "stalled")  # an agent is alive and holds a slot
 DONE_OK = ("finished", "merged")
 DEAD = ("failed", "cancelled", "rejected")
 # "verifying" holds no slot: the agent is done; its tests and judge run beside the queue.

@@ -62,11 +62,21 @@ from agentdeck.runtime.decisions import Decisions
 from agentdeck.runtime.resume import resume_note
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.session_api import SessionAPI
+from agentdeck.runtime.stalls import StallWatch
 from agentdeck.runtime.store import Store, TaskRow
 from agentdeck.runtime.verification import Subject, Verifier, verified_reason
 from agentdeck.workspace.merging import merged_into_head
 
 TICK_SECONDS = 1.0
+
+
+def stall_note(reason: str) -> str:
+    """What a stalled agent resumed by the user is told, so it does not do the same again."""
+    return (
+        f"Your last step was stopped because it made no progress: {reason}. Carry on with the task; "
+        "avoid commands that wait for input or never end (give them a timeout)."
+    )
+
 STOP_TIMEOUT_SECONDS = 30.0
 # A subscriber that falls this far behind is cut off (it can reattach from its last seq).
 MAX_SUBSCRIBER_BACKLOG = 200_000
@@ -118,6 +128,10 @@ class Session(SessionAPI):
         self.store = store
         self.bus = EventBus(stamp=store.append)
         self.bus.subscribe(self._track)
+        # After _track: by the time the watchdog sees an event, the task's row reflects it.
+        self.stalls = StallWatch(settings.session.stall_seconds, self._stalled, self._active_again)
+        self.bus.subscribe(self.stalls.note)
+        self._watchdog: asyncio.Task | None = None
         self.agents: dict[str, Any] = {}
         self._runs: dict[str, asyncio.Task] = {}
         self._cancel_requested: set[str] = set()
@@ -168,6 +182,7 @@ class Session(SessionAPI):
                     self._requeue_for_resume(row, "resumed automatically (session.auto_resume)")
         self._schedule()
         self._tick = asyncio.create_task(self._tick_loop())
+        self._watchdog = asyncio.create_task(self.stalls.run(), name="stall watchdog")
         return interrupted
 
     async def _tick_loop(self) -> None:
@@ -188,6 +203,8 @@ class Session(SessionAPI):
         self.publish(SessionStopping(reason="agentdeck stop"))
         if self._tick:
             self._tick.cancel()
+        if self._watchdog:
+            self._watchdog.cancel()
         for agent in list(self.agents.values()):
             agent.stop()
         # Verification is redone on the next start; cancelling kills a running test command.
@@ -310,6 +327,17 @@ class Session(SessionAPI):
 
     def _resume(self, task_id: str) -> dict[str, Any]:
         row = self._task(task_id)
+        agent = self.agents.get(task_id)
+        if row.state in ("stalled", "waiting") and agent is not None:
+            # A live agent goes on in place: a stalled step is cancelled, a waiting agent woken.
+            if row.state == "stalled":
+                agent.resume(stall_note(row.reason))
+                why = "resumed by the user: the stalled step was stopped and the agent goes on"
+            else:
+                agent.resume()
+                why = "resumed by the user"
+            self._set_state(row, "running", why)
+            return {"task_id": task_id, "state": "running"}
         if row.state in ACTIVE:
             raise CommandError(f"task {task_id} is {row.state}: steer it instead (`agentdeck steer {task_id} TEXT`)")
         if row.state not in ("interrupted", "failed", "cancelled"):
@@ -457,6 +485,19 @@ class Session(SessionAPI):
             self._runs.pop(task_id, None)
             self._cancel_requested.discard(task_id)
             self._schedule()
+
+    def _stalled(self, task_id: str, reason: str) -> bool:
+        """The watchdog found the task idle for stall_seconds: mark it, if its agent is running."""
+        row = self.store.task(task_id)
+        if self._stopping or row is None or row.state != "running" or task_id not in self.agents:
+            return False
+        self._set_state(row, "stalled", reason)
+        return True
+
+    def _active_again(self, task_id: str) -> None:
+        row = self.store.task(task_id)
+        if row is not None and row.state == "stalled":
+            self._set_state(row, "running", "making progress again")
 
     def _role(self, model: str | None) -> ModelRole:
         role = self.settings.role("executor")

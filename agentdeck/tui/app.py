@@ -194,7 +194,7 @@ class CockpitApp(App[str]):
             return
         self._last_attention = time.monotonic()
         states = {call.state for call in batch}
-        severity = "error" if "failed" in states else "warning" if "waiting" in states else "information"
+        severity = "error" if "failed" in states else "warning" if states & {"waiting", "stalled"} else "information"
         if len(batch) == 1:
             call = batch[0]
             detail = one_line(call.task, 60) + (f"\n{one_line(call.reason, 120)}" if call.reason and call.state != "finished" else "")
@@ -257,7 +257,7 @@ class CockpitApp(App[str]):
         yield SystemCommand("New task", f"Start a new agent on a task you type ({self.key_for('new_task')})", self.action_new_task)
         yield SystemCommand("Interrupt agent", f"Stop the focused agent at once ({self.key_for('interrupt')})", self.cockpit.action_interrupt)
         yield SystemCommand("Close pane", f"Demote the focused agent, or close its pane when it ended ({self.key_for('close_pane')})", self.cockpit.action_close_pane)
-        yield SystemCommand("Resume agent", "Resume the focused agent when it was interrupted or failed", self.cockpit.action_resume_pane)
+        yield SystemCommand("Resume agent", "Resume the focused agent: interrupted, failed, waiting or stalled", self.cockpit.action_resume_pane)
         yield SystemCommand("Queue", f"Move to the background queue ({self.key_for('focus_queue')})", self.cockpit.action_focus_queue)
         yield SystemCommand("Detach", f"Leave; the agents keep working ({self.key_for('detach')})", self.action_detach)
         yield SystemCommand("Quit agentdeck", f"Stop the agents or leave them running ({self.key_for('quit')})", self.action_quit_cockpit)

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 if TYPE_CHECKING:
     from agentdeck.events import Event
 
-ACTIVE = ("running", "waiting")
+ACTIVE = ("running", "waiting", "stalled")
 ENDED = ("finished", "failed", "cancelled", "interrupted", "merged")
 # States a person has to act on; the cockpit says so once when a task enters one.
-NEEDS_YOU = {"waiting": "is waiting for you", "finished": "finished", "failed": "failed"}
+NEEDS_YOU = {"waiting": "is waiting for you", "stalled": "is stalled", "finished": "finished", "failed": "failed"}
 
 
 @dataclass
@@ -101,8 +101,8 @@ def _verdict_word(verdict: Any, tests: Any = None) -> str | None:
 def _state_activity(state: str, reason: str) -> str:
     if state == "running":
         return "thinking"
-    if state == "waiting":
-        return reason  # the state label already says "waiting for you"
+    if state in ("waiting", "stalled"):
+        return reason  # the state label already says "waiting for you" / "stalled"
     if state == "queued":
         return reason if reason and reason not in ("starting",) else "queued"
     return state
@@ -280,6 +280,8 @@ def fold_display(view: TaskView, event: Event) -> None:
             view.activity = "steered"
         case ev.AgentWaiting():
             view.activity = _state_activity("waiting", event.reason)
+        case ev.ModelRetrying():
+            view.activity = f"retrying after {event.cause} (attempt {event.attempt + 1} of {event.max_retries + 1})"
         case ev.AgentFinished():
             if not sub_agent:
                 view.activity = "finished"
@@ -304,7 +306,7 @@ class Block:
     ok: bool | None = None
     output: str = ""
     duration_s: float | None = None
-    # notes: "plan" | "split" | "sub" | "steer" | "waiting" | "finished" | "failed" | "info"
+    # notes: "plan" | "split" | "sub" | "steer" | "waiting" | "stalled" | "finished" | "failed" | "info"
     tone: str = "info"
     number: int = 0
 
@@ -378,6 +380,15 @@ class Transcript:
                 return [self._add(Block("note", text=f"you: {event.text}", tone="steer"))]
             case ev.AgentWaiting():
                 return [self._add(Block("note", text=f"waiting for you: {event.reason}", tone="waiting"))]
+            case ev.TaskStateChanged() if event.state == "stalled":
+                return [self._add(Block("note", text=f"stalled: {event.reason}", tone="stalled"))]
+            case ev.TaskStateChanged() if event.state == "running" and event.previous == "stalled":
+                return [self._add(Block("note", text=event.reason, tone="info"))]
+            case ev.ModelRetrying():
+                from agentdeck.progress import retry_text
+
+                text = retry_text(event)
+                return [self._add(Block("note", text=text, tone="info"))]
             case ev.AgentFinished():
                 if event.agent_id not in (None, event.task_id):
                     return []

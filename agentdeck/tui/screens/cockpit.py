@@ -75,7 +75,7 @@ class CockpitScreen(WaitsForChange, Screen):
         Binding("escape", "interrupt", "Interrupt", id="interrupt", tooltip="Stop the focused agent at once; it waits for you"),
         Binding("ctrl+o", "close_pane", "Close pane", id="close_pane", tooltip="Demote the focused agent to the background, or close its pane when it ended"),
         Binding("ctrl+b", "focus_queue", "Queue", id="focus_queue", tooltip="Move to the background queue"),
-        Binding("ctrl+r", "resume_pane", "Resume", id="resume", show=False, tooltip="Resume the focused agent when it was interrupted or failed"),
+        Binding("ctrl+r", "resume_pane", "Resume", id="resume", show=False, tooltip="Resume the focused agent: interrupted, failed, waiting or stalled"),
     ]
 
     def __init__(self, state: CockpitState, bridge, *, threshold: float, transcript_limit: int, clock) -> None:

@@ -22,6 +22,7 @@ STATE_LABELS = {
     "queued": "◌ queued",
     "running": "● running",
     "waiting": "⏸ waiting for you",
+    "stalled": "⚠ stalled",
     "finished": "✔ finished",
     "failed": "✘ failed",
     "cancelled": "– cancelled",
@@ -33,7 +34,7 @@ STATE_LABELS = {
 
 
 # A pane's tone by task state: its border, and the colour of its state line.
-TONES = {"waiting": "warning", "failed": "error", "finished": "success", "merged": "success"}
+TONES = {"waiting": "warning", "stalled": "warning", "failed": "error", "finished": "success", "merged": "success"}
 TONE_TEXT = {"warning": "bold $warning", "error": "$error", "success": "$success"}
 
 

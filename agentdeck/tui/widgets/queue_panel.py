@@ -27,8 +27,8 @@ COLUMNS = (
 )
 # What `s` cycles through, and how each column sorts (the state column: what needs you first).
 SORTS = ("age", "state", "cost", "progress", "id")
-STATE_ORDER = {"waiting": 0, "failed": 1, "finished": 2, "verifying": 3, "running": 4, "queued": 5, "interrupted": 6}
-STATE_STYLE = {"waiting": "bold $warning", "failed": "bold $error", "finished": "$success", "running": "$primary", "verifying": "$accent"}
+STATE_ORDER = {"waiting": 0, "stalled": 0, "failed": 1, "finished": 2, "verifying": 3, "running": 4, "queued": 5, "interrupted": 6}
+STATE_STYLE = {"waiting": "bold $warning", "stalled": "bold $warning", "failed": "bold $error", "finished": "$success", "running": "$primary", "verifying": "$accent"}
 
 
 def age(seconds: float) -> str:
@@ -65,7 +65,7 @@ class QueuePanel(Vertical):
         Binding("plus,equals_sign", "priority(1)", "Up", id="queue.up", tooltip="Start the selected queued task sooner"),
         Binding("minus", "priority(-1)", "Down", id="queue.down", tooltip="Start the selected queued task later"),
         Binding("s", "sort", "Sort", id="queue.sort", tooltip="Sort by the next column"),
-        Binding("r", "resume", "Resume", id="queue.resume", show=False, tooltip="Resume an interrupted or failed task"),
+        Binding("r", "resume", "Resume", id="queue.resume", show=False, tooltip="Resume an interrupted, failed, waiting or stalled task"),
     ]
 
     class ActionRequested(Message):

@@ -130,11 +130,12 @@ class NoteBlock(Static):
     NoteBlock.-split, NoteBlock.-sub { color: $accent; }
     NoteBlock.-steer { color: $primary; text-style: bold; }
     NoteBlock.-waiting { color: $warning; text-style: bold; }
+    NoteBlock.-stalled { color: $warning; text-style: bold; }
     NoteBlock.-finished { color: $success; text-style: bold; }
     NoteBlock.-failed { color: $error; text-style: bold; }
     """
 
-    ICONS = {"split": "◆ ", "sub": "↳ ", "steer": "› ", "waiting": "⏸ ", "finished": "✔ ", "failed": "✘ "}
+    ICONS = {"split": "◆ ", "sub": "↳ ", "steer": "› ", "waiting": "⏸ ", "stalled": "⚠ ", "finished": "✔ ", "failed": "✘ "}
 
     def __init__(self, block: Block) -> None:
         super().__init__(Text(self.ICONS.get(block.tone, "· ") + block.text), classes=f"-{block.tone}", markup=False)
