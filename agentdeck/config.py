@@ -104,6 +104,9 @@ class SessionPolicy(_Section):
     auto_resume: bool = False
     # `--after ID` starts when ID is merged into your branch, or as soon as ID finished.
     after_waits_for: Literal["merged", "finished"] = "merged"
+    # Disk budget of all task worktrees (build output included), in GB. Over it, `gc` of merged
+    # and rejected tasks runs by itself, and if still over, no new background task starts.
+    max_worktree_gb: float | None = Field(None, gt=0)
 
 
 class UIPolicy(_Section):
