@@ -32,8 +32,10 @@ def render_gc(report) -> str:
         elif entry.removed:
             line = f"removed {entry.task_id} ({entry.state}): {size} freed; branch {entry.branch} kept"
         else:
-            line = f"kept {entry.task_id} ({entry.state})"
-        if entry.kept:
+            line = f"kept {entry.task_id} ({entry.state}): {entry.kept or 'nothing removed'}"
+            if "uncommitted" in entry.kept:
+                line += " (commit or delete them in the worktree, then run gc again)"
+        if entry.removed and entry.kept:
             line += f"; kept: {entry.kept}"
         if entry.kept_ref:
             line += f"; its worktree's HEAD was off its branch: kept as {entry.kept_ref}"

@@ -86,7 +86,8 @@ class DiskMeter:
                     return usage
             self._stale = False
             self.usage = await asyncio.to_thread(self._measure, *self._inputs())
-            return self.usage
+        self._update(self.usage)
+        return self.usage
 
     def on_event(self, event: Event) -> None:
         """Subscribed to the bus: a task that ends or a worktree that goes changes what is on disk."""
@@ -133,14 +134,16 @@ class DiskMeter:
                     report = await collect(self.session, usage, target_bytes=budget, by="budget", skip=self._gc_kept)
                     self._gc_kept.update(entry.task_id for entry in report.results if not entry.removed)
                     usage = await self.current(0, force=True)
-            self._update(usage)
         except asyncio.CancelledError:
             raise
         except Exception:  # a file system error must not end the session's tick; the next one tries again
             return
 
     def _update(self, usage: DiskUsage) -> None:
+        """After each measurement: the pause, the event the cockpit shows, and gc when over budget."""
         paused = pause_reason(usage.total_bytes, self.budget_gb)
+        if paused is not None:
+            self.poke()  # the tick's gc may free enough to lift the pause (a no-op from the tick itself)
         resumed = self.paused is not None and paused is None
         flipped = paused != self.paused
         self.paused = paused
@@ -164,7 +167,6 @@ class DiskMeter:
         if not dry_run:
             self._gc_kept.clear()  # a person looked: the automatic gc may try those again
             usage = await self.current(0, force=True)
-            self._update(usage)
             report.total_bytes_after = usage.total_bytes
         report.budget_bytes, report.paused = self.budget_bytes, self.paused
         return report
