@@ -112,6 +112,9 @@ class SessionPolicy(_Section):
     # A running agent with no event for this long is marked stalled (a hung command, a stream
     # that stopped, retries that keep failing) and asks for your attention once.
     stall_seconds: float = Field(300.0, gt=0)
+    # Disk budget of all task worktrees (build output included), in GB. Over it, `gc` of merged
+    # and rejected tasks runs by itself, and if still over, no new background task starts.
+    max_worktree_gb: float | None = Field(None, gt=0)
 
 
 class UIPolicy(_Section):

@@ -402,6 +402,19 @@ class CleanedUp(Event):
     branch_deleted: bool
     # Commits that were on no other branch and went with it (only ever with --force).
     commits_dropped: int = 0
+    # What the worktree took on disk, and who removed it: "cleanup", "gc", or "budget" (automatic gc).
+    bytes_freed: int = 0
+    by: Literal["cleanup", "gc", "budget"] = "cleanup"
+
+
+class DiskUsageChanged(Event):
+    """The task worktrees' disk use moved, or new background starts were paused or resumed over it."""
+
+    type: Literal["disk_usage"] = "disk_usage"
+    total_bytes: int
+    budget_bytes: int | None = None
+    # Why new background starts are paused (over session.max_worktree_gb), or None.
+    paused: str | None = None
 
 
 class PullRequestCreated(Event):
@@ -445,6 +458,7 @@ AnyEvent = Annotated[
         ChangesRequested,
         CleanedUp,
         PullRequestCreated,
+        DiskUsageChanged,
     ],
     Field(discriminator="type"),
 ]
@@ -578,6 +592,13 @@ class Cleanup(SessionCommand):
     force: bool = False
 
 
+class Gc(SessionCommand):
+    """Remove worktrees of merged and rejected tasks, oldest first; every branch and ref stays."""
+
+    type: Literal["gc"] = "gc"
+    dry_run: bool = False
+
+
 class CreatePullRequest(Command):
     """Push the task's branch and open a pull request with `gh`."""
 
@@ -600,6 +621,7 @@ AnyCommand = Annotated[
     Union[
         Enqueue, Steer, Interrupt, Cancel, Resume, Promote, Demote, EditTask, Stop, GetStatus, Subscribe,
         Merge, Reject, RequestChanges, Retry, Cleanup, CreatePullRequest, GetReview, GetResult,
+        Gc,
     ],
     Field(discriminator="type"),
 ]

@@ -13,6 +13,7 @@ from agentdeck.events import (
     AgentWaiting,
     ChangesRequested,
     CleanedUp,
+    DiskUsageChanged,
     Event,
     InboxRejected,
     Merged,
@@ -32,7 +33,7 @@ from agentdeck.events import (
     ToolCallStarted,
 )
 from agentdeck.progress import ProgressPrinter, retry_text
-from agentdeck.text import one_line
+from agentdeck.text import format_bytes, one_line
 
 
 def session_line(event: Event) -> str | None:
@@ -87,7 +88,12 @@ def review_line(event: Event, who: str) -> str | None:
         case CleanedUp():
             parts = [p for p, done in (("worktree removed", event.worktree_removed), ("branch deleted", event.branch_deleted)) if done]
             dropped = f", {event.commits_dropped} unmerged commits dropped (--force)" if event.commits_dropped else ""
-            return f"{who}cleaned up: {', '.join(parts)}{dropped}"
+            freed = f", {format_bytes(event.bytes_freed)} freed" if event.bytes_freed else ""
+            by = {"gc": " (gc)", "budget": " (gc: over session.max_worktree_gb)"}.get(event.by, "")
+            return f"{who}cleaned up{by}: {', '.join(parts)}{dropped}{freed}"
+        case DiskUsageChanged():
+            budget = f" of {format_bytes(event.budget_bytes)}" if event.budget_bytes else ""
+            return f"worktrees use {format_bytes(event.total_bytes)}{budget}" + (f"; {event.paused}" if event.paused else "")
         case PullRequestCreated():
             return f"{who}pull request: {event.url}"
     return None

@@ -122,6 +122,10 @@ async def _run(args: argparse.Namespace, client) -> int:
         else:
             print(render_status(status))
         return EXIT_OK
+    if command == "gc":
+        from agentdeck.commands.gc import run_gc
+
+        return await run_gc(args, client)
     if command == "logs":
         from agentdeck.commands.logs import print_logs
 
@@ -157,7 +161,9 @@ def _age(seconds: float) -> str:
 
 
 def render_table(tasks: list[dict[str, Any]]) -> str:
-    header = ("ID", "TASK", "FG/BG", "STATE", "STEPS", "CTX", "COST", "AGE", "NOTE")
+    from agentdeck.commands.gc import disk_cell
+
+    header = ("ID", "TASK", "FG/BG", "STATE", "STEPS", "CTX", "COST", "DISK", "AGE", "NOTE")
     rows = [header]
     for t in tasks:
         note = t.get("waiting_reason") or (t.get("reason") if t["state"] not in ("running",) else "") or ""
@@ -173,6 +179,7 @@ def render_table(tasks: list[dict[str, Any]]) -> str:
                 str(t["steps"]),
                 ctx,
                 f"${t['cost_usd']:.2f}",
+                disk_cell(t),
                 _age(t.get("age_s", time.time() - t["created"])),
                 one_line(note, 70),
             )
@@ -193,5 +200,10 @@ def render_status(status: dict[str, Any]) -> str:
     ]
     if status.get("budget_reached"):
         lines.append(f"no new background task starts: {status['budget_reached']}")
+    from agentdeck.commands.gc import disk_line
+
+    disk = disk_line(status)
+    if disk:
+        lines.append(disk)
     lines.append(render_table(tasks) if tasks else "no tasks yet: agentdeck queue add TASK")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import argparse
 
 SESSION_COMMANDS = {
     "queue", "status", "logs", "steer", "interrupt", "cancel", "resume", "promote", "demote", "stop", "daemon",
-    "review", "merge", "reject", "retry", "cleanup", "pr",
+    "review", "merge", "reject", "retry", "cleanup", "pr", "gc",
 }
 
 _SESSION_NOTE = """
@@ -91,6 +91,7 @@ def add_session_parsers(commands) -> None:
         parser = _add(commands, name, help, description, f"  agentdeck {name} add-type-hints-1a2b")
         parser.add_argument("id", metavar="ID")
     add_review_parsers(commands)
+    add_gc_parser(commands)
     _add(commands, "stop", "stop the session daemon (agents checkpoint first)", "Stop the session daemon: every agent checkpoints, then the daemon exits.", "  agentdeck stop")
     _add(
         commands,
@@ -154,3 +155,20 @@ def add_review_parsers(commands) -> None:
     cleanup.add_argument("--json", action="store_true", help="print the cleanup report as one JSON document")
     pr = _add(commands, "pr", "push a result's branch and open a pull request with gh", "Push task ID's branch to the remote and open a pull request with the GitHub CLI `gh`.", "  agentdeck pr add-type-hints-1a2b")
     pr.add_argument("id", metavar="ID")
+
+
+def add_gc_parser(commands) -> None:
+    """gc: free the disk of decided tasks' worktrees (docs/session.md, "Disk")."""
+    gc = _add(
+        commands,
+        "gc",
+        "free disk: remove worktrees of merged and rejected tasks, oldest first (branches stay)",
+        "Remove the worktrees (build output included) of merged and rejected tasks, the ones decided longest\n"
+        "ago first, and print the space freed per task and in total. Only worktrees go: every branch and\n"
+        "ref (refs/agentdeck/...) stays, so no commit is lost, merged or not. A worktree with uncommitted\n"
+        "changes is kept and listed. `cleanup` does the same and also deletes fully merged branches.\n"
+        "With session.max_worktree_gb set, the daemon runs gc by itself when the worktrees grow over it.",
+        "  agentdeck gc --dry-run\n  agentdeck gc\n  agentdeck gc --json",
+    )
+    gc.add_argument("--dry-run", action="store_true", help="list what would go and how much it takes; delete nothing")
+    gc.add_argument("--json", action="store_true", help="print the gc report as one JSON document (see docs/session.md)")

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 MERGEABLE = ("finished", "failed", "cancelled", "interrupted", "rejected")
 REJECTABLE = ("finished", "failed", "cancelled", "interrupted")
 SENDABLE_BACK = ("finished", "failed", "cancelled", "interrupted", "rejected")
+# A person decided about these: their worktrees are what cleanup and gc remove.
+DECIDED = ("merged", "rejected")
 
 
 class ConflictInfo(BaseModel):
@@ -76,6 +78,9 @@ class CleanupEntry(BaseModel):
     dropped: int = 0
     unmerged: list[str] = Field(default_factory=list)
     kept: str = ""
+    bytes_freed: int = 0
+    # A ref made for commits only the worktree's HEAD reached (it was off its branch).
+    kept_ref: str | None = None
 
 
 class CleanupReport(BaseModel):
@@ -92,6 +97,11 @@ class Decisions:
         self._merge_lock = asyncio.Lock()
         # Tasks a merge is landing right now: sending one back meanwhile would race the landing.
         self._merging: set[str] = set()
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        """Held by merges, cleanup and gc: none of them touches a branch or worktree while another runs."""
+        return self._merge_lock
 
     async def execute(self, command) -> dict[str, Any]:
         """Serve one review command (see events.py) with a JSON-ready reply."""
@@ -273,36 +283,47 @@ class Decisions:
     # -- cleanup -------------------------------------------------------------------------------
 
     async def cleanup(self, force: bool) -> CleanupReport:
-        from agentdeck.workspace.cleanup import cleanup_task, integration_leftovers, remove_integration_workspace
+        from agentdeck.workspace.cleanup import integration_leftovers, remove_integration_workspace
 
         s = self.session
         report = CleanupReport(force=force)
         async with self._merge_lock:
             for row in s.store.tasks():
-                if row.state not in ("merged", "rejected") or not row.branch:
+                if row.state not in DECIDED or not row.branch:
                     continue
-                result = await asyncio.to_thread(cleanup_task, s.repo_root, row.id, force=force)
-                if not (result.worktree_removed or result.branch_deleted or result.kept):
-                    continue  # nothing of it was left
-                report.results.append(
-                    CleanupEntry(
-                        task_id=row.id, state=row.state, worktree_removed=result.worktree_removed,
-                        branch_deleted=result.branch_deleted, dropped=result.dropped, unmerged=result.unmerged, kept=result.kept,
-                    )
-                )
-                if result.worktree_removed or result.branch_deleted:
-                    if result.worktree_removed:
-                        s.store.update_task(row.id, cleaned=time.time())
-                    s.publish(
-                        CleanedUp(
-                            task_id=row.id, agent_id=row.id, worktree_removed=result.worktree_removed,
-                            branch_deleted=result.branch_deleted, commits_dropped=result.dropped,
-                        )
-                    )
+                entry = await self.clean(row, force=force)
+                if entry is not None:
+                    report.results.append(entry)
             for leftover in await asyncio.to_thread(integration_leftovers, s.repo_root):
                 await asyncio.to_thread(remove_integration_workspace, s.repo_root, leftover)
                 report.integration_leftovers.append(leftover)
         return report
+
+    async def clean(self, row: TaskRow, *, force: bool = False, keep_refs: bool = False, by: str = "cleanup") -> CleanupEntry | None:
+        """Clean one decided task up (the caller holds `lock`); None when nothing of it was left.
+
+        `keep_refs` (gc): only the worktree goes, every branch and ref stays."""
+        from agentdeck.workspace.cleanup import cleanup_task
+
+        s = self.session
+        result = await asyncio.to_thread(cleanup_task, s.repo_root, row.id, force=force, keep_refs=keep_refs)
+        if not (result.worktree_removed or result.branch_deleted or result.kept):
+            return None
+        if result.worktree_removed or result.branch_deleted:
+            if result.worktree_removed:
+                s.store.update_task(row.id, cleaned=time.time())
+            s.publish(
+                CleanedUp(
+                    task_id=row.id, agent_id=row.id, worktree_removed=result.worktree_removed,
+                    branch_deleted=result.branch_deleted, commits_dropped=result.dropped,
+                    bytes_freed=result.bytes_freed, by=by,  # type: ignore[arg-type]
+                )
+            )
+        return CleanupEntry(
+            task_id=row.id, state=row.state, worktree_removed=result.worktree_removed,
+            branch_deleted=result.branch_deleted, dropped=result.dropped, unmerged=result.unmerged, kept=result.kept,
+            bytes_freed=result.bytes_freed, kept_ref=result.kept_ref,
+        )
 
 
 def _check_state(row: TaskRow, allowed: tuple[str, ...], verb: str) -> None:

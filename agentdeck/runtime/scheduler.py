@@ -4,7 +4,9 @@ Foreground and background are separate pools: foreground slots (2–4) for agent
 watch, a background concurrency limit for the queue. Within a pool: priority (higher
 first), then age. A task queued `--after ID` starts once ID is merged (or, configured,
 finished); if ID failed or was cancelled it stays blocked and says so. Once background
-tasks together have spent the queue budget, no new background task starts.
+tasks together have spent the queue budget, no new background task starts; the same while
+`Limits.paused` says why (the worktrees are over their disk budget). Foreground tasks, started
+by a person, are never held back by either.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class Limits:
     budget_usd: float | None = None
     budget_tokens: int | None = None
     after_waits_for: Literal["merged", "finished"] = "merged"
+    # Why new background starts are paused for now (the worktrees' disk budget), or None.
+    paused: str | None = None
 
 
 @dataclass
@@ -64,8 +68,8 @@ def decide(tasks: Iterable[TaskLike], limits: Limits) -> Decision:
         blocked = dependency_wait(task, by_id, limits)
         if blocked:
             decision.waiting[task.id] = blocked
-        elif not task.foreground and budget_reason:
-            decision.waiting[task.id] = budget_reason
+        elif not task.foreground and (budget_reason or limits.paused):
+            decision.waiting[task.id] = budget_reason or limits.paused  # type: ignore[assignment]
         elif free[task.foreground] <= 0:
             decision.waiting[task.id] = (
                 f"all {limits.foreground_slots} foreground slots are busy"

@@ -26,6 +26,7 @@ from agentdeck.events import (
     EditTask,
     Enqueue,
     Event,
+    Gc,
     GetResult,
     GetReview,
     GetStatus,
@@ -59,6 +60,7 @@ from agentdeck.runtime.scheduler import (
     decide,
 )
 from agentdeck.runtime.decisions import Decisions
+from agentdeck.runtime.disk_meter import STATUS_MAX_AGE_S, DiskMeter
 from agentdeck.runtime.resume import resume_note
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.session_api import SessionAPI
@@ -142,6 +144,8 @@ class Session(SessionAPI):
         self.verifier = Verifier(self.repo_root, settings, self.publish)
         self._verifications: dict[str, asyncio.Task] = {}
         self.decisions = Decisions(self)
+        self.disk = DiskMeter(self)
+        self.bus.subscribe(self.disk.on_event)
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -154,6 +158,7 @@ class Session(SessionAPI):
             budget_usd=s.queue_budget_usd,
             budget_tokens=s.queue_budget_tokens,
             after_waits_for=s.after_waits_for,
+            paused=self.disk.paused,
         )
 
     def publish(self, event: Event) -> Event:
@@ -180,6 +185,7 @@ class Session(SessionAPI):
             for row in self.store.tasks():
                 if row.state == "interrupted":
                     self._requeue_for_resume(row, "resumed automatically (session.auto_resume)")
+        await self.disk.start()
         self._schedule()
         self._tick = asyncio.create_task(self._tick_loop())
         self._watchdog = asyncio.create_task(self.stalls.run(), name="stall watchdog")
@@ -190,6 +196,7 @@ class Session(SessionAPI):
             await asyncio.sleep(TICK_SECONDS)
             try:
                 await self._check_merged()
+                self.disk.poke()
                 self._schedule()
             except Exception:  # a bad tick must not end scheduling; the next one tries again
                 continue
@@ -205,6 +212,7 @@ class Session(SessionAPI):
             self._tick.cancel()
         if self._watchdog:
             self._watchdog.cancel()
+        self.disk.stop()
         for agent in list(self.agents.values()):
             agent.stop()
         # Verification is redone on the next start; cancelling kills a running test command.
@@ -239,7 +247,10 @@ class Session(SessionAPI):
             case EditTask():
                 return self._edit(command)
             case GetStatus():
+                await self.disk.current(STATUS_MAX_AGE_S)
                 return self.status_snapshot()
+            case Gc():
+                return (await self.disk.gc(command.dry_run)).model_dump(mode="json")
             case Merge() | Reject() | RequestChanges() | Retry() | Cleanup() | CreatePullRequest() | GetReview() | GetResult():
                 return await self.decisions.execute(command)
             case Stop():
@@ -396,6 +407,7 @@ class Session(SessionAPI):
             data = row.as_dict()
             data["age_s"] = round(now - row.created, 1)
             data["waiting_reason"] = decision.waiting.get(row.id) if row.state == "queued" else None
+            data["disk_bytes"] = self.disk.task_bytes(row.id)
             rows.append(data)
         limits = self.limits
         return {
@@ -404,6 +416,7 @@ class Session(SessionAPI):
             "foreground_slots": limits.foreground_slots,
             "background_concurrency": limits.background_concurrency,
             "budget_reached": budget_reached(tasks, limits),
+            "disk": self.disk.snapshot(),
             "tasks": rows,
         }
 

@@ -17,6 +17,7 @@ from agentdeck.events import (
     EditTask,
     Enqueue,
     Event,
+    Gc,
     GetResult,
     GetReview,
     GetStatus,
@@ -33,6 +34,7 @@ from agentdeck.events import (
 
 if TYPE_CHECKING:
     from agentdeck.runtime.decisions import CleanupReport, MergeReport
+    from agentdeck.runtime.gc import GcReport
     from agentdeck.runtime.review import ResultDetails, ReviewList
 
 
@@ -129,3 +131,9 @@ class SessionAPI:
     async def pull_request(self, task_id: str) -> dict[str, Any]:
         """Push the task's branch and open a pull request with `gh`: {"task_id", "url"}."""
         return await self.execute(CreatePullRequest(agent_id=task_id))
+
+    async def gc(self, dry_run: bool = False) -> GcReport:
+        """Remove merged and rejected tasks' worktrees, oldest first (branches and refs stay); `dry_run` lists them."""
+        from agentdeck.runtime.gc import GcReport
+
+        return GcReport.model_validate(await self.execute(Gc(dry_run=dry_run)))

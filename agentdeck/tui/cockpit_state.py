@@ -130,6 +130,8 @@ class CockpitState:
         self.transcripts: dict[str, Transcript] = {}
         self.last_seq = 0
         self.foreground_slots = 3
+        # The worktrees' disk use: {"total_bytes", "budget_bytes", "paused"}, from status then `disk_usage` events.
+        self.disk: dict[str, Any] = {}
         self.transcript_limit = transcript_limit
         # Per pane: the last seq its transcript shows (a live event at or below it is old news).
         self.shown_upto: dict[str, int] = {}
@@ -139,6 +141,8 @@ class CockpitState:
         self.tasks = {row["id"]: TaskView.from_row(row) for row in status.get("tasks", [])}
         self.last_seq = status.get("last_seq", 0)
         self.foreground_slots = status.get("foreground_slots", self.foreground_slots)
+        disk = status.get("disk") or {}
+        self.disk = {key: disk.get(key) for key in ("total_bytes", "budget_bytes", "paused")}
 
     def apply(self, event: Event) -> Update:
         """Fold one event of the session's live stream in: states, counters, and who needs you."""
@@ -146,6 +150,9 @@ class CockpitState:
 
         self.last_seq = max(self.last_seq, event.seq)
         task_id = event.task_id
+        if isinstance(event, ev.DiskUsageChanged):
+            self.disk = {"total_bytes": event.total_bytes, "budget_bytes": event.budget_bytes, "paused": event.paused}
+            return Update()
         if task_id is None:
             return Update()
         if isinstance(event, ev.TaskQueued):
@@ -212,6 +219,18 @@ class CockpitState:
             "queued": sum(s == "queued" for s in states),
             "need_you": sum(s in NEEDS_YOU for s in states),
         }
+
+    def disk_summary(self) -> str | None:
+        """`worktrees 1.2 GB of 10 GB`, or the pause of background starts; None before the first measurement."""
+        from agentdeck.text import format_bytes
+
+        total = self.disk.get("total_bytes")
+        if total is None:
+            return None
+        if self.disk.get("paused"):
+            return str(self.disk["paused"])
+        budget = self.disk.get("budget_bytes")
+        return f"worktrees {format_bytes(total)}" + (f" of {format_bytes(budget)}" if budget else "")
 
 
 def fold_counts(view: TaskView, event: Event) -> None:

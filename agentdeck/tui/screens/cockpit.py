@@ -154,6 +154,8 @@ class CockpitScreen(WaitsForChange, Screen):
                 self.app.log.error(f"event listener {listener!r} failed: {exc!r}")
         view = update.view
         if view is None:
+            if event.type == "disk_usage":
+                self._queue_soon()  # the queue's summary line carries the worktrees' disk use
             return
         if update.attention:
             self.app.announce(view, update.attention)  # type: ignore[attr-defined]
@@ -223,7 +225,7 @@ class CockpitScreen(WaitsForChange, Screen):
             # so the table (and its memory and redraw cost) stays bounded.
             views.sort(key=lambda v: (v.state in ("finished", "failed", "interrupted"), -v.created))
             views = views[:MAX_QUEUE_ROWS]
-        self.queue.show(views, self.state.counts(), self.clock())
+        self.queue.show(views, self.state.counts(), self.clock(), self.state.disk_summary())
 
     # -- panes -------------------------------------------------------------------------
 

@@ -42,8 +42,9 @@ def age(seconds: float) -> str:
     return f"{seconds / 86400:.1f}d"
 
 
-def summary_line(counts: dict[str, int]) -> str:
-    return f"{counts['running']} running · {counts['queued']} queued · {counts['need_you']} need you"
+def summary_line(counts: dict[str, int], disk: str | None = None) -> str:
+    line = f"{counts['running']} running · {counts['queued']} queued · {counts['need_you']} need you"
+    return f"{line} · {disk}" if disk else line
 
 
 class QueuePanel(Vertical):
@@ -116,11 +117,11 @@ class QueuePanel(Vertical):
             return None
         return row_key.value
 
-    def show(self, views: list[TaskView], counts: dict[str, int], now: float) -> None:
-        """Bring the table in line with `views` (the tasks without a pane)."""
+    def show(self, views: list[TaskView], counts: dict[str, int], now: float, disk: str | None = None) -> None:
+        """Bring the table in line with `views` (the tasks without a pane); `disk`: the worktrees' use, or the pause."""
         self._now = now
-        self.summary.show_text(summary_line(counts))
-        self.summary.set_class(counts["need_you"] > 0, "-need-you")
+        self.summary.show_text(summary_line(counts, disk))
+        self.summary.set_class(counts["need_you"] > 0 or bool(disk and disk.startswith("paused")), "-need-you")
         selected = self.selected
         wanted = {v.id: v for v in views}
         for task_id in [k for k in self._views if k not in wanted]:

@@ -1,0 +1,76 @@
+"""`agentdeck gc` on the client side, and the disk parts of `agentdeck status`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from agentdeck.cli import EXIT_OK
+from agentdeck.text import format_bytes
+
+
+async def run_gc(args: argparse.Namespace, client) -> int:
+    report = await client.gc(dry_run=args.dry_run)
+    if args.json:
+        print(report.model_dump_json())
+        return EXIT_OK
+    print(render_gc(report))
+    return EXIT_OK
+
+
+def render_gc(report) -> str:
+    if not report.results:
+        return (
+            f"nothing to collect: no merged or rejected task has a worktree left "
+            f"(worktrees use {format_bytes(report.total_bytes_before)})"
+        )
+    lines = []
+    for entry in report.results:
+        size = format_bytes(entry.freed_bytes if not report.dry_run else entry.bytes)
+        if report.dry_run:
+            line = f"would remove {entry.task_id} ({entry.state}): {size}"
+        elif entry.removed:
+            line = f"removed {entry.task_id} ({entry.state}): {size} freed; branch {entry.branch} kept"
+        else:
+            line = f"kept {entry.task_id} ({entry.state}): {entry.kept or 'nothing removed'}"
+            if "uncommitted" in entry.kept:
+                line += " (commit or delete them in the worktree, then run gc again)"
+        if entry.removed and entry.kept:
+            line += f"; kept: {entry.kept}"
+        if entry.kept_ref:
+            line += f"; its worktree's HEAD was off its branch: kept as {entry.kept_ref}"
+        lines.append(line)
+    count = sum(1 for e in report.results if report.dry_run or e.removed)
+    verb = "would free" if report.dry_run else "freed"
+    total = f"{verb} {format_bytes(report.freed_bytes)} in {count} worktree{'s' if count != 1 else ''}"
+    if report.total_bytes_after is not None:
+        total += f"; worktrees now use {format_bytes(report.total_bytes_after)}"
+    else:
+        total += f" of {format_bytes(report.total_bytes_before)}"
+    lines.append(total)
+    if report.dry_run:
+        lines.append("nothing was deleted (--dry-run); every branch and ref would stay")
+    if report.paused:
+        lines.append(report.paused)
+    return "\n".join(lines)
+
+
+def disk_line(status: dict[str, Any]) -> str | None:
+    """`worktrees: 1.2 GB (budget 10 GB)`, and the pause when there is one; None before a measurement."""
+    disk = status.get("disk") or {}
+    total = disk.get("total_bytes")
+    if total is None:
+        return None
+    line = f"worktrees: {format_bytes(total)} on disk"
+    if disk.get("budget_bytes"):
+        line += f" of the {format_bytes(disk['budget_bytes'])} budget"
+    if disk.get("other_bytes"):
+        line += f" ({format_bytes(disk['other_bytes'])} not of any task: `agentdeck run`, leftovers)"
+    if disk.get("paused"):
+        line += f"\nno new background task starts: {disk['paused']} (foreground tasks still start)"
+    return line
+
+
+def disk_cell(task: dict[str, Any]) -> str:
+    value = task.get("disk_bytes")
+    return format_bytes(value) if value else "-"
