@@ -100,12 +100,23 @@ class DiskMeter:
         return [row.id for row in rows], worktrees
 
     def _measure(self, ids: list[str], worktrees: dict[str, Path]) -> DiskUsage:
+        directories = [directory] if (directory := self._worktrees_directory()) else []
+        return measure(directories, ids, extra=worktrees)
+
+    def _worktrees_directory(self) -> Path | None:
+        """Where new worktrees go, or None while the repository cannot be opened.
+
+        A status must answer even then (the repository was moved, or a recorded session):
+        the tasks' own worktrees are still measured, and the next look tries again."""
         if self._worktrees_dir is None:
-            from agentdeck.workspace import default_worktrees_dir, open_repository
+            from agentdeck.workspace import WorkspaceError, default_worktrees_dir, open_repository
 
             configured = self.session.settings.worktrees_dir
-            self._worktrees_dir = Path(configured) if configured else default_worktrees_dir(open_repository(self.session.repo_root))
-        return measure([self._worktrees_dir], ids, extra=worktrees)
+            try:
+                self._worktrees_dir = Path(configured) if configured else default_worktrees_dir(open_repository(self.session.repo_root))
+            except WorkspaceError:
+                return None
+        return self._worktrees_dir
 
     # -- the tick ------------------------------------------------------------------------
 

@@ -103,6 +103,7 @@ class CockpitScreen(WaitsForChange, Screen):
         self._queue_due_at: float | None = None  # when the queue's redraw is due (None: not asked for)
         self._typing_until = 0.0
         self._attached = asyncio.Event()
+        self._lost = asyncio.Event()  # set with lost_reason: nobody waits for an attach that failed
         self._session_label = ""
         self.lost_reason: str | None = None
 
@@ -125,7 +126,16 @@ class CockpitScreen(WaitsForChange, Screen):
         yield CockpitFooter()
 
     async def wait_attached(self) -> None:
-        await self._attached.wait()
+        """Return once attached; raise ConnectionError if the session was lost first."""
+        if not self._attached.is_set() and not self._lost.is_set():
+            waits = [asyncio.ensure_future(self._attached.wait()), asyncio.ensure_future(self._lost.wait())]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiting in waits:
+                    waiting.cancel()
+        if not self._attached.is_set():
+            raise ConnectionError(self.lost_reason or "the session was lost")
 
     @property
     def is_attached_to_session(self) -> bool:
@@ -143,6 +153,7 @@ class CockpitScreen(WaitsForChange, Screen):
         self.topbar.remove_class("-lost")
         await self._reconcile_panes()
         self._show_queue()
+        self._lost.clear()
         self._attached.set()
 
     def updated(self, event: Event, update: Update) -> None:
@@ -165,6 +176,7 @@ class CockpitScreen(WaitsForChange, Screen):
 
     def lost(self, reason: str) -> None:
         self.lost_reason = reason
+        self._lost.set()
         self.topbar.update(f"agentdeck · detached from the session: {reason} · run `agentdeck` to attach again")
         self.topbar.add_class("-lost")
 
