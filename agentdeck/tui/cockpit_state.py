@@ -230,6 +230,8 @@ class CockpitState:
         if self.disk.get("paused"):
             return str(self.disk["paused"])
         budget = self.disk.get("budget_bytes")
+        if not total and not budget:
+            return None  # no worktree on disk and no budget: nothing worth a word
         return f"worktrees {format_bytes(total)}" + (f" of {format_bytes(budget)}" if budget else "")
 
 
