@@ -15,11 +15,12 @@ from agentdeck.text import one_line
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.tui.attention import notify_desktop
 from agentdeck.tui.bridge import SessionBridge
-from agentdeck.tui.collector import TICK_S, Collector
+from agentdeck.tui.gc_scheduler import TICK_S, GcScheduler
 from agentdeck.tui.cockpit_state import CockpitState, TaskView
 from agentdeck.tui.link import SessionLink, SetupError
 from agentdeck.tui.screens.cockpit import CockpitScreen
-from agentdeck.tui import frame_pacing, textual_cycles, toast_holders
+from agentdeck.tui import textual_patches
+from agentdeck.tui.textual_patches.keymap import current_keymap
 from agentdeck.tui.widgets.queue_panel import QueuePanel
 
 
@@ -59,9 +60,7 @@ class CockpitApp(App[str]):
         seed_tasks: list[tuple[str, bool]] | None = None,
         start_on: str | None = None,
     ) -> None:
-        textual_cycles.install()
-        frame_pacing.install()
-        toast_holders.install()
+        textual_patches.install()
         super().__init__()
         # "review": open on the review screen, and leave when it closes (`agentdeck review`).
         self.start_on = start_on
@@ -82,8 +81,8 @@ class CockpitApp(App[str]):
         self._attention: list[Attention] = []
         self._attention_timer = None
         self._last_attention = float("-inf")
-        # Full garbage collections between your keys (see collector.py).
-        self.collector = Collector()
+        # Full garbage collections between your keys (see gc_scheduler.py).
+        self.gc_scheduler = GcScheduler()
         self.cockpit = CockpitScreen(
             self.state,
             self.bridge,
@@ -100,8 +99,8 @@ class CockpitApp(App[str]):
         self.themes.install(self)
         self._apply_keymap()
         # Before any pane exists: what it freezes must live as long as the app.
-        self.collector.start()
-        self.set_interval(TICK_S, self.collector.tick, name="collector")
+        self.gc_scheduler.start()
+        self.set_interval(TICK_S, self.gc_scheduler.tick, name="gc scheduler")
         # Mounted before attaching: an in-process session answers before a screen would be ready.
         await self.push_screen(self.cockpit)
         # Attaching waits for the first paint (`on_ready`), but never for more than a second.
@@ -230,7 +229,7 @@ class CockpitApp(App[str]):
         yield ("dialogs", [*NewTaskScreen.BINDINGS, *QuitScreen.BINDINGS, *ConfirmScreen.BINDINGS, *FeedbackScreen.BINDINGS])  # type: ignore[misc]
 
     def _keys_of(self, binding: Binding) -> list[str]:
-        return [key.strip() for key in self._keymap.get(binding.id or "", binding.key).split(",")]
+        return [key.strip() for key in current_keymap(self).get(binding.id or "", binding.key).split(",")]
 
     def binding_rows(self) -> list[tuple[str, str, str, str]]:
         """(where, id, key, description) of every cockpit binding, keys as remapped."""
@@ -337,10 +336,10 @@ class CockpitApp(App[str]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self.collector.key_pressed()
+            self.gc_scheduler.key_pressed()
             self.cockpit.key_pressed()
         await super().on_event(event)
 
     async def on_unmount(self) -> None:
-        self.collector.stop()
+        self.gc_scheduler.stop()
         await self.bridge.close()
