@@ -251,8 +251,14 @@ class CockpitApp(App[str]):
                     return shown[:1].upper() + shown[1:]
         return binding_id
 
+    # Textual's own palette entries that ours replace: its "Keys" opens a side panel beside
+    # ours, and its "Quit" would end the cockpit without asking what the agents should do.
+    REPLACED_SYSTEM_COMMANDS = frozenset({"Keys", "Quit"})
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in self.REPLACED_SYSTEM_COMMANDS:
+                yield command
         yield SystemCommand("New task", f"Start a new agent on a task you type ({self.key_for('new_task')})", self.action_new_task)
         yield SystemCommand("Interrupt agent", f"Stop the focused agent at once ({self.key_for('interrupt')})", self.cockpit.action_interrupt)
         yield SystemCommand("Close pane", f"Demote the focused agent, or close its pane when it ended ({self.key_for('close_pane')})", self.cockpit.action_close_pane)

@@ -313,3 +313,14 @@ async def test_focus_changes_leave_no_footer_keys_behind(recorded_app) -> None:
         gc.collect()
         keys = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
         assert len(keys) == sum(1 for key in keys if key.is_attached), f"{len(keys)} footer keys in memory"
+
+
+async def test_the_palette_names_each_command_once_and_quit_always_asks(recorded_app) -> None:
+    app = recorded_app(1)
+    async with app.run_test(size=SIZE):
+        commands = list(app.get_system_commands(app.screen))
+        titles = [command.title for command in commands]
+        assert len(titles) == len(set(titles)), titles
+        assert "Quit" not in titles and "Quit agentdeck" in titles  # Textual's would not ask
+        keys = next(command for command in commands if command.title == "Keys")
+        assert "F1" in keys.help
