@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -13,7 +13,7 @@ from textual.screen import Screen
 from agentdeck.cockpit_settings import CockpitSettings
 from agentdeck.text import one_line
 from agentdeck.runtime.command_error import CommandError
-from agentdeck.tui.attention import notify_desktop
+from agentdeck.tui.attention import OWN_INTERRUPT_S, Attention, AttentionBatcher, attention_message, notify_desktop
 from agentdeck.tui.bridge import SessionBridge
 from agentdeck.tui.gc_scheduler import TICK_S, GcScheduler
 from agentdeck.tui.cockpit_state import CockpitState, TaskView
@@ -22,21 +22,6 @@ from agentdeck.tui.screens.cockpit import CockpitScreen
 from agentdeck.tui import textual_patches
 from agentdeck.tui.textual_patches.keymap import current_keymap
 from agentdeck.tui.widgets.queue_panel import QueuePanel
-
-
-# Attention calls closer together than this go out as one notification (see `announce`).
-ATTENTION_WINDOW_S = 3.0
-# A task that comes to wait this soon after you interrupted it is waiting because of you.
-OWN_INTERRUPT_S = 30.0
-ATTENTION_LINES = 6
-
-
-class Attention(NamedTuple):
-    task_id: str
-    why: str
-    state: str
-    task: str
-    reason: str
 
 
 class CockpitApp(App[str]):
@@ -65,8 +50,6 @@ class CockpitApp(App[str]):
         # "review": open on the review screen, and leave when it closes (`agentdeck review`).
         self.start_on = start_on
         self._started = False  # attached and watching themes (after the first paint)
-        # Screens that follow the session's events besides the cockpit (the review screen).
-        self.event_listeners: list[Callable[[Any], None]] = []
         # Tasks to queue once attached (`agentdeck demo`): (text, foreground).
         self.seed_tasks = seed_tasks or []
         self.settings = settings
@@ -77,10 +60,7 @@ class CockpitApp(App[str]):
         self.clock = clock
         # (task id, why) of every attention call, in order: what the person was told.
         self.announced: list[tuple[str, str]] = []
-        # Attention calls waiting for the end of the window (see `announce`).
-        self._attention: list[Attention] = []
-        self._attention_timer = None
-        self._last_attention = float("-inf")
+        self.attention_batcher = AttentionBatcher(self._say_attention, self.set_timer)
         # Full garbage collections between your keys (see gc_scheduler.py).
         self.gc_scheduler = GcScheduler()
         self.cockpit = CockpitScreen(
@@ -166,48 +146,22 @@ class CockpitApp(App[str]):
     # -- attention ---------------------------------------------------------------------
 
     def announce(self, view: TaskView, why: str) -> None:
-        """An agent needs a person: say so once, in the cockpit, with the bell and on the desktop.
-
-        The first call goes out at once. Calls within ATTENTION_WINDOW_S of the last one
-        wait for the window's end and go out together: one toast, one bell, one desktop
-        notification, naming each task. Fifty agents finishing in a minute stay readable
-        (and a screen full of toasts would slow every frame)."""
+        """An agent needs a person: say so once, in the cockpit, with the bell and on the desktop
+        (calls close together go out as one: see attention.py)."""
         interrupted = self.cockpit.interrupted_by_you.pop(view.id, None)
         if view.state == "waiting" and interrupted is not None and time.monotonic() - interrupted < OWN_INTERRUPT_S:
             return  # you did that yourself, just now: no bell
         self.announced.append((view.id, why))
         # As things are now: by the end of a window the task may have moved on.
-        self._attention.append(Attention(view.id, why, view.state, view.task, view.reason))
-        if self._attention_timer is not None:
-            return
-        wait = self._last_attention + ATTENTION_WINDOW_S - time.monotonic()
-        if wait <= 0:
-            self._say_attention()
-        else:
-            self._attention_timer = self.set_timer(wait, self._say_attention)
+        self.attention_batcher.add(Attention(view.id, why, view.state, view.task, view.reason))
 
-    def _say_attention(self) -> None:
-        self._attention_timer = None
-        batch, self._attention = self._attention, []
-        if not batch:
-            return
-        self._last_attention = time.monotonic()
-        states = {call.state for call in batch}
-        severity = "error" if "failed" in states else "warning" if states & {"waiting", "stalled"} else "information"
-        if len(batch) == 1:
-            call = batch[0]
-            detail = one_line(call.task, 60) + (f"\n{one_line(call.reason, 120)}" if call.reason and call.state != "finished" else "")
-            title, desktop_body = f"{call.task_id} {call.why}", one_line(call.task, 100)
-        else:
-            lines = [f"{call.task_id} {call.why}" for call in batch[:ATTENTION_LINES]]
-            if len(batch) > ATTENTION_LINES:
-                lines.append(f"… and {len(batch) - ATTENTION_LINES} more (the queue shows them)")
-            detail, title, desktop_body = "\n".join(lines), f"{len(batch)} tasks need you", "; ".join(lines[:3])
-        self.notify(detail, title=title, severity=severity, timeout=6)
+    def _say_attention(self, batch: list[Attention]) -> None:
+        message = attention_message(batch)
+        self.notify(message.detail, title=message.title, severity=message.severity, timeout=6)  # type: ignore[arg-type]
         if self.settings.bell:
             self.bell()
         if self.settings.os_notifications:
-            notify_desktop(f"agentdeck: {title}", desktop_body)
+            notify_desktop(f"agentdeck: {message.title}", message.desktop_body)
 
     # -- keys and the palette ----------------------------------------------------------
 

@@ -229,7 +229,7 @@ async def test_attention_calls_close_together_go_out_as_one(recorded_app) -> Non
             app.announce(view, "finished")
         # The first goes out at once; the others wait for the window's end (the timer would
         # call this), then go out as one notification naming both.
-        app._say_attention()
+        app.attention_batcher.flush()
         await pilot.pause()  # a notification is a message to the app
         titles = [n.title for n in app._notifications]
         assert titles == ["task-0 finished", "2 tasks need you"]
