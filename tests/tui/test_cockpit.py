@@ -130,7 +130,7 @@ async def test_reattaching_shows_the_same_panes_and_transcripts_replayed_from_th
         await first.cockpit.wait_until(
             lambda: all(first.state.tasks.get(t) and first.state.tasks[t].state == "finished" for t in (task_id, other))
         )
-        await first.cockpit.wait_until(lambda: "finished (" in blocks_text(first, task_id))
+        await first.cockpit.wait_until(lambda: "finished in " in blocks_text(first, task_id))
         before = blocks_text(first, task_id)
         await pilot.press("ctrl+d")
     assert first.return_value == "detached"
