@@ -257,6 +257,8 @@ class SessionStarted(Event):
     type: Literal["session_started"] = "session_started"
     pid: int
     interrupted: list[str] = Field(default_factory=list)
+    # What crash recovery did at this start (e.g. a merge cut in half, finished), one line each.
+    recovered: list[str] = Field(default_factory=list)
 
 
 class SessionStopping(Event):

@@ -167,6 +167,8 @@ class Session(SessionAPI):
 
     async def start(self) -> list[str]:
         """Recover from a crash (running tasks become interrupted), then begin scheduling."""
+        # A merge cut in half lands fully first, so the tasks below are judged by the truth.
+        recovered = self.decisions.recover()
         interrupted = []
         for row in self.store.tasks():
             if row.state in ACTIVE:
@@ -177,7 +179,7 @@ class Session(SessionAPI):
                     "the session daemon ended while the agent ran (crash or kill); its worktree and "
                     f"commits are intact: `agentdeck resume {row.id}` continues it",
                 )
-        self.publish(SessionStarted(pid=os.getpid(), interrupted=interrupted))
+        self.publish(SessionStarted(pid=os.getpid(), interrupted=interrupted, recovered=[recovered] if recovered else []))
         for row in self.store.tasks():
             if row.state == "verifying":  # cut off by a stop or crash: verification is safe to redo
                 self._start_verification(row)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from agentdeck.events import Event, parse_event
+from agentdeck.faults import fault_point
 
 DB_NAME = "session.db"
 
@@ -197,6 +198,7 @@ class Store:
         )
         event.seq = cursor.lastrowid
         self.last_seq = event.seq
+        fault_point("events:after-append")
         return event.seq
 
     def events(self, after_seq: int = 0, *, upto: int | None = None, task_id: str | None = None,
