@@ -23,6 +23,7 @@ from typing import Any, Iterator
 
 from agentdeck.events import Event, parse_event
 from agentdeck.faults import fault_point
+from agentdeck.runtime import store_health
 
 DB_NAME = "session.db"
 
@@ -146,11 +147,19 @@ class Store:
         try:
             # isolation_level=None: we open transactions ourselves, so each append is one.
             self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            problem = store_health.check_whole(self._db, self.path)
+            if problem is None:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                problem = store_health.check_writable(self._db, self.path)
+            if problem is not None:
+                self._db.close()
+                raise StoreError(problem)
             self._db.execute("PRAGMA busy_timeout=5000")
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            if getattr(self, "_db", None) is not None:
+                self._db.close()
             raise StoreError(f"cannot open the session store {self.path}: {exc}") from exc
         self.last_seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
 
