@@ -419,6 +419,14 @@ class DiskUsageChanged(Event):
     paused: str | None = None
 
 
+class StoreFullChanged(Event):
+    """The session store hit a full disk (`full`: agents stopped, nothing new starts), or space is back."""
+
+    type: Literal["store_full"] = "store_full"
+    full: bool
+    reason: str
+
+
 class PullRequestCreated(Event):
     type: Literal["pull_request_created"] = "pull_request_created"
     url: str
@@ -461,6 +469,7 @@ AnyEvent = Annotated[
         CleanedUp,
         PullRequestCreated,
         DiskUsageChanged,
+        StoreFullChanged,
     ],
     Field(discriminator="type"),
 ]

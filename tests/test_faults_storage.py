@@ -96,3 +96,74 @@ def test_a_locked_session_db_is_waited_for_then_refused_naming_the_holder(sessio
     # The lock gone, the same session opens with its task intact.
     again = status(agentdeck_cmd, session_repo)
     assert [t["id"] for t in again["tasks"]] == [task_id] and again["tasks"][0]["state"] == "finished"
+
+
+@pytest.fixture
+def small_disk(session_repo: Path):
+    """The session directory (session.db, worktrees) on its own 16 MB tmpfs; skipped where mount is not permitted."""
+    directory = paths_of(session_repo).dir
+    directory.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(directory)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    yield directory
+    kill_daemon(session_repo)
+    subprocess.run(["umount", "-l", str(directory)], check=False)
+
+
+def fill(directory: Path) -> Path:
+    """Write a file until the disk has no byte left."""
+    filler = directory / "filler"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\1" * 65536)
+                handle.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_a_full_disk_stops_the_agents_cleanly_and_the_session_goes_on_when_space_is_back(
+    session_repo: Path, small_disk: Path, monkeypatch: pytest.MonkeyPatch, agentdeck_cmd
+) -> None:
+    from agentdeck.events import StoreFullChanged, TaskStateChanged, TextDelta
+    from tests.support.faults import dump, store_report
+
+    monkeypatch.setenv("AGENTDECK_DEMO__TOKENS_PER_SECOND", "40")  # a long stream of events to cut into
+
+    async def until_full() -> tuple[str, list]:
+        client = await attach(session_repo)
+        stream = client.subscribe(0)
+        task_id = (await client.enqueue("take notes"))["task_id"]
+        before = await collect_until(stream, lambda e: isinstance(e, TextDelta))
+        fill(small_disk)
+        after = await collect_until(stream, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "interrupted")
+        await client.close()
+        return task_id, before + after
+
+    task_id, seen = asyncio.run(until_full())
+    full = next(e for e in seen if isinstance(e, StoreFullChanged))
+    assert full.full and f"the disk holding {small_disk} is full" in full.reason and "Free space there" in full.reason
+    assert "disk is full" in seen[-1].reason
+
+    table = run_cli(agentdeck_cmd, "status", cwd=session_repo)
+    assert table.returncode == 0 and "Traceback" not in table.stderr
+    assert f"nothing new is written: the disk holding {small_disk} is full" in table.stdout
+    refused = run_cli(agentdeck_cmd, "queue", "add", "more notes", cwd=session_repo)
+    assert refused.returncode != 0 and "is full" in refused.stderr and "Traceback" not in refused.stderr
+
+    (small_disk / "filler").unlink()
+
+    async def until_done() -> list:
+        client = await attach(session_repo)
+        events = await collect_until(client.subscribe(0), settled(task_id))
+        await client.close()
+        return events
+
+    events = asyncio.run(until_done())
+    assert dump(events[: len(seen)]) == dump(seen)  # nothing committed before or during the full disk is lost
+    assert any(isinstance(e, StoreFullChanged) and not e.full for e in events[len(seen):])
+    assert events[-1].state == "finished"
+    check, seqs = store_report(session_repo)
+    assert check == "ok" and seqs == list(range(1, len(seqs) + 1))

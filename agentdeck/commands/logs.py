@@ -14,6 +14,7 @@ from agentdeck.events import (
     ChangesRequested,
     CleanedUp,
     DiskUsageChanged,
+    StoreFullChanged,
     Event,
     InboxRejected,
     Merged,
@@ -96,6 +97,8 @@ def review_line(event: Event, who: str) -> str | None:
             return f"worktrees use {format_bytes(event.total_bytes)}{budget}" + (f"; {event.paused}" if event.paused else "")
         case PullRequestCreated():
             return f"{who}pull request: {event.url}"
+        case StoreFullChanged():
+            return event.reason
     return None
 
 
