@@ -48,12 +48,15 @@ def _session(event: ev.Event) -> str | None:
             return f"inbox: rejected {event.path}: {event.reason} (moved to {event.moved_to})"
         case ev.SessionStarted():
             lost = f"; interrupted by the last stop or crash: {', '.join(event.interrupted)}" if event.interrupted else ""
-            return f"session daemon started (pid {event.pid}){lost}"
+            recovered = "".join(f"; {line}" for line in event.recovered)
+            return f"session daemon started (pid {event.pid}){lost}{recovered}"
         case ev.SessionStopping():
             return "session daemon stopping: agents checkpoint first"
         case ev.DiskUsageChanged():
             budget = f" of {format_bytes(event.budget_bytes)}" if event.budget_bytes else ""
             return f"worktrees use {format_bytes(event.total_bytes)}{budget}" + (f"; {event.paused}" if event.paused else "")
+        case ev.StoreFullChanged():
+            return event.reason
     return None
 
 
