@@ -176,7 +176,10 @@ class Decisions:
         reflog = f"agentdeck: merge {', '.join(task_ids)}"
         methods = {branches[step.branch].id: step.method for step in plan.steps}
         # Written before the first write to git: a crash from here on is finished on the next start.
-        merge_journal.begin(self._journal_dir, MergeIntent(target, plan.old_tip, plan.new_tip, methods, task_ids))
+        try:
+            merge_journal.begin(self._journal_dir, MergeIntent(target, plan.old_tip, plan.new_tip, methods, task_ids))
+        except OSError as exc:
+            raise CommandError(f"cannot write the merge journal in {self._journal_dir} ({exc}); nothing was merged", code="failed") from None
         try:
             landing = await asyncio.to_thread(land, s.repo_root, plan, reflog)
         except WorkspaceError as exc:
