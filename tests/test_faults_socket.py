@@ -1,4 +1,4 @@
-"""The daemon's Unix socket under hostile input: fuzzed frames, and other users (issue 16).
+"""The daemon's Unix socket under hostile input: fuzzed frames, bad lines, other users (issue 16).
 
 A real daemon in a real repository on the demo model. The fuzz is seeded: a failure prints
 its seed and the frame, and `AGENTDECK_FUZZ_SEED=<seed>` replays it. The test sends
@@ -12,6 +12,10 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
+import socket
+import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,7 @@ from agentdeck.events import PRIORITY_LIMIT, Event, TaskStateChanged
 from agentdeck.server import protocol
 from agentdeck.server.launcher import daemon_pid, open_connection
 from tests.support.cli import run_cli
+from tests.support.git_repos import make_repo
 from tests.support.session import attach, kill_daemon, paths_of
 from tests.support.socket_fuzzer import SocketFuzzer
 
@@ -183,3 +188,87 @@ def test_the_cli_refuses_a_priority_the_store_cannot_hold(repo: Path, agentdeck_
     assert result.returncode == 2
     assert f"a priority is between -{PRIORITY_LIMIT:,} and {PRIORITY_LIMIT:,}" in result.stderr
     assert not paths_of(repo).dir.exists() or daemon_pid(paths_of(repo)) is None  # refused before any daemon
+
+
+NOBODY = 65534
+
+
+def connect_as_another_user(socket_path: str, uid: int = NOBODY) -> str:
+    """What a process of another user gets when it connects to `socket_path` (forked, then setuid)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        outcome = "the child failed before connecting"
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            probe.settimeout(5)
+            try:
+                probe.connect(socket_path)
+                outcome = "connected"
+            except PermissionError:
+                outcome = "PermissionError"
+            except OSError as exc:
+                outcome = f"{type(exc).__name__}: {exc}"
+        finally:
+            with contextlib.suppress(OSError):
+                os.write(write_end, outcome.encode())
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        outcome = pipe.read().decode()  # ends when the child exits: its connect has a 5 s timeout
+    os.waitpid(pid, 0)
+    return outcome
+
+
+@pytest.fixture
+def reachable_repo(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """A repository any user can reach up to its .git (pytest's own tmp dirs are 0700 and would hide ours)."""
+    monkeypatch.setenv("AGENTDECK_DEMO__TOKENS_PER_SECOND", "0")
+    top = Path(tempfile.mkdtemp(prefix="agentdeck-perm-"))
+    top.chmod(0o755)
+    repo = make_repo(top / "repo")
+    yield repo
+    kill_daemon(repo)
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def start_daemon(repo: Path, agentdeck_cmd) -> None:
+    result = run_cli(agentdeck_cmd, "status", cwd=repo)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_socket_and_its_directory_are_private_even_when_made_loose_before(reachable_repo: Path, agentdeck_cmd) -> None:
+    paths = paths_of(reachable_repo)
+    paths.dir.mkdir(mode=0o755)  # as an older agentdeck (or another tool) left it
+    paths.dir.chmod(0o755)
+    start_daemon(reachable_repo, agentdeck_cmd)
+    assert stat.S_IMODE(paths.dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(paths.socket.stat().st_mode) == 0o600
+    assert paths.socket.stat().st_uid == os.getuid() == paths.dir.stat().st_uid
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a process as another user (nobody); the modes are checked by the test above")
+def test_another_users_process_is_refused_by_permission(reachable_repo: Path, agentdeck_cmd) -> None:
+    paths = paths_of(reachable_repo)
+    start_daemon(reachable_repo, agentdeck_cmd)
+    socket_path = str(paths.socket)
+    assert len(socket_path) < 100  # a plain path: /proc/self/fd/N would be refused for another reason
+    # The other user reaches .git (so what refuses it is ours), but not the session directory...
+    assert stat.S_IMODE(paths.dir.parent.stat().st_mode) & 0o005 == 0o005
+    assert connect_as_another_user(socket_path) == "PermissionError"
+    # ...and were the directory opened up, the socket's own mode (0600) still refuses it.
+    paths.dir.chmod(0o711)
+    try:
+        assert connect_as_another_user(socket_path) == "PermissionError"
+        # Control: with both opened up the same child gets in, so the refusals above were the modes.
+        paths.socket.chmod(0o666)
+        assert connect_as_another_user(socket_path) == "connected"
+    finally:
+        paths.socket.chmod(0o600)
+        paths.dir.chmod(0o700)
+    # The owner still gets in, and the daemon is unharmed.
+    assert run_cli(agentdeck_cmd, "status", cwd=reachable_repo).returncode == 0

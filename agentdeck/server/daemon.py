@@ -1,4 +1,4 @@
-"""The session daemon: serves one repository's Session over a Unix socket (mode 0600).
+"""The session daemon: serves one repository's Session over a Unix socket (0600, in a 0700 directory).
 
 Started by any CLI command that finds none running (`agentdeck daemon` does it by hand).
 It holds an flock on `daemon.lock` for its whole life, so a second daemon for the same
@@ -38,7 +38,7 @@ class AlreadyRunning(Exception):
 
 def acquire_lock(paths: SessionPaths) -> int:
     """Take the daemon lock and write the pid file; raise AlreadyRunning if another daemon has it."""
-    paths.dir.mkdir(parents=True, exist_ok=True)
+    paths.make_dir()
     fd = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
