@@ -20,20 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from agentdeck.events import PRIORITY_LIMIT, Event, TaskStateChanged
+from agentdeck.events import PRIORITY_LIMIT
 from agentdeck.server import protocol
 from agentdeck.server.launcher import daemon_pid, open_connection
 from tests.support.cli import run_cli
 from tests.support.git_repos import make_repo
+from tests.support.good_client import GoodClient, crash_lines
 from tests.support.session import attach, kill_daemon, paths_of
 from tests.support.socket_fuzzer import SocketFuzzer
 
 FUZZ_SEED = int(os.environ.get("AGENTDECK_FUZZ_SEED", "1616"))
 FUZZ_FRAMES = int(os.environ.get("AGENTDECK_FUZZ_FRAMES", "2000"))
-# What a crash or an unhandled error leaves in the daemon's log (its stderr).
-CRASH_MARKS = ("Traceback", "Unhandled exception", "exception was never retrieved", "Error in ", "raised exception")
-
-
 @pytest.fixture
 def session_repo(repo: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AGENTDECK_DEMO__TOKENS_PER_SECOND", "0")
@@ -41,90 +38,35 @@ def session_repo(repo: Path, monkeypatch: pytest.MonkeyPatch):
     kill_daemon(repo)
 
 
-class Follower:
-    """The well-behaved client's event stream, read all along in the background."""
-
-    def __init__(self, stream) -> None:
-        self.events: list[Event] = []
-        self.ended: dict[str, asyncio.Event] = {}
-        self._task = asyncio.create_task(self._read(stream))
-
-    async def _read(self, stream) -> None:
-        async for event in stream:
-            self.events.append(event)
-            if isinstance(event, TaskStateChanged) and event.state in ("finished", "failed"):
-                self.ended.setdefault(event.task_id, asyncio.Event()).set()
-
-    async def wait_ended(self, task_id: str, timeout: float = 30.0) -> None:
-        try:
-            await asyncio.wait_for(self.ended.setdefault(task_id, asyncio.Event()).wait(), timeout)
-        except asyncio.TimeoutError:
-            raise AssertionError(f"task {task_id} never ended; last events {[type(e).__name__ for e in self.events[-5:]]}") from None
-
-    async def close(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-
-
-def crash_lines(log: Path) -> list[str]:
-    text = log.read_text(errors="replace") if log.exists() else ""
-    return [line for line in text.splitlines() if any(mark in line for mark in CRASH_MARKS)]
-
-
 async def test_hostile_frames_get_error_replies_and_a_good_client_never_notices(session_repo: Path) -> None:
     paths = paths_of(session_repo)
-    good = await attach(session_repo)
-    pid = good.welcome["pid"]
-    follower = Follower(good.subscribe(0))
-    tasks = [(await good.enqueue("take notes before the fuzz"))["task_id"]]
-    fuzzing = asyncio.Event()
-    statuses_during_fuzz = 0
-
-    async def poll_status() -> None:
-        # The good client keeps asking while the fuzz runs: every reply must be right.
-        nonlocal statuses_during_fuzz
-        while not fuzzing.is_set():
-            status = await asyncio.wait_for(good.status(), 10)
-            assert status["pid"] == pid
-            assert set(tasks) <= {t["id"] for t in status["tasks"]}
-            statuses_during_fuzz += 1
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(fuzzing.wait(), 0.1)  # pacing only: a request ten times a second
+    good = await GoodClient.attach(session_repo)
+    await good.enqueue("take notes before the fuzz")
+    good.start_polling()
 
     async def midway(index: int) -> None:
         if index == FUZZ_FRAMES // 2:
-            tasks.append((await asyncio.wait_for(good.enqueue("take notes during the fuzz"), 10))["task_id"])
+            await good.enqueue("take notes during the fuzz")
 
-    poller = asyncio.create_task(poll_status())
     fuzzer = SocketFuzzer(paths, FUZZ_SEED)
     try:
         report = await asyncio.wait_for(fuzzer.run(FUZZ_FRAMES, midway), 120)
     finally:
-        fuzzing.set()
-    await asyncio.wait_for(poller, 10)
-    print(
-        f"\nfuzz seed {FUZZ_SEED}: {report.frames} frames ({report.lines} lines) in {report.seconds:.1f} s, "
-        f"{report.error_replies} error replies, {report.ok_replies} ok, {report.closed_connections} closed, "
-        f"{report.hangups} hang-ups, {report.connections} connections, {report.probes} probes; {dict(report.kinds)}"
-    )
+        await good.stop_polling()
+    print(f"\n{report.summary()}")
     assert report.problems == [], f"seed {FUZZ_SEED}:\n" + "\n".join(report.problems[:20])
     assert report.error_replies > FUZZ_FRAMES // 2 and report.closed_connections > 0
-
-    assert daemon_pid(paths) == pid, "the daemon died under the fuzz"
+    assert daemon_pid(paths) == good.pid, "the daemon died under the fuzz"
     assert crash_lines(paths.log) == [], f"seed {FUZZ_SEED}: the daemon logged errors"
-    assert statuses_during_fuzz > 0
+    assert good.problems == [] and good.statuses_ok > 0
 
-    # After the fuzz: the same client, the same daemon, events still flowing.
-    tasks.append((await good.enqueue("take notes after the fuzz"))["task_id"])
-    for task_id in tasks:
-        await follower.wait_ended(task_id)
-    seqs = [e.seq for e in follower.events]
-    assert seqs == list(range(1, len(seqs) + 1)), "the good client's stream has a gap or a duplicate"
-    status = await good.status()
-    assert status["pid"] == pid
-    assert {t["id"]: t["state"] for t in status["tasks"]} == {task_id: "finished" for task_id in tasks}
+    # After the fuzz: the same client, the same daemon, events still flowing, status right.
+    await good.enqueue("take notes after the fuzz")
+    for task_id in good.tasks:
+        await good.wait_ended(task_id)
+    assert good.stream_problems() == []
+    assert await good.final_status_problems() == []
     assert crash_lines(paths.log) == []
-    await follower.close()
     await good.close()
 
 

@@ -54,6 +54,14 @@ class FuzzReport:
     def frames_per_second(self) -> float:
         return self.frames / self.seconds if self.seconds else 0.0
 
+    def summary(self) -> str:
+        return (
+            f"fuzz seed {self.seed}: {self.frames} frames ({self.lines} lines) in {self.seconds:.1f} s "
+            f"({self.frames_per_second:.0f}/s): {self.error_replies} error replies, {self.ok_replies} ok replies, "
+            f"{self.closed_connections} connections closed by the daemon, {self.hangups} client hang-ups, "
+            f"{self.connections} connections, {self.probes} probes, {len(self.problems)} problems"
+        )
+
 
 class _Closed(Exception):
     """The daemon closed the connection; `reason` is its error line, or None when it said nothing."""
