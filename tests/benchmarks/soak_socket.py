@@ -33,6 +33,7 @@ async def soak(repo: Path, frames: int, seed: int) -> int:
     paths = paths_of(repo)
     good = await GoodClient.attach(repo)
     await good.enqueue("take notes before the soak")
+    before = _process_figures(good.pid)
     good.start_polling()
 
     async def midway(index: int) -> None:
@@ -50,6 +51,7 @@ async def soak(repo: Path, frames: int, seed: int) -> int:
     good_problems = good.problems + good.stream_problems() + await good.final_status_problems()
     crashes = 0 if alive_after_fuzz and daemon_pid(paths) == good.pid else 1
     logged = crash_lines(paths.log)
+    after = _process_figures(good.pid)
     await good.close()
 
     print(f"command: {' '.join([os.path.basename(sys.executable), '-m', 'tests.benchmarks.soak_socket'] + sys.argv[1:])}")
@@ -65,11 +67,23 @@ async def soak(repo: Path, frames: int, seed: int) -> int:
         f"good client: {good.statuses_ok} status replies OK during the fuzz, {len(good.events)} events in order, "
         f"{len(good.tasks)} tasks finished, {len(good_problems)} problems"
     )
+    print(
+        f"daemon before → after: {before[0]} → {after[0]} open file descriptors, "
+        f"{before[1] / 1024:.0f} → {after[1] / 1024:.0f} MB resident"
+    )
     print(f"frames per second: {report.frames_per_second:.0f} ({report.seconds:.1f} s)")
     print("by kind: " + ", ".join(f"{kind} {count}" for kind, count in sorted(report.kinds.items())))
     for line in (report.problems + good_problems + logged)[:20]:
         print(f"  ! {line}")
     return 0 if not (report.problems or good_problems or logged or crashes) else 1
+
+
+def _process_figures(pid: int) -> tuple[int, int]:
+    """(open file descriptors, resident kB) of the daemon: connections must not leak."""
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    return fds, rss
 
 
 def main() -> int:
