@@ -98,10 +98,10 @@ class SocketFuzzer:
 
     # Connections.
 
-    async def _connect(self, hello: bytes | None = None) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def _connect(self, handshake: bool = True) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader, writer = await open_connection(self.paths)
         self.report.connections += 1
-        if hello is None:
+        if handshake:
             writer.write(protocol.encode(protocol.hello()))
             welcome = json.loads(await asyncio.wait_for(reader.readline(), self.reply_timeout))
             if welcome.get("type") != "welcome":
@@ -143,7 +143,7 @@ class SocketFuzzer:
 
     async def _play_hello(self, index: int, frame: Frame) -> None:
         await self._drop()
-        reader, writer = await self._connect(hello=frame.data)
+        reader, writer = await self._connect(handshake=False)
         try:
             writer.write(frame.data)
             line = await asyncio.wait_for(reader.readline(), self.reply_timeout)
