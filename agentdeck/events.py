@@ -257,6 +257,8 @@ class SessionStarted(Event):
     type: Literal["session_started"] = "session_started"
     pid: int
     interrupted: list[str] = Field(default_factory=list)
+    # What crash recovery did at this start (e.g. a merge cut in half, finished), one line each.
+    recovered: list[str] = Field(default_factory=list)
 
 
 class SessionStopping(Event):
@@ -417,6 +419,14 @@ class DiskUsageChanged(Event):
     paused: str | None = None
 
 
+class StoreFullChanged(Event):
+    """The session store hit a full disk (`full`: agents stopped, nothing new starts), or space is back."""
+
+    type: Literal["store_full"] = "store_full"
+    full: bool
+    reason: str
+
+
 class PullRequestCreated(Event):
     type: Literal["pull_request_created"] = "pull_request_created"
     url: str
@@ -459,6 +469,7 @@ AnyEvent = Annotated[
         CleanedUp,
         PullRequestCreated,
         DiskUsageChanged,
+        StoreFullChanged,
     ],
     Field(discriminator="type"),
 ]

@@ -1,4 +1,7 @@
-"""Readable progress for `agentdeck run`: one renderer that turns events into terminal lines."""
+"""Readable progress for `agentdeck run` and `agentdeck logs ID`: events as terminal lines.
+
+The agent's own steps get icons, colours and detail here; every other event is the line
+event_text.describe gives it, so the words are the same in the logs and the cockpit."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import json
 import sys
 from typing import TextIO
 
+from agentdeck.event_text import describe
+from agentdeck.event_text import files as _files
 from agentdeck.events import (
     AgentFailed,
     AgentFinished,
@@ -24,6 +29,7 @@ from agentdeck.events import (
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
+    TurnFinished,
 )
 from agentdeck.text import one_line
 
@@ -37,16 +43,6 @@ class _Style:
 
     def __call__(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
-
-
-def _files(count: int) -> str:
-    return f"{count} file" if count == 1 else f"{count} files"
-
-
-def retry_text(event: ModelRetrying) -> str:
-    """'retrying after rate limits (429) in 2 s (attempt 2 of 4): <the provider's words>'."""
-    attempt = f"attempt {event.attempt + 1} of {event.max_retries + 1}"
-    return f"retrying after {event.cause} in {event.delay_s:g} s ({attempt}): {event.error}"
 
 
 def _meter(fraction: float, width: int = 20) -> str:
@@ -110,24 +106,29 @@ class ProgressPrinter:
                 self.line(s(f"  ▶ sub-agent {event.sub_agent_id} ({event.index}/{event.of}): {one_line(event.goal, 80)}", "1;35") + s(f" · starts at {event.first_fraction:.0%}", "2"))
             case SubAgentFinished():
                 mark = s("✔", "32") if event.status == "finished" else s("✘", "31")
-                self.line(f"  {mark} sub-agent {event.sub_agent_id} {event.status} in {event.steps} steps at {event.final_fraction:.0%}")
-                self.line(s(f"    {one_line(event.summary, 110)}", "2"))
+                self.line(f"  {mark} {one_line(describe(event) or '', 150)}" + s(f" · at {event.final_fraction:.0%}", "2"))
             case ContextCompacted():
-                self.line(s(f"  ⇣ context compacted {event.before_fraction:.0%} → {event.after_fraction:.0%}: handoff and summaries only", "35"))
+                self.line(s(f"  ⇣ {describe(event)}", "35"))
             case SteerReceived():
-                self.line(s(f"  ✉ steer: {one_line(event.text)}", "35"))
+                self.line(s(f"  ✉ {describe(event)}", "35"))
             case AgentWaiting():
-                self.line(s(f"⏸ waiting: {event.reason}", "33"))
+                self.line(s(f"⏸ {describe(event)}", "33"))
             case ModelRetrying():
-                self.line(s(f"  ↻{self._who(event)} {retry_text(event)}", "33"))
+                self.line(s(f"  ↻{self._who(event)} {describe(event)}", "33"))
             case AgentFinished():
                 self.line(s(f"✔ finished in {event.steps} steps", "1;32") + f" · ${event.total_cost_usd:.4f}")
                 self.line(f"  {event.summary}")
                 self.line(f"  {_files(event.files_changed)} changed, +{event.insertions} −{event.deletions}")
                 self._where(event)
             case AgentFailed():
-                self.line(s(f"✘ stopped ({event.kind}): {event.error}", "1;31"))
+                self.line(s(f"✘ {describe(event)}", "1;31"))
                 self._where(event)
+            case TurnFinished() | ContextUsage() | TextDelta() | ToolCallFinished():
+                pass  # folded into the lines above
+            case _:
+                line = describe(event)  # the session's own events: queued, verdicts, merges...
+                if line is not None:
+                    self.line(line)
         self.out.flush()
 
     def _meter_moved(self, event: ContextUsage) -> bool:

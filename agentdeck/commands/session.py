@@ -200,6 +200,8 @@ def render_status(status: dict[str, Any]) -> str:
     ]
     if status.get("budget_reached"):
         lines.append(f"no new background task starts: {status['budget_reached']}")
+    if status.get("store_full"):
+        lines.append(f"nothing new is written: {status['store_full']}")
     from agentdeck.commands.gc import disk_line
 
     disk = disk_line(status)

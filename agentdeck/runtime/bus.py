@@ -11,8 +11,8 @@ Subscriber = Callable[[Event], None]
 
 
 class EventBus:
-    def __init__(self, stamp: Callable[[Event], int] | None = None) -> None:
-        """`stamp` assigns the seq instead of a counter, e.g. the store appending the event first."""
+    def __init__(self, stamp: Callable[[Event], int | None] | None = None) -> None:
+        """`stamp` assigns the seq instead of a counter, e.g. the store appending the event first (None: not written)."""
         self._seq = itertools.count(1)
         self._stamp = stamp
         self._subscribers: list[Subscriber] = []
@@ -24,7 +24,10 @@ class EventBus:
 
     def publish(self, event: Event) -> None:
         if self._stamp is not None:
-            self._stamp(event)  # written (and numbered) before any subscriber sees it
+            # Written (and numbered) before any subscriber sees it; an event the stamp could
+            # not write (None: the disk is full) is seen by nobody, so no one sees a gap.
+            if self._stamp(event) is None:
+                return
         else:
             event.seq = next(self._seq)
         for subscriber in list(self._subscribers):

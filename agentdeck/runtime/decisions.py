@@ -32,7 +32,11 @@ from agentdeck.events import (
 )
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import TaskRow
-from agentdeck.workspace import WorkspaceError
+import pygit2
+
+from agentdeck.faults import fault_point
+from agentdeck.workspace import WorkspaceError, merge_journal
+from agentdeck.workspace.merge_journal import MergeIntent
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
@@ -170,25 +174,57 @@ class Decisions:
                 report.reason = f"the tests {report.tests.status} on the combined result ({report.tests.message}): nothing was merged"
                 return report
         reflog = f"agentdeck: merge {', '.join(task_ids)}"
+        methods = {branches[step.branch].id: step.method for step in plan.steps}
+        # Written before the first write to git: a crash from here on is finished on the next start.
+        merge_journal.begin(self._journal_dir, MergeIntent(target, plan.old_tip, plan.new_tip, methods, task_ids))
         try:
             landing = await asyncio.to_thread(land, s.repo_root, plan, reflog)
         except WorkspaceError as exc:
+            merge_journal.done(self._journal_dir)  # land writes nothing when it refuses
             raise CommandError(str(exc), code="failed") from None
+        fault_point("merge:before-mark-merged")
         report.merged, report.commit = True, landing.commit
         report.checkout = str(landing.checkout) if landing.checkout else None
         for step in plan.steps:
             row = branches[step.branch]
             report.steps.append(MergeStepInfo(task_id=row.id, branch=step.branch, method=step.method))
-            together = [other for other in task_ids if other != row.id]
-            s._set_state(
-                s._task(row.id),
-                "merged",
-                f"merged into {target} ({step.method})",
-                decision={"kind": "merged", "ts": time.time(), "into": target, "commit": landing.commit, "method": step.method},
-            )
-            s.publish(Merged(task_id=row.id, agent_id=row.id, into=target, commit=landing.commit, method=step.method, together=together))
+        self._mark_merged(methods, target, landing.commit, f"merged into {target}")
+        merge_journal.done(self._journal_dir)
         s._schedule()  # tasks queued --after these may start now
         return report
+
+    def _mark_merged(self, methods: dict[str, str], target: str, commit: str, why: str) -> None:
+        s = self.session
+        for task_id, method in methods.items():
+            row = s.store.task(task_id)
+            if row is None or row.state == "merged":
+                continue
+            s._set_state(
+                row,
+                "merged",
+                f"{why} ({method})",
+                decision={"kind": "merged", "ts": time.time(), "into": target, "commit": commit, "method": method},
+            )
+            together = [other for other in methods if other != task_id]
+            s.publish(Merged(task_id=task_id, agent_id=task_id, into=target, commit=commit, method=method, together=together))
+
+    @property
+    def _journal_dir(self):
+        return self.session.store.path.parent
+
+    def recover(self) -> str | None:
+        """Finish a merge a crash cut in half (see merge_journal); what happened, or None when none was."""
+        try:
+            intent = merge_journal.pending(self._journal_dir)
+            if intent is None:
+                return None
+            recovery = merge_journal.complete(self.session.repo_root, intent, f"agentdeck: finish merge {', '.join(intent.methods)}")
+        except (WorkspaceError, pygit2.GitError, KeyError, ValueError) as exc:
+            return f"an interrupted merge was left as it is: {exc}"
+        if recovery.landed:
+            self._mark_merged(intent.methods, intent.target, intent.new_tip, f"merged into {intent.target}, {recovery.reason}")
+        merge_journal.done(self._journal_dir)
+        return f"merge of {', '.join(intent.methods)}: {recovery.reason}"
 
     async def _target(self, rows: list[TaskRow]) -> str:
         targets = {row.base_branch for row in rows if row.base_branch}

@@ -61,6 +61,7 @@ from agentdeck.runtime.scheduler import (
 )
 from agentdeck.runtime.decisions import Decisions
 from agentdeck.runtime.disk_meter import STATUS_MAX_AGE_S, DiskMeter
+from agentdeck.runtime.full_disk import FullDisk
 from agentdeck.runtime.resume import resume_note
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.session_api import SessionAPI
@@ -128,8 +129,9 @@ class Session(SessionAPI):
         self.repo_root = Path(repo_root)
         self.settings = settings
         self.store = store
-        self.bus = EventBus(stamp=store.append)
-        self.bus.subscribe(self._track)
+        self.full_disk = FullDisk(self)
+        self.bus = EventBus(stamp=self.full_disk.stamp)
+        self.bus.subscribe(self.full_disk.guard(self._track))
         # After _track: by the time the watchdog sees an event, the task's row reflects it.
         self.stalls = StallWatch(settings.session.stall_seconds, self._stalled, self._active_again)
         self.bus.subscribe(self.stalls.note)
@@ -167,6 +169,8 @@ class Session(SessionAPI):
 
     async def start(self) -> list[str]:
         """Recover from a crash (running tasks become interrupted), then begin scheduling."""
+        # A merge cut in half lands fully first, so the tasks below are judged by the truth.
+        recovered = self.decisions.recover()
         interrupted = []
         for row in self.store.tasks():
             if row.state in ACTIVE:
@@ -177,7 +181,7 @@ class Session(SessionAPI):
                     "the session daemon ended while the agent ran (crash or kill); its worktree and "
                     f"commits are intact: `agentdeck resume {row.id}` continues it",
                 )
-        self.publish(SessionStarted(pid=os.getpid(), interrupted=interrupted))
+        self.publish(SessionStarted(pid=os.getpid(), interrupted=interrupted, recovered=[recovered] if recovered else []))
         for row in self.store.tasks():
             if row.state == "verifying":  # cut off by a stop or crash: verification is safe to redo
                 self._start_verification(row)
@@ -185,6 +189,8 @@ class Session(SessionAPI):
             for row in self.store.tasks():
                 if row.state == "interrupted":
                     self._requeue_for_resume(row, "resumed automatically (session.auto_resume)")
+        if self.store.full is not None:  # no room even for the reserve
+            self.full_disk.enter()
         await self.disk.start()
         self._schedule()
         self._tick = asyncio.create_task(self._tick_loop())
@@ -195,6 +201,7 @@ class Session(SessionAPI):
         while not self._stopping:
             await asyncio.sleep(TICK_SECONDS)
             try:
+                self.full_disk.tick()
                 await self._check_merged()
                 self.disk.poke()
                 self._schedule()
@@ -228,6 +235,8 @@ class Session(SessionAPI):
     async def execute(self, command: Any) -> dict[str, Any]:
         if self._stopping and not isinstance(command, (GetStatus, Stop)):
             raise CommandError("the session is stopping; try again once it has stopped", code="failed")
+        if self.full_disk.active and isinstance(command, (Enqueue, Resume, Retry, RequestChanges, Merge)):
+            raise CommandError(self.full_disk.reason or "the disk is full", code="failed")
         match command:
             case Enqueue():
                 return self._enqueue(command)
@@ -417,6 +426,7 @@ class Session(SessionAPI):
             "background_concurrency": limits.background_concurrency,
             "budget_reached": budget_reached(tasks, limits),
             "disk": self.disk.snapshot(),
+            "store_full": self.full_disk.reason,
             "tasks": rows,
         }
 
@@ -430,7 +440,7 @@ class Session(SessionAPI):
         row.state = state
 
     def _schedule(self) -> None:
-        if self._stopping:
+        if self._stopping or self.full_disk.active:
             return
         decision = decide(self.store.tasks(), self.limits)
         for task_id in decision.start:
@@ -490,8 +500,9 @@ class Session(SessionAPI):
             elif task_id in self._cancel_requested:
                 self._set_state(current, "cancelled", "cancelled by the user; its work is kept on its branch")
             else:
+                reason = self.full_disk.interrupted_reason(task_id)
                 self._set_state(
-                    current, "interrupted", f"the session was stopped; `agentdeck resume {task_id}` continues it"
+                    current, "interrupted", reason or f"the session was stopped; `agentdeck resume {task_id}` continues it"
                 )
         finally:
             self.agents.pop(task_id, None)

@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from agentdeck.events import Event, parse_event
+from agentdeck.faults import fault_point
+from agentdeck.runtime import store_health
+from agentdeck.runtime.store_space import Reserve, full_message, is_full
 
 DB_NAME = "session.db"
 
@@ -136,6 +139,10 @@ class StoreError(Exception):
     """The store cannot be opened or is from a newer agentdeck."""
 
 
+class StoreFull(StoreError):
+    """A write failed because the disk is full (even after the reserve was given up); nothing was written."""
+
+
 class Store:
     """The session's tasks and event log. Not thread-safe: one owner (the daemon's loop)."""
 
@@ -145,13 +152,48 @@ class Store:
         try:
             # isolation_level=None: we open transactions ourselves, so each append is one.
             self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            problem = store_health.check_whole(self._db, self.path)
+            if problem is None:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                problem = store_health.check_writable(self._db, self.path)
+            if problem is not None:
+                self._db.close()
+                raise StoreError(problem)
             self._db.execute("PRAGMA busy_timeout=5000")
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            if getattr(self, "_db", None) is not None:
+                self._db.close()
             raise StoreError(f"cannot open the session store {self.path}: {exc}") from exc
         self.last_seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+        self.reserve = Reserve(self.path)
+        # Why writing stopped (see store_space), or None; set when a write first hit a full disk.
+        self.full: str | None = None if self.reserve.restore() else full_message(self.path)
+
+    def _write(self, sql: str, params) -> sqlite3.Cursor:
+        """One statement in its own transaction; on a full disk, give up the reserve once and retry."""
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if not is_full(exc):
+                raise
+            self.full = full_message(self.path)
+            if not self.reserve.release():
+                raise StoreFull(self.full) from exc
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if is_full(exc):
+                raise StoreFull(self.full) from exc
+            raise
+
+    def space_back(self) -> bool:
+        """After a full disk: True (and writing allowed again) once the reserve could be written again."""
+        if self.full is not None and self.reserve.restore():
+            self.full = None
+            return True
+        return False
 
     def close(self) -> None:
         self._db.close()
@@ -191,12 +233,13 @@ class Store:
         """Write `event` to the log, stamping it with its seq; returns the seq."""
         payload = event.model_dump(mode="json")
         payload.pop("seq", None)
-        cursor = self._db.execute(
+        cursor = self._write(
             "INSERT INTO events (ts, task_id, agent_id, type, json) VALUES (?, ?, ?, ?, ?)",
             (event.ts, event.task_id, event.agent_id, payload.get("type", "?"), json.dumps(payload)),
         )
         event.seq = cursor.lastrowid
         self.last_seq = event.seq
+        fault_point("events:after-append")
         return event.seq
 
     def events(self, after_seq: int = 0, *, upto: int | None = None, task_id: str | None = None,
@@ -231,7 +274,7 @@ class Store:
         row.updated = now
         values = [_encode(name, getattr(row, name)) for name in _TASK_COLUMNS]
         marks = ", ".join("?" for _ in _TASK_COLUMNS)
-        self._db.execute(f"INSERT INTO tasks ({', '.join(_TASK_COLUMNS)}) VALUES ({marks})", values)
+        self._write(f"INSERT INTO tasks ({', '.join(_TASK_COLUMNS)}) VALUES ({marks})", values)
 
     def update_task(self, task_id: str, **changes: Any) -> None:
         unknown = set(changes) - set(_TASK_COLUMNS)
@@ -240,7 +283,7 @@ class Store:
         changes["updated"] = time.time()
         assignments = ", ".join(f"{name} = ?" for name in changes)
         values = [_encode(name, value) for name, value in changes.items()]
-        self._db.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", [*values, task_id])
+        self._write(f"UPDATE tasks SET {assignments} WHERE id = ?", [*values, task_id])
 
     def task(self, task_id: str) -> TaskRow | None:
         row = self._db.execute(f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks WHERE id = ?", (task_id,)).fetchone()

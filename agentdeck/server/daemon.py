@@ -23,7 +23,7 @@ from agentdeck.config import Settings
 from agentdeck.events import Subscribe, parse_command
 from agentdeck.runtime.session import Session, Subscription
 from agentdeck.runtime.command_error import CommandError
-from agentdeck.runtime.store import Store
+from agentdeck.runtime.store import Store, StoreError
 from agentdeck.server import protocol
 from agentdeck.server.paths import SessionPaths
 from agentdeck.text import one_line
@@ -272,6 +272,9 @@ def run_daemon(repo_root: Path, settings: Settings, paths: SessionPaths) -> int:
         return 0
     try:
         asyncio.run(Daemon(repo_root, settings, paths).serve())
+    except StoreError as exc:  # damaged or locked session.db: one clear line (the CLI shows it), no traceback
+        print(f"agentdeck: {exc}", file=sys.stderr, flush=True)
+        return 2
     finally:
         for path in (paths.socket, paths.pid):
             with contextlib.suppress(FileNotFoundError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -13,29 +13,15 @@ from textual.screen import Screen
 from agentdeck.cockpit_settings import CockpitSettings
 from agentdeck.text import one_line
 from agentdeck.runtime.command_error import CommandError
-from agentdeck.tui.attention import notify_desktop
+from agentdeck.tui.attention import OWN_INTERRUPT_S, Attention, AttentionBatcher, attention_message, notify_desktop
 from agentdeck.tui.bridge import SessionBridge
-from agentdeck.tui.collector import TICK_S, Collector
+from agentdeck.tui.gc_scheduler import TICK_S, GcScheduler
 from agentdeck.tui.cockpit_state import CockpitState, TaskView
 from agentdeck.tui.link import SessionLink, SetupError
 from agentdeck.tui.screens.cockpit import CockpitScreen
-from agentdeck.tui import frame_pacing, textual_cycles, toast_holders
+from agentdeck.tui import textual_patches
+from agentdeck.tui.textual_patches.keymap import current_keymap
 from agentdeck.tui.widgets.queue_panel import QueuePanel
-
-
-# Attention calls closer together than this go out as one notification (see `announce`).
-ATTENTION_WINDOW_S = 3.0
-# A task that comes to wait this soon after you interrupted it is waiting because of you.
-OWN_INTERRUPT_S = 30.0
-ATTENTION_LINES = 6
-
-
-class Attention(NamedTuple):
-    task_id: str
-    why: str
-    state: str
-    task: str
-    reason: str
 
 
 class CockpitApp(App[str]):
@@ -59,15 +45,11 @@ class CockpitApp(App[str]):
         seed_tasks: list[tuple[str, bool]] | None = None,
         start_on: str | None = None,
     ) -> None:
-        textual_cycles.install()
-        frame_pacing.install()
-        toast_holders.install()
+        textual_patches.install()
         super().__init__()
         # "review": open on the review screen, and leave when it closes (`agentdeck review`).
         self.start_on = start_on
         self._started = False  # attached and watching themes (after the first paint)
-        # Screens that follow the session's events besides the cockpit (the review screen).
-        self.event_listeners: list[Callable[[Any], None]] = []
         # Tasks to queue once attached (`agentdeck demo`): (text, foreground).
         self.seed_tasks = seed_tasks or []
         self.settings = settings
@@ -78,12 +60,9 @@ class CockpitApp(App[str]):
         self.clock = clock
         # (task id, why) of every attention call, in order: what the person was told.
         self.announced: list[tuple[str, str]] = []
-        # Attention calls waiting for the end of the window (see `announce`).
-        self._attention: list[Attention] = []
-        self._attention_timer = None
-        self._last_attention = float("-inf")
-        # Full garbage collections between your keys (see collector.py).
-        self.collector = Collector()
+        self.attention_batcher = AttentionBatcher(self._say_attention, self.set_timer)
+        # Full garbage collections between your keys (see gc_scheduler.py).
+        self.gc_scheduler = GcScheduler()
         self.cockpit = CockpitScreen(
             self.state,
             self.bridge,
@@ -100,8 +79,8 @@ class CockpitApp(App[str]):
         self.themes.install(self)
         self._apply_keymap()
         # Before any pane exists: what it freezes must live as long as the app.
-        self.collector.start()
-        self.set_interval(TICK_S, self.collector.tick, name="collector")
+        self.gc_scheduler.start()
+        self.set_interval(TICK_S, self.gc_scheduler.tick, name="gc scheduler")
         # Mounted before attaching: an in-process session answers before a screen would be ready.
         await self.push_screen(self.cockpit)
         # Attaching waits for the first paint (`on_ready`), but never for more than a second.
@@ -167,48 +146,22 @@ class CockpitApp(App[str]):
     # -- attention ---------------------------------------------------------------------
 
     def announce(self, view: TaskView, why: str) -> None:
-        """An agent needs a person: say so once, in the cockpit, with the bell and on the desktop.
-
-        The first call goes out at once. Calls within ATTENTION_WINDOW_S of the last one
-        wait for the window's end and go out together: one toast, one bell, one desktop
-        notification, naming each task. Fifty agents finishing in a minute stay readable
-        (and a screen full of toasts would slow every frame)."""
+        """An agent needs a person: say so once, in the cockpit, with the bell and on the desktop
+        (calls close together go out as one: see attention.py)."""
         interrupted = self.cockpit.interrupted_by_you.pop(view.id, None)
         if view.state == "waiting" and interrupted is not None and time.monotonic() - interrupted < OWN_INTERRUPT_S:
             return  # you did that yourself, just now: no bell
         self.announced.append((view.id, why))
         # As things are now: by the end of a window the task may have moved on.
-        self._attention.append(Attention(view.id, why, view.state, view.task, view.reason))
-        if self._attention_timer is not None:
-            return
-        wait = self._last_attention + ATTENTION_WINDOW_S - time.monotonic()
-        if wait <= 0:
-            self._say_attention()
-        else:
-            self._attention_timer = self.set_timer(wait, self._say_attention)
+        self.attention_batcher.add(Attention(view.id, why, view.state, view.task, view.reason))
 
-    def _say_attention(self) -> None:
-        self._attention_timer = None
-        batch, self._attention = self._attention, []
-        if not batch:
-            return
-        self._last_attention = time.monotonic()
-        states = {call.state for call in batch}
-        severity = "error" if "failed" in states else "warning" if states & {"waiting", "stalled"} else "information"
-        if len(batch) == 1:
-            call = batch[0]
-            detail = one_line(call.task, 60) + (f"\n{one_line(call.reason, 120)}" if call.reason and call.state != "finished" else "")
-            title, desktop_body = f"{call.task_id} {call.why}", one_line(call.task, 100)
-        else:
-            lines = [f"{call.task_id} {call.why}" for call in batch[:ATTENTION_LINES]]
-            if len(batch) > ATTENTION_LINES:
-                lines.append(f"… and {len(batch) - ATTENTION_LINES} more (the queue shows them)")
-            detail, title, desktop_body = "\n".join(lines), f"{len(batch)} tasks need you", "; ".join(lines[:3])
-        self.notify(detail, title=title, severity=severity, timeout=6)
+    def _say_attention(self, batch: list[Attention]) -> None:
+        message = attention_message(batch)
+        self.notify(message.detail, title=message.title, severity=message.severity, timeout=6)  # type: ignore[arg-type]
         if self.settings.bell:
             self.bell()
         if self.settings.os_notifications:
-            notify_desktop(f"agentdeck: {title}", desktop_body)
+            notify_desktop(f"agentdeck: {message.title}", message.desktop_body)
 
     # -- keys and the palette ----------------------------------------------------------
 
@@ -230,7 +183,7 @@ class CockpitApp(App[str]):
         yield ("dialogs", [*NewTaskScreen.BINDINGS, *QuitScreen.BINDINGS, *ConfirmScreen.BINDINGS, *FeedbackScreen.BINDINGS])  # type: ignore[misc]
 
     def _keys_of(self, binding: Binding) -> list[str]:
-        return [key.strip() for key in self._keymap.get(binding.id or "", binding.key).split(",")]
+        return [key.strip() for key in current_keymap(self).get(binding.id or "", binding.key).split(",")]
 
     def binding_rows(self) -> list[tuple[str, str, str, str]]:
         """(where, id, key, description) of every cockpit binding, keys as remapped."""
@@ -252,8 +205,14 @@ class CockpitApp(App[str]):
                     return shown[:1].upper() + shown[1:]
         return binding_id
 
+    # Textual's own palette entries that ours replace: its "Keys" opens a side panel beside
+    # ours, and its "Quit" would end the cockpit without asking what the agents should do.
+    REPLACED_SYSTEM_COMMANDS = frozenset({"Keys", "Quit"})
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in self.REPLACED_SYSTEM_COMMANDS:
+                yield command
         yield SystemCommand("New task", f"Start a new agent on a task you type ({self.key_for('new_task')})", self.action_new_task)
         yield SystemCommand("Interrupt agent", f"Stop the focused agent at once ({self.key_for('interrupt')})", self.cockpit.action_interrupt)
         yield SystemCommand("Close pane", f"Demote the focused agent, or close its pane when it ended ({self.key_for('close_pane')})", self.cockpit.action_close_pane)
@@ -337,10 +296,10 @@ class CockpitApp(App[str]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self.collector.key_pressed()
+            self.gc_scheduler.key_pressed()
             self.cockpit.key_pressed()
         await super().on_event(event)
 
     async def on_unmount(self) -> None:
-        self.collector.stop()
+        self.gc_scheduler.stop()
         await self.bridge.close()

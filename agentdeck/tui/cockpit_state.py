@@ -230,6 +230,8 @@ class CockpitState:
         if self.disk.get("paused"):
             return str(self.disk["paused"])
         budget = self.disk.get("budget_bytes")
+        if not total and not budget:
+            return None  # no worktree on disk and no budget: nothing worth a word
         return f"worktrees {format_bytes(total)}" + (f" of {format_bytes(budget)}" if budget else "")
 
 
@@ -360,8 +362,9 @@ class Transcript:
         return Change("add", block)
 
     def apply(self, event: Event) -> list[Change]:
-        """Fold one event; the changes a widget must make to show it."""
+        """Fold one event; the changes a widget must make to show it (notes in event_text's words)."""
         from agentdeck import events as ev
+        from agentdeck.event_text import describe
 
         match event:
             case ev.TextDelta():
@@ -382,39 +385,26 @@ class Transcript:
                 return [Change("update", block)]
             case ev.PlanWritten():
                 return [self._add(Block("note", text=event.plan, tone="plan"))]
-            case ev.SplitTriggered():
-                goals = "; ".join(b.goal for b in event.briefs)
-                text = f"context at {event.fraction:.0%}: split into {len(event.briefs)} sub-agents — {goals}"
-                return [self._add(Block("note", text=text, tone="split"))]
-            case ev.SubAgentSpawned():
-                text = f"sub-agent {event.sub_agent_id} ({event.index}/{event.of}) starts fresh at {event.first_fraction:.0%}: {event.goal}"
-                return [self._add(Block("note", text=text, tone="sub"))]
-            case ev.SubAgentFinished():
-                text = f"sub-agent {event.sub_agent_id} {event.status} after {event.steps} steps: {event.summary}"
-                return [self._add(Block("note", text=text, tone="sub"))]
-            case ev.ContextCompacted():
-                text = f"went on from the summaries: context {event.before_fraction:.0%} → {event.after_fraction:.0%}"
-                return [self._add(Block("note", text=text, tone="split"))]
+            case ev.SplitTriggered() | ev.ContextCompacted():
+                return [self._add(Block("note", text=describe(event) or "", tone="split"))]
+            case ev.SubAgentSpawned() | ev.SubAgentFinished():
+                return [self._add(Block("note", text=describe(event) or "", tone="sub"))]
             case ev.SteerReceived():
-                return [self._add(Block("note", text=f"you: {event.text}", tone="steer"))]
+                return [self._add(Block("note", text=f"you: {event.text}", tone="steer"))]  # in full, not cut to a line
             case ev.AgentWaiting():
-                return [self._add(Block("note", text=f"waiting for you: {event.reason}", tone="waiting"))]
+                return [self._add(Block("note", text=describe(event) or "", tone="waiting"))]
             case ev.TaskStateChanged() if event.state == "stalled":
-                return [self._add(Block("note", text=f"stalled: {event.reason}", tone="stalled"))]
+                return [self._add(Block("note", text=describe(event) or "", tone="stalled"))]
             case ev.TaskStateChanged() if event.state == "running" and event.previous == "stalled":
-                return [self._add(Block("note", text=event.reason, tone="info"))]
+                return [self._add(Block("note", text=describe(event) or "", tone="info"))]
             case ev.ModelRetrying():
-                from agentdeck.progress import retry_text
-
-                text = retry_text(event)
-                return [self._add(Block("note", text=text, tone="info"))]
+                return [self._add(Block("note", text=describe(event) or "", tone="info"))]
             case ev.AgentFinished():
                 if event.agent_id not in (None, event.task_id):
                     return []
-                stats = f"{event.files_changed} files, +{event.insertions} −{event.deletions}"
-                return [self._add(Block("note", text=f"finished ({stats}): {event.summary}", tone="finished"))]
+                return [self._add(Block("note", text=describe(event) or "", tone="finished"))]
             case ev.AgentFailed():
-                return [self._add(Block("note", text=f"failed: {event.error}", tone="failed"))]
+                return [self._add(Block("note", text=describe(event) or "", tone="failed"))]
         return []
 
     def extend(self, events: Iterable[Event]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import DeltaStatus
 
+from agentdeck.faults import fault_point
 from agentdeck.workspace.errors import WorkspaceError
 
 FALLBACK_NAME = "agentdeck"
@@ -50,8 +51,14 @@ def commit_all(worktree: Path, ref_name: str, message: str) -> str | None:
     if not message.endswith("\n"):
         message += "\n"  # git's own convention for commit messages
     author = signature(repo)
-    # Passing the branch ref (not "HEAD") makes libgit2 refuse if the tip moved under us.
-    oid = repo.create_commit(ref_name, author, author, message, tree_id, [parent.id])
+    # The commit object first, then the branch: a crash between them leaves an unreferenced
+    # object and the branch at its old tip (the files stay in the worktree for the next one).
+    oid = repo.create_commit(None, author, author, message, tree_id, [parent.id])
+    fault_point("checkpoint:before-ref-update")
+    ref = repo.lookup_reference(ref_name)
+    if ref.target != parent.id:  # an agent's shell committed meanwhile: never drop its commit
+        raise WorkspaceError(f"{ref_name} moved while the checkpoint was written; the next checkpoint retries")
+    ref.set_target(oid, f"commit: {message.splitlines()[0]}")
     return str(oid)
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 import pygit2
 from pygit2.enums import CheckoutStrategy, FileStatus
 
+from agentdeck.faults import fault_point
 from agentdeck.workspace.checkpoints import signature
 from agentdeck.workspace.errors import WorkspaceError
 from agentdeck.workspace.naming import BRANCH_PREFIX, base_ref
@@ -133,6 +134,7 @@ def land(repo_root: Path, plan: MergePlan, reflog: str) -> Landing:
             raise WorkspaceError(
                 f"cannot update {checkout} ({exc}); nothing was merged: commit or stash your changes and merge again"
             ) from exc
+    fault_point("merge:before-ref-update")
     if plan.new_tip != plan.old_tip:
         repo.lookup_reference(ref_name).set_target(new_commit.id, reflog)
     return Landing(target=plan.target, commit=plan.new_tip, checkout=checkout)

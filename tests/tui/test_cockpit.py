@@ -130,7 +130,7 @@ async def test_reattaching_shows_the_same_panes_and_transcripts_replayed_from_th
         await first.cockpit.wait_until(
             lambda: all(first.state.tasks.get(t) and first.state.tasks[t].state == "finished" for t in (task_id, other))
         )
-        await first.cockpit.wait_until(lambda: "finished (" in blocks_text(first, task_id))
+        await first.cockpit.wait_until(lambda: "finished in " in blocks_text(first, task_id))
         before = blocks_text(first, task_id)
         await pilot.press("ctrl+d")
     assert first.return_value == "detached"
@@ -229,7 +229,7 @@ async def test_attention_calls_close_together_go_out_as_one(recorded_app) -> Non
             app.announce(view, "finished")
         # The first goes out at once; the others wait for the window's end (the timer would
         # call this), then go out as one notification naming both.
-        app._say_attention()
+        app.attention_batcher.flush()
         await pilot.pause()  # a notification is a message to the app
         titles = [n.title for n in app._notifications]
         assert titles == ["task-0 finished", "2 tasks need you"]
@@ -313,3 +313,14 @@ async def test_focus_changes_leave_no_footer_keys_behind(recorded_app) -> None:
         gc.collect()
         keys = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
         assert len(keys) == sum(1 for key in keys if key.is_attached), f"{len(keys)} footer keys in memory"
+
+
+async def test_the_palette_names_each_command_once_and_quit_always_asks(recorded_app) -> None:
+    app = recorded_app(1)
+    async with app.run_test(size=SIZE):
+        commands = list(app.get_system_commands(app.screen))
+        titles = [command.title for command in commands]
+        assert len(titles) == len(set(titles)), titles
+        assert "Quit" not in titles and "Quit agentdeck" in titles  # Textual's would not ask
+        keys = next(command for command in commands if command.title == "Keys")
+        assert "F1" in keys.help

@@ -14,8 +14,9 @@ from textual.app import App, ComposeResult
 from textual.cache import LRUCache
 from textual.strip import Strip
 
-from agentdeck.tui import collector, frame_pacing, textual_cycles, toast_holders
-from agentdeck.tui.collector import Collector
+from agentdeck.tui import gc_scheduler
+from agentdeck.tui.gc_scheduler import GcScheduler
+from agentdeck.tui.textual_patches import cycles, frame_pacing, toast_holders
 from agentdeck.tui.widgets.agent_pane import SteerInput
 
 
@@ -24,7 +25,7 @@ class Cached:
 
 
 def test_painted_lines_and_cleared_caches_leave_no_cyclic_garbage() -> None:
-    textual_cycles.install()
+    cycles.install()
     gc.collect()
     gc.disable()
     gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector finds stays in gc.garbage to be looked at
@@ -63,28 +64,28 @@ class Clock:
 def test_full_collections_wait_for_a_pause_in_typing_but_not_forever() -> None:
     clock = Clock()
     saved = gc.get_threshold()
-    pacer = Collector(clock)
+    pacer = GcScheduler(clock)
     pacer.start()
     try:
-        assert gc.get_threshold()[2] == collector.NEVER  # Python no longer starts full collections
+        assert gc.get_threshold()[2] == gc_scheduler.NEVER  # Python no longer starts full collections
         assert gc.get_threshold()[:2] == saved[:2]  # the young generations stay automatic
-        clock.now += collector.FULL_EVERY_S - 1
+        clock.now += gc_scheduler.FULL_EVERY_S - 1
         assert not pacer.tick()  # not yet due
         clock.now += 2
         pacer.key_pressed()
         assert not pacer.tick()  # due, but you are typing
-        clock.now += collector.QUIET_S
+        clock.now += gc_scheduler.QUIET_S
         assert pacer.tick()  # a pause in typing: now
         assert not pacer.tick()
         # Typing without a break: it still comes, after MAX_DELAY_S.
         collected_at = clock.now
-        while clock.now < collected_at + collector.MAX_DELAY_S + 1:
+        while clock.now < collected_at + gc_scheduler.MAX_DELAY_S + 1:
             clock.now += 0.2
             pacer.key_pressed()
             if pacer.tick():
                 break
         assert pacer.full_collections == 2
-        assert clock.now - collected_at >= collector.MAX_DELAY_S
+        assert clock.now - collected_at >= gc_scheduler.MAX_DELAY_S
     finally:
         pacer.stop()
     assert gc.get_threshold() == saved

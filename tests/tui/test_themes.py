@@ -103,6 +103,13 @@ def test_missing_primary_and_bad_name_are_explained(tmp_path: Path) -> None:
         load_theme_file(write_theme(tmp_path, "b", 'name = "my theme"\nprimary = "red"\n'))
 
 
+def test_wrong_types_are_named_with_what_was_given_and_how_many_more(tmp_path: Path) -> None:
+    body = 'name = "t"\ndark = "yes"\nprimary = 5\n[variables]\nfooter-bg = 3\n'
+    with pytest.raises(ThemeError) as caught:
+        load_theme_file(write_theme(tmp_path, "t", body))
+    assert str(caught.value).endswith("t.toml: dark: should be true or false (got 'yes') (and 2 more)")
+
+
 def test_user_theme_overrides_shipped_theme_of_same_name() -> None:
     user_dir = user_themes_dir()
     # The autouse fixture points XDG_CONFIG_HOME at a temporary dir.

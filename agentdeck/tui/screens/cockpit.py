@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -66,6 +67,15 @@ def pane_slots(on_screen: list[str], gone: list[str], new: list[str]) -> list[st
 
 class CockpitScreen(WaitsForChange, Screen):
     """The main screen; the app pushes it once and everything else opens over it."""
+
+    class EventArrived(Message):
+        """A session event, passed on to the screens above the cockpit (the review screen follows results)."""
+
+        bubble = False  # for the screen it is posted to, not for the app
+
+        def __init__(self, event: Event) -> None:
+            super().__init__()
+            self.event = event
 
     CSS_PATH = "cockpit.tcss"
     # Focus is given once the panes exist (see _reconcile_panes), so typing goes to an agent.
@@ -158,11 +168,9 @@ class CockpitScreen(WaitsForChange, Screen):
 
     def updated(self, event: Event, update: Update) -> None:
         self._changed.set()
-        for listener in list(getattr(self.app, "event_listeners", ())):
-            try:
-                listener(event)
-            except Exception as exc:  # a screen's bug must not end the session's stream
-                self.app.log.error(f"event listener {listener!r} failed: {exc!r}")
+        for screen in self.app.screen_stack:
+            if screen is not self:
+                screen.post_message(self.EventArrived(event))
         view = update.view
         if view is None:
             if event.type == "disk_usage":

@@ -25,6 +25,7 @@ from agentdeck.text import one_line
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.keys import key_hint
+from agentdeck.tui.screens.cockpit import CockpitScreen
 from agentdeck.tui.screens.waiting import WaitsForChange
 from agentdeck.tui.widgets.diff_view import DiffColours, render_diff
 from agentdeck.tui.widgets.footer import CockpitFooter
@@ -142,9 +143,6 @@ class ReviewScreen(WaitsForChange, Screen):
 
     def on_mount(self) -> None:
         self.table.add_column("result", key="result", width=44)
-        listeners = getattr(self.app, "event_listeners", None)
-        if listeners is not None:
-            listeners.append(self._session_event)
         # After the app has recomputed its colours (a `theme` watcher would still see the old ones).
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._retheme())
         self.reload()
@@ -156,9 +154,6 @@ class ReviewScreen(WaitsForChange, Screen):
 
     def on_unmount(self) -> None:
         self.app.theme_changed_signal.unsubscribe(self)  # the signal would keep a closed screen, diff and all
-        listeners = getattr(self.app, "event_listeners", None)
-        if listeners is not None and self._session_event in listeners:
-            listeners.remove(self._session_event)
 
     @property
     def shown(self) -> str | None:
@@ -174,8 +169,9 @@ class ReviewScreen(WaitsForChange, Screen):
 
     # -- the list ------------------------------------------------------------------------
 
-    def _session_event(self, event) -> None:
-        if type(event).__name__ in RELOAD_ON and self.busy is None:
+    @on(CockpitScreen.EventArrived)
+    def _session_event(self, message: CockpitScreen.EventArrived) -> None:
+        if type(message.event).__name__ in RELOAD_ON and self.busy is None:
             self.reload(keep=self.selected)
 
     @work(group="review-list", exclusive=True, exit_on_error=False)

@@ -4,15 +4,16 @@ The footer rebuilds its keys whenever the bindings may have changed: every focus
 In the cockpit most focus changes (pane to pane, a pane closing) leave the same keys, and
 a rebuild costs a dozen widgets styled afresh, so an unchanged set of keys is left alone.
 
-Each key also binds the footer's `compact` reactive (`data_bind`), which registers a
-watcher on the footer that Textual drops only when `compact` changes, which it never
-does here (Textual issue #6666): every key ever shown stayed in memory, megabytes an hour
-in a cockpit that runs all day. This footer drops those watchers after each rebuild.
+Each key also leaves a watcher on the footer that Textual never drops (Textual issue
+#6666): this footer drops them after each rebuild (textual_patches.footer_watchers).
 """
 
 from __future__ import annotations
 
 from textual.widgets import Footer
+
+from agentdeck.tui.textual_patches.footer_watchers import drop_stale_watchers
+from agentdeck.tui.textual_patches.keymap import current_keymap
 
 
 class CockpitFooter(Footer):
@@ -23,7 +24,7 @@ class CockpitFooter(Footer):
         return tuple(
             (binding.key, binding.action, binding.description, binding.show, enabled, tooltip)
             for _, binding, enabled, tooltip in bindings
-        ) + (self.compact, self.show_command_palette, tuple(sorted(self.app._keymap.items())))
+        ) + (self.compact, self.show_command_palette, tuple(sorted(current_keymap(self.app).items())))
 
     async def recompose(self) -> None:
         if not self._bindings_ready:
@@ -34,9 +35,4 @@ class CockpitFooter(Footer):
             return
         self._shown_keys = keys
         await super().recompose()
-        self.drop_stale_watchers()
-
-    def drop_stale_watchers(self) -> None:
-        # Reactive keeps them in the "__watchers" attribute: {name: [(watching node, callback)]}.
-        for watchers in getattr(self, "__watchers", {}).values():
-            watchers[:] = [(node, callback) for node, callback in watchers if not (node._closing or node._closed)]
+        drop_stale_watchers(self)

@@ -29,7 +29,7 @@ TICK_S = 1.0
 NEVER = 1_000_000_000
 
 
-class Collector:
+class GcScheduler:
     """`start()` when the app starts, `key_pressed()` on every key, `tick()` every TICK_S, `stop()` at the end."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
