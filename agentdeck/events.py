@@ -510,10 +510,15 @@ class SessionCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Priorities are stored as SQLite integers (64-bit): a bound keeps a huge number a usage
+# error instead of a failure inside the store; nobody ranks tasks beyond a million.
+PRIORITY_LIMIT = 1_000_000
+
+
 class Enqueue(SessionCommand):
     type: Literal["enqueue"] = "enqueue"
     task: str = Field(min_length=1)
-    priority: int = 0
+    priority: int = Field(0, ge=-PRIORITY_LIMIT, le=PRIORITY_LIMIT)
     after: str | None = None
     foreground: bool = False
     model: str | None = None
@@ -540,7 +545,7 @@ class EditTask(Command):
     """Change a queued task's priority or dependency (`after=""` removes the dependency)."""
 
     type: Literal["edit_task"] = "edit_task"
-    priority: int | None = None
+    priority: int | None = Field(None, ge=-PRIORITY_LIMIT, le=PRIORITY_LIMIT)
     after: str | None = None
 
 

@@ -16,6 +16,18 @@ stop` ends the daemon. Exit status: 0 done, 1 failed, 2 usage error (unknown id,
 dependency cycle, not a git repository). See docs/session.md."""
 
 
+def _priority(text: str) -> int:
+    """--priority N: a whole number within the range the session stores (events.PRIORITY_LIMIT)."""
+    limit = 1_000_000  # events.PRIORITY_LIMIT; not imported: --help stays light without pydantic
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if abs(value) > limit:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: a priority is between -{limit:,} and {limit:,}")
+    return value
+
+
 def _repo(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)")
     return parser
@@ -52,7 +64,7 @@ def add_session_parsers(commands) -> None:
     )
     add.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do")
     add.add_argument("--after", metavar="ID", help="start only once task ID is merged (or finished: session.after_waits_for)")
-    add.add_argument("--priority", type=int, default=0, metavar="N", help="higher starts first (default 0)")
+    add.add_argument("--priority", type=_priority, default=0, metavar="N", help="higher starts first (default 0)")
     add.add_argument("--model", metavar="M", help="litellm model string, or `demo` (default: executor.model)")
     add.add_argument("--foreground", action="store_true", help="run in a foreground slot instead of the background queue")
     add.add_argument("--json", action="store_true", help='print {"task_id": ..., "state": ...} as one JSON document')
@@ -67,7 +79,7 @@ def add_session_parsers(commands) -> None:
     )
     edit.add_argument("id", metavar="ID")
     edit.add_argument("--after", metavar="ID", help="the new dependency ('' removes it)")
-    edit.add_argument("--priority", type=int, metavar="N")
+    edit.add_argument("--priority", type=_priority, metavar="N")
 
     status = _add(commands, "status", "show every task of the session: state, steps, context, cost", "Show every task of the session as a table.", "  agentdeck status\n  agentdeck status --json")
     status.add_argument("--json", action="store_true", help="print one JSON document (see docs/session.md)")

@@ -1,4 +1,4 @@
-"""The session daemon: serves one repository's Session over a Unix socket (mode 0600).
+"""The session daemon: serves one repository's Session over a Unix socket (0600, in a 0700 directory).
 
 Started by any CLI command that finds none running (`agentdeck daemon` does it by hand).
 It holds an flock on `daemon.lock` for its whole life, so a second daemon for the same
@@ -14,7 +14,10 @@ import fcntl
 import os
 import signal
 import sys
+import traceback
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from agentdeck.config import Settings
 from agentdeck.events import Subscribe, parse_command
@@ -23,6 +26,7 @@ from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import Store, StoreError
 from agentdeck.server import protocol
 from agentdeck.server.paths import SessionPaths
+from agentdeck.text import one_line
 
 # Flush a subscriber's socket once this much is buffered, not after every event.
 _DRAIN_BYTES = 256 * 1024
@@ -34,7 +38,7 @@ class AlreadyRunning(Exception):
 
 def acquire_lock(paths: SessionPaths) -> int:
     """Take the daemon lock and write the pid file; raise AlreadyRunning if another daemon has it."""
-    paths.dir.mkdir(parents=True, exist_ok=True)
+    paths.make_dir()
     fd = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -66,7 +70,7 @@ class Daemon:
         old_umask = os.umask(0o177)
         try:
             server = await asyncio.start_unix_server(
-                self._handle, path=self.paths.socket_address(), limit=protocol.LINE_LIMIT
+                self._handle, path=self.paths.socket_address(), limit=protocol.FRAME_LIMIT
             )
         finally:
             os.umask(old_umask)
@@ -118,6 +122,12 @@ class Daemon:
             print(f"agentdeck: the inbox {inbox.directory} stopped working: {exc}", file=sys.stderr, flush=True)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One client connection: the hello, then requests until it leaves.
+
+        Whatever a client sends, the daemon answers each line with a reply (an error reply
+        that says what was wrong, for a bad one) or sends an `error` line and closes this
+        connection; it never lets one client's bytes raise out of here.
+        """
         await self._ready.wait()
         session = self.session
         assert session is not None
@@ -125,61 +135,80 @@ class Daemon:
         pump: asyncio.Task | None = None
         try:
             try:
-                first = protocol.decode(await reader.readline())
-            except protocol.ProtocolError as exc:
-                first = {"error": str(exc)}
-            refusal = protocol.check_hello(first)
-            if refusal:
-                writer.write(protocol.encode({"type": "error", "error": refusal}))
-                await writer.drain()
+                line = await reader.readline()
+            except ValueError:  # longer than FRAME_LIMIT
+                await _send(writer, {"type": "error", "error": protocol.too_large()})
                 return
-            writer.write(
-                protocol.encode(
-                    {"type": "welcome", "protocol": protocol.PROTOCOL_VERSION, "pid": os.getpid(), "last_seq": session.store.last_seq}
-                )
+            if not line:
+                return  # gone before saying hello
+            try:
+                refusal = protocol.check_hello(protocol.decode(line))
+            except protocol.ProtocolError as exc:
+                refusal = f"{exc}; {protocol.HELLO_HINT}"
+            if refusal:
+                await _send(writer, {"type": "error", "error": _error_text(refusal)})
+                return
+            await _send(
+                writer,
+                {"type": "welcome", "protocol": protocol.PROTOCOL_VERSION, "pid": os.getpid(), "last_seq": session.store.last_seq},
             )
-            while line := await reader.readline():
+            while True:
                 try:
-                    request = protocol.decode(line)
-                    request_id = request.get("id")
-                    command = parse_command(request.get("command") or {})
-                except (protocol.ProtocolError, ValueError) as exc:
-                    reply_to = request.get("id") if isinstance(locals().get("request"), dict) else None
-                    writer.write(protocol.encode({"type": "reply", "id": reply_to, "ok": False, "error": _one_line(exc), "code": "usage"}))
+                    line = await reader.readline()
+                except ValueError:
+                    # Over FRAME_LIMIT: the rest of that line would be read as more requests, so
+                    # this connection cannot go on; the error line says why it ends.
+                    await _send(writer, {"type": "error", "error": protocol.too_large()})
+                    return
+                if not line:
+                    return
+                request_id, command, error = _parse_line(line)
+                if error is not None:
+                    await _send(writer, {"type": "reply", "id": request_id, "ok": False, "error": error, "code": "usage"})
                     continue
                 if isinstance(command, Subscribe):
                     if pump is not None:
                         pump.cancel()
                     subscription = Subscription(session, command.from_seq, command.task_id, command.exclude)
-                    writer.write(protocol.encode({"type": "reply", "id": request_id, "ok": True, "result": {"last_seq": subscription.high}}))
+                    await _send(writer, {"type": "reply", "id": request_id, "ok": True, "result": {"last_seq": subscription.high}})
                     pump = asyncio.create_task(self._pump(subscription, writer, command.follow))
                     continue
-                try:
-                    result = await session.execute(command)
-                    reply = {"type": "reply", "id": request_id, "ok": True, "result": result}
-                except CommandError as exc:
-                    reply = {"type": "reply", "id": request_id, "ok": False, "error": str(exc), "code": exc.code}
-                writer.write(protocol.encode(reply))
-                await writer.drain()
+                await _send(writer, await self._execute(request_id, command))
         except (ConnectionError, asyncio.IncompleteReadError):
-            pass  # a client that goes away detaches; agents go on
+            pass  # a client that goes away (even mid-reply) detaches; agents go on
         finally:
             if pump is not None:
                 pump.cancel()
             self._writers.discard(writer)
             writer.close()
 
+    async def _execute(self, request_id: int | str | None, command) -> dict:
+        session = self.session
+        assert session is not None
+        try:
+            result = await session.execute(command)
+        except CommandError as exc:
+            return {"type": "reply", "id": request_id, "ok": False, "error": _error_text(str(exc)), "code": exc.code}
+        except Exception as exc:
+            # A bug of the daemon, not the client's fault: the client gets one line, the log the
+            # traceback (the fault tests look for it), and the session goes on serving.
+            print(f"agentdeck: the daemon failed on a {command.type!r} command:", file=sys.stderr, flush=True)
+            traceback.print_exc(file=sys.stderr)
+            error = f"the session daemon failed on this {command.type} command ({type(exc).__name__}: {exc}); see {self.paths.log}"
+            return {"type": "reply", "id": request_id, "ok": False, "error": _error_text(error), "code": "failed"}
+        return {"type": "reply", "id": request_id, "ok": True, "result": result}
+
     async def _pump(self, subscription: Subscription, writer: asyncio.StreamWriter, follow: bool) -> None:
         try:
             for event in subscription.replay():
-                writer.write(event.model_dump_json().encode() + b"\n")
+                _write_line(writer, event.model_dump_json().encode() + b"\n")
                 if writer.transport.get_write_buffer_size() > _DRAIN_BYTES:
                     await writer.drain()
             writer.write(protocol.encode({"type": "replayed", "last_seq": subscription.high}))
             await writer.drain()
             while follow:
                 event = await subscription.queue.get()
-                writer.write(event.model_dump_json().encode() + b"\n")
+                _write_line(writer, event.model_dump_json().encode() + b"\n")
                 if subscription.queue.empty() or writer.transport.get_write_buffer_size() > _DRAIN_BYTES:
                     await writer.drain()
                 if subscription.overflowed:
@@ -192,8 +221,35 @@ class Daemon:
             subscription.close()
 
 
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:300]
+def _error_text(text: str) -> str:
+    """Errors go out as one short line, however long the request they quote was."""
+    return one_line(text, protocol.ERROR_CHARS)
+
+
+def _write_line(writer: asyncio.StreamWriter, line: bytes) -> None:
+    if writer.transport.is_closing():
+        # The client has gone (maybe mid-reply): writing on only fills the log with asyncio's warnings.
+        raise ConnectionResetError("the client closed the connection")
+    writer.write(line)
+
+
+async def _send(writer: asyncio.StreamWriter, message: dict) -> None:
+    _write_line(writer, protocol.encode(message))
+    await writer.drain()
+
+
+def _parse_line(line: bytes) -> tuple[int | str | None, object, str | None]:
+    """(request id, command, None) for a good request line, or (id to answer, None, what is wrong)."""
+    message: object = None
+    try:
+        message = protocol.decode(line)
+        request_id, body = protocol.parse_request(message)
+        return request_id, parse_command(body), None
+    except protocol.ProtocolError as exc:
+        error = str(exc)
+    except ValidationError as exc:
+        error = protocol.describe_invalid(exc)
+    return protocol.request_id_of(message), None, _error_text(error)
 
 
 def _ignore_in_git(repo_root: Path, inbox: Path) -> None:

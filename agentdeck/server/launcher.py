@@ -66,7 +66,7 @@ def clean_stale(paths: SessionPaths) -> bool:
 
 def spawn_daemon(repo_root: Path, paths: SessionPaths) -> subprocess.Popen:
     """Start `python -m agentdeck daemon` detached from this terminal (its own session)."""
-    paths.dir.mkdir(parents=True, exist_ok=True)
+    paths.make_dir()
     log = open(paths.log, "ab")
     try:
         return subprocess.Popen(

@@ -1,8 +1,9 @@
-"""Where a repository's session lives: `<common git dir>/agentdeck/` (socket, pid, lock, log, store)."""
+"""Where a repository's session lives: `<common git dir>/agentdeck/` (socket, pid, lock, log, store), mode 0700."""
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,17 @@ class SessionPaths:
     @property
     def db(self) -> Path:
         return self.dir / "session.db"
+
+    def make_dir(self) -> Path:
+        """Create the session directory, private to this user (0700): the socket, store and log are nobody else's.
+
+        Another user can then not even reach the socket (mode 0600 besides). A directory made
+        by an older agentdeck, or under a loose umask, is tightened.
+        """
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if stat.S_IMODE(self.dir.stat().st_mode) != 0o700:
+            os.chmod(self.dir, 0o700)
+        return self.dir
 
     def socket_address(self) -> str:
         """A path `bind`/`connect` accept, even when the real one is too long for sun_path."""
