@@ -237,6 +237,8 @@ class TranscriptView(VerticalScroll):
                 widget.show(change.block)
             elif change.op == "add" and change.block.number not in self._widgets:
                 await self._finish_prose()
+                if not self.is_attached:
+                    return  # the pane closed (or the app quit) while the prose finished: nothing to show
                 widget = block_widget(change.block)
                 self._widgets[change.block.number] = widget
                 await self.mount(widget)
