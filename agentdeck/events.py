@@ -35,6 +35,9 @@ class AgentStarted(Event):
     branch: str
     worktree: str
     base_commit: str
+    # How its `run` commands are confined: "sandbox: bwrap, network off" or "unconfined: <why>".
+    # Events stored before the sandbox existed load as "" (unknown).
+    sandbox: str = ""
 
 
 class TextDelta(Event):

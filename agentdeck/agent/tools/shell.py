@@ -1,9 +1,10 @@
-"""The `run` tool: a shell command in the worktree, with a timeout and an output cap.
+"""The `run` tool: a shell command in the worktree, with a timeout, an output cap and a sandbox.
 
-It is not a sandbox: the command runs as the user. What it guarantees is that the command
-starts in the worktree, that it and every process it started are gone when the call ends
-(normally, on timeout, or on interrupt), that memory stays bounded whatever it prints,
-and that the model sees a bounded output.
+The command runs confined by the context's `SandboxPolicy` (bubblewrap, see sandbox.py and
+docs/sandbox.md) or, when the policy says unconfined, as the user, and then its output's first
+line says so. It also guarantees that the command starts in the worktree, that it and every
+process it started are gone when the call ends (normally, on timeout, or on interrupt), that
+memory stays bounded whatever it prints, and that the model sees a bounded output.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from pathlib import Path
 from pydantic import Field
 
 from agentdeck.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
+from agentdeck.agent.tools.limits import explain_failure
+from agentdeck.agent.tools.sandbox import SANDBOX_OBJECTS, SandboxPolicy, confine, limit_setter, worktree_git_dirs
+from agentdeck.agent.tools.sandbox_objects import import_sandbox_objects
 
 # How long a killed command's process group gets to exit after SIGTERM before SIGKILL.
 KILL_GRACE_S = 2.0
@@ -113,13 +117,18 @@ class ShellRun:
     elapsed_s: float
 
 
-async def run_shell(command: str, cwd: Path, timeout_s: float, output_cap_bytes: int) -> ShellRun:
-    """Run `command` with /bin/sh in `cwd`; it and its process group are gone when this returns."""
+async def run_shell(
+    command: str, cwd: Path, timeout_s: float, output_cap_bytes: int, policy: SandboxPolicy | None = None
+) -> ShellRun:
+    """Run `command` with /bin/sh in `cwd` under `policy`; it and its process group are gone when this returns."""
     started = time.monotonic()
-    process = await asyncio.create_subprocess_shell(
-        command,
+    policy = policy or SandboxPolicy()
+    argv, env = confine(command, policy, cwd, _environment())
+    process = await asyncio.create_subprocess_exec(
+        *argv,
         cwd=cwd,
-        env=_environment(),
+        env=env,
+        preexec_fn=limit_setter(policy),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -155,15 +164,32 @@ async def run_shell(command: str, cwd: Path, timeout_s: float, output_cap_bytes:
 
 async def run_command(ctx: ToolContext, args: RunArgs) -> ToolResult:
     timeout = min(args.timeout_seconds or ctx.run_timeout_s, ctx.run_timeout_s)
-    run = await run_shell(args.command, ctx.worktree, timeout, ctx.output_cap_bytes)
+    policy = ctx.sandbox
+    # Unconfined is never silent: the model (and whoever reads the transcript) sees it first.
+    banner = "" if policy.confined else f"[{policy.label()}]\n"
+    try:
+        run = await run_shell(args.command, ctx.worktree, timeout, ctx.output_cap_bytes, policy)
+    finally:
+        if policy.confined:
+            await asyncio.to_thread(_import_objects, ctx.worktree)
     if run.timed_out:
         return ToolResult(
-            f"command timed out after {timeout:g} s and was killed: {args.command}\n{run.output}".rstrip(),
+            f"{banner}command timed out after {timeout:g} s and was killed: {args.command}\n{run.output}".rstrip(),
             ok=False,
             may_change_files=True,
         )
     status = f"exit code {run.exit_code} after {run.elapsed_s:.1f} s"
-    return ToolResult(f"{status}\n{run.output or '(no output)'}", ok=run.exit_code == 0, may_change_files=True)
+    text = f"{banner}{status}\n{run.output or '(no output)'}"
+    if run.exit_code != 0:
+        if why := explain_failure(run.output, run.exit_code, policy):
+            text += f"\n[{why}]"
+    return ToolResult(text, ok=run.exit_code == 0, may_change_files=True)
+
+
+def _import_objects(worktree: Path) -> None:
+    git = worktree_git_dirs(worktree)
+    if git is not None and (git.admin / SANDBOX_OBJECTS).is_dir():
+        import_sandbox_objects(git.admin / SANDBOX_OBJECTS, worktree)
 
 
 class FinishArgs(ToolArgs):
