@@ -260,6 +260,8 @@ class SessionStarted(Event):
     type: Literal["session_started"] = "session_started"
     pid: int
     interrupted: list[str] = Field(default_factory=list)
+    # How agents' `run` commands are confined this session (AgentStarted.sandbox, per task, wins).
+    sandbox: str = ""
 
 
 class SessionStopping(Event):

@@ -10,7 +10,7 @@ from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
 from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.tools import ToolContext
-from agentdeck.agent.tools.sandbox import SandboxPolicy, resolve_policy
+from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.config import ModelRole, Settings
 from agentdeck.events import AgentStarted
 from agentdeck.llm import make_model_client
@@ -110,19 +110,4 @@ def client_for(role: ModelRole, settings: Settings):
         demo_tokens_per_second=settings.demo.tokens_per_second,
         max_retries=settings.retries.max_retries,
         backoff_base_s=settings.retries.backoff_base_seconds,
-    )
-
-
-def sandbox_policy(settings: Settings, network: str | None = None) -> SandboxPolicy:
-    """The `run` tool's sandbox for a task: [sandbox] and [resources], bwrap checked (once, cached)."""
-    box, limits = settings.sandbox, settings.resources
-    return resolve_policy(
-        box.mode,
-        network=(network or box.network) == "on",
-        hide=box.hide,
-        keep_env=box.keep_env,
-        max_memory_bytes=limits.memory_bytes(),
-        memory_setting=limits.max_memory_per_agent or "",
-        max_processes=limits.max_processes_per_agent,
-        bwrap=box.bwrap,
     )

@@ -16,6 +16,10 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentdeck.config import Settings
 
 INSTALL_HINT = "install bubblewrap: apt-get install bubblewrap (Debian/Ubuntu) or dnf install bubblewrap (Fedora)"
 
@@ -234,3 +238,18 @@ def limit_setter(policy: SandboxPolicy):
             resource.setrlimit(resource.RLIMIT_NPROC, (policy.max_processes, policy.max_processes))
 
     return apply
+
+
+def sandbox_policy(settings: Settings, network: str | None = None) -> SandboxPolicy:
+    """The `run` tool's sandbox for a task: [sandbox] and [resources], bwrap checked (once, cached)."""
+    box, limits = settings.sandbox, settings.resources
+    return resolve_policy(
+        box.mode,
+        network=(network or box.network) == "on",
+        hide=box.hide,
+        keep_env=box.keep_env,
+        max_memory_bytes=limits.memory_bytes(),
+        memory_setting=limits.max_memory_per_agent or "",
+        max_processes=limits.max_processes_per_agent,
+        bwrap=box.bwrap,
+    )
