@@ -233,3 +233,65 @@ async def test_an_agent_told_to_read_the_key_and_wipe_home_gets_sandbox_errors(
     assert "topsecret" not in runs[0].output
     assert "the sandbox refused a write" in runs[1].output
     assert files_under(home) == before
+
+
+def _processes_with(marker: str, anywhere: bool = False) -> list[int]:
+    """Pids whose command line starts with (or, `anywhere`, contains) `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                if (marker in line) if anywhere else line.startswith(marker):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+@needs_bwrap
+async def test_an_interrupted_confined_command_leaves_no_process(home: Path, worktree: Path) -> None:
+    marker = "61.4321"
+    task = asyncio.create_task(run(worktree, f"sleep {marker} & sleep {marker}", confined()))
+    for _ in range(500):  # bounded: until a sleep exists (inside the sandbox, within milliseconds)
+        if _processes_with(f"sleep {marker}"):
+            break
+        await asyncio.sleep(0.01)
+    assert _processes_with(f"sleep {marker}"), "the confined command never started"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(500):  # the pid namespace dies with bwrap; give the kernel a moment to reap
+        if not _processes_with(f"sleep {marker}"):
+            break
+        await asyncio.sleep(0.01)
+    assert _processes_with(f"sleep {marker}") == []
+
+
+@needs_bwrap
+async def test_a_command_interrupted_while_bwrap_starts_leaves_no_process(home: Path, worktree: Path) -> None:
+    marker = "62.4321"
+    task = asyncio.create_task(run(worktree, f"sleep {marker}", confined()))
+    for _ in range(500):  # bounded: cancel as soon as bwrap exists, before the command may have started
+        if _processes_with(marker, anywhere=True):
+            break
+        await asyncio.sleep(0.001)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(500):
+        if not _processes_with(marker, anywhere=True):
+            break
+        await asyncio.sleep(0.01)
+    assert _processes_with(marker, anywhere=True) == []
+
+
+@needs_bwrap
+async def test_background_jobs_of_a_confined_command_end_with_it(home: Path, worktree: Path) -> None:
+    result = await run(worktree, "sleep 63.4321 > /dev/null 2>&1 & echo started", confined())
+    assert result.ok and "started" in result.output
+    for _ in range(500):
+        if not _processes_with("sleep 63.4321"):
+            break
+        await asyncio.sleep(0.01)
+    assert _processes_with("sleep 63.4321") == []

@@ -184,14 +184,19 @@ def _base_args(network: bool) -> list[str]:
     return args + ["--unshare-pid", "--die-with-parent", "--new-session"]
 
 
-def confine(command: str, policy: SandboxPolicy, worktree: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
-    """The argv and environment that run `command` with /bin/sh in `worktree` under `policy`."""
+def confine(
+    command: str, policy: SandboxPolicy, worktree: Path, env: dict[str, str], info_fd: int | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment that run `command` with /bin/sh in `worktree` under `policy`.
+
+    `info_fd`: bwrap writes `{"child-pid": N}` there, the host pid of the sandbox's pid 1.
+    """
     shell = ["/bin/sh", "-c", command]
     clean_env = {**sandbox_environment(env, policy.keep_env), **policy.extra_env}
     if not policy.confined:
         return shell, clean_env
     worktree = worktree.resolve()
-    args = [policy.bwrap, *_base_args(policy.network)]
+    args = [policy.bwrap, *(["--info-fd", str(info_fd)] if info_fd is not None else []), *_base_args(policy.network)]
     git = worktree_git_dirs(worktree)
     session_dirs: tuple[Path, ...] = ()
     if git is not None:

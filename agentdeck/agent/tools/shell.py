@@ -10,6 +10,7 @@ memory stays bounded whatever it prints, and that the model sees a bounded outpu
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -91,7 +92,46 @@ def _kill_group(process: asyncio.subprocess.Process, sig: int) -> None:
         pass
 
 
-async def _terminate(process: asyncio.subprocess.Process) -> None:
+class SandboxInit:
+    """The sandbox's pid 1, as bwrap reports it on --info-fd: killing it ends its whole pid namespace.
+
+    Needed because the sandboxed command runs in its own session (bwrap --new-session), out of
+    reach of a kill of bwrap's process group; and bwrap killed in the first milliseconds, before
+    its child armed --die-with-parent, would leave that child running.
+    """
+
+    def __init__(self, read_fd: int) -> None:
+        self.pid: int | None = None
+        self._fd = read_fd
+        self.reported = asyncio.ensure_future(asyncio.to_thread(self._read))
+
+    def _read(self) -> None:
+        data = b""
+        try:
+            while chunk := os.read(self._fd, 4096):  # bwrap closes it right after writing
+                data += chunk
+        finally:
+            os.close(self._fd)
+        try:
+            self.pid = int(json.loads(data)["child-pid"])
+        except (ValueError, KeyError, TypeError):
+            pass  # bwrap failed before starting anything
+
+    async def kill(self) -> None:
+        try:
+            await asyncio.wait_for(asyncio.shield(self.reported), DRAIN_S)
+        except asyncio.TimeoutError:
+            return
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+async def _terminate(process: asyncio.subprocess.Process, init: SandboxInit | None = None) -> None:
+    if init is not None:
+        await init.kill()
     _kill_group(process, signal.SIGTERM)
     try:
         await asyncio.wait_for(process.wait(), KILL_GRACE_S)
@@ -123,18 +163,34 @@ async def run_shell(
     """Run `command` with /bin/sh in `cwd` under `policy`; it and its process group are gone when this returns."""
     started = time.monotonic()
     policy = policy or SandboxPolicy()
-    argv, env = confine(command, policy, cwd, _environment())
-    process = await asyncio.create_subprocess_exec(
+    read_fd, write_fd = os.pipe() if policy.confined else (None, None)
+    argv, env = confine(command, policy, cwd, _environment(), info_fd=write_fd)
+    creating = asyncio.ensure_future(asyncio.create_subprocess_exec(
         *argv,
         cwd=cwd,
         env=env,
+        pass_fds=(write_fd,) if write_fd is not None else (),
         preexec_fn=limit_setter(policy),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         # Its own process group, so that its children can be found and killed too.
         start_new_session=True,
-    )
+    ))
+    init: SandboxInit | None = None
+    try:
+        try:
+            process = await asyncio.shield(creating)
+        finally:
+            if write_fd is not None:
+                os.close(write_fd)  # bwrap has its copy; EOF on read_fd once bwrap closes it
+                init = SandboxInit(read_fd)
+    except asyncio.CancelledError:
+        # Interrupted while starting: the process may already exist (bwrap takes a few ms to
+        # set up), so finish starting it only to kill it; it must not outlive the step.
+        process = await creating
+        await asyncio.shield(_terminate(process, init))
+        raise
     output = CappedOutput(output_cap_bytes)
     reader = asyncio.create_task(_collect(process.stdout, output))
     timed_out = False
@@ -142,11 +198,11 @@ async def run_shell(
         await asyncio.wait_for(process.wait(), timeout_s)
     except asyncio.TimeoutError:
         timed_out = True
-        await _terminate(process)
+        await _terminate(process, init)
     except asyncio.CancelledError:
         # Interrupted: the command must not outlive the step that started it.
         reader.cancel()
-        await asyncio.shield(_terminate(process))
+        await asyncio.shield(_terminate(process, init))
         raise
     # Background jobs it left behind (servers, `sleep &`) go with it.
     _kill_group(process, signal.SIGKILL)
