@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import socket
 import sys
@@ -295,3 +296,19 @@ async def test_background_jobs_of_a_confined_command_end_with_it(home: Path, wor
             break
         await asyncio.sleep(0.01)
     assert _processes_with("sleep 63.4321") == []
+
+
+@needs_bwrap
+async def test_a_fork_bomb_gets_the_process_limit_error(home: Path, worktree: Path) -> None:
+    from agentdeck.agent.tools.cgroups import make_pids_cgroup, remove_cgroup
+
+    probe = make_pids_cgroup(10)
+    if os.geteuid() == 0 and probe is None:
+        pytest.skip("running as root without a writable pids cgroup: RLIMIT_NPROC does not bind root (docs/sandbox.md)")
+    if probe is not None:
+        remove_cgroup(probe)
+    policy = confined(max_processes=12)
+    result = await run(worktree, "for i in $(seq 40); do sleep 5 & done; wait", policy)
+    assert not result.ok
+    assert "the command hit the process limit (resources.max_processes_per_agent = 12)" in result.output
+    assert not list(Path("/sys/fs/cgroup/pids").glob(f"agentdeck-{os.getpid()}-*"))  # cleaned up

@@ -229,13 +229,18 @@ def confine(
 SANDBOX_OBJECTS = "agentdeck-objects"
 
 
-def limit_setter(policy: SandboxPolicy):
-    """A preexec_fn that applies the policy's memory (RLIMIT_AS) and process (RLIMIT_NPROC) limits."""
+def limit_setter(policy: SandboxPolicy, pids_cgroup: Path | None = None):
+    """A preexec_fn that applies the policy's memory (RLIMIT_AS) and process (RLIMIT_NPROC, and
+    the pids cgroup when there is one) limits."""
     if policy.max_memory_bytes is None and policy.max_processes is None:
         return None
     import resource
 
+    from agentdeck.agent.tools.cgroups import join_cgroup
+
     def apply() -> None:
+        if pids_cgroup is not None:
+            join_cgroup(pids_cgroup)
         if policy.max_memory_bytes is not None:
             resource.setrlimit(resource.RLIMIT_AS, (policy.max_memory_bytes, policy.max_memory_bytes))
         if policy.max_processes is not None:

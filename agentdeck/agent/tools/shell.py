@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import Field
 
 from agentdeck.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
+from agentdeck.agent.tools.cgroups import make_pids_cgroup, remove_cgroup
 from agentdeck.agent.tools.limits import explain_failure
 from agentdeck.agent.tools.sandbox import SANDBOX_OBJECTS, SandboxPolicy, confine, limit_setter, worktree_git_dirs
 from agentdeck.agent.tools.sandbox_objects import import_sandbox_objects
@@ -163,6 +164,21 @@ async def run_shell(
     """Run `command` with /bin/sh in `cwd` under `policy`; it and its process group are gone when this returns."""
     started = time.monotonic()
     policy = policy or SandboxPolicy()
+    pids = make_pids_cgroup(policy.max_processes) if policy.max_processes is not None else None
+    try:
+        return await _run_shell(command, cwd, timeout_s, output_cap_bytes, policy, pids, started)
+    finally:
+        if pids is not None:
+            # Killed processes leave the cgroup a moment after the kill: a bounded wait, then give up.
+            for _ in range(50):
+                if remove_cgroup(pids):
+                    break
+                await asyncio.sleep(0.01)
+
+
+async def _run_shell(
+    command: str, cwd: Path, timeout_s: float, output_cap_bytes: int, policy: SandboxPolicy, pids: Path | None, started: float
+) -> ShellRun:
     read_fd, write_fd = os.pipe() if policy.confined else (None, None)
     argv, env = confine(command, policy, cwd, _environment(), info_fd=write_fd)
     creating = asyncio.ensure_future(asyncio.create_subprocess_exec(
@@ -170,7 +186,7 @@ async def run_shell(
         cwd=cwd,
         env=env,
         pass_fds=(write_fd,) if write_fd is not None else (),
-        preexec_fn=limit_setter(policy),
+        preexec_fn=limit_setter(policy, pids),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
