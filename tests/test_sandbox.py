@@ -312,3 +312,17 @@ async def test_a_fork_bomb_gets_the_process_limit_error(home: Path, worktree: Pa
     assert not result.ok
     assert "the command hit the process limit (resources.max_processes_per_agent = 12)" in result.output
     assert not list(Path("/sys/fs/cgroup/pids").glob(f"agentdeck-{os.getpid()}-*"))  # cleaned up
+
+
+@needs_bwrap
+async def test_the_session_directory_and_extra_hidden_paths_are_invisible(repo: Path, home: Path, worktree: Path) -> None:
+    session_dir = repo / ".git" / "agentdeck"
+    (session_dir / "session.db").write_text("the store\n")
+    (home / "private").mkdir()
+    (home / "private" / "diary.txt").write_text("dear diary\n")
+    result = await run(worktree, f"ls -a {session_dir}; cat {session_dir}/session.db; cat ~/private/diary.txt", confined(hide=["~/private"]))
+    assert "the store" not in result.output and "dear diary" not in result.output
+    listing = await run(worktree, f"ls -a {session_dir}", confined())
+    assert listing.ok and "session.db" not in listing.output and "worktrees" in listing.output
+    # The worktree inside the hidden session directory is still there, writable.
+    assert (await run(worktree, "echo ok > inside.txt", confined())).ok and (worktree / "inside.txt").exists()

@@ -165,8 +165,8 @@ def hidden_paths(policy: SandboxPolicy, home: str | None, session_dirs: tuple[Pa
     if home:
         candidates += [Path(home) / rel for rel in SECRET_PATHS]
     for extra in policy.hide:
-        path = Path(os.path.expanduser(extra)) if not extra.startswith("~") or home is None else Path(home) / extra[2:]
-        candidates.append(path)
+        # "~/..." is the HOME the command sees (which may differ from the daemon's own).
+        candidates.append(Path(home) / extra[2:] if home and extra.startswith("~/") else Path(os.path.expanduser(extra)))
     candidates += list(session_dirs)
     found: list[Path] = []
     for path in candidates:
@@ -205,8 +205,8 @@ def confine(
         args += ["--ro-bind", str(git.common), str(git.common)]
         session_dirs = (git.common / "agentdeck",)
     for path in hidden_paths(policy, env.get("HOME"), session_dirs):
-        if path == worktree or path in worktree.parents:
-            continue  # never hide the worktree itself
+        if path == worktree:
+            continue  # never hide the worktree itself (one inside a hidden dir is bound back below)
         if path.is_dir():
             args += ["--tmpfs", str(path)]
         else:
