@@ -45,3 +45,11 @@ def test_confined_session_says_bwrap_network_off_in_status_and_review(repo: Path
     wait_settled(cli, [task_id])
     shown = cli("review", task_id, "--no-diff")
     assert "commands: sandbox: bwrap, network off" in shown.stdout and "UNCONFINED" not in shown.stdout
+
+
+def test_agentdeck_run_says_when_commands_are_unconfined(repo: Path, agentdeck_cmd) -> None:
+    from tests.support.cli import run_cli
+
+    result = run_cli(agentdeck_cmd, "run", "take notes", cwd=repo, env={"AGENTDECK_SANDBOX__MODE": "off"})
+    assert result.returncode == 0, result.stderr
+    assert "⚠ commands run UNCONFINED, as you (unconfined: sandbox.mode = off)" in result.stdout
