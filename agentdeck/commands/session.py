@@ -205,9 +205,10 @@ def render_status(status: dict[str, Any]) -> str:
     disk = disk_line(status)
     if disk:
         lines.append(disk)
-    if status.get("sandbox"):
-        lines.append(sandbox_line(status["sandbox"]))
     lines.append(render_table(tasks) if tasks else "no tasks yet: agentdeck queue add TASK")
+    if status.get("sandbox"):
+        # Last, where the eye lands when the command returns.
+        lines.append(sandbox_line(status["sandbox"]))
     return "\n".join(lines)
 
 

@@ -27,7 +27,6 @@ INSTALL_HINT = "install bubblewrap: apt-get install bubblewrap (Debian/Ubuntu) o
 SECRET_PATHS = (
     ".ssh", ".aws", ".config/gcloud", ".netrc", ".gnupg", ".local/share/keyrings",
     ".password-store", ".docker/config.json", ".kube", ".git-credentials", ".config/gh",
-    ".config/agentdeck/secrets",
 )
 
 # Environment variables that look like credentials: litellm's provider keys live in these, and an
