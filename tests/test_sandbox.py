@@ -326,3 +326,34 @@ async def test_the_session_directory_and_extra_hidden_paths_are_invisible(repo: 
     assert listing.ok and "session.db" not in listing.output and "worktrees" in listing.output
     # The worktree inside the hidden session directory is still there, writable.
     assert (await run(worktree, "echo ok > inside.txt", confined())).ok and (worktree / "inside.txt").exists()
+
+
+def test_a_bad_memory_size_is_a_clear_config_error(repo: Path) -> None:
+    from agentdeck.config import ConfigError
+
+    (repo / "agentdeck.toml").write_text('[resources]\nmax_memory_per_agent = "lots"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(repo)
+    assert "agentdeck.toml: resources.max_memory_per_agent" in str(caught.value)
+    assert '"2GB", "512MB" or "1.5G"' in str(caught.value)
+    (repo / "agentdeck.toml").write_text('[resources]\nmax_memory_per_agent = "1.5G"\n')
+    assert load_settings(repo).resources.memory_bytes() == int(1.5 * 1024**3)
+
+
+@needs_bwrap
+async def test_a_role_with_network_on_gives_its_agents_the_network(repo: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server, port = _loopback_server()
+    scripted = ScriptedModel([Turn("Connecting.", [call("run", command=f"{CONNECT} 127.0.0.1 {port}")]), finish()])
+    monkeypatch.setattr(task_start, "client_for", lambda role, settings: scripted)
+    monkeypatch.setenv("AGENTDECK_EXECUTOR__NETWORK", "on")
+    bus = EventBus()
+    events: list = []
+    bus.subscribe(events.append)
+    try:
+        started = await task_start.start_task(open_repository(repo), load_settings(repo), "fetch", bus)
+        await asyncio.wait_for(started.agent.run(), 30)
+    finally:
+        server.close()
+    assert [e.sandbox for e in events if isinstance(e, AgentStarted)] == ["sandbox: bwrap, network on"]
+    [ran] = [e for e in events if isinstance(e, ToolCallFinished) and e.name == "run"]
+    assert ran.ok and "CONNECTED" in ran.output
