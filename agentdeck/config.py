@@ -46,6 +46,8 @@ class ModelRole(_Section):
     api_base: str | None = None
     # Needed for local models and for tests: litellm does not know their window.
     context_window: int | None = Field(None, gt=0)
+    # Network for the `run` commands of agents in this role; None: sandbox.network.
+    network: Literal["off", "on"] | None = None
 
 
 class Budgets(_Section):
@@ -61,6 +63,57 @@ class RunTool(_Section):
 
     timeout_seconds: float = Field(120.0, gt=0)
     output_cap_bytes: int = Field(16_000, ge=1000)
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def parse_size(text: str | int) -> int:
+    """'2GB', '512MB', '1.5G', '4096' -> bytes (binary units); ValueError says what is accepted."""
+    if isinstance(text, int):
+        return text
+    found = _SIZE.match(str(text))
+    if not found:
+        raise ValueError(f"not a size: {text!r}; write a number with a unit, e.g. \"2GB\", \"512MB\" or \"1.5G\"")
+    number, unit = float(found.group(1)), found.group(2).upper()
+    value = int(number * _UNITS[unit])
+    if value < 16 * 1024**2:
+        raise ValueError(f"{text!r} is too small to run a shell; use at least 16MB")
+    return value
+
+
+class SandboxSettings(_Section):
+    """How the `run` tool confines commands (docs/sandbox.md)."""
+
+    # "bwrap": bubblewrap when it works here (else unconfined, shown everywhere); "off": unconfined.
+    mode: Literal["bwrap", "off"] = "bwrap"
+    # "on" shares the host's network with the agent's commands; a task can ask for it too.
+    network: Literal["off", "on"] = "off"
+    # More paths to hide from commands, besides the built-in secrets (~ is the user's home).
+    hide: list[str] = Field(default_factory=list)
+    # Environment variables kept although they look secret (names or fnmatch patterns).
+    keep_env: list[str] = Field(default_factory=list)
+    # The bubblewrap binary (a path or a name on PATH).
+    bwrap: str = "bwrap"
+
+
+class ResourceLimits(_Section):
+    """Limits per `run` command of an agent (prlimit-style; see docs/sandbox.md for root)."""
+
+    max_memory_per_agent: str | None = "2GB"
+    max_processes_per_agent: int | None = Field(256, gt=0)
+
+    @field_validator("max_memory_per_agent")
+    @classmethod
+    def _size(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_size(value)  # raises ValueError with what is accepted
+        return value
+
+    def memory_bytes(self) -> int | None:
+        """max_memory_per_agent in bytes (None: no limit)."""
+        return None if self.max_memory_per_agent is None else parse_size(self.max_memory_per_agent)
 
 
 class DemoModel(_Section):
@@ -170,6 +223,8 @@ class Settings(BaseSettings):
     # None: <git common dir>/agentdeck/worktrees, outside the user's working tree.
     worktrees_dir: Path | None = None
     run_tool: RunTool = Field(default_factory=RunTool)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    resources: ResourceLimits = Field(default_factory=ResourceLimits)
     retries: Retries = Field(default_factory=Retries)
     demo: DemoModel = Field(default_factory=DemoModel)
     session: SessionPolicy = Field(default_factory=SessionPolicy)

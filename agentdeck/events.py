@@ -35,6 +35,9 @@ class AgentStarted(Event):
     branch: str
     worktree: str
     base_commit: str
+    # How its `run` commands are confined: "sandbox: bwrap, network off" or "unconfined: <why>".
+    # Events stored before the sandbox existed load as "" (unknown).
+    sandbox: str = ""
 
 
 class TextDelta(Event):
@@ -259,6 +262,8 @@ class SessionStarted(Event):
     interrupted: list[str] = Field(default_factory=list)
     # What crash recovery did at this start (e.g. a merge cut in half, finished), one line each.
     recovered: list[str] = Field(default_factory=list)
+    # How agents' `run` commands are confined this session (AgentStarted.sandbox, per task, wins).
+    sandbox: str = ""
 
 
 class SessionStopping(Event):

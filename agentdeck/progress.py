@@ -71,6 +71,10 @@ class ProgressPrinter:
                 self.line(s(f"▶ agent {event.agent_id}", "1") + f" · model {model}")
                 self.line(f"  branch {event.branch} from {event.base_commit[:10]}")
                 self.line(s(f"  worktree {event.worktree}", "2"))
+                if event.sandbox.startswith("unconfined"):
+                    self.line(s(f"  ⚠ commands run UNCONFINED, as you ({event.sandbox}); see docs/sandbox.md", "33"))
+                elif event.sandbox:
+                    self.line(s(f"  commands: {event.sandbox}", "2"))
             case TextDelta():
                 self.out.write(event.text)
                 self._mid_line = not event.text.endswith("\n")

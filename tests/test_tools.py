@@ -130,7 +130,7 @@ async def test_run_reports_exit_code_and_caps_output(worktree: Path) -> None:
         ctx(worktree, output_cap_bytes=1000), "run", json.dumps({"command": "seq 1 5000; exit 3"})
     )
     assert not result.ok
-    assert result.output.startswith("exit code 3")
+    assert result.output.splitlines()[1].startswith("exit code 3")  # line 1: [unconfined: ...]
     assert "bytes omitted" in result.output
     assert len(result.output.encode()) < 1200
     assert result.output.rstrip().endswith("5000")
@@ -138,7 +138,7 @@ async def test_run_reports_exit_code_and_caps_output(worktree: Path) -> None:
 
 async def test_run_starts_in_the_worktree(worktree: Path) -> None:
     result = await call(worktree, "run", command="pwd")
-    assert os.path.realpath(result.output.splitlines()[1]) == os.path.realpath(worktree)
+    assert os.path.realpath(result.output.splitlines()[-1]) == os.path.realpath(worktree)
 
 
 async def test_run_timeout_kills_the_command_and_its_children(worktree: Path) -> None:

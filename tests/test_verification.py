@@ -161,6 +161,9 @@ async def test_cancelling_verification_kills_the_test_command(project: Path, tmp
     subject = changed_task(project, "cancel-1", {"calc.py": "X = 1\n"})
     pid_file = tmp_path / "pid"
     s = settings(judge=False)
+    # Unconfined, so the pid file (outside the worktree) and $$ are the host's; the confined case
+    # is tests/test_sandbox.py::test_an_interrupted_confined_command_leaves_no_process.
+    s.sandbox.mode = "off"
     s.test_command = f"echo $$ > {pid_file}; sleep 60"
     run = asyncio.create_task(Verifier(project, s, Recorder()).verify(subject))
     for _ in range(200):

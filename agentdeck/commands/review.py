@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from agentdeck.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.commands.session import sandbox_line
 from agentdeck.text import one_line
 
 REVIEW_COMMANDS = {"review", "merge", "reject", "retry", "cleanup", "pr"}
@@ -107,6 +108,8 @@ def render_details(details, *, diff: bool = True) -> str:
     lines += [f"  {f.status:<9} {f.path} +{f.insertions} −{f.deletions}" for f in details.files]
     if details.worktree:
         lines.append(f"worktree: {details.worktree}")
+    if details.sandbox:
+        lines.append(sandbox_line(details.sandbox))
     if diff:
         if details.diff_unavailable:
             lines += ["", details.diff_unavailable]

@@ -208,4 +208,14 @@ def render_status(status: dict[str, Any]) -> str:
     if disk:
         lines.append(disk)
     lines.append(render_table(tasks) if tasks else "no tasks yet: agentdeck queue add TASK")
+    if status.get("sandbox"):
+        # Last, where the eye lands when the command returns.
+        lines.append(sandbox_line(status["sandbox"]))
     return "\n".join(lines)
+
+
+def sandbox_line(label: str) -> str:
+    """'commands: sandbox: bwrap, network off', or a warning that agents' commands run as you."""
+    if label.startswith("unconfined"):
+        return f"warning: agents' commands run UNCONFINED, as you, with your files and network ({label}); see docs/sandbox.md"
+    return f"commands: {label}"

@@ -128,7 +128,9 @@ class Decisions:
                 from agentdeck.runtime.review import result_details
 
                 row = self.session._task(command.agent_id)
-                return (await asyncio.to_thread(result_details, self.session.repo_root, row)).model_dump(mode="json")
+                details = await asyncio.to_thread(result_details, self.session.repo_root, row)
+                details.sandbox = await asyncio.to_thread(self.session.sandbox_of, row.id)
+                return details.model_dump(mode="json")
         raise CommandError(f"unknown review command {type(command).__name__}")
 
     # -- merge ---------------------------------------------------------------------------

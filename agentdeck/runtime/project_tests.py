@@ -6,6 +6,7 @@ import asyncio
 import re
 from pathlib import Path
 
+from agentdeck.agent.tools.sandbox import SandboxPolicy
 from agentdeck.agent.tools.shell import run_shell
 from agentdeck.events import TestsResult
 from agentdeck.workspace.residue import changed_paths, discard_new_changes
@@ -66,15 +67,16 @@ def not_run(status: str, message: str, command: str | None = None) -> TestsResul
     return TestsResult(status=status, command=command, message=message)  # type: ignore[arg-type]
 
 
-async def run_tests(command: str | None, worktree: Path, timeout_s: float) -> TestsResult:
-    """Run `command` in `worktree`; anything the run leaves in the worktree is removed afterwards."""
+async def run_tests(command: str | None, worktree: Path, timeout_s: float, policy: SandboxPolicy | None = None) -> TestsResult:
+    """Run `command` in `worktree` under `policy` (the agents' sandbox; None: unconfined);
+    anything the run leaves in the worktree is removed afterwards."""
     if not command:
         return not_run("not_configured", "no test command: set test_command in agentdeck.toml")
     if not Path(worktree).is_dir():
         return not_run("error", f"the worktree {worktree} is gone: the tests could not run", command)
     before = await asyncio.to_thread(changed_paths, worktree)
     try:
-        run = await run_shell(command, worktree, timeout_s, OUTPUT_CAP_BYTES)
+        run = await run_shell(command, worktree, timeout_s, OUTPUT_CAP_BYTES, policy)
     finally:
         # Also when cancelled: build debris must never be checkpointed into the branch later.
         removed = await asyncio.shield(asyncio.to_thread(discard_new_changes, worktree, before))

@@ -134,6 +134,8 @@ class ResultDetails(BaseModel):
     worktree: str | None = None
     base_commit: str | None = None
     decision: dict[str, Any] | None = None
+    # How the agent's commands ran: "sandbox: bwrap, network off", "unconfined: <why>", "" unknown.
+    sandbox: str = ""
 
 
 def review_item(row: TaskRow) -> ReviewItem:

@@ -49,6 +49,7 @@ from agentdeck.events import (
     TurnFinished,
     VerificationFinished,
 )
+from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.runtime.bus import EventBus
 from agentdeck.runtime.scheduler import (
     ACTIVE,
@@ -148,6 +149,9 @@ class Session(SessionAPI):
         self.decisions = Decisions(self)
         self.disk = DiskMeter(self)
         self.bus.subscribe(self.disk.on_event)
+        # Checked once here (bwrap tried, cached): status and SessionStarted tell the truth from the start.
+        self.sandbox = sandbox_policy(settings)
+        self._sandbox_of: dict[str, str] = {}
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -181,7 +185,14 @@ class Session(SessionAPI):
                     "the session daemon ended while the agent ran (crash or kill); its worktree and "
                     f"commits are intact: `agentdeck resume {row.id}` continues it",
                 )
-        self.publish(SessionStarted(pid=os.getpid(), interrupted=interrupted, recovered=[recovered] if recovered else []))
+        self.publish(
+            SessionStarted(
+                pid=os.getpid(),
+                interrupted=interrupted,
+                recovered=[recovered] if recovered else [],
+                sandbox=self.sandbox.label(),
+            )
+        )
         for row in self.store.tasks():
             if row.state == "verifying":  # cut off by a stop or crash: verification is safe to redo
                 self._start_verification(row)
@@ -407,6 +418,16 @@ class Session(SessionAPI):
 
     # -- status ------------------------------------------------------------------------
 
+    def sandbox_of(self, task_id: str) -> str:
+        """How the task's agent ran its commands (its last AgentStarted), '' when unknown."""
+        if task_id not in self._sandbox_of:
+            found = ""
+            for event in self.store.events(task_id=task_id):
+                if isinstance(event, AgentStarted):
+                    found = event.sandbox
+            self._sandbox_of[task_id] = found
+        return self._sandbox_of[task_id]
+
     def status_snapshot(self) -> dict[str, Any]:
         tasks = self.store.tasks()
         decision = decide(tasks, self.limits)
@@ -427,6 +448,8 @@ class Session(SessionAPI):
             "budget_reached": budget_reached(tasks, limits),
             "disk": self.disk.snapshot(),
             "store_full": self.full_disk.reason,
+            "sandbox": self.sandbox.label(),
+            "sandbox_confined": self.sandbox.confined,
             "tasks": rows,
         }
 
@@ -580,6 +603,7 @@ class Session(SessionAPI):
             return
         match event:
             case AgentStarted():
+                self._sandbox_of[task_id] = event.sandbox
                 self.store.update_task(
                     task_id, branch=event.branch, worktree=event.worktree, base_commit=event.base_commit
                 )

@@ -10,6 +10,7 @@ from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
 from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.tools import ToolContext
+from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.config import ModelRole, Settings
 from agentdeck.events import AgentStarted
 from agentdeck.llm import make_model_client
@@ -36,11 +37,13 @@ async def start_task(
     workspace: TaskWorkspace | None = None,
     plan: bool = False,
     split_threshold: float | None = None,
+    network: str | None = None,
 ) -> StartedTask:
     """Create the task's branch and worktree and an agent ready to `run()`; publishes AgentStarted.
 
     `task_id` names the task (default: a new id from its text). With `workspace`, the agent
     works in that existing worktree and branch instead (a resumed task): nothing is created.
+    `network` ("on"/"off") overrides the role's and the configured sandbox network for this task.
     """
     role = role or settings.role("executor")
     model_name = role.model or "demo"
@@ -54,6 +57,7 @@ async def start_task(
     # The planner role falls back to the executor's model when none is configured.
     planner = client_for(settings.role("planner"), settings) if plan else None
     budgets = settings.budgets
+    sandbox = await asyncio.to_thread(sandbox_policy, settings, network or role.network)
     agent = Agent(
         agent_id=task_id,
         task_id=task_id,
@@ -64,6 +68,7 @@ async def start_task(
             worktree=Path(workspace.path),
             run_timeout_s=settings.run_tool.timeout_seconds,
             output_cap_bytes=settings.run_tool.output_cap_bytes,
+            sandbox=sandbox,
         ),
         budget=Budget(
             max_steps=max_steps or budgets.max_steps,
@@ -90,6 +95,7 @@ async def start_task(
             branch=workspace.branch,
             worktree=str(workspace.path),
             base_commit=workspace.base_commit,
+            sandbox=sandbox.label(),
         )
     )
     return StartedTask(agent=agent, workspace=workspace)

@@ -25,6 +25,7 @@ from agentdeck.events import (
 from agentdeck.llm.types import ModelClient
 from agentdeck.runtime.checks import flags, run_checks
 from agentdeck.runtime.judge import ask_judge, build_messages, same_family_warning
+from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.runtime.project_tests import not_run, run_tests
 from agentdeck.workspace import WorkspaceError
 from agentdeck.workspace.diffs import branch_diff
@@ -91,7 +92,9 @@ class Verifier:
             verdict = Verdict(kind="skipped", reason="the agent changed nothing: nothing to judge")
             return self._finish(subject, skipped, verdict, stats, checks)
         async with self.test_slots:
-            tests = await run_tests(self.settings.test_command, subject.worktree, review.test_timeout_seconds)
+            # The project's tests are code the agent may have written: same sandbox as its commands.
+            policy = await asyncio.to_thread(sandbox_policy, self.settings)
+            tests = await run_tests(self.settings.test_command, subject.worktree, review.test_timeout_seconds, policy)
         self.publish(TestsFinished(**ids, tests=tests))
         if review.judge:
             client = self._judge_client()

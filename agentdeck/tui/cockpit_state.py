@@ -52,6 +52,8 @@ class TaskView:
     splits: list[float] = field(default_factory=list)
     verdict: str | None = None
     waiting_reason: str | None = None
+    # AgentStarted.sandbox: how its commands run ("sandbox: bwrap, network off", "unconfined: ..."; "" unknown).
+    sandbox: str = ""
 
     @property
     def needs_you(self) -> str | None:
@@ -275,6 +277,7 @@ def fold_display(view: TaskView, event: Event) -> None:
             view.activity = _state_activity(event.state, event.reason)
         case ev.AgentStarted():
             view.model, view.worker, view.role, view.activity = event.model, event.agent_id, "executor", "starting"
+            view.sandbox = event.sandbox
         case ev.PlanWritten():
             view.activity = "plan written"
         case ev.TextDelta():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from pydantic import BaseModel, ConfigDict
+
+from agentdeck.agent.tools.sandbox import SandboxPolicy
 
 
 class ToolArgs(BaseModel):
@@ -17,11 +19,13 @@ class ToolArgs(BaseModel):
 
 @dataclass(frozen=True)
 class ToolContext:
-    """What a tool may touch: the worktree, and the limits of the `run` tool."""
+    """What a tool may touch: the worktree, and the limits and sandbox of the `run` tool."""
 
     worktree: Path
     run_timeout_s: float = 120.0
     output_cap_bytes: int = 16_000
+    # Unconfined unless the session resolved a policy (and then `run` output says so).
+    sandbox: SandboxPolicy = field(default_factory=SandboxPolicy)
 
 
 @dataclass

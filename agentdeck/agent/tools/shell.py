@@ -1,14 +1,16 @@
-"""The `run` tool: a shell command in the worktree, with a timeout and an output cap.
+"""The `run` tool: a shell command in the worktree, with a timeout, an output cap and a sandbox.
 
-It is not a sandbox: the command runs as the user. What it guarantees is that the command
-starts in the worktree, that it and every process it started are gone when the call ends
-(normally, on timeout, or on interrupt), that memory stays bounded whatever it prints,
-and that the model sees a bounded output.
+The command runs confined by the context's `SandboxPolicy` (bubblewrap, see sandbox.py and
+docs/sandbox.md) or, when the policy says unconfined, as the user, and then its output's first
+line says so. It also guarantees that the command starts in the worktree, that it and every
+process it started are gone when the call ends (normally, on timeout, or on interrupt), that
+memory stays bounded whatever it prints, and that the model sees a bounded output.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -19,6 +21,10 @@ from pathlib import Path
 from pydantic import Field
 
 from agentdeck.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
+from agentdeck.agent.tools.cgroups import make_pids_cgroup, remove_cgroup
+from agentdeck.agent.tools.limits import explain_failure
+from agentdeck.agent.tools.sandbox import SANDBOX_OBJECTS, SandboxPolicy, confine, limit_setter, worktree_git_dirs
+from agentdeck.agent.tools.sandbox_objects import import_sandbox_objects
 
 # How long a killed command's process group gets to exit after SIGTERM before SIGKILL.
 KILL_GRACE_S = 2.0
@@ -87,7 +93,46 @@ def _kill_group(process: asyncio.subprocess.Process, sig: int) -> None:
         pass
 
 
-async def _terminate(process: asyncio.subprocess.Process) -> None:
+class SandboxInit:
+    """The sandbox's pid 1, as bwrap reports it on --info-fd: killing it ends its whole pid namespace.
+
+    Needed because the sandboxed command runs in its own session (bwrap --new-session), out of
+    reach of a kill of bwrap's process group; and bwrap killed in the first milliseconds, before
+    its child armed --die-with-parent, would leave that child running.
+    """
+
+    def __init__(self, read_fd: int) -> None:
+        self.pid: int | None = None
+        self._fd = read_fd
+        self.reported = asyncio.ensure_future(asyncio.to_thread(self._read))
+
+    def _read(self) -> None:
+        data = b""
+        try:
+            while chunk := os.read(self._fd, 4096):  # bwrap closes it right after writing
+                data += chunk
+        finally:
+            os.close(self._fd)
+        try:
+            self.pid = int(json.loads(data)["child-pid"])
+        except (ValueError, KeyError, TypeError):
+            pass  # bwrap failed before starting anything
+
+    async def kill(self) -> None:
+        try:
+            await asyncio.wait_for(asyncio.shield(self.reported), DRAIN_S)
+        except asyncio.TimeoutError:
+            return
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+async def _terminate(process: asyncio.subprocess.Process, init: SandboxInit | None = None) -> None:
+    if init is not None:
+        await init.kill()
     _kill_group(process, signal.SIGTERM)
     try:
         await asyncio.wait_for(process.wait(), KILL_GRACE_S)
@@ -113,19 +158,55 @@ class ShellRun:
     elapsed_s: float
 
 
-async def run_shell(command: str, cwd: Path, timeout_s: float, output_cap_bytes: int) -> ShellRun:
-    """Run `command` with /bin/sh in `cwd`; it and its process group are gone when this returns."""
+async def run_shell(
+    command: str, cwd: Path, timeout_s: float, output_cap_bytes: int, policy: SandboxPolicy | None = None
+) -> ShellRun:
+    """Run `command` with /bin/sh in `cwd` under `policy`; it and its process group are gone when this returns."""
     started = time.monotonic()
-    process = await asyncio.create_subprocess_shell(
-        command,
+    policy = policy or SandboxPolicy()
+    pids = make_pids_cgroup(policy.max_processes) if policy.max_processes is not None else None
+    try:
+        return await _run_shell(command, cwd, timeout_s, output_cap_bytes, policy, pids, started)
+    finally:
+        if pids is not None:
+            # Killed processes leave the cgroup a moment after the kill: a bounded wait, then give up.
+            for _ in range(50):
+                if remove_cgroup(pids):
+                    break
+                await asyncio.sleep(0.01)
+
+
+async def _run_shell(
+    command: str, cwd: Path, timeout_s: float, output_cap_bytes: int, policy: SandboxPolicy, pids: Path | None, started: float
+) -> ShellRun:
+    read_fd, write_fd = os.pipe() if policy.confined else (None, None)
+    argv, env = confine(command, policy, cwd, _environment(), info_fd=write_fd)
+    creating = asyncio.ensure_future(asyncio.create_subprocess_exec(
+        *argv,
         cwd=cwd,
-        env=_environment(),
+        env=env,
+        pass_fds=(write_fd,) if write_fd is not None else (),
+        preexec_fn=limit_setter(policy, pids),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         # Its own process group, so that its children can be found and killed too.
         start_new_session=True,
-    )
+    ))
+    init: SandboxInit | None = None
+    try:
+        try:
+            process = await asyncio.shield(creating)
+        finally:
+            if write_fd is not None:
+                os.close(write_fd)  # bwrap has its copy; EOF on read_fd once bwrap closes it
+                init = SandboxInit(read_fd)
+    except asyncio.CancelledError:
+        # Interrupted while starting: the process may already exist (bwrap takes a few ms to
+        # set up), so finish starting it only to kill it; it must not outlive the step.
+        process = await creating
+        await asyncio.shield(_terminate(process, init))
+        raise
     output = CappedOutput(output_cap_bytes)
     reader = asyncio.create_task(_collect(process.stdout, output))
     timed_out = False
@@ -133,11 +214,11 @@ async def run_shell(command: str, cwd: Path, timeout_s: float, output_cap_bytes:
         await asyncio.wait_for(process.wait(), timeout_s)
     except asyncio.TimeoutError:
         timed_out = True
-        await _terminate(process)
+        await _terminate(process, init)
     except asyncio.CancelledError:
         # Interrupted: the command must not outlive the step that started it.
         reader.cancel()
-        await asyncio.shield(_terminate(process))
+        await asyncio.shield(_terminate(process, init))
         raise
     # Background jobs it left behind (servers, `sleep &`) go with it.
     _kill_group(process, signal.SIGKILL)
@@ -155,15 +236,32 @@ async def run_shell(command: str, cwd: Path, timeout_s: float, output_cap_bytes:
 
 async def run_command(ctx: ToolContext, args: RunArgs) -> ToolResult:
     timeout = min(args.timeout_seconds or ctx.run_timeout_s, ctx.run_timeout_s)
-    run = await run_shell(args.command, ctx.worktree, timeout, ctx.output_cap_bytes)
+    policy = ctx.sandbox
+    # Unconfined is never silent: the model (and whoever reads the transcript) sees it first.
+    banner = "" if policy.confined else f"[{policy.label()}]\n"
+    try:
+        run = await run_shell(args.command, ctx.worktree, timeout, ctx.output_cap_bytes, policy)
+    finally:
+        if policy.confined:
+            await asyncio.to_thread(_import_objects, ctx.worktree)
     if run.timed_out:
         return ToolResult(
-            f"command timed out after {timeout:g} s and was killed: {args.command}\n{run.output}".rstrip(),
+            f"{banner}command timed out after {timeout:g} s and was killed: {args.command}\n{run.output}".rstrip(),
             ok=False,
             may_change_files=True,
         )
     status = f"exit code {run.exit_code} after {run.elapsed_s:.1f} s"
-    return ToolResult(f"{status}\n{run.output or '(no output)'}", ok=run.exit_code == 0, may_change_files=True)
+    text = f"{banner}{status}\n{run.output or '(no output)'}"
+    if run.exit_code != 0:
+        if why := explain_failure(run.output, run.exit_code, policy):
+            text += f"\n[{why}]"
+    return ToolResult(text, ok=run.exit_code == 0, may_change_files=True)
+
+
+def _import_objects(worktree: Path) -> None:
+    git = worktree_git_dirs(worktree)
+    if git is not None and (git.admin / SANDBOX_OBJECTS).is_dir():
+        import_sandbox_objects(git.admin / SANDBOX_OBJECTS, worktree)
 
 
 class FinishArgs(ToolArgs):

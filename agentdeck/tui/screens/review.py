@@ -294,6 +294,10 @@ class ReviewScreen(WaitsForChange, Screen):
                 body.append(f"  {in_diff} finding{'s' if in_diff != 1 else ''} in the diff below, under {'the lines' if in_diff != 1 else 'the line'} they are about\n", style="dim")
         else:
             body.append("judge: no verdict yet\n", style="dim")
+        if details.sandbox.startswith("unconfined"):
+            body.append(f"⚑ the agent's commands ran {details.sandbox}\n", style=self._colour("warning", ""))
+        elif details.sandbox:
+            body.append(f"commands: {details.sandbox}\n", style="dim")
         tests = details.tests
         if tests is not None:
             body.append(f"tests: {tests.status.replace('_', ' ')}", style=theme_style(self.app, f"bold ${TESTS_COLOUR.get(tests.status, '')}"))
