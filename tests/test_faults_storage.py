@@ -114,11 +114,10 @@ def small_disk(session_repo: Path):
 def fill(directory: Path) -> Path:
     """Write a file until the disk has no byte left."""
     filler = directory / "filler"
-    with open(filler, "wb") as handle:
+    with open(filler, "wb", buffering=0) as handle:  # unbuffered: ENOSPC comes from write, never from close
         try:
             while True:
                 handle.write(b"\1" * 65536)
-                handle.flush()
         except OSError:
             pass
     return filler
