@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -29,6 +29,7 @@ tree; your files, index and uncommitted changes are never touched. Ctrl-C interr
 the agent and keeps its worktree. Exit status: 0 finished, 1 failed, 2 usage or
 configuration error, 130 interrupted."""
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agentdeck",
@@ -45,15 +46,51 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do (quote it, or give several words)")
-    run.add_argument("--model", metavar="M", help="litellm model string, or `demo` (default: executor.model from config)")
-    run.add_argument("--api-base", metavar="URL", help="base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
-    run.add_argument("--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there")
-    run.add_argument("--max-steps", type=_positive_int, metavar="N", help="stop after N LLM turns (default: budgets.max_steps)")
-    run.add_argument("--context-window", type=_positive_int, metavar="N", help="the model's context window in tokens, for the meter and the split (default: from litellm, or the role's context_window)")
-    run.add_argument("--split-threshold", type=_fraction, metavar="F", help="split into sub-agents when the context is this full, 0 < F <= 1 (default: split_threshold, 0.6)")
-    run.add_argument("--plan", action=argparse.BooleanOptionalAction, default=None, help="start with a plan written by the planner model (default: plan.foreground, off)")
-    run.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository to work in (default: the current directory)")
+    run.add_argument(
+        "task", nargs="+", metavar="TASK", help="what the agent should do (quote it, or give several words)"
+    )
+    run.add_argument(
+        "--model", metavar="M", help="litellm model string, or `demo` (default: executor.model from config)"
+    )
+    run.add_argument(
+        "--api-base",
+        metavar="URL",
+        help="base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1",
+    )
+    run.add_argument(
+        "--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there"
+    )
+    run.add_argument(
+        "--max-steps",
+        type=_positive_int,
+        metavar="N",
+        help="stop after N LLM turns (default: budgets.max_steps)",
+    )
+    run.add_argument(
+        "--context-window",
+        type=_positive_int,
+        metavar="N",
+        help="the model's context window in tokens, for the meter and the split (default: from litellm, or the role's context_window)",
+    )
+    run.add_argument(
+        "--split-threshold",
+        type=_fraction,
+        metavar="F",
+        help="split into sub-agents when the context is this full, 0 < F <= 1 (default: split_threshold, 0.6)",
+    )
+    run.add_argument(
+        "--plan",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start with a plan written by the planner model (default: plan.foreground, off)",
+    )
+    run.add_argument(
+        "-C",
+        "--repo",
+        default=".",
+        metavar="PATH",
+        help="the repository to work in (default: the current directory)",
+    )
     demo = commands.add_parser(
         "demo",
         help="open the cockpit on a sample repository with demo agents at work (no API key needed)",
@@ -61,9 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  agentdeck demo\n  agentdeck demo --path /tmp/my-demo",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    demo.add_argument("--path", metavar="DIR", help="where to create the sample repository (default: a new temporary directory)")
-    demo.add_argument("--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there")
-    demo.add_argument("--plain", action="store_true", help="run one demo agent and print its progress instead of opening the cockpit (the default without a terminal)")
+    demo.add_argument(
+        "--path",
+        metavar="DIR",
+        help="where to create the sample repository (default: a new temporary directory)",
+    )
+    demo.add_argument(
+        "--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there"
+    )
+    demo.add_argument(
+        "--plain",
+        action="store_true",
+        help="run one demo agent and print its progress instead of opening the cockpit (the default without a terminal)",
+    )
     attach = commands.add_parser(
         "attach",
         help="open the cockpit on this repository's session (what `agentdeck` alone does)",
@@ -72,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  agentdeck\n  agentdeck attach -C ~/src/project",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    attach.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)")
+    attach.add_argument(
+        "-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)"
+    )
     serve = commands.add_parser(
         "serve",
         help="serve the cockpit in a browser, behind a token, on 127.0.0.1",
@@ -84,11 +133,28 @@ def build_parser() -> argparse.ArgumentParser:
         "  ssh -L 8080:127.0.0.1:8080 devbox agentdeck serve --port 8080 -C ~/src/project",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--port", type=_positive_int, default=8000, metavar="N", help="the port to listen on (default: 8000)")
-    serve.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="the address to listen on (default: 127.0.0.1); any other than loopback needs --i-know")
-    serve.add_argument("--i-know", action="store_true", help="serve on a --host other than loopback (anyone who reaches it with the token can run commands as you)")
-    serve.add_argument("--public-url", metavar="URL", help="the address browsers use, when it differs from --host/--port (a TLS proxy, e.g. https://deck.example.org)")
-    serve.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)")
+    serve.add_argument(
+        "--port", type=_positive_int, default=8000, metavar="N", help="the port to listen on (default: 8000)"
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="the address to listen on (default: 127.0.0.1); any other than loopback needs --i-know",
+    )
+    serve.add_argument(
+        "--i-know",
+        action="store_true",
+        help="serve on a --host other than loopback (anyone who reaches it with the token can run commands as you)",
+    )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address browsers use, when it differs from --host/--port (a TLS proxy, e.g. https://deck.example.org)",
+    )
+    serve.add_argument(
+        "-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)"
+    )
     from agentdeck.commands.session_args import add_session_parsers
 
     add_session_parsers(commands)
@@ -169,4 +235,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     parser.error(f"unknown command {args.command!r}")
     return EXIT_USAGE
-

@@ -94,8 +94,12 @@ def read_cockpit_settings(repo_root: Path | None) -> CockpitSettings:
     return CockpitSettings(
         theme=ui["theme"] if isinstance(ui.get("theme"), str) and ui["theme"] else defaults.theme,
         bell=_as_bool(ui.get("bell", defaults.bell), defaults.bell),
-        os_notifications=_as_bool(ui.get("os_notifications", defaults.os_notifications), defaults.os_notifications),
+        os_notifications=_as_bool(
+            ui.get("os_notifications", defaults.os_notifications), defaults.os_notifications
+        ),
         keys={str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else {},
-        transcript_blocks=_as_number(ui.get("transcript_blocks", defaults.transcript_blocks), int, defaults.transcript_blocks, 10, 2000),
+        transcript_blocks=_as_number(
+            ui.get("transcript_blocks", defaults.transcript_blocks), int, defaults.transcript_blocks, 10, 2000
+        ),
         split_threshold=_as_number(threshold, float, defaults.split_threshold, 1e-9, 1.0),
     )

@@ -75,7 +75,7 @@ def parse_size(text: str | int) -> int:
         return text
     found = _SIZE.match(str(text))
     if not found:
-        raise ValueError(f"not a size: {text!r}; write a number with a unit, e.g. \"2GB\", \"512MB\" or \"1.5G\"")
+        raise ValueError(f'not a size: {text!r}; write a number with a unit, e.g. "2GB", "512MB" or "1.5G"')
     number, unit = float(found.group(1)), found.group(2).upper()
     value = int(number * _UNITS[unit])
     if value < 16 * 1024**2:
@@ -327,7 +327,9 @@ def _fields_at(loc: list[str]) -> list[str]:
     model: type[BaseModel] = Settings
     for part in loc:
         field = model.model_fields.get(part)
-        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+        if field is None or not (
+            isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+        ):
             break
         model = field.annotation
     return list(model.model_fields)

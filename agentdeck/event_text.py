@@ -47,14 +47,20 @@ def _session(event: ev.Event) -> str | None:
         case ev.InboxRejected():
             return f"inbox: rejected {event.path}: {event.reason} (moved to {event.moved_to})"
         case ev.SessionStarted():
-            lost = f"; interrupted by the last stop or crash: {', '.join(event.interrupted)}" if event.interrupted else ""
+            lost = (
+                f"; interrupted by the last stop or crash: {', '.join(event.interrupted)}"
+                if event.interrupted
+                else ""
+            )
             recovered = "".join(f"; {line}" for line in event.recovered)
             return f"session daemon started (pid {event.pid}){lost}{recovered}"
         case ev.SessionStopping():
             return "session daemon stopping: agents checkpoint first"
         case ev.DiskUsageChanged():
             budget = f" of {format_bytes(event.budget_bytes)}" if event.budget_bytes else ""
-            return f"worktrees use {format_bytes(event.total_bytes)}{budget}" + (f"; {event.paused}" if event.paused else "")
+            return f"worktrees use {format_bytes(event.total_bytes)}{budget}" + (
+                f"; {event.paused}" if event.paused else ""
+            )
         case ev.StoreFullChanged():
             return event.reason
     return None
@@ -109,8 +115,19 @@ def _review(event: ev.Event) -> str | None:
         case ev.ChangesRequested():
             return f"changes requested: {one_line(event.feedback, 160)}"
         case ev.CleanedUp():
-            parts = [p for p, done in (("worktree removed", event.worktree_removed), ("branch deleted", event.branch_deleted)) if done]
-            dropped = f", {event.commits_dropped} unmerged commits dropped (--force)" if event.commits_dropped else ""
+            parts = [
+                p
+                for p, done in (
+                    ("worktree removed", event.worktree_removed),
+                    ("branch deleted", event.branch_deleted),
+                )
+                if done
+            ]
+            dropped = (
+                f", {event.commits_dropped} unmerged commits dropped (--force)"
+                if event.commits_dropped
+                else ""
+            )
             freed = f", {format_bytes(event.bytes_freed)} freed" if event.bytes_freed else ""
             by = {"gc": " (gc)", "budget": " (gc: over session.max_worktree_gb)"}.get(event.by, "")
             return f"cleaned up{by}: {', '.join(parts)}{dropped}{freed}"

@@ -212,7 +212,16 @@ class ContextCompacted(Event):
 # your decision; "rejected": you turned it down (its branch stays until `agentdeck cleanup`);
 # "stalled": the agent is alive but made no progress for `session.stall_seconds` (see stalls.py).
 TaskState = Literal[
-    "queued", "running", "waiting", "verifying", "finished", "failed", "cancelled", "interrupted", "merged", "rejected",
+    "queued",
+    "running",
+    "waiting",
+    "verifying",
+    "finished",
+    "failed",
+    "cancelled",
+    "interrupted",
+    "merged",
+    "rejected",
     "stalled",
 ]
 
@@ -439,7 +448,7 @@ class PullRequestCreated(Event):
 
 
 AnyEvent = Annotated[
-    Union[
+    Union[  # noqa: UP007 - one member per line reads better than 30 `|`s
         AgentStarted,
         TextDelta,
         ToolCallStarted,
@@ -639,11 +648,26 @@ class GetResult(Command):
 
 
 AnyCommand = Annotated[
-    Union[
-        Enqueue, Steer, Interrupt, Cancel, Resume, Promote, Demote, EditTask, Stop, GetStatus, Subscribe,
-        Merge, Reject, RequestChanges, Retry, Cleanup, CreatePullRequest, GetReview, GetResult,
-        Gc,
-    ],
+    Enqueue
+    | Steer
+    | Interrupt
+    | Cancel
+    | Resume
+    | Promote
+    | Demote
+    | EditTask
+    | Stop
+    | GetStatus
+    | Subscribe
+    | Merge
+    | Reject
+    | RequestChanges
+    | Retry
+    | Cleanup
+    | CreatePullRequest
+    | GetReview
+    | GetResult
+    | Gc,
     Field(discriminator="type"),
 ]
 

@@ -34,7 +34,14 @@ from agentdeck.events import (
 from agentdeck.text import one_line
 
 # The argument most worth showing for each tool, so a line reads "read README.md".
-_KEY_ARGUMENT = {"list": "path", "read": "path", "search": "pattern", "write": "path", "edit": "path", "run": "command"}
+_KEY_ARGUMENT = {
+    "list": "path",
+    "read": "path",
+    "search": "pattern",
+    "write": "path",
+    "edit": "path",
+    "run": "command",
+}
 
 
 class _Style:
@@ -67,12 +74,18 @@ class ProgressPrinter:
         match event:
             case AgentStarted():
                 self.started = event
-                model = f"{event.model} (the offline demo model: no API key, scripted steps)" if event.demo else event.model
+                model = (
+                    f"{event.model} (the offline demo model: no API key, scripted steps)"
+                    if event.demo
+                    else event.model
+                )
                 self.line(s(f"▶ agent {event.agent_id}", "1") + f" · model {model}")
                 self.line(f"  branch {event.branch} from {event.base_commit[:10]}")
                 self.line(s(f"  worktree {event.worktree}", "2"))
                 if event.sandbox.startswith("unconfined"):
-                    self.line(s(f"  ⚠ commands run UNCONFINED, as you ({event.sandbox}); see docs/sandbox.md", "33"))
+                    self.line(
+                        s(f"  ⚠ commands run UNCONFINED, as you ({event.sandbox}); see docs/sandbox.md", "33")
+                    )
                 elif event.sandbox:
                     self.line(s(f"  commands: {event.sandbox}", "2"))
             case TextDelta():
@@ -81,7 +94,12 @@ class ProgressPrinter:
             case ToolCallStarted() | ToolCallFinished() if event.name == "finish":
                 pass  # the summary is shown when the agent finishes
             case ToolCallStarted():
-                self.line(s(f"  →{self._who(event)} {event.name} {self._argument(event.name, event.arguments)}", "36"))
+                self.line(
+                    s(
+                        f"  →{self._who(event)} {event.name} {self._argument(event.name, event.arguments)}",
+                        "36",
+                    )
+                )
             case ToolCallFinished():
                 mark = s("✓", "32") if event.ok else s("✗", "31")
                 self.line(f"    {mark} {s(one_line(event.output), '2')}")
@@ -94,10 +112,20 @@ class ProgressPrinter:
             case ContextUsage() if self._meter_moved(event):
                 self._shown_percent[event.agent_id] = round(event.fraction * 100)
                 who = self._who(event)
-                self.line(s(f"  context{who} {_meter(event.fraction)} {event.fraction:.0%} ({event.used:,} of {event.limit:,} tokens)", "2"))
+                self.line(
+                    s(
+                        f"  context{who} {_meter(event.fraction)} {event.fraction:.0%} ({event.used:,} of {event.limit:,} tokens)",
+                        "2",
+                    )
+                )
             case PlanWritten():
                 lines = len(event.plan.splitlines())
-                self.line(s(f"  ✎ plan by {event.model}: {lines} line{'s' if lines != 1 else ''}; the executor follows it", "35"))
+                self.line(
+                    s(
+                        f"  ✎ plan by {event.model}: {lines} line{'s' if lines != 1 else ''}; the executor follows it",
+                        "35",
+                    )
+                )
             case SplitTriggered():
                 self.line(
                     s(f"  ✂ split at {event.fraction:.0%} (threshold {event.threshold:.0%})", "1;35")
@@ -107,10 +135,19 @@ class ProgressPrinter:
                 for n, brief in enumerate(event.briefs, start=1):
                     self.line(s(f"    {n}. {one_line(brief.goal, 90)}", "2"))
             case SubAgentSpawned():
-                self.line(s(f"  ▶ sub-agent {event.sub_agent_id} ({event.index}/{event.of}): {one_line(event.goal, 80)}", "1;35") + s(f" · starts at {event.first_fraction:.0%}", "2"))
+                self.line(
+                    s(
+                        f"  ▶ sub-agent {event.sub_agent_id} ({event.index}/{event.of}): {one_line(event.goal, 80)}",
+                        "1;35",
+                    )
+                    + s(f" · starts at {event.first_fraction:.0%}", "2")
+                )
             case SubAgentFinished():
                 mark = s("✔", "32") if event.status == "finished" else s("✘", "31")
-                self.line(f"  {mark} {one_line(describe(event) or '', 150)}" + s(f" · at {event.final_fraction:.0%}", "2"))
+                self.line(
+                    f"  {mark} {one_line(describe(event) or '', 150)}"
+                    + s(f" · at {event.final_fraction:.0%}", "2")
+                )
             case ContextCompacted():
                 self.line(s(f"  ⇣ {describe(event)}", "35"))
             case SteerReceived():

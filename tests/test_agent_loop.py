@@ -18,8 +18,8 @@ from agentdeck.events import (
     SteerReceived,
     TextDelta,
     ToolCallFinished,
-    TurnFinished,
     ToolCallStarted,
+    TurnFinished,
     parse_event,
 )
 from agentdeck.llm.types import ModelError
@@ -189,19 +189,21 @@ async def test_model_error_fails_the_agent_with_its_message(repo: Path) -> None:
 
 
 async def test_tool_errors_go_back_to_the_model(repo: Path) -> None:
-    model = ScriptedModel(
-        [Turn("Reading outside.", [call("read", path="../../etc/passwd")]), finish()]
-    )
+    model = ScriptedModel([Turn("Reading outside.", [call("read", path="../../etc/passwd")]), finish()])
     h = make_agent(repo, model)
     await h.agent.run()
 
     finished = h.of(ToolCallFinished)[0]
     assert not finished.ok and "outside the worktree" in finished.output
-    assert model.requests[1][-1]["role"] == "tool" and "outside the worktree" in model.requests[1][-1]["content"]
+    assert (
+        model.requests[1][-1]["role"] == "tool" and "outside the worktree" in model.requests[1][-1]["content"]
+    )
 
 
 async def test_events_are_numbered_json_and_parse_back(repo: Path) -> None:
-    model = ScriptedModel([Turn("Hello there, writing.", [call("write", path="a.txt", content="a\n")]), finish()])
+    model = ScriptedModel(
+        [Turn("Hello there, writing.", [call("write", path="a.txt", content="a\n")]), finish()]
+    )
     h = make_agent(repo, model)
     await h.agent.run()
 
@@ -226,7 +228,9 @@ async def test_stop_from_a_waiting_handler_is_not_reported_as_a_user_interrupt(r
     result = await asyncio.wait_for(h.agent.run(), WAIT)
 
     assert result.status == "interrupted"
-    assert [e.reason for e in h.of(AgentWaiting)] == ["the model stopped without calling finish; steer it to continue"]
+    assert [e.reason for e in h.of(AgentWaiting)] == [
+        "the model stopped without calling finish; steer it to continue"
+    ]
 
 
 async def test_interrupt_between_steps_is_not_lost(repo: Path) -> None:

@@ -10,10 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agentdeck.events import AgentFinished, AgentStarted, SplitTriggered, SubAgentFinished, SubAgentSpawned, parse_event
-from tests.support.cli import run_cli
+from agentdeck.events import (
+    AgentFinished,
+    AgentStarted,
+    SplitTriggered,
+    SubAgentFinished,
+    SubAgentSpawned,
+    parse_event,
+)
 from agentdeck.workspace.sample_repo import create_sample_repository
+from tests.support.cli import run_cli
 from tests.support.git_repos import git, make_repo
+
 
 def test_run_on_the_demo_model_changes_a_file_on_its_own_branch(repo: Path, agentdeck_cmd) -> None:
     result = run_cli(agentdeck_cmd, "run", "write notes on the project", cwd=repo)
@@ -143,17 +151,31 @@ def test_repo_option_runs_in_another_directory(tmp_path: Path, agentdeck_cmd) ->
     assert git(other, "branch", "--list", "agentdeck/*").strip()
 
 
-def test_demo_model_with_a_small_window_fills_splits_and_lands_sub_agent_work_on_the_branch(tmp_path: Path, agentdeck_cmd) -> None:
+def test_demo_model_with_a_small_window_fills_splits_and_lands_sub_agent_work_on_the_branch(
+    tmp_path: Path, agentdeck_cmd
+) -> None:
     sample = tmp_path / "sample"
     create_sample_repository(sample)
-    result = run_cli(agentdeck_cmd, "run", "--model", "demo", "--context-window", "4000", "--json", "review the project", cwd=sample)
+    result = run_cli(
+        agentdeck_cmd,
+        "run",
+        "--model",
+        "demo",
+        "--context-window",
+        "4000",
+        "--json",
+        "review the project",
+        cwd=sample,
+    )
 
     assert result.returncode == 0, result.stderr
     events = [parse_event(line) for line in result.stdout.splitlines()]
     [split] = [e for e in events if isinstance(e, SplitTriggered)]
     assert 0.55 <= split.fraction <= 0.65
     spawned = [e for e in events if isinstance(e, SubAgentSpawned)]
-    assert spawned and len([e for e in events if isinstance(e, SubAgentFinished) and e.status == "finished"]) == len(spawned)
+    assert spawned and len(
+        [e for e in events if isinstance(e, SubAgentFinished) and e.status == "finished"]
+    ) == len(spawned)
     assert isinstance(events[-1], AgentFinished)
     reviews = git(sample, "ls-tree", "-r", "--name-only", events[0].branch, "agentdeck-demo-reviews/").split()
     assert len(reviews) == len(spawned)

@@ -14,7 +14,9 @@ def test_the_defaults_are_the_configurations_defaults() -> None:
     assert CockpitSettings() == CockpitSettings.from_settings(Settings())
 
 
-def test_files_and_environment_give_what_the_validated_configuration_gives(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_files_and_environment_give_what_the_validated_configuration_gives(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     user = user_config_path()
     user.parent.mkdir(parents=True, exist_ok=True)
     user.write_text('split_threshold = 0.5\n[ui]\ntheme = "agentdeck-light"\nbell = false\n')
@@ -24,7 +26,12 @@ def test_files_and_environment_give_what_the_validated_configuration_gives(repo:
     quick = read_cockpit_settings(repo)
     assert quick == CockpitSettings.from_settings(load_settings(repo))
     assert quick == CockpitSettings(
-        theme="agentdeck-light", bell=False, os_notifications=False, keys={"new_task": "ctrl+t"}, transcript_blocks=200, split_threshold=0.7
+        theme="agentdeck-light",
+        bell=False,
+        os_notifications=False,
+        keys={"new_task": "ctrl+t"},
+        transcript_blocks=200,
+        split_threshold=0.7,
     )
 
 

@@ -31,7 +31,10 @@ def test_defaults_run_the_demo_model_and_unset_roles_follow_the_executor(repo: P
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("[budgets]\nmax_stepz = 3\n", "budgets.max_stepz: unknown key (valid keys here: max_cost_usd, max_steps, max_wall_seconds)"),
+        (
+            "[budgets]\nmax_stepz = 3\n",
+            "budgets.max_stepz: unknown key (valid keys here: max_cost_usd, max_steps, max_wall_seconds)",
+        ),
         ("split_threshold = 2\n", "split_threshold: Input should be less than or equal to 1 (got 2)"),
         ("[executor]\ncontext_window = 'big'\n", "executor.context_window: Input should be a valid integer"),
         ("bad = = toml\n", "not valid TOML"),
@@ -49,7 +52,9 @@ def test_a_bad_repo_file_names_file_key_and_what_is_valid(repo: Path, content: s
 
 def test_a_bad_environment_variable_is_named(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTDECK_BUDGETS__MAX_STEPS", "lots")
-    with pytest.raises(ConfigError, match=r"^environment variable AGENTDECK_BUDGETS__MAX_STEPS: budgets.max_steps"):
+    with pytest.raises(
+        ConfigError, match=r"^environment variable AGENTDECK_BUDGETS__MAX_STEPS: budgets.max_steps"
+    ):
         load_settings(repo)
     monkeypatch.delenv("AGENTDECK_BUDGETS__MAX_STEPS")
     monkeypatch.setenv("AGENTDECK_EXECUTOR", "{not json")
@@ -57,7 +62,9 @@ def test_a_bad_environment_variable_is_named(repo: Path, monkeypatch: pytest.Mon
         load_settings(repo)
 
 
-def test_relative_worktrees_dir_is_relative_to_the_repository(repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_relative_worktrees_dir_is_relative_to_the_repository(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     (repo / "agentdeck.toml").write_text('worktrees_dir = "../agent-worktrees"\n')
     monkeypatch.chdir(tmp_path)
     assert load_settings(repo).worktrees_dir == (repo.parent / "agent-worktrees").resolve()

@@ -37,7 +37,9 @@ def session_repo(repo: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def finished(task_id: str):
-    return lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state in ("finished", "failed")
+    return lambda e: (
+        isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state in ("finished", "failed")
+    )
 
 
 def dump(events) -> list[str]:
@@ -54,7 +56,9 @@ async def test_two_clients_see_identical_events_and_a_late_client_replays_them(s
     done = {task_a, task_b}
 
     def both_done(seen: set):
-        return lambda e: (seen.add(e.task_id) if finished(e.task_id)(e) and e.task_id in done else None) or seen == done
+        return lambda e: (
+            (seen.add(e.task_id) if finished(e.task_id)(e) and e.task_id in done else None) or seen == done
+        )
 
     seen_a = await collect_until(stream_a, both_done(set()))
     seen_b = await collect_until(stream_b, both_done(set()))
@@ -105,13 +109,17 @@ def test_kill_9_mid_run_loses_nothing_and_resume_continues(session_repo: Path, a
     slow = {"AGENTDECK_DEMO__TOKENS_PER_SECOND": "30", "AGENTDECK_SESSION__BACKGROUND_CONCURRENCY": "1"}
     ids = []
     for n in range(3):
-        result = run_cli(agentdeck_cmd, "queue", "add", "--json", f"take notes {n}", cwd=session_repo, env=slow)
+        result = run_cli(
+            agentdeck_cmd, "queue", "add", "--json", f"take notes {n}", cwd=session_repo, env=slow
+        )
         assert result.returncode == 0, result.stderr
         ids.append(json.loads(result.stdout)["task_id"])
 
     async def until_checkpoint() -> list:
         client = await attach(session_repo)
-        events = await collect_until(client.subscribe(0), lambda e: isinstance(e, Checkpointed) and e.task_id == ids[0])
+        events = await collect_until(
+            client.subscribe(0), lambda e: isinstance(e, Checkpointed) and e.task_id == ids[0]
+        )
         await client.close()
         return events
 
@@ -153,7 +161,9 @@ def test_kill_9_mid_run_loses_nothing_and_resume_continues(session_repo: Path, a
 
 def test_cli_refuses_unknown_ids_and_cycles_with_status_2(session_repo: Path, agentdeck_cmd) -> None:
     slow = {"AGENTDECK_DEMO__TOKENS_PER_SECOND": "5", "AGENTDECK_SESSION__BACKGROUND_CONCURRENCY": "1"}
-    unknown = run_cli(agentdeck_cmd, "queue", "add", "--after", "no-such-task", "x", cwd=session_repo, env=slow)
+    unknown = run_cli(
+        agentdeck_cmd, "queue", "add", "--after", "no-such-task", "x", cwd=session_repo, env=slow
+    )
     assert unknown.returncode == 2
     assert unknown.stderr.strip().splitlines()[-1] == (
         "agentdeck: error: unknown task id 'no-such-task' given as the dependency (--after): "
@@ -164,7 +174,9 @@ def test_cli_refuses_unknown_ids_and_cycles_with_status_2(session_repo: Path, ag
         args = ["queue", "add", "--json", text] + (["--after", ids[-1]] if after else [])
         ids.append(json.loads(run_cli(agentdeck_cmd, *args, cwd=session_repo, env=slow).stdout)["task_id"])
     cycle = run_cli(agentdeck_cmd, "queue", "edit", ids[1], "--after", ids[2], cwd=session_repo, env=slow)
-    assert cycle.returncode == 2 and f"dependency cycle refused: {ids[1]} → {ids[2]} → {ids[1]}" in cycle.stderr
+    assert (
+        cycle.returncode == 2 and f"dependency cycle refused: {ids[1]} → {ids[2]} → {ids[1]}" in cycle.stderr
+    )
     for verb in ("steer", "cancel", "resume"):
         extra = ["hello"] if verb == "steer" else []
         result = run_cli(agentdeck_cmd, verb, "nope-1234", *extra, cwd=session_repo)
@@ -176,7 +188,9 @@ def test_cli_refuses_unknown_ids_and_cycles_with_status_2(session_repo: Path, ag
     assert "ID" in table and "CTX" in table and ids[0] in table
 
 
-async def test_dependencies_run_in_order_through_the_daemon(session_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_dependencies_run_in_order_through_the_daemon(
+    session_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AGENTDECK_SESSION__AFTER_WAITS_FOR", "finished")
     client = await attach(session_repo)
     stream = client.subscribe(0)
@@ -207,7 +221,9 @@ async def test_inbox_queues_a_file_and_rejects_a_broken_one_with_a_reason(sessio
     rejected = (await collect_until(stream, lambda e: isinstance(e, InboxRejected)))[-1]
     assert "priority must be a whole number" in rejected.reason
     note = inbox / "rejected" / "broken.md.error"
-    assert (inbox / "rejected" / "broken.md").exists() and "priority must be a whole number, got 'soon'" in note.read_text()
+    assert (
+        inbox / "rejected" / "broken.md"
+    ).exists() and "priority must be a whole number, got 'soon'" in note.read_text()
     assert git(session_repo, "status", "--porcelain") == ""  # the inbox stays out of your git status
     await client.close()
 
@@ -227,7 +243,9 @@ def test_stale_socket_and_pid_of_a_dead_daemon_are_cleaned(session_repo: Path, a
 
 def test_stop_checkpoints_agents_and_removes_socket_and_pid(session_repo: Path, agentdeck_cmd) -> None:
     slow = {"AGENTDECK_DEMO__TOKENS_PER_SECOND": "20"}
-    task_id = json.loads(run_cli(agentdeck_cmd, "queue", "add", "--json", "take notes", cwd=session_repo, env=slow).stdout)["task_id"]
+    task_id = json.loads(
+        run_cli(agentdeck_cmd, "queue", "add", "--json", "take notes", cwd=session_repo, env=slow).stdout
+    )["task_id"]
     result = run_cli(agentdeck_cmd, "stop", cwd=session_repo, timeout=60)
     assert result.returncode == 0 and "stopped the session daemon" in result.stdout, result.stderr
     paths = paths_of(session_repo)

@@ -34,7 +34,9 @@ MB = 1024 * 1024
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A repository whose build output (build/) is ignored, as most projects' is."""
-    return make_repo(tmp_path / "repo", {"README.md": "# Demo\n", "src/app.py": "x = 1\n", ".gitignore": "build/\n"})
+    return make_repo(
+        tmp_path / "repo", {"README.md": "# Demo\n", "src/app.py": "x = 1\n", ".gitignore": "build/\n"}
+    )
 
 
 def build_output(worktree: Path | str, size: int, name: str = "out.bin") -> Path:
@@ -44,7 +46,9 @@ def build_output(worktree: Path | str, size: int, name: str = "out.bin") -> Path
     return target
 
 
-def task_with_commits(session: Session, repo: Path, task_id: str, state: str, decided: float | None, commits: int = 2) -> list[str]:
+def task_with_commits(
+    session: Session, repo: Path, task_id: str, state: str, decided: float | None, commits: int = 2
+) -> list[str]:
     """A task in `state` whose branch holds `commits` commits of its own; their ids, oldest first."""
     workspace = create_task_workspace(open_repository(repo), task_id)
     ids = []
@@ -53,8 +57,17 @@ def task_with_commits(session: Session, repo: Path, task_id: str, state: str, de
         ids.append(workspace.checkpoint(f"{task_id}: step {n}"))
     decision = {"kind": state, "ts": decided} if state in ("merged", "rejected") else None
     session.store.add_task(
-        TaskRow(id=task_id, task=f"task {task_id}", state=state, branch=workspace.branch, worktree=str(workspace.path),
-                base_commit=workspace.base_commit, base_branch="main", decision=decision, ended=decided)
+        TaskRow(
+            id=task_id,
+            task=f"task {task_id}",
+            state=state,
+            branch=workspace.branch,
+            worktree=str(workspace.path),
+            base_commit=workspace.base_commit,
+            base_branch="main",
+            decision=decision,
+            ended=decided,
+        )
     )
     return ids
 
@@ -91,7 +104,10 @@ def test_disk_use_counts_ignored_build_output_hard_links_once_and_no_symlink_tar
     usage = measure([worktrees], ["fix-1a2b", "other-9f9f"])
     assert 3 * MB <= usage.per_task["fix-1a2b"] < 3 * MB + 256 * 1024
     assert usage.per_task["other-9f9f"] == 0
-    assert MB // 2 <= usage.other_bytes < MB and usage.total_bytes == usage.per_task["fix-1a2b"] + usage.other_bytes
+    assert (
+        MB // 2 <= usage.other_bytes < MB
+        and usage.total_bytes == usage.per_task["fix-1a2b"] + usage.other_bytes
+    )
 
 
 def test_a_paused_queue_holds_background_starts_and_never_foreground_ones() -> None:
@@ -111,7 +127,9 @@ async def test_status_shows_each_tasks_disk_use_and_it_grows_with_build_output(r
     session = make_session(repo)
     await session.start()
     task_id = (await session.enqueue("take notes"))["task_id"]
-    await wait_for(session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished")
+    await wait_for(
+        session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished"
+    )
     status = await session.status()
     [row] = status["tasks"]
     before = row["disk_bytes"]
@@ -143,7 +161,12 @@ async def test_gc_frees_merged_and_rejected_worktrees_oldest_first_and_reports_t
     git(repo, "merge", "-q", "--no-edit", "agentdeck/older-merged-2222")
     task_with_commits(session, repo, "undecided-3333", "finished", None)
     task_with_commits(session, repo, "cancelled-4444", "cancelled", now - 5000)
-    sizes = {"newer-rejected-1111": 2 * MB, "older-merged-2222": 3 * MB, "undecided-3333": MB, "cancelled-4444": MB}
+    sizes = {
+        "newer-rejected-1111": 2 * MB,
+        "older-merged-2222": 3 * MB,
+        "undecided-3333": MB,
+        "cancelled-4444": MB,
+    }
     for task_id, size in sizes.items():
         build_output(session.store.task(task_id).worktree, size)
 
@@ -155,17 +178,30 @@ async def test_gc_frees_merged_and_rejected_worktrees_oldest_first_and_reports_t
     report = await session.gc()
     assert [e.task_id for e in report.results] == ["older-merged-2222", "newer-rejected-1111"]
     for entry in report.results:
-        assert entry.removed and entry.freed_bytes >= sizes[entry.task_id] and not Path(session.store.task(entry.task_id).worktree).exists()
+        assert (
+            entry.removed
+            and entry.freed_bytes >= sizes[entry.task_id]
+            and not Path(session.store.task(entry.task_id).worktree).exists()
+        )
     assert report.freed_bytes == sum(e.freed_bytes for e in report.results) >= 5 * MB
-    assert report.total_bytes_after is not None and report.total_bytes_after <= report.total_bytes_before - report.freed_bytes + 64 * 1024
+    assert (
+        report.total_bytes_after is not None
+        and report.total_bytes_after <= report.total_bytes_before - report.freed_bytes + 64 * 1024
+    )
     # Only a person's decisions are collected: the finished and the cancelled task keep their worktrees.
-    assert Path(session.store.task("undecided-3333").worktree).exists() and Path(session.store.task("cancelled-4444").worktree).exists()
+    assert (
+        Path(session.store.task("undecided-3333").worktree).exists()
+        and Path(session.store.task("cancelled-4444").worktree).exists()
+    )
     # Every branch stays, merged or not.
     for task_id in sizes:
         assert git(repo, "branch", "--list", f"agentdeck/{task_id}").strip()
     assert reachable_from_some_ref(repo, merged[-1])
     cleaned = [e for e in session.store.events(0) if isinstance(e, CleanedUp)]
-    assert [(e.task_id, e.by, e.branch_deleted) for e in cleaned] == [("older-merged-2222", "gc", False), ("newer-rejected-1111", "gc", False)]
+    assert [(e.task_id, e.by, e.branch_deleted) for e in cleaned] == [
+        ("older-merged-2222", "gc", False),
+        ("newer-rejected-1111", "gc", False),
+    ]
     assert all(e.bytes_freed > 0 for e in cleaned)
     status = await session.status()
     disk = {t["id"]: t["disk_bytes"] for t in status["tasks"]}
@@ -205,7 +241,10 @@ async def test_no_unmerged_commit_is_ever_lost_by_gc(repo: Path) -> None:
     report = await session.gc()
     removed = {e.task_id for e in report.results if e.removed}
     assert removed == {"rejected-aaaa", "merged-bbbb", "moved-back-dddd", "detached-eeee"}
-    assert next(e for e in report.results if e.task_id == "detached-eeee").kept_ref == "refs/agentdeck/kept/detached-eeee"
+    assert (
+        next(e for e in report.results if e.task_id == "detached-eeee").kept_ref
+        == "refs/agentdeck/kept/detached-eeee"
+    )
     await session.cleanup()  # and the cleanup that deletes fully merged branches, after it
     for kind, ids in commits.items():
         for commit in ids:
@@ -216,7 +255,9 @@ async def test_no_unmerged_commit_is_ever_lost_by_gc(repo: Path) -> None:
 
 def test_the_cockpit_shows_the_total_and_the_pause_it_is_told_about() -> None:
     state = CockpitState()
-    state.load_status({"tasks": [], "last_seq": 3, "disk": {"total_bytes": 5 * MB, "budget_bytes": 1024**3, "paused": None}})
+    state.load_status(
+        {"tasks": [], "last_seq": 3, "disk": {"total_bytes": 5 * MB, "budget_bytes": 1024**3, "paused": None}}
+    )
     assert state.disk_summary() == "worktrees 5.0 MB of 1.0 GB"
     reason = "paused: worktrees use 1.2 GB of the 1 GB budget (session.max_worktree_gb); run `agentdeck gc` or merge/reject results"
     state.apply(DiskUsageChanged(seq=4, total_bytes=1288490188, budget_bytes=1024**3, paused=reason))
@@ -258,17 +299,25 @@ async def test_over_budget_pauses_new_background_starts_until_gc_frees_the_space
     worktree = next(t["worktree"] for t in status["tasks"] if t["id"] == first)
     build_output(worktree, 3 * MB)  # undecided: gc may not take it, so the session must pause
     status = await _status_until(client, lambda s: s["disk"]["paused"], "background starts pause")
-    assert status["disk"]["paused"].startswith("paused: worktrees use 3.") and "of the 0.002 GB budget (session.max_worktree_gb)" in status["disk"]["paused"]
+    assert (
+        status["disk"]["paused"].startswith("paused: worktrees use 3.")
+        and "of the 0.002 GB budget (session.max_worktree_gb)" in status["disk"]["paused"]
+    )
 
     second = (await client.enqueue("take notes again"))["task_id"]
     foreground = (await client.enqueue("take notes in front", foreground=True))["task_id"]
-    status = await _status_until(client, lambda s: _state(s, foreground) in ("verifying", "finished"), "the foreground task ran")
+    status = await _status_until(
+        client, lambda s: _state(s, foreground) in ("verifying", "finished"), "the foreground task ran"
+    )
     row = next(t for t in status["tasks"] if t["id"] == second)
     assert row["state"] == "queued" and row["waiting_reason"] == status["disk"]["paused"]
     shown = run_cli(agentdeck_cmd, "queue", "list", cwd=daemon_repo)
     assert shown.returncode == 0 and "paused: worktrees use" in shown.stdout
     text = run_cli(agentdeck_cmd, "status", cwd=daemon_repo).stdout
-    assert "no new background task starts: paused: worktrees use" in text and "(foreground tasks still start)" in text
+    assert (
+        "no new background task starts: paused: worktrees use" in text
+        and "(foreground tasks still start)" in text
+    )
 
     # You decide: the rejected task's worktree is collected by itself, and the queue goes on.
     await client.reject(first, "not needed")
@@ -276,7 +325,12 @@ async def test_over_budget_pauses_new_background_starts_until_gc_frees_the_space
     assert status["disk"]["paused"] is None
     events = [e async for e in client.subscribe(0, follow=False)]
     [cleaned] = [e for e in events if isinstance(e, CleanedUp)]
-    assert cleaned.task_id == first and cleaned.by == "budget" and cleaned.bytes_freed >= 3 * MB and not cleaned.branch_deleted
+    assert (
+        cleaned.task_id == first
+        and cleaned.by == "budget"
+        and cleaned.bytes_freed >= 3 * MB
+        and not cleaned.branch_deleted
+    )
     assert not Path(worktree).exists() and git(daemon_repo, "branch", "--list", f"agentdeck/{first}").strip()
     pauses = [e.paused for e in events if isinstance(e, DiskUsageChanged)]
     assert any(pauses) and pauses[-1] is None
@@ -298,7 +352,10 @@ def test_gc_on_the_command_line_lists_with_dry_run_then_frees(daemon_repo: Path,
     build_output(worktree, 2 * MB)
     dry = run_cli(agentdeck_cmd, "gc", "--dry-run", cwd=daemon_repo)
     assert dry.returncode == 0, dry.stderr
-    assert f"would remove {task_id} (rejected): 2." in dry.stdout and "nothing was deleted (--dry-run)" in dry.stdout
+    assert (
+        f"would remove {task_id} (rejected): 2." in dry.stdout
+        and "nothing was deleted (--dry-run)" in dry.stdout
+    )
     assert Path(worktree, "build", "out.bin").exists()
     done = run_cli(agentdeck_cmd, "gc", "--json", cwd=daemon_repo)
     report = json.loads(done.stdout)

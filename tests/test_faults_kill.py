@@ -65,7 +65,9 @@ async def resume_to_the_end(repo: Path, task_ids: list[str]) -> list:
 def test_kill_mid_checkpoint_keeps_the_branch_and_the_files_and_resume_commits_them(
     session_repo: Path, monkeypatch: pytest.MonkeyPatch, agentdeck_cmd
 ) -> None:
-    ids, seen = asyncio.run(crash_at(session_repo, monkeypatch, "checkpoint:before-ref-update", ["take notes"]))
+    ids, seen = asyncio.run(
+        crash_at(session_repo, monkeypatch, "checkpoint:before-ref-update", ["take notes"])
+    )
     task_id = ids[0]
     started = next(e for e in seen if isinstance(e, AgentStarted))
     assert not any(isinstance(e, Checkpointed) for e in seen)  # it died inside the first one
@@ -148,12 +150,18 @@ def test_kill_in_a_burst_of_events_keeps_every_committed_event_and_resumes_the_a
     assert set(states) == set(ids)
     # The agents that ran when the daemon died show as interrupted (the others were queued: the new daemon may start them).
     at_kill = {e.task_id: e.state for e in events[:kill_at] if isinstance(e, TaskStateChanged)}
-    interrupted = sorted(task_id for task_id, state in at_kill.items() if state not in ("queued", "finished", "failed"))
+    interrupted = sorted(
+        task_id for task_id, state in at_kill.items() if state not in ("queued", "finished", "failed")
+    )
     assert interrupted and interrupted == sorted(restart.interrupted)
     assert all(states[task_id] == "interrupted" for task_id in interrupted)
 
     rest = asyncio.run(resume_to_the_end(session_repo, interrupted))
-    ended = {e.task_id: e.state for e in rest if isinstance(e, TaskStateChanged) and e.state in ("finished", "failed")}
+    ended = {
+        e.task_id: e.state
+        for e in rest
+        if isinstance(e, TaskStateChanged) and e.state in ("finished", "failed")
+    }
     assert all(ended[task_id] == "finished" for task_id in interrupted)
     assert len(store_report(session_repo)[1]) > 1000 > len(seqs)  # the burst: 1,000+ events, the kill mid-way
     assert_store_whole(session_repo, [])

@@ -31,6 +31,8 @@ from tests.support.socket_fuzzer import SocketFuzzer
 
 FUZZ_SEED = int(os.environ.get("AGENTDECK_FUZZ_SEED", "1616"))
 FUZZ_FRAMES = int(os.environ.get("AGENTDECK_FUZZ_FRAMES", "2000"))
+
+
 @pytest.fixture
 def session_repo(repo: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AGENTDECK_DEMO__TOKENS_PER_SECOND", "0")
@@ -78,8 +80,16 @@ BAD_LINES = [
     (b"\xff\xfe{}", None, "the line is not UTF-8 text"),
     (b"[" * 100_000, None, "nested too deeply"),
     (b'{"id": 2, "command": {"type": "cancel", "agent_id": "\\ud800"}}', None, "unpaired UTF-16 surrogate"),
-    (b'{"id": 3, "command": {"type": "shutdown"}}', 3, "unknown command 'shutdown'; the commands are: enqueue,"),
-    (b'{"id": 4, "command": {"type": "enqueue", "task": 5}}', 4, "bad enqueue command: task: input should be a valid string (got 5)"),
+    (
+        b'{"id": 3, "command": {"type": "shutdown"}}',
+        3,
+        "unknown command 'shutdown'; the commands are: enqueue,",
+    ),
+    (
+        b'{"id": 4, "command": {"type": "enqueue", "task": 5}}',
+        4,
+        "bad enqueue command: task: input should be a valid string (got 5)",
+    ),
     (
         b'{"id": 5, "command": {"type": "enqueue", "task": "x", "priority": 1000000000000000000000000000000}}',
         5,
@@ -87,11 +97,17 @@ BAD_LINES = [
     ),
     (b'{"id": 6}', 6, 'the request has no "command"'),
     (b'{"id": "seven", "command": "status"}', "seven", '"command" must be a JSON object, not a string'),
-    (b'{"id": [8], "command": {"type": "status"}}', None, "the request id must be a whole number or a string"),
+    (
+        b'{"id": [8], "command": {"type": "status"}}',
+        None,
+        "the request id must be a whole number or a string",
+    ),
 ]
 
 
-async def test_each_kind_of_bad_line_gets_a_reply_saying_what_was_wrong_and_nothing_is_queued(session_repo: Path) -> None:
+async def test_each_kind_of_bad_line_gets_a_reply_saying_what_was_wrong_and_nothing_is_queued(
+    session_repo: Path,
+) -> None:
     good = await attach(session_repo)
     reader, writer = await open_connection(paths_of(session_repo))
     writer.write(protocol.encode(protocol.hello()))
@@ -112,7 +128,9 @@ async def test_each_kind_of_bad_line_gets_a_reply_saying_what_was_wrong_and_noth
     reader, writer = await open_connection(paths_of(session_repo))
     writer.write(protocol.encode(protocol.hello()))
     await reader.readline()
-    writer.write(b'{"id": 10, "command": {"type": "enqueue", "task": "' + b"x" * protocol.FRAME_LIMIT + b'"}}\n')
+    writer.write(
+        b'{"id": 10, "command": {"type": "enqueue", "task": "' + b"x" * protocol.FRAME_LIMIT + b'"}}\n'
+    )
     with contextlib.suppress(ConnectionError):
         await writer.drain()
     refusal = json.loads(await asyncio.wait_for(reader.readline(), 10))
@@ -183,7 +201,9 @@ def start_daemon(repo: Path, agentdeck_cmd) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_the_socket_and_its_directory_are_private_even_when_made_loose_before(reachable_repo: Path, agentdeck_cmd) -> None:
+def test_the_socket_and_its_directory_are_private_even_when_made_loose_before(
+    reachable_repo: Path, agentdeck_cmd
+) -> None:
     paths = paths_of(reachable_repo)
     paths.dir.mkdir(mode=0o755)  # as an older agentdeck (or another tool) left it
     paths.dir.chmod(0o755)
@@ -193,7 +213,10 @@ def test_the_socket_and_its_directory_are_private_even_when_made_loose_before(re
     assert paths.socket.stat().st_uid == os.getuid() == paths.dir.stat().st_uid
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a process as another user (nobody); the modes are checked by the test above")
+@pytest.mark.skipif(
+    os.geteuid() != 0,
+    reason="needs root to run a process as another user (nobody); the modes are checked by the test above",
+)
 def test_another_users_process_is_refused_by_permission(reachable_repo: Path, agentdeck_cmd) -> None:
     paths = paths_of(reachable_repo)
     start_daemon(reachable_repo, agentdeck_cmd)

@@ -71,17 +71,24 @@ def test_a_damaged_session_db_is_refused_with_what_to_do_and_left_untouched(
     assert fresh["tasks"] == [] and Path(aside).exists()
 
 
-def test_a_locked_session_db_is_waited_for_then_refused_naming_the_holder(session_repo: Path, agentdeck_cmd) -> None:
+def test_a_locked_session_db_is_waited_for_then_refused_naming_the_holder(
+    session_repo: Path, agentdeck_cmd
+) -> None:
     task_id = one_finished_task(session_repo, agentdeck_cmd)
     db = paths_of(session_repo).db
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3, sys\n"
-         f"db = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
-         "db.execute('BEGIN EXCLUSIVE')\n"
-         "print('locked', flush=True)\n"
-         "sys.stdin.read()\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys\n"
+            f"db = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
+            "db.execute('BEGIN EXCLUSIVE')\n"
+            "print('locked', flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -103,7 +110,9 @@ def small_disk(session_repo: Path):
     """The session directory (session.db, worktrees) on its own 16 MB tmpfs; skipped where mount is not permitted."""
     directory = paths_of(session_repo).dir
     directory.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(directory)], capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(directory)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
     yield directory
@@ -137,13 +146,20 @@ def test_a_full_disk_stops_the_agents_cleanly_and_the_session_goes_on_when_space
         task_id = (await client.enqueue("take notes"))["task_id"]
         before = await collect_until(stream, lambda e: isinstance(e, TextDelta))
         fill(small_disk)
-        after = await collect_until(stream, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "interrupted")
+        after = await collect_until(
+            stream,
+            lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "interrupted",
+        )
         await client.close()
         return task_id, before + after
 
     task_id, seen = asyncio.run(until_full())
     full = next(e for e in seen if isinstance(e, StoreFullChanged))
-    assert full.full and f"the disk holding {small_disk} is full" in full.reason and "Free space there" in full.reason
+    assert (
+        full.full
+        and f"the disk holding {small_disk} is full" in full.reason
+        and "Free space there" in full.reason
+    )
     assert "disk is full" in seen[-1].reason
 
     table = run_cli(agentdeck_cmd, "status", cwd=session_repo)
@@ -162,7 +178,7 @@ def test_a_full_disk_stops_the_agents_cleanly_and_the_session_goes_on_when_space
 
     events = asyncio.run(until_done())
     assert dump(events[: len(seen)]) == dump(seen)  # nothing committed before or during the full disk is lost
-    assert any(isinstance(e, StoreFullChanged) and not e.full for e in events[len(seen):])
+    assert any(isinstance(e, StoreFullChanged) and not e.full for e in events[len(seen) :])
     assert events[-1].state == "finished"
     check, seqs = store_report(session_repo)
     assert check == "ok" and seqs == list(range(1, len(seqs) + 1))

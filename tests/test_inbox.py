@@ -8,8 +8,15 @@ from agentdeck.runtime.inbox import InboxError, parse_inbox_text
 
 
 def test_front_matter_and_body() -> None:
-    item = parse_inbox_text("---\npriority: 2\nafter: setup-db-1a2b\nmodel: 'demo'\n---\n\nMigrate the users table.\n")
-    assert (item.task, item.priority, item.after, item.model) == ("Migrate the users table.", 2, "setup-db-1a2b", "demo")
+    item = parse_inbox_text(
+        "---\npriority: 2\nafter: setup-db-1a2b\nmodel: 'demo'\n---\n\nMigrate the users table.\n"
+    )
+    assert (item.task, item.priority, item.after, item.model) == (
+        "Migrate the users table.",
+        2,
+        "setup-db-1a2b",
+        "demo",
+    )
 
 
 def test_a_file_without_front_matter_is_all_task() -> None:

@@ -30,19 +30,37 @@ index 1111111..2222222 100644
 +    return f"hello, {name}"
 +
 """
-PASSED = TestsResult(status="passed", command="pytest -q", message="3 passed in 0.1 s", output_tail="3 passed in 0.1s")
-FAILED = TestsResult(status="failed", command="pytest -q", message="1 failed in 0.1 s", output_tail="FAILED test_x")
+PASSED = TestsResult(
+    status="passed", command="pytest -q", message="3 passed in 0.1 s", output_tail="3 passed in 0.1s"
+)
+FAILED = TestsResult(
+    status="failed", command="pytest -q", message="1 failed in 0.1 s", output_tail="FAILED test_x"
+)
 
 
 def messages(tests: TestsResult = PASSED, diff: str = DIFF, cut: bool = False):
-    return build_messages("make the greeting friendlier", "1. edit greet", diff, cut, len(diff) * 3, tests, ChangeStats(files_changed=1, insertions=3, deletions=1))
+    return build_messages(
+        "make the greeting friendlier",
+        "1. edit greet",
+        diff,
+        cut,
+        len(diff) * 3,
+        tests,
+        ChangeStats(files_changed=1, insertions=3, deletions=1),
+    )
 
 
 VERDICT = {
     "decision": "request changes",
     "summary": "Nearly there.",
     "findings": [
-        {"file": "src/app.py", "line": "3", "severity": "major", "message": "the TODO stays", "extra": "ignored"},
+        {
+            "file": "src/app.py",
+            "line": "3",
+            "severity": "major",
+            "message": "the TODO stays",
+            "extra": "ignored",
+        },
         "a plain remark",
     ],
 }
@@ -51,7 +69,11 @@ VERDICT = {
 async def test_a_verdict_is_parsed_from_the_judges_json_reply() -> None:
     model = ScriptedModel([Turn(text=json.dumps(VERDICT))])
     verdict = await ask_judge(model, messages(), timeout_s=5)
-    assert verdict.kind == "request_changes" and verdict.summary == "Nearly there." and verdict.model == "scripted"
+    assert (
+        verdict.kind == "request_changes"
+        and verdict.summary == "Nearly there."
+        and verdict.model == "scripted"
+    )
     assert [(f.file, f.line, f.severity, f.message) for f in verdict.findings] == [
         ("src/app.py", 3, "major", "the TODO stays"),
         (None, None, "minor", "a plain remark"),
@@ -61,7 +83,11 @@ async def test_a_verdict_is_parsed_from_the_judges_json_reply() -> None:
 
 
 async def test_a_verdict_inside_prose_and_a_code_fence_is_found() -> None:
-    text = "Here is my verdict:\n```json\n" + json.dumps({"decision": "approve", "summary": "Good."}) + "\n```\nThanks."
+    text = (
+        "Here is my verdict:\n```json\n"
+        + json.dumps({"decision": "approve", "summary": "Good."})
+        + "\n```\nThanks."
+    )
     verdict = await ask_judge(ScriptedModel([Turn(text=text)]), messages(), timeout_s=5)
     assert verdict.kind == "approve" and verdict.findings == []
 
@@ -71,9 +97,15 @@ async def test_a_verdict_inside_prose_and_a_code_fence_is_found() -> None:
     [
         ("I think it looks fine!", "held no JSON object: 'I think it looks fine!'"),
         ('{"decision": "approve", "summary": "ok", "findings": [{"file": "a.py"', "held no JSON object"),
-        ('{"decision": "ship it", "summary": "ok"}', "decision: Value error, decision must be approve, request_changes or reject, not 'ship it'"),
+        (
+            '{"decision": "ship it", "summary": "ok"}',
+            "decision: Value error, decision must be approve, request_changes or reject, not 'ship it'",
+        ),
         ('{"summary": "no decision"}', "malformed: decision: Field required"),
-        ('{"decision": "approve", "findings": [{"file": "a.py", "line": 3}]}', "findings.0.message: Field required"),
+        (
+            '{"decision": "approve", "findings": [{"file": "a.py", "line": 3}]}',
+            "findings.0.message: Field required",
+        ),
         ("", "held no JSON object: (empty)"),
     ],
 )
@@ -88,7 +120,10 @@ async def test_a_failing_or_silent_judge_model_is_a_judge_failed_verdict() -> No
             raise RuntimeError("rate limited\nby the provider")
 
     verdict = await ask_judge(Broken([]), messages(), timeout_s=5)
-    assert verdict.kind == "judge_failed" and verdict.reason == "the judge model failed: rate limited by the provider"
+    assert (
+        verdict.kind == "judge_failed"
+        and verdict.reason == "the judge model failed: rate limited by the provider"
+    )
     silent = await ask_judge(ScriptedModel([Turn(hang=True)]), messages(), timeout_s=0.2)
     assert silent.kind == "judge_failed" and silent.reason == "the judge did not answer within 0.2 s"
 
@@ -98,7 +133,13 @@ def test_the_judge_sees_task_plan_tests_and_diff_and_is_told_when_the_diff_was_c
     assert system["role"] == "system" and "exactly one JSON object" in system["content"]
     text = user["content"]
     assert text.startswith(JUDGE_HEADING)
-    for part in ("## Task\nmake the greeting friendlier", "## Plan\n1. edit greet", "`pytest -q`: failed — 1 failed", "FAILED test_x", "+    # TODO: translate"):
+    for part in (
+        "## Task\nmake the greeting friendlier",
+        "## Plan\n1. edit greet",
+        "`pytest -q`: failed — 1 failed",
+        "FAILED test_x",
+        "+    # TODO: translate",
+    ):
         assert part in text
     assert f"The diff was cut at {len(DIFF):,} of {len(DIFF) * 3:,} characters" in text
 
@@ -131,7 +172,10 @@ async def test_the_demo_model_judges_with_findings_at_real_lines_of_the_diff() -
     demo = DemoModel(tokens_per_second=0)
     approve = await ask_judge(demo, messages(), timeout_s=5)
     assert approve.kind == "approve" and "offline demo judge" in approve.summary
-    assert [(f.file, f.line, f.severity) for f in approve.findings] == [("src/app.py", 2, "minor"), ("src/app.py", 2, "info")]
+    assert [(f.file, f.line, f.severity) for f in approve.findings] == [
+        ("src/app.py", 2, "minor"),
+        ("src/app.py", 2, "info"),
+    ]
     changes = await ask_judge(demo, messages(FAILED), timeout_s=5)
     assert changes.kind == "request_changes" and changes.findings[0].message == "the project's tests failed"
     nothing = await ask_judge(demo, messages(diff=""), timeout_s=5)

@@ -252,9 +252,7 @@ async def test_rejected_key_is_an_authentication_error_and_not_retried() -> None
 async def test_interrupt_stops_streaming_within_one_second() -> None:
     first_text = asyncio.Event()
     with FakeOpenAIServer([Reply(text="this never finishes", hang=True)]) as server:
-        task = asyncio.create_task(
-            client(server).stream_turn(HI, [], lambda fragment: first_text.set())
-        )
+        task = asyncio.create_task(client(server).stream_turn(HI, [], lambda fragment: first_text.set()))
         await asyncio.wait_for(first_text.wait(), timeout=10)
         task.cancel()
         done, _ = await asyncio.wait({task}, timeout=1.0)
@@ -339,7 +337,9 @@ async def test_each_retry_is_reported_with_the_providers_words_and_the_last_one_
     heard: list[RetryNotice] = []
     token = retry_listener.set(heard.append)
     try:
-        with FakeOpenAIServer(lambda body: Reply(status=429, error_message="Rate limit reached: 3 RPM")) as server:
+        with FakeOpenAIServer(
+            lambda body: Reply(status=429, error_message="Rate limit reached: 3 RPM")
+        ) as server:
             with pytest.raises(ModelError) as caught:
                 await client(server, max_retries=2, backoff_base_s=0).stream_turn(HI, [], ignore)
     finally:

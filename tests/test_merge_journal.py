@@ -32,7 +32,10 @@ def test_a_checkout_left_half_updated_is_brought_forward_with_its_branch(repo: P
     recovery = complete(repo, intent, "test: finish")
     assert recovery.landed
     assert git(repo, "rev-parse", "main").strip() == intent.new_tip
-    assert git(repo, "status", "--porcelain") == "" and (repo / "README.md").read_text() == "changed by the task\n"
+    assert (
+        git(repo, "status", "--porcelain") == ""
+        and (repo / "README.md").read_text() == "changed by the task\n"
+    )
     done(tmp_path)
     assert pending(tmp_path) is None
 
@@ -49,3 +52,11 @@ def test_nothing_is_written_when_a_file_holds_other_changes_or_the_branch_moved(
     git(repo, "commit", "-q", "--allow-empty", "-m", "you committed meanwhile")
     moved = complete(repo, intent, "test: finish")
     assert not moved.landed and "moved since" in moved.reason
+
+
+def test_a_journal_naming_a_commit_the_repository_lacks_changes_nothing(repo: Path) -> None:
+    intent = intent_for(repo, branch_with_a_change(repo))
+    made_up = MergeIntent(intent.target, intent.old_tip, "0" * 39 + "1", intent.methods, intent.together)
+    recovery = complete(repo, made_up, "test: finish")
+    assert not recovery.landed and "not in the repository" in recovery.reason
+    assert git(repo, "rev-parse", "main").strip() == intent.old_tip

@@ -81,7 +81,9 @@ def test_a_dirty_checkout_of_the_base_is_refused_and_kept(repo: Path) -> None:
     (repo / "README.md").write_text("my unsaved edit\n")
     before = tip(repo)
     plan = plan_merge(repo, "main", [workspace.branch])
-    with pytest.raises(WorkspaceError, match=r"main is checked out in .* with uncommitted changes \(README.md\)"):
+    with pytest.raises(
+        WorkspaceError, match=r"main is checked out in .* with uncommitted changes \(README.md\)"
+    ):
         land(repo, plan, "x")
     assert tip(repo) == before
     assert (repo / "README.md").read_text() == "my unsaved edit\n" and not (repo / "NOTES.md").exists()
@@ -113,11 +115,19 @@ def test_integration_pass_merges_in_order_and_reports_conflicts_pair_by_pair(rep
     b = task_with(repo, "b-1", {"b.txt": "b\n"})
     c = task_with(repo, "c-1", {"a.txt": "not a\n"})
     plan = plan_merge(repo, "main", [a.branch, b.branch])
-    assert plan.ok and [s.method for s in plan.steps] == ["fast-forward", "merge commit"] and not plan.pair_conflicts
+    assert (
+        plan.ok
+        and [s.method for s in plan.steps] == ["fast-forward", "merge commit"]
+        and not plan.pair_conflicts
+    )
     clash = plan_merge(repo, "main", [a.branch, b.branch, c.branch])
     assert not clash.ok
-    assert [(x.path, x.between, x.kind) for x in clash.pair_conflicts] == [("a.txt", (a.branch, c.branch), "added on both sides")]
-    assert [(x.path, x.between) for x in clash.conflicts] == [("a.txt", (f"main + {a.branch}, {b.branch}", c.branch))]
+    assert [(x.path, x.between, x.kind) for x in clash.pair_conflicts] == [
+        ("a.txt", (a.branch, c.branch), "added on both sides")
+    ]
+    assert [(x.path, x.between) for x in clash.conflicts] == [
+        ("a.txt", (f"main + {a.branch}, {b.branch}", c.branch))
+    ]
     land(repo, plan, "x")
     assert (repo / "a.txt").exists() and (repo / "b.txt").exists()
     assert git(repo, "status", "--porcelain") == ""
@@ -157,12 +167,22 @@ def test_cleanup_deletes_a_merged_branch_and_keeps_a_dirty_worktree(repo: Path) 
 
 
 def test_branch_diff_has_the_patch_and_per_file_counts_and_says_when_cut(repo: Path) -> None:
-    workspace = task_with(repo, "diff-1", {"NOTES.md": "one\ntwo\n", "src/app.py": "def greet(name):\n    return name\n"})
+    workspace = task_with(
+        repo, "diff-1", {"NOTES.md": "one\ntwo\n", "src/app.py": "def greet(name):\n    return name\n"}
+    )
     diff = branch_diff(repo, "diff-1", workspace.base_commit)
-    assert {(f.path, f.status, f.insertions, f.deletions) for f in diff.files} == {("NOTES.md", "added", 2, 0), ("src/app.py", "modified", 1, 1)}
+    assert {(f.path, f.status, f.insertions, f.deletions) for f in diff.files} == {
+        ("NOTES.md", "added", 2, 0),
+        ("src/app.py", "modified", 1, 1),
+    }
     assert "+++ b/NOTES.md" in diff.text and not diff.cut
     short = branch_diff(repo, "diff-1", workspace.base_commit, max_chars=80)
-    assert short.cut and len(short.text) <= 80 and short.text.endswith("\n") and short.total_chars == len(diff.text)
+    assert (
+        short.cut
+        and len(short.text) <= 80
+        and short.text.endswith("\n")
+        and short.total_chars == len(diff.text)
+    )
 
 
 def test_what_a_test_run_leaves_behind_is_discarded(repo: Path) -> None:
@@ -173,6 +193,9 @@ def test_what_a_test_run_leaves_behind_is_discarded(repo: Path) -> None:
     (path / "build" / "out" / "x.o").write_text("obj")
     (path / "README.md").write_text("rewritten by a test\n")
     assert discard_new_changes(path, before) == ["README.md", "build/out/x.o"]
-    assert not (path / "build").exists() and (path / "README.md").read_text() == "# Demo\n\nA small project for tests.\n"
+    assert (
+        not (path / "build").exists()
+        and (path / "README.md").read_text() == "# Demo\n\nA small project for tests.\n"
+    )
     assert changed_paths(path) == set()
     assert pygit2.Repository(str(path)).head.shorthand == workspace.branch

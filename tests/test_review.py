@@ -19,9 +19,9 @@ from agentdeck.events import (
     VerificationFinished,
 )
 from agentdeck.runtime import task_start
+from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.review import editor_command
 from agentdeck.runtime.session import Session
-from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import TaskRow
 from agentdeck.workspace import create_task_workspace, open_repository
 from tests.support.git_repos import git
@@ -48,8 +48,16 @@ def finished_row(session: Session, repo: Path, task_id: str, files: dict[str, st
         (Path(workspace.path) / name).write_text(text)
     workspace.checkpoint(f"{task_id}: {', '.join(files)}")
     session.store.add_task(
-        TaskRow(id=task_id, task=f"write {', '.join(files)}", state="finished", branch=workspace.branch,
-                worktree=str(workspace.path), base_commit=workspace.base_commit, base_branch="main", summary="done")
+        TaskRow(
+            id=task_id,
+            task=f"write {', '.join(files)}",
+            state="finished",
+            branch=workspace.branch,
+            worktree=str(workspace.path),
+            base_commit=workspace.base_commit,
+            base_branch="main",
+            summary="done",
+        )
     )
     return task_id
 
@@ -61,17 +69,32 @@ async def test_a_finished_agent_is_verified_then_waits_for_a_decision(repo: Path
     states = [e.state for e in session.store.events(0, task_id=task_id) if isinstance(e, TaskStateChanged)]
     assert states == ["running", "verifying", "finished"]
     row = session.store.task(task_id)
-    assert row.verdict["kind"] == "approve" and row.tests["status"] == "not_configured" and row.base_branch == "main"
+    assert (
+        row.verdict["kind"] == "approve"
+        and row.tests["status"] == "not_configured"
+        and row.base_branch == "main"
+    )
     assert row.reason.startswith("verified: judge approves · tests not configured · +")
-    verification = next(e for e in session.store.events(0, task_id=task_id) if isinstance(e, VerificationFinished))
+    verification = next(
+        e for e in session.store.events(0, task_id=task_id) if isinstance(e, VerificationFinished)
+    )
     assert "judge of the executor's family" in verification.flags  # the demo judged the demo
     listing = await session.review()
     item = listing.results[0]
-    assert item.task_id == task_id and item.needs_decision and item.bucket == "approved, untested" and item.verdict == "approve"
+    assert (
+        item.task_id == task_id
+        and item.needs_decision
+        and item.bucket == "approved, untested"
+        and item.verdict == "approve"
+    )
     assert listing.summary.done == 1 and listing.summary.approved == 1 and listing.summary.to_review == 1
     details = await session.result(task_id)
     assert details.plan and details.verdict.findings and details.verdict.findings[0].file == NOTES
-    assert f"+++ b/{NOTES}" in details.diff and details.files[0].path == NOTES and details.worktree == row.worktree
+    assert (
+        f"+++ b/{NOTES}" in details.diff
+        and details.files[0].path == NOTES
+        and details.worktree == row.worktree
+    )
     await session.shutdown()
 
 
@@ -81,7 +104,9 @@ async def test_merge_lands_the_result_and_the_merged_poll_agrees(repo: Path) -> 
     task_id = await run_to_review(session, "take notes")
     report = await session.merge(task_id)
     assert report.merged and report.target == "main" and [s.method for s in report.steps] == ["fast-forward"]
-    assert report.checkout == str(repo) and (repo / NOTES).exists() and git(repo, "status", "--porcelain") == ""
+    assert (
+        report.checkout == str(repo) and (repo / NOTES).exists() and git(repo, "status", "--porcelain") == ""
+    )
     merged = next(e for e in session.store.events(0, task_id=task_id) if isinstance(e, Merged))
     assert merged.into == "main" and merged.commit == git(repo, "rev-parse", "main").strip()
     await asyncio.sleep(1.5)  # a tick of the merged-branch poll
@@ -107,11 +132,16 @@ async def test_a_branch_you_merged_by_hand_is_seen_as_decided(repo: Path) -> Non
 async def test_two_results_that_conflict_are_reported_pair_by_pair_and_nothing_is_written(repo: Path) -> None:
     session = make_session(repo)
     await session.start()
-    first, second = await run_to_review(session, "take notes"), await run_to_review(session, "take other notes")
+    first, second = (
+        await run_to_review(session, "take notes"),
+        await run_to_review(session, "take other notes"),
+    )
     before = git(repo, "rev-parse", "main")
     report = await session.merge(first, second)
     assert not report.merged and "nothing was merged" in report.reason
-    assert [(c.path, c.between) for c in report.pair_conflicts] == [(NOTES, [f"agentdeck/{first}", f"agentdeck/{second}"])]
+    assert [(c.path, c.between) for c in report.pair_conflicts] == [
+        (NOTES, [f"agentdeck/{first}", f"agentdeck/{second}"])
+    ]
     assert [c.path for c in report.conflicts] == [NOTES]
     assert git(repo, "rev-parse", "main") == before and git(repo, "status", "--porcelain") == ""
     assert {session.store.task(t).state for t in (first, second)} == {"finished"}
@@ -123,10 +153,15 @@ async def test_a_dirty_checkout_of_the_base_branch_is_refused(repo: Path) -> Non
     await session.start()
     task_id = await run_to_review(session, "take notes")
     (repo / "README.md").write_text("my own work in progress\n")
-    with pytest.raises(CommandError, match=r"main is checked out in .* with uncommitted changes \(README.md\)") as caught:
+    with pytest.raises(
+        CommandError, match=r"main is checked out in .* with uncommitted changes \(README.md\)"
+    ) as caught:
         await session.merge(task_id)
     assert caught.value.code == "failed"
-    assert session.store.task(task_id).state == "finished" and (repo / "README.md").read_text() == "my own work in progress\n"
+    assert (
+        session.store.task(task_id).state == "finished"
+        and (repo / "README.md").read_text() == "my own work in progress\n"
+    )
     await session.shutdown()
 
 
@@ -137,7 +172,11 @@ async def test_integration_pass_runs_the_tests_on_the_combined_result_before_lan
     a = finished_row(session, repo, "a-1", {"a.txt": "a\n"})
     b = finished_row(session, repo, "b-1", {"b.txt": "b\n"})
     report = await session.merge(a, b)
-    assert report.merged and report.tests.status == "passed" and [s.method for s in report.steps] == ["fast-forward", "merge commit"]
+    assert (
+        report.merged
+        and report.tests.status == "passed"
+        and [s.method for s in report.steps] == ["fast-forward", "merge commit"]
+    )
     assert (repo / "a.txt").exists() and (repo / "b.txt").exists()
     merged = [e for e in session.store.events(0) if isinstance(e, Merged)]
     assert [(e.task_id, e.together) for e in merged] == [(a, [b]), (b, [a])]
@@ -155,7 +194,9 @@ async def test_integration_pass_with_failing_tests_lands_nothing(repo: Path) -> 
     report = await session.merge(a, b)
     assert not report.merged and report.tests.status == "failed" and report.tests.failed == 1
     assert report.reason.startswith("the tests failed on the combined result (2 passed, 1 failed")
-    assert git(repo, "rev-parse", "main") == before and "integration" not in git(repo, "branch", "--list", "agentdeck/*")
+    assert git(repo, "rev-parse", "main") == before and "integration" not in git(
+        repo, "branch", "--list", "agentdeck/*"
+    )
     await session.shutdown()
 
 
@@ -166,7 +207,9 @@ async def test_reject_keeps_the_branch_and_cleanup_refuses_unmerged_work_until_f
     await session.reject(task_id, "not needed")
     row = session.store.task(task_id)
     assert row.state == "rejected" and row.decision["reason"] == "not needed"
-    assert any(isinstance(e, Rejected) and e.reason == "not needed" for e in session.store.events(0, task_id=task_id))
+    assert any(
+        isinstance(e, Rejected) and e.reason == "not needed" for e in session.store.events(0, task_id=task_id)
+    )
     report = await session.cleanup()
     [entry] = report.results
     assert entry.worktree_removed and not entry.branch_deleted and "on no other branch" in entry.kept
@@ -181,7 +224,9 @@ async def test_reject_keeps_the_branch_and_cleanup_refuses_unmerged_work_until_f
     await session.shutdown()
 
 
-async def test_request_changes_reruns_on_the_same_branch_with_the_feedback_visible(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_request_changes_reruns_on_the_same_branch_with_the_feedback_visible(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scripted = ScriptedModel(
         [
             Turn(calls=[call("write", path="hello.txt", content="hello\n")]),
@@ -191,7 +236,11 @@ async def test_request_changes_reruns_on_the_same_branch_with_the_feedback_visib
         ]
     )
     original = task_start.client_for
-    monkeypatch.setattr(task_start, "client_for", lambda role, settings: scripted if role.model == "scripted" else original(role, settings))
+    monkeypatch.setattr(
+        task_start,
+        "client_for",
+        lambda role, settings: scripted if role.model == "scripted" else original(role, settings),
+    )
     session = make_session(repo)
     session.settings.executor.model = "scripted"
     session.settings.judge.model = "demo"
@@ -203,7 +252,10 @@ async def test_request_changes_reruns_on_the_same_branch_with_the_feedback_visib
     await session.request_changes(task_id, "say hello to the world, not just hello")
     await wait_for(session, state_is(task_id, "finished", "failed"), from_seq=seq)
     feedback_request = scripted.requests[2][1]["content"]
-    assert "## Changes requested" in feedback_request and "- say hello to the world, not just hello" in feedback_request
+    assert (
+        "## Changes requested" in feedback_request
+        and "- say hello to the world, not just hello" in feedback_request
+    )
     assert f"committed on branch {first_branch}" in feedback_request
     events = list(session.store.events(seq, task_id=task_id))
     assert isinstance(events[0], ChangesRequested)
@@ -214,7 +266,10 @@ async def test_request_changes_reruns_on_the_same_branch_with_the_feedback_visib
     assert git(repo, "show", f"{first_branch}:hello.txt") == "hello, world\n"
     # The judge checked the change against the feedback too.
     details = await session.result(task_id)
-    assert details.feedback[0].text == "say hello to the world, not just hello" and details.verdict.same_family_warning == ""
+    assert (
+        details.feedback[0].text == "say hello to the world, not just hello"
+        and details.verdict.same_family_warning == ""
+    )
     await session.shutdown()
 
 
@@ -255,7 +310,9 @@ async def test_retry_and_reject_refuse_tasks_that_are_not_done(repo: Path) -> No
     await session.shutdown()
 
 
-async def test_a_pull_request_is_pushed_and_opened_with_gh(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_pull_request_is_pushed_and_opened_with_gh(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     session = make_session(repo)
     await session.start()
     task_id = await run_to_review(session, "take notes")
@@ -266,7 +323,9 @@ async def test_a_pull_request_is_pushed_and_opened_with_gh(repo: Path, tmp_path:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     gh = bin_dir / "gh"
-    gh.write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path / 'gh-args'}\necho https://github.com/example/repo/pull/7\n")
+    gh.write_text(
+        f'#!/bin/sh\necho "$@" > {tmp_path / "gh-args"}\necho https://github.com/example/repo/pull/7\n'
+    )
     gh.chmod(gh.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{path}")
     with pytest.raises(CommandError, match="has no remote"):
@@ -275,9 +334,14 @@ async def test_a_pull_request_is_pushed_and_opened_with_gh(repo: Path, tmp_path:
     git(repo, "remote", "add", "origin", str(tmp_path / "remote.git"))
     reply = await session.pull_request(task_id)
     assert reply["url"] == "https://github.com/example/repo/pull/7"
-    assert git(tmp_path / "remote.git", "rev-parse", f"agentdeck/{task_id}").strip() == git(repo, "rev-parse", f"agentdeck/{task_id}").strip()
+    assert (
+        git(tmp_path / "remote.git", "rev-parse", f"agentdeck/{task_id}").strip()
+        == git(repo, "rev-parse", f"agentdeck/{task_id}").strip()
+    )
     args = (tmp_path / "gh-args").read_text()
-    assert args.startswith(f"pr create --head agentdeck/{task_id} --base main --title take notes --body Task: take notes")
+    assert args.startswith(
+        f"pr create --head agentdeck/{task_id} --base main --title take notes --body Task: take notes"
+    )
     assert any(isinstance(e, PullRequestCreated) for e in session.store.events(0, task_id=task_id))
     await session.shutdown()
 

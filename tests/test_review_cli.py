@@ -38,12 +38,17 @@ def wait_settled(cli, ids: list[str], timeout: float = 90) -> dict[str, dict]:
         tasks = {t["id"]: t for t in status["tasks"] if t["id"] in ids}
         if len(tasks) == len(ids) and all(t["state"] in SETTLED for t in tasks.values()):
             return tasks
-        assert time.monotonic() < deadline, f"tasks did not settle: {[(t['id'], t['state']) for t in tasks.values()]}"
+        assert time.monotonic() < deadline, (
+            f"tasks did not settle: {[(t['id'], t['state']) for t in tasks.values()]}"
+        )
         time.sleep(0.3)
 
 
 def test_review_merge_reject_retry_and_cleanup_from_the_command_line(repo: Path, cli) -> None:
-    first, second, third = (queue(cli, text) for text in ("take notes on the readme", "take notes on the source", "take notes on the tests"))
+    first, second, third = (
+        queue(cli, text)
+        for text in ("take notes on the readme", "take notes on the source", "take notes on the tests")
+    )
     wait_settled(cli, [first, second, third])
 
     listing = json.loads(cli("review", "--json").stdout)
@@ -51,7 +56,11 @@ def test_review_merge_reject_retry_and_cleanup_from_the_command_line(repo: Path,
     assert set(results) == {first, second, third}
     for item in results.values():
         assert item["verdict"] == "approve" and item["tests"] == "not_configured" and item["needs_decision"]
-        assert item["files_changed"] == 1 and item["insertions"] > 0 and "judge of the executor's family" in item["flags"]
+        assert (
+            item["files_changed"] == 1
+            and item["insertions"] > 0
+            and "judge of the executor's family" in item["flags"]
+        )
     assert listing["summary"]["done"] == 3 and listing["summary"]["approved"] == 3
 
     merged = cli("merge", first)
@@ -101,7 +110,10 @@ def test_review_merge_reject_retry_and_cleanup_from_the_command_line(repo: Path,
     assert git(repo, "branch", "--list", f"agentdeck/{third}").strip()  # undecided work is never touched
 
     logs = cli("logs")
-    assert f"[{first}] merged into main (fast-forward" in logs.stdout and f"[{second}] rejected: conflicts with the first" in logs.stdout
+    assert (
+        f"[{first}] merged into main (fast-forward" in logs.stdout
+        and f"[{second}] rejected: conflicts with the first" in logs.stdout
+    )
     assert f"[{third}] changes requested: mention the invoice rounding rule" in logs.stdout
     assert f"[{third}] verdict: approve" in logs.stdout
     assert git(repo, "status", "--porcelain") == ""
@@ -109,11 +121,22 @@ def test_review_merge_reject_retry_and_cleanup_from_the_command_line(repo: Path,
 
 
 def test_decisions_on_unknown_or_unfinished_tasks_are_usage_errors(repo: Path, cli) -> None:
-    for args in (("merge", "nope"), ("reject", "nope"), ("retry", "nope", "--feedback", "x"), ("review", "nope")):
+    for args in (
+        ("merge", "nope"),
+        ("reject", "nope"),
+        ("retry", "nope", "--feedback", "x"),
+        ("review", "nope"),
+    ):
         result = cli(*args)
         assert result.returncode == 2, (args, result.stderr)
         # (the first command also says that it started the daemon)
-        assert result.stderr.strip().splitlines()[-1] == "agentdeck: error: unknown task id 'nope': `agentdeck queue list` shows the ids"
+        assert (
+            result.stderr.strip().splitlines()[-1]
+            == "agentdeck: error: unknown task id 'nope': `agentdeck queue list` shows the ids"
+        )
     empty = cli("review")
     assert "no results yet" in empty.stdout and "0 done · 0 approved · 0 failed · 0 to review" in empty.stdout
-    assert cli("cleanup").stdout.strip() == "nothing to clean up: no merged or rejected task has a worktree or branch left"
+    assert (
+        cli("cleanup").stdout.strip()
+        == "nothing to clean up: no merged or rejected task has a worktree or branch left"
+    )

@@ -26,37 +26,64 @@ def scripted_session(request: dict) -> Reply:
     if not tool_results:
         return Reply(
             text="I'll add a changelog and look around.",
-            tool_calls=[("write", {"path": "CHANGELOG.md", "content": "# Changelog\n\n- nothing yet\n"}), ("list", {})],
+            tool_calls=[
+                ("write", {"path": "CHANGELOG.md", "content": "# Changelog\n\n- nothing yet\n"}),
+                ("list", {}),
+            ],
             usage=(900, 40),
         )
     if len(tool_results) == 2:
         return Reply(
             text="Now the entry.",
-            tool_calls=[("edit", {"path": "CHANGELOG.md", "old_text": "- nothing yet", "new_text": "- first entry"})],
+            tool_calls=[
+                ("edit", {"path": "CHANGELOG.md", "old_text": "- nothing yet", "new_text": "- first entry"})
+            ],
             usage=(1100, 30),
         )
-    return Reply(tool_calls=[("finish", {"summary": "added CHANGELOG.md with a first entry"})], usage=(1200, 20))
+    return Reply(
+        tool_calls=[("finish", {"summary": "added CHANGELOG.md with a first entry"})], usage=(1200, 20)
+    )
 
 
 def test_run_against_a_local_openai_compatible_server(repo: Path, agentdeck_cmd) -> None:
     with FakeOpenAIServer(scripted_session) as server:
         result = run_cli(
-            agentdeck_cmd, "run", "--model", "openai/test-model", "--api-base", server.base_url,
-            "--json", "add a changelog", cwd=repo,
+            agentdeck_cmd,
+            "run",
+            "--model",
+            "openai/test-model",
+            "--api-base",
+            server.base_url,
+            "--json",
+            "add a changelog",
+            cwd=repo,
         )
         requests = list(server.requests)
 
     assert result.returncode == 0, result.stderr
     events = [parse_event(line) for line in result.stdout.splitlines()]
-    assert isinstance(events[0], AgentStarted) and not events[0].demo and events[0].model == "openai/test-model"
-    assert isinstance(events[-1], AgentFinished) and events[-1].summary == "added CHANGELOG.md with a first entry"
+    assert (
+        isinstance(events[0], AgentStarted) and not events[0].demo and events[0].model == "openai/test-model"
+    )
+    assert (
+        isinstance(events[-1], AgentFinished)
+        and events[-1].summary == "added CHANGELOG.md with a first entry"
+    )
     assert [e.prompt_tokens for e in events if isinstance(e, TurnFinished)] == [900, 1100, 1200]
     assert git(repo, "show", f"{events[0].branch}:CHANGELOG.md") == "# Changelog\n\n- first entry\n"
     assert git(repo, "status", "--porcelain") == ""
 
     # What went over the wire: our tool schemas, the task, and a reply for every tool call.
     assert len(requests) == 3 and all(r["stream"] is True for r in requests)
-    assert {t["function"]["name"] for t in requests[0]["tools"]} == {"list", "read", "search", "write", "edit", "run", "finish"}
+    assert {t["function"]["name"] for t in requests[0]["tools"]} == {
+        "list",
+        "read",
+        "search",
+        "write",
+        "edit",
+        "run",
+        "finish",
+    }
     assert requests[0]["messages"][1] == {"role": "user", "content": "add a changelog"}
     second = requests[1]["messages"]
     call_ids = [c["id"] for c in second[2]["tool_calls"]]
@@ -70,8 +97,15 @@ def test_unreachable_server_is_one_clear_line_and_exit_status_1(repo: Path, agen
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     result = run_cli(
-        agentdeck_cmd, "run", "--model", "openai/test-model", "--api-base", f"http://127.0.0.1:{port}/v1",
-        "anything", cwd=repo, env={"AGENTDECK_RETRIES__MAX_RETRIES": "0"},
+        agentdeck_cmd,
+        "run",
+        "--model",
+        "openai/test-model",
+        "--api-base",
+        f"http://127.0.0.1:{port}/v1",
+        "anything",
+        cwd=repo,
+        env={"AGENTDECK_RETRIES__MAX_RETRIES": "0"},
     )
 
     assert result.returncode == 1
@@ -98,7 +132,15 @@ def test_missing_provider_key_is_a_usage_error_before_any_worktree(repo: Path, a
 def test_json_mode_reports_a_model_failure_as_an_event(repo: Path, agentdeck_cmd) -> None:
     with FakeOpenAIServer([Reply(status=404, error_message="model 'nope' not found")]) as server:
         result = run_cli(
-            agentdeck_cmd, "run", "--model", "openai/nope", "--api-base", server.base_url, "--json", "x", cwd=repo,
+            agentdeck_cmd,
+            "run",
+            "--model",
+            "openai/nope",
+            "--api-base",
+            server.base_url,
+            "--json",
+            "x",
+            cwd=repo,
             env={"AGENTDECK_RETRIES__MAX_RETRIES": "0"},
         )
     assert result.returncode == 1
@@ -114,23 +156,39 @@ def metered_session(request: dict) -> Reply:
     did_something = any(m["role"] == "tool" for m in messages)
     if offered == ["handoff"]:
         brief = {"goal": "write b.txt", "files": ["b.txt"], "acceptance": "b.txt exists"}
-        return Reply(tool_calls=[("handoff", {"done": "wrote a.txt", "remaining": "b.txt", "briefs": [brief]})], usage=(2600, 30))
+        return Reply(
+            tool_calls=[("handoff", {"done": "wrote a.txt", "remaining": "b.txt", "briefs": [brief]})],
+            usage=(2600, 30),
+        )
     if "## Summaries from sub-agents" in first:
         return Reply(tool_calls=[("finish", {"summary": "a.txt and b.txt written"})], usage=(700, 10))
     if "## Your brief" in first:
         if not did_something:
-            return Reply(text="On it.", tool_calls=[("write", {"path": "b.txt", "content": "b\n"})], usage=(500, 20))
+            return Reply(
+                text="On it.", tool_calls=[("write", {"path": "b.txt", "content": "b\n"})], usage=(500, 20)
+            )
         return Reply(tool_calls=[("finish", {"summary": "wrote b.txt"})], usage=(600, 10))
     if not did_something:
-        return Reply(text="Writing a.", tool_calls=[("write", {"path": "a.txt", "content": "a\n"})], usage=(1900, 40))
+        return Reply(
+            text="Writing a.", tool_calls=[("write", {"path": "a.txt", "content": "a\n"})], usage=(1900, 40)
+        )
     return Reply(text="Looking around.", tool_calls=[("list", {})], usage=(2450, 20))
 
 
 def test_the_meter_uses_reported_usage_and_splits_on_the_real_litellm_path(repo: Path, agentdeck_cmd) -> None:
     with FakeOpenAIServer(metered_session) as server:
         result = run_cli(
-            agentdeck_cmd, "run", "--model", "openai/test-model", "--api-base", server.base_url,
-            "--context-window", "4000", "--json", "write a.txt and b.txt", cwd=repo,
+            agentdeck_cmd,
+            "run",
+            "--model",
+            "openai/test-model",
+            "--api-base",
+            server.base_url,
+            "--context-window",
+            "4000",
+            "--json",
+            "write a.txt and b.txt",
+            cwd=repo,
         )
         requests = list(server.requests)
 

@@ -30,7 +30,9 @@ from tests.support.scripted_model import ScriptedModel, Turn, call, finish
 
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtopsecret\n-----END OPENSSH PRIVATE KEY-----\n"
 BWRAP = check_bwrap("bwrap")
-needs_bwrap = pytest.mark.skipif(not BWRAP.ok, reason=f"bubblewrap cannot confine commands here: {BWRAP.problem}")
+needs_bwrap = pytest.mark.skipif(
+    not BWRAP.ok, reason=f"bubblewrap cannot confine commands here: {BWRAP.problem}"
+)
 PY = sys.executable
 
 
@@ -91,7 +93,9 @@ async def test_rm_rf_home_leaves_every_file(home: Path, worktree: Path) -> None:
 
 
 @needs_bwrap
-async def test_writes_land_in_the_worktree_and_fail_outside(home: Path, worktree: Path, tmp_path: Path) -> None:
+async def test_writes_land_in_the_worktree_and_fail_outside(
+    home: Path, worktree: Path, tmp_path: Path
+) -> None:
     result = await run(worktree, "echo built > out.txt && mkdir -p build && echo o > build/a.o", confined())
     assert result.ok, result.output
     assert (worktree / "out.txt").read_text() == "built\n" and (worktree / "build" / "a.o").exists()
@@ -106,7 +110,9 @@ async def test_tmp_is_private(home: Path, worktree: Path) -> None:
     marker = Path(tempfile.mkdtemp(prefix="agentdeck-outside-")) / "visible.txt"
     marker.write_text("outside\n")
     try:
-        result = await run(worktree, f"echo inside > /tmp/from-sandbox.txt; cat {marker}; ls /tmp", confined())
+        result = await run(
+            worktree, f"echo inside > /tmp/from-sandbox.txt; cat {marker}; ls /tmp", confined()
+        )
         assert "outside" not in result.output.replace("agentdeck-outside", "")
         assert "from-sandbox.txt" in result.output
         assert not Path("/tmp/from-sandbox.txt").exists()
@@ -129,7 +135,10 @@ def _loopback_server() -> tuple[socket.socket, int]:
     return server, server.getsockname()[1]
 
 
-CONNECT = PY + " -c \"import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5); print('CONNECTED')\""
+CONNECT = (
+    PY
+    + " -c \"import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5); print('CONNECTED')\""
+)
 
 
 @needs_bwrap
@@ -167,7 +176,9 @@ async def test_a_memory_hog_gets_the_memory_limit_error(home: Path, worktree: Pa
 
 
 @needs_bwrap
-async def test_secret_environment_variables_are_absent(home: Path, worktree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_secret_environment_variables_are_absent(
+    home: Path, worktree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-leak-me")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-leak-me")
     monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-leak-me")
@@ -181,13 +192,19 @@ async def test_secret_environment_variables_are_absent(home: Path, worktree: Pat
 
 
 @needs_bwrap
-async def test_git_works_in_the_worktree_but_cannot_move_the_users_branches(repo: Path, home: Path, worktree: Path) -> None:
+async def test_git_works_in_the_worktree_but_cannot_move_the_users_branches(
+    repo: Path, home: Path, worktree: Path
+) -> None:
     (worktree / "README.md").write_text("# Changed\n")
-    result = await run(worktree, "git status --short && git add README.md && git diff --cached --stat", confined())
+    result = await run(
+        worktree, "git status --short && git add README.md && git diff --cached --stat", confined()
+    )
     assert result.ok, result.output
     assert "README.md" in result.output and "1 file changed" in result.output
     main_before = git(repo, "rev-parse", "main")
-    moved = await run(worktree, "git branch -f main HEAD~0 && git update-ref refs/heads/main HEAD", confined())
+    moved = await run(
+        worktree, "git branch -f main HEAD~0 && git update-ref refs/heads/main HEAD", confined()
+    )
     assert not moved.ok
     assert git(repo, "rev-parse", "main") == main_before
     # The staged blob reached the repository's object store (agentdeck copied it out).
@@ -216,11 +233,13 @@ async def test_missing_bwrap_means_unconfined_with_the_install_hint(home: Path, 
 async def test_an_agent_told_to_read_the_key_and_wipe_home_gets_sandbox_errors(
     repo: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scripted = ScriptedModel([
-        Turn("Reading the key.", [call("run", command="cat ~/.ssh/id_rsa")]),
-        Turn("Wiping.", [call("run", command="rm -rf ~")]),
-        finish("tried"),
-    ])
+    scripted = ScriptedModel(
+        [
+            Turn("Reading the key.", [call("run", command="cat ~/.ssh/id_rsa")]),
+            Turn("Wiping.", [call("run", command="rm -rf ~")]),
+            finish("tried"),
+        ]
+    )
     monkeypatch.setattr(task_start, "client_for", lambda role, settings: scripted)
     bus = EventBus()
     events: list = []
@@ -304,7 +323,9 @@ async def test_a_fork_bomb_gets_the_process_limit_error(home: Path, worktree: Pa
 
     probe = make_pids_cgroup(10)
     if os.geteuid() == 0 and probe is None:
-        pytest.skip("running as root without a writable pids cgroup: RLIMIT_NPROC does not bind root (docs/sandbox.md)")
+        pytest.skip(
+            "running as root without a writable pids cgroup: RLIMIT_NPROC does not bind root (docs/sandbox.md)"
+        )
     if probe is not None:
         remove_cgroup(probe)
     policy = confined(max_processes=12)
@@ -315,12 +336,18 @@ async def test_a_fork_bomb_gets_the_process_limit_error(home: Path, worktree: Pa
 
 
 @needs_bwrap
-async def test_the_session_directory_and_extra_hidden_paths_are_invisible(repo: Path, home: Path, worktree: Path) -> None:
+async def test_the_session_directory_and_extra_hidden_paths_are_invisible(
+    repo: Path, home: Path, worktree: Path
+) -> None:
     session_dir = repo / ".git" / "agentdeck"
     (session_dir / "session.db").write_text("the store\n")
     (home / "private").mkdir()
     (home / "private" / "diary.txt").write_text("dear diary\n")
-    result = await run(worktree, f"ls -a {session_dir}; cat {session_dir}/session.db; cat ~/private/diary.txt", confined(hide=["~/private"]))
+    result = await run(
+        worktree,
+        f"ls -a {session_dir}; cat {session_dir}/session.db; cat ~/private/diary.txt",
+        confined(hide=["~/private"]),
+    )
     assert "the store" not in result.output and "dear diary" not in result.output
     listing = await run(worktree, f"ls -a {session_dir}", confined())
     assert listing.ok and "session.db" not in listing.output and "worktrees" in listing.output
@@ -341,9 +368,13 @@ def test_a_bad_memory_size_is_a_clear_config_error(repo: Path) -> None:
 
 
 @needs_bwrap
-async def test_a_role_with_network_on_gives_its_agents_the_network(repo: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_role_with_network_on_gives_its_agents_the_network(
+    repo: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server, port = _loopback_server()
-    scripted = ScriptedModel([Turn("Connecting.", [call("run", command=f"{CONNECT} 127.0.0.1 {port}")]), finish()])
+    scripted = ScriptedModel(
+        [Turn("Connecting.", [call("run", command=f"{CONNECT} 127.0.0.1 {port}")]), finish()]
+    )
     monkeypatch.setattr(task_start, "client_for", lambda role, settings: scripted)
     monkeypatch.setenv("AGENTDECK_EXECUTOR__NETWORK", "on")
     bus = EventBus()

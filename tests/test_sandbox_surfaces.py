@@ -13,7 +13,9 @@ from tests.test_review_cli import cli, queue, wait_settled  # noqa: F401  (the r
 MISSING = {"AGENTDECK_SANDBOX__BWRAP": "/nonexistent/bin/bwrap"}
 
 
-def test_missing_bwrap_is_unconfined_with_the_install_hint_in_status_and_review(repo: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_bwrap_is_unconfined_with_the_install_hint_in_status_and_review(
+    repo: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name, value in MISSING.items():
         monkeypatch.setenv(name, value)  # the daemon this starts inherits it
     status = json.loads(cli("status", "--json").stdout)
@@ -28,7 +30,9 @@ def test_missing_bwrap_is_unconfined_with_the_install_hint_in_status_and_review(
     shown = cli("review", task_id, "--no-diff")
     assert shown.returncode == 0, shown.stderr
     assert "agents' commands run UNCONFINED" in shown.stdout and "bwrap not found" in shown.stdout
-    assert json.loads(cli("review", task_id, "--json").stdout)["sandbox"].startswith("unconfined: bwrap not found")
+    assert json.loads(cli("review", task_id, "--json").stdout)["sandbox"].startswith(
+        "unconfined: bwrap not found"
+    )
 
 
 def test_mode_off_says_unconfined_in_status(repo: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,7 +42,10 @@ def test_mode_off_says_unconfined_in_status(repo: Path, cli, monkeypatch: pytest
     assert "UNCONFINED" in cli("status").stdout
 
 
-@pytest.mark.skipif(not check_bwrap("bwrap").ok, reason=f"bubblewrap cannot confine commands here: {check_bwrap('bwrap').problem}")
+@pytest.mark.skipif(
+    not check_bwrap("bwrap").ok,
+    reason=f"bubblewrap cannot confine commands here: {check_bwrap('bwrap').problem}",
+)
 def test_confined_session_says_bwrap_network_off_in_status_and_review(repo: Path, cli) -> None:
     assert "commands: sandbox: bwrap, network off" in cli("status").stdout
     task_id = queue(cli, "take notes on the readme")

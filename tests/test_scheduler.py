@@ -8,17 +8,43 @@ from agentdeck.runtime.scheduler import Limits, SchedulingError, check_dependenc
 from agentdeck.runtime.store import TaskRow
 
 
-def task(id: str, state: str = "queued", *, fg: bool = False, priority: int = 0, after: str | None = None,
-         created: float = 0.0, cost: float = 0.0, tokens: int = 0) -> TaskRow:
-    return TaskRow(id=id, task=id, state=state, foreground=fg, priority=priority, after_id=after,
-                   created=created, cost_usd=cost, tokens=tokens)
+def task(
+    id: str,
+    state: str = "queued",
+    *,
+    fg: bool = False,
+    priority: int = 0,
+    after: str | None = None,
+    created: float = 0.0,
+    cost: float = 0.0,
+    tokens: int = 0,
+) -> TaskRow:
+    return TaskRow(
+        id=id,
+        task=id,
+        state=state,
+        foreground=fg,
+        priority=priority,
+        after_id=after,
+        created=created,
+        cost_usd=cost,
+        tokens=tokens,
+    )
 
 
 def test_priority_then_age_within_the_background_limit() -> None:
-    tasks = [task("old", created=1), task("new", created=2), task("urgent", priority=5, created=3), task("x", created=4)]
+    tasks = [
+        task("old", created=1),
+        task("new", created=2),
+        task("urgent", priority=5, created=3),
+        task("x", created=4),
+    ]
     decision = decide(tasks, Limits(background_concurrency=2))
     assert decision.start == ["urgent", "old"]
-    assert decision.waiting == {"new": "background concurrency 2 reached", "x": "background concurrency 2 reached"}
+    assert decision.waiting == {
+        "new": "background concurrency 2 reached",
+        "x": "background concurrency 2 reached",
+    }
 
 
 def test_foreground_slots_and_background_are_separate_pools() -> None:

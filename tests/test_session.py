@@ -9,8 +9,8 @@ import pytest
 
 from agentdeck.config import load_settings
 from agentdeck.events import AgentFinished, AgentStarted, PlanWritten, TaskStateChanged
-from agentdeck.runtime.session import Session
 from agentdeck.runtime.command_error import CommandError
+from agentdeck.runtime.session import Session
 from agentdeck.runtime.store import Store
 from tests.support.git_repos import git
 
@@ -20,6 +20,7 @@ async def wait_for(session: Session, predicate, timeout: float = 30.0, from_seq:
         async for event in session.subscribe(from_seq):
             if predicate(event):
                 return event
+
     return await asyncio.wait_for(scan(), timeout)
 
 
@@ -36,7 +37,9 @@ async def test_enqueued_task_runs_to_the_end_and_its_row_follows(repo: Path) -> 
     await session.start()
     reply = await session.enqueue("take notes")
     task_id = reply["task_id"]
-    await wait_for(session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished")
+    await wait_for(
+        session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished"
+    )
     row = session.store.task(task_id)
     finished = next(e for e in session.store.events(0, task_id=task_id) if isinstance(e, AgentFinished))
     assert row.state == "finished" and row.steps == finished.steps and row.summary == finished.summary
@@ -69,7 +72,9 @@ async def test_after_merged_waits_until_you_merge_the_branch(repo: Path) -> None
     await session.start()
     first = (await session.enqueue("first"))["task_id"]
     second = (await session.enqueue("second", after=first))["task_id"]
-    await wait_for(session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == first and e.state == "finished")
+    await wait_for(
+        session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == first and e.state == "finished"
+    )
     status = await session.status()
     waiting = {t["id"]: t["waiting_reason"] for t in status["tasks"]}
     assert waiting[second] == f"waiting for {first} to be merged"
@@ -120,10 +125,14 @@ async def test_queue_budget_stops_new_background_tasks_and_status_says_why(repo:
     await session.start()
     first = (await session.enqueue("first"))["task_id"]
     second = (await session.enqueue("second"))["task_id"]
-    await wait_for(session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == first and e.state == "finished")
+    await wait_for(
+        session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == first and e.state == "finished"
+    )
     status = await session.status()
     assert status["budget_reached"].startswith("queue budget reached")
-    assert next(t for t in status["tasks"] if t["id"] == second)["waiting_reason"].startswith("queue budget reached")
+    assert next(t for t in status["tasks"] if t["id"] == second)["waiting_reason"].startswith(
+        "queue budget reached"
+    )
     assert session.store.task(second).state == "queued"
     await session.shutdown()
 
@@ -138,7 +147,9 @@ async def test_auto_resume_restarts_interrupted_agents_in_their_worktree(repo: P
     session.store.close()
     again = make_session(repo, auto_resume=True)
     await again.start()
-    event = await wait_for(again, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished")
+    event = await wait_for(
+        again, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished"
+    )
     assert event.state == "finished"
     started = [e for e in again.store.events(0) if isinstance(e, AgentStarted) and e.task_id == task_id]
     assert len(started) == 2 and started[0].worktree == started[1].worktree and "Resumed" in started[1].task

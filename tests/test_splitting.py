@@ -37,7 +37,10 @@ FILES = [f"notes/part{n}.md" for n in range(1, 9)]
 
 
 def _files(names: list[str]) -> dict[str, str]:
-    return {name: "".join(f"{name} line {i}: the quick brown fox jumps over the lazy dog\n" for i in range(30)) for name in names}
+    return {
+        name: "".join(f"{name} line {i}: the quick brown fox jumps over the lazy dog\n" for i in range(30))
+        for name in names
+    }
 
 
 @pytest.fixture
@@ -51,10 +54,19 @@ def _calls(messages: list[dict]) -> list[dict]:
 
 
 def _read(messages: list[dict]) -> list[str]:
-    return [json.loads(c["function"]["arguments"])["path"] for c in _calls(messages) if c["function"]["name"] == "read"]
+    return [
+        json.loads(c["function"]["arguments"])["path"]
+        for c in _calls(messages)
+        if c["function"]["name"] == "read"
+    ]
 
 
-def reader(files_per_brief: int = 1, handoff: Turn | None = None, files: list[str] = FILES, one_summary_file: bool = False):
+def reader(
+    files_per_brief: int = 1,
+    handoff: Turn | None = None,
+    files: list[str] = FILES,
+    one_summary_file: bool = False,
+):
     """Reads every file, one a turn; hands off what is unread; a sub-agent summarises its files."""
 
     def script(messages: list[dict], tools: list[str]) -> Turn:
@@ -65,18 +77,32 @@ def reader(files_per_brief: int = 1, handoff: Turn | None = None, files: list[st
                 return handoff
             unread = [f for f in files if f not in read]
             groups = [unread[i : i + files_per_brief] for i in range(0, len(unread), files_per_brief)]
-            briefs = [{"goal": f"summarise {', '.join(g)}", "files": g, "acceptance": "a summary file"} for g in groups]
-            return Turn("Handing off.", [call("handoff", done=f"read {', '.join(read)}", remaining="the rest", briefs=briefs)])
-        if "## Summaries from sub-agents" in task:  # compacted: a sub-agent's compacted context holds its brief too
+            briefs = [
+                {"goal": f"summarise {', '.join(g)}", "files": g, "acceptance": "a summary file"}
+                for g in groups
+            ]
+            return Turn(
+                "Handing off.",
+                [call("handoff", done=f"read {', '.join(read)}", remaining="the rest", briefs=briefs)],
+            )
+        if (
+            "## Summaries from sub-agents" in task
+        ):  # compacted: a sub-agent's compacted context holds its brief too
             return finish("all files summarised")
         if "## Your brief" in task:
             scope = re.search(r"^Files in scope: (.+)$", task, re.MULTILINE).group(1).split(", ")
             todo = [f for f in scope if f not in read]
             if todo:
                 return Turn("Reading.", [call("read", path=todo[0])])
-            name = "summaries/all.txt" if one_summary_file else "summaries/" + scope[0].replace("/", "-") + ".txt"
+            name = (
+                "summaries/all.txt"
+                if one_summary_file
+                else "summaries/" + scope[0].replace("/", "-") + ".txt"
+            )
             if not any(c["function"]["name"] == "write" for c in _calls(messages)):
-                return Turn("Writing.", [call("write", path=name, content=f"summary of {', '.join(scope)}\n")])
+                return Turn(
+                    "Writing.", [call("write", path=name, content=f"summary of {', '.join(scope)}\n")]
+                )
             return finish(f"summarised {', '.join(scope)} into {name}")
         unread = [f for f in files if f not in read]
         if unread:
@@ -89,11 +115,18 @@ def reader(files_per_brief: int = 1, handoff: Turn | None = None, files: list[st
 def split_agent(repo: Path, model: ScriptedModel, **split: object):
     settings = SplitSettings(**{"threshold": 0.6, **split})  # type: ignore[arg-type]
     return make_agent(
-        repo, model, task="summarise every file under notes/", context_window=WINDOW, split_settings=settings, budget=Budget(max_steps=200)
+        repo,
+        model,
+        task="summarise every file under notes/",
+        context_window=WINDOW,
+        split_settings=settings,
+        budget=Budget(max_steps=200),
     )
 
 
-async def test_split_fires_near_60_percent_and_sub_agents_finish_the_work_on_the_branch(big_repo: Path) -> None:
+async def test_split_fires_near_60_percent_and_sub_agents_finish_the_work_on_the_branch(
+    big_repo: Path,
+) -> None:
     model = ScriptedModel(reader(), count_prompt=True)
     h = split_agent(big_repo, model)
     result = await h.agent.run()
@@ -151,7 +184,9 @@ async def test_fan_out_is_bounded_and_the_rest_stays_with_the_parent(big_repo: P
 
 
 @pytest.mark.parametrize("max_depth", [1, 2])
-async def test_depth_is_bounded_and_at_the_bound_the_agent_finishes_and_says_so(tmp_path: Path, max_depth: int) -> None:
+async def test_depth_is_bounded_and_at_the_bound_the_agent_finishes_and_says_so(
+    tmp_path: Path, max_depth: int
+) -> None:
     # Many files, and one brief with all unread ones: the sub-agent fills up too and must split or stop.
     many = [f"notes/part{n:02}.md" for n in range(1, 25)]
     repo = make_repo(tmp_path / "many", _files(many))
@@ -188,7 +223,9 @@ async def test_a_tool_output_that_would_cross_the_threshold_is_cut_with_a_notice
     assert model.prompt_tokens[1] / WINDOW <= 0.62
 
 
-async def test_a_malformed_handoff_still_splits_into_one_brief_that_continues_the_task(big_repo: Path) -> None:
+async def test_a_malformed_handoff_still_splits_into_one_brief_that_continues_the_task(
+    big_repo: Path,
+) -> None:
     bad = Turn("Here is my handoff.", [("handoff", {"done": "some", "briefs": "not a list"})])
     model = ScriptedModel(reader(handoff=bad), count_prompt=True)
     h = split_agent(big_repo, model)
@@ -196,7 +233,9 @@ async def test_a_malformed_handoff_still_splits_into_one_brief_that_continues_th
 
     assert result.status == "finished"
     [split] = h.of(SplitTriggered)
-    assert [b.goal for b in split.briefs] == ["Continue and complete the task: summarise every file under notes/"]
+    assert [b.goal for b in split.briefs] == [
+        "Continue and complete the task: summarise every file under notes/"
+    ]
     assert "could not be read" in split.remaining
 
 
@@ -271,10 +310,14 @@ async def test_a_window_too_small_for_the_instructions_fails_at_once_with_the_fi
     result = await h.agent.run()
 
     assert result.status == "failed" and model.requests == []
-    assert "context window of 1,500 tokens is too small" in result.error and "--context-window" in result.error
+    assert (
+        "context window of 1,500 tokens is too small" in result.error and "--context-window" in result.error
+    )
 
 
-async def test_parallel_sub_agents_work_in_child_worktrees_merged_back_into_the_branch(big_repo: Path) -> None:
+async def test_parallel_sub_agents_work_in_child_worktrees_merged_back_into_the_branch(
+    big_repo: Path,
+) -> None:
     model = ScriptedModel(reader(), count_prompt=True)
     h = split_agent(big_repo, model, parallel=True)
     result = await h.agent.run()
@@ -286,7 +329,9 @@ async def test_parallel_sub_agents_work_in_child_worktrees_merged_back_into_the_
     tree = git(big_repo, "ls-tree", "-r", "--name-only", h.workspace.branch, "summaries/").split()
     assert len(tree) == 3
     # The children's worktrees and branches are gone; the parent's worktree has their files.
-    assert git(big_repo, "branch", "--list", "--format=%(refname:short)", "agentdeck/*").split() == [h.workspace.branch]
+    assert git(big_repo, "branch", "--list", "--format=%(refname:short)", "agentdeck/*").split() == [
+        h.workspace.branch
+    ]
     assert all((Path(h.workspace.path) / name).is_file() for name in tree)
 
 
@@ -323,8 +368,16 @@ async def test_a_long_reply_past_the_threshold_still_sends_a_handoff_under_70_pe
 
     def write_big_after_three_reads(messages: list[dict], tools: list[str]) -> Turn:
         wrote = any(c["function"]["name"] == "write" for c in _calls(messages))
-        if tools != ["handoff"] and len(_read(messages)) == 3 and not wrote and len(messages) > 2 and "##" not in messages[1]["content"]:
-            return Turn("Writing a long draft.", [call("write", path="draft.md", content="draft line\n" * 700)])
+        if (
+            tools != ["handoff"]
+            and len(_read(messages)) == 3
+            and not wrote
+            and len(messages) > 2
+            and "##" not in messages[1]["content"]
+        ):
+            return Turn(
+                "Writing a long draft.", [call("write", path="draft.md", content="draft line\n" * 700)]
+            )
         return script(messages, tools)
 
     model = ScriptedModel(write_big_after_three_reads, count_prompt=True)

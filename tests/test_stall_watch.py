@@ -100,9 +100,19 @@ async def test_progress_clears_a_stall_once_and_a_retry_is_not_progress() -> Non
     h.after(30)
     h.feed(ModelRetrying(attempt=1, max_retries=10, cause="rate limits (429)", error="slow down", delay_s=20))
     h.after(20)
-    h.feed(ModelRetrying(attempt=2, max_retries=10, cause="rate limits (429)", error="Rate limit reached: 3 RPM", delay_s=40))
+    h.feed(
+        ModelRetrying(
+            attempt=2,
+            max_retries=10,
+            cause="rate limits (429)",
+            error="Rate limit reached: 3 RPM",
+            delay_s=40,
+        )
+    )
     h.after(10)
-    assert h.stalls == [(T, "retrying after rate limits (429) for 30 s (attempt 3 of 11): Rate limit reached: 3 RPM")]
+    assert h.stalls == [
+        (T, "retrying after rate limits (429) for 30 s (attempt 3 of 11): Rate limit reached: 3 RPM")
+    ]
     h.feed(ModelRetrying(attempt=3, max_retries=10, cause="rate limits (429)", error="again", delay_s=80))
     await asyncio.sleep(0)
     assert h.active == []  # still no progress
@@ -135,4 +145,11 @@ async def test_waiting_queued_verifying_and_ended_tasks_are_never_stalled() -> N
 
 
 def test_durations_read_as_a_person_says_them() -> None:
-    assert [duration(s) for s in (0.5, 12, 89, 300, 3600, 5400)] == ["0.5 s", "12 s", "89 s", "5 min", "1 h", "1 h 30 min"]
+    assert [duration(s) for s in (0.5, 12, 89, 300, 3600, 5400)] == [
+        "0.5 s",
+        "12 s",
+        "89 s",
+        "5 min",
+        "1 h",
+        "1 h 30 min",
+    ]

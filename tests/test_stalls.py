@@ -22,9 +22,13 @@ async def stalled(session: Session, task_id: str) -> TaskStateChanged:
     return event
 
 
-async def test_a_command_that_prints_nothing_stalls_once_with_its_name_then_clears(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_command_that_prints_nothing_stalls_once_with_its_name_then_clears(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     waits = "until [ -e .go ]; do sleep 0.05; done"  # prints nothing until the test lets it end
-    session, _ = scripted_session(repo, monkeypatch, [Turn(calls=[call("run", command=waits)]), finish("the command ended")])
+    session, _ = scripted_session(
+        repo, monkeypatch, [Turn(calls=[call("run", command=waits)]), finish("the command ended")]
+    )
     cockpit = CockpitState()
     await session.start()
     cockpit.load_status(await session.status())
@@ -44,20 +48,28 @@ async def test_a_command_that_prints_nothing_stalls_once_with_its_name_then_clea
 
     events = list(session.store.events(0, task_id=task_id))
     attention = [why for e in events if (why := cockpit.apply(e).attention)]
-    assert [e.reason for e in events if isinstance(e, TaskStateChanged) and e.state == "stalled"] == [event.reason]
+    assert [e.reason for e in events if isinstance(e, TaskStateChanged) and e.state == "stalled"] == [
+        event.reason
+    ]
     assert attention.count("is stalled") == 1
     await session.shutdown()
 
 
-async def test_interrupting_a_stalled_agent_leaves_it_waiting_and_resume_continues(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    session, scripted = scripted_session(repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")]), finish("carried on")])
+async def test_interrupting_a_stalled_agent_leaves_it_waiting_and_resume_continues(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, scripted = scripted_session(
+        repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")]), finish("carried on")]
+    )
     await session.start()
     task_id = (await session.enqueue("sleep"))["task_id"]
     await stalled(session, task_id)
 
     seq = session.store.last_seq
     await session.interrupt(task_id)
-    waiting = await wait_for(session, lambda e: isinstance(e, AgentWaiting) and e.task_id == task_id, from_seq=seq)
+    waiting = await wait_for(
+        session, lambda e: isinstance(e, AgentWaiting) and e.task_id == task_id, from_seq=seq
+    )
     assert waiting.reason == "interrupted by the user"
     assert session.store.task(task_id).state == "waiting"
 
@@ -69,8 +81,12 @@ async def test_interrupting_a_stalled_agent_leaves_it_waiting_and_resume_continu
     await session.shutdown()
 
 
-async def test_resuming_a_stalled_agent_stops_the_stuck_step_and_tells_the_model_why(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    session, scripted = scripted_session(repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")]), finish("went on")])
+async def test_resuming_a_stalled_agent_stops_the_stuck_step_and_tells_the_model_why(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, scripted = scripted_session(
+        repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")]), finish("went on")]
+    )
     await session.start()
     task_id = (await session.enqueue("sleep"))["task_id"]
     event = await stalled(session, task_id)
@@ -80,14 +96,18 @@ async def test_resuming_a_stalled_agent_stops_the_stuck_step_and_tells_the_model
     assert reply["state"] == "running"
     await wait_for(session, state_is(task_id, "finished"), from_seq=seq)
     told = scripted.requests[1][-1]
-    assert told["role"] == "user" and "made no progress" in told["content"] and "`sleep 60`" in told["content"]
+    assert (
+        told["role"] == "user" and "made no progress" in told["content"] and "`sleep 60`" in told["content"]
+    )
     # Resumed in place: no wait for a person in between.
     assert not any(isinstance(e, AgentWaiting) for e in session.store.events(seq, task_id=task_id))
     assert event.reason in told["content"]
     await session.shutdown()
 
 
-async def test_cancelling_a_stalled_agent_ends_it_at_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_cancelling_a_stalled_agent_ends_it_at_once(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     session, _ = scripted_session(repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")])])
     await session.start()
     task_id = (await session.enqueue("sleep"))["task_id"]
@@ -114,7 +134,9 @@ async def test_a_stalled_agent_keeps_its_slot(repo: Path, monkeypatch: pytest.Mo
     await session.shutdown()
 
 
-async def test_a_model_stream_that_stops_is_said_in_words(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_model_stream_that_stops_is_said_in_words(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     session, _ = scripted_session(repo, monkeypatch, [Turn(text="Let me think about this", hang=True)])
     await session.start()
     task_id = (await session.enqueue("think"))["task_id"]
@@ -125,7 +147,9 @@ async def test_a_model_stream_that_stops_is_said_in_words(repo: Path, monkeypatc
     await session.shutdown()
 
 
-async def test_an_agent_waiting_for_a_person_is_never_stalled(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_agent_waiting_for_a_person_is_never_stalled(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Three replies without a tool call: the agent stops and waits for you.
     session, _ = scripted_session(repo, monkeypatch, [Turn(text="hmm")] * 3, stall_seconds=0.1)
     await session.start()
@@ -140,7 +164,9 @@ async def test_an_agent_waiting_for_a_person_is_never_stalled(repo: Path, monkey
     await session.shutdown()
 
 
-async def test_retries_that_never_succeed_fail_the_task_with_the_providers_last_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_retries_that_never_succeed_fail_the_task_with_the_providers_last_error(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.support.openai_server import FakeOpenAIServer, Reply
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
@@ -151,7 +177,9 @@ async def test_retries_that_never_succeed_fail_the_task_with_the_providers_last_
     settings.retries.backoff_base_seconds = 0
     limit = "Rate limit reached for test-model in organization org-1 on requests per min: Limit 3"
     with FakeOpenAIServer(lambda body: Reply(status=429, error_message=limit)) as server:
-        settings.executor = ModelRole(model="openai/test-model", api_base=server.base_url, context_window=100_000)
+        settings.executor = ModelRole(
+            model="openai/test-model", api_base=server.base_url, context_window=100_000
+        )
         session = Session(repo, settings, Store(repo / ".git" / "agentdeck" / "session.db"))
         await session.start()
         task_id = (await session.enqueue("anything"))["task_id"]

@@ -41,7 +41,9 @@ def test_status_and_logs_say_stalled_and_why_and_cancel_ends_it(session_repo: Pa
             "AGENTDECK_REVIEW__VERIFY": "false",
             "AGENTDECK_SESSION__STALL_SECONDS": "1",
         }
-        queued = run_cli(agentdeck_cmd, "queue", "add", "--json", "run the slow thing", cwd=session_repo, env=env)
+        queued = run_cli(
+            agentdeck_cmd, "queue", "add", "--json", "run the slow thing", cwd=session_repo, env=env
+        )
         assert queued.returncode == 0, queued.stderr
         task_id = json.loads(queued.stdout)["task_id"]
 
@@ -52,7 +54,10 @@ def test_status_and_logs_say_stalled_and_why_and_cancel_ends_it(session_repo: Pa
             assert time.monotonic() < deadline, f"never stalled on the command: {row}"
             time.sleep(0.2)
             row = status_of(agentdeck_cmd, session_repo, env, task_id)
-        assert row["reason"].startswith("no result for ") and "from `sleep 60` (run tool, started" in row["reason"]
+        assert (
+            row["reason"].startswith("no result for ")
+            and "from `sleep 60` (run tool, started" in row["reason"]
+        )
 
         text = run_cli(agentdeck_cmd, "status", cwd=session_repo, env=env).stdout
         line = next(line for line in text.splitlines() if line.startswith(task_id))

@@ -77,8 +77,13 @@ def test_appended_events_survive_kill_9_of_the_writer(tmp_path: Path) -> None:
 def test_a_version_1_store_migrates_and_keeps_its_tasks(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     db = sqlite3.connect(path)
-    db.executescript(MIGRATIONS[0] + "; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);")
-    db.execute("INSERT INTO tasks (id, task, state, created, updated) VALUES ('t-1', 'old task', 'finished', 1, 1)")
+    db.executescript(
+        MIGRATIONS[0]
+        + "; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);"
+    )
+    db.execute(
+        "INSERT INTO tasks (id, task, state, created, updated) VALUES ('t-1', 'old task', 'finished', 1, 1)"
+    )
     db.commit()
     db.close()
     store = Store(path)
@@ -89,8 +94,19 @@ def test_a_version_1_store_migrates_and_keeps_its_tasks(tmp_path: Path) -> None:
 
 def test_json_columns_round_trip_as_python_values(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
-    store.add_task(TaskRow(id="t-1", task="do it", state="finished", feedback=[{"text": "again", "ts": 1.0, "delivered": False}]))
-    store.update_task("t-1", verdict={"kind": "approve", "findings": []}, checks=[{"name": "size", "ok": True, "message": "ok"}])
+    store.add_task(
+        TaskRow(
+            id="t-1",
+            task="do it",
+            state="finished",
+            feedback=[{"text": "again", "ts": 1.0, "delivered": False}],
+        )
+    )
+    store.update_task(
+        "t-1",
+        verdict={"kind": "approve", "findings": []},
+        checks=[{"name": "size", "ok": True, "message": "ok"}],
+    )
     row = store.task("t-1")
     assert row.verdict == {"kind": "approve", "findings": []} and row.checks[0]["name"] == "size"
     assert row.feedback[0]["text"] == "again" and row.tests is None

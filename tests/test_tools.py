@@ -17,7 +17,9 @@ def worktree(tmp_path: Path) -> Path:
     root = tmp_path / "worktree"
     root.mkdir()
     (root / "src").mkdir()
-    (root / "src" / "app.py").write_text("def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n")
+    (root / "src" / "app.py").write_text(
+        "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
+    )
     (root / "README.md").write_text("# Demo\n\nline two\nline three\n")
     return root
 
@@ -93,7 +95,9 @@ async def test_edit_ambiguous_text_is_a_clear_error_and_changes_nothing(worktree
 
 
 async def test_edit_replaces_exactly_one_occurrence(worktree: Path) -> None:
-    result = await call(worktree, "edit", path="src/app.py", old_text="return a - b", new_text="return a - b  # checked")
+    result = await call(
+        worktree, "edit", path="src/app.py", old_text="return a - b", new_text="return a - b  # checked"
+    )
     assert result.ok and result.may_change_files
     assert "return a - b  # checked" in (worktree / "src" / "app.py").read_text()
 
@@ -144,7 +148,9 @@ async def test_run_starts_in_the_worktree(worktree: Path) -> None:
 async def test_run_timeout_kills_the_command_and_its_children(worktree: Path) -> None:
     toolbox = Toolbox()
     result = await toolbox.call(
-        ctx(worktree, run_timeout_s=0.3), "run", json.dumps({"command": "sleep 30 & echo $! > child.pid; wait"})
+        ctx(worktree, run_timeout_s=0.3),
+        "run",
+        json.dumps({"command": "sleep 30 & echo $! > child.pid; wait"}),
     )
     assert not result.ok and "timed out" in result.output
     child = int((worktree / "child.pid").read_text())
@@ -184,7 +190,9 @@ async def test_run_keeps_memory_bounded_whatever_the_command_prints(worktree: Pa
     text = capped.text()
     assert "[... " in text and len(text) < 1200
     result = await Toolbox().call(
-        ctx(worktree, output_cap_bytes=1000), "run", json.dumps({"command": "head -c 50000000 /dev/zero | tr '\\\\0' y; echo END"})
+        ctx(worktree, output_cap_bytes=1000),
+        "run",
+        json.dumps({"command": "head -c 50000000 /dev/zero | tr '\\\\0' y; echo END"}),
     )
     assert result.ok and result.output.rstrip().endswith("END") and "bytes omitted" in result.output
 

@@ -43,7 +43,9 @@ def settings(**review) -> Settings:
     return s
 
 
-def changed_task(repo: Path, task_id: str, files: dict[str, str], task: str = "make add handle strings") -> Subject:
+def changed_task(
+    repo: Path, task_id: str, files: dict[str, str], task: str = "make add handle strings"
+) -> Subject:
     workspace = create_task_workspace(open_repository(repo), task_id)
     for name, text in files.items():
         (Path(workspace.path) / name).write_text(text)
@@ -67,7 +69,9 @@ def project(tmp_path: Path) -> Path:
 
 
 async def test_green_tests_are_counted_and_the_demo_judge_approves(project: Path) -> None:
-    subject = changed_task(project, "strings-1", {"calc.py": "def add(a, b):\n    # TODO: strings\n    return a + b\n"})
+    subject = changed_task(
+        project, "strings-1", {"calc.py": "def add(a, b):\n    # TODO: strings\n    return a + b\n"}
+    )
     events = Recorder()
     result = await Verifier(project, settings(), events).verify(subject)
     assert [type(e) for e in events.events] == [VerificationStarted, TestsFinished, VerificationFinished]
@@ -75,7 +79,11 @@ async def test_green_tests_are_counted_and_the_demo_judge_approves(project: Path
     tests = result.tests
     assert tests.status == "passed" and (tests.passed, tests.failed) == (2, 0) and tests.exit_code == 0
     assert tests.message.startswith("2 passed in ") and "OK" in tests.output_tail
-    assert result.verdict.kind == "approve" and result.verdict.findings[0].file == "calc.py" and result.verdict.findings[0].line == 2
+    assert (
+        result.verdict.kind == "approve"
+        and result.verdict.findings[0].file == "calc.py"
+        and result.verdict.findings[0].line == 2
+    )
     assert "demo model judged the demo model's work" in result.verdict.same_family_warning
     assert result.stats.files_changed == 1 and result.stats.insertions == 1
     assert result.flags == ["judge of the executor's family"]
@@ -96,7 +104,9 @@ async def test_a_test_command_that_hangs_is_killed_at_the_timeout(project: Path)
     s.test_command = "sleep 30"
     result = await Verifier(project, s, Recorder()).verify(subject)
     assert result.tests.status == "timeout" and result.tests.message == "timed out after 0.5 s and was killed"
-    assert result.tests.duration_s < 5 and result.verdict.kind == "skipped" and "tests timeout" in result.flags
+    assert (
+        result.tests.duration_s < 5 and result.verdict.kind == "skipped" and "tests timeout" in result.flags
+    )
 
 
 async def test_a_runner_that_found_no_tests_is_not_a_pass(project: Path) -> None:
@@ -124,16 +134,26 @@ async def test_what_the_test_run_leaves_in_the_worktree_is_removed(project: Path
     result = await Verifier(project, s, Recorder()).verify(subject)
     assert result.tests.status == "passed" and result.tests.removed == ["README.md", "build/out.txt"]
     assert "removed 2 files it left in the worktree" in result.tests.message
-    assert changed_paths(subject.worktree) == set() and (subject.worktree / "README.md").read_text() == "# calc\n"
+    assert (
+        changed_paths(subject.worktree) == set()
+        and (subject.worktree / "README.md").read_text() == "# calc\n"
+    )
 
 
 async def test_a_large_mixed_change_is_flagged(project: Path) -> None:
     subject = changed_task(
-        project, "big-1", {"calc.py": "".join(f"X{n} = {n}\n" for n in range(30))}, task="refactor calc and document it"
+        project,
+        "big-1",
+        {"calc.py": "".join(f"X{n} = {n}\n" for n in range(30))},
+        task="refactor calc and document it",
     )
     result = await Verifier(project, settings(diff_budget_lines=20, judge=False), Recorder()).verify(subject)
     checks = {c.name: c for c in result.checks}
-    assert not checks["size"].ok and checks["size"].message == "too large to review in one sitting: 32 changed lines (budget 20) — split it"
+    assert (
+        not checks["size"].ok
+        and checks["size"].message
+        == "too large to review in one sitting: 32 changed lines (budget 20) — split it"
+    )
     assert not checks["task_types"].ok and "refactor + docs" in checks["task_types"].message
     assert "too large" in result.flags and "mixed task types" in result.flags
 
@@ -147,14 +167,22 @@ async def test_a_malformed_verdict_is_stored_as_judge_failed_and_verification_en
     assert "judge failed" in result.flags and isinstance(events.events[-1], VerificationFinished)
     # The judge saw the task, the plan, the tests and the diff, with fresh context.
     request = scripted.requests[0]
-    assert len(request) == 2 and "make add handle strings" in request[1]["content"] and "+X = 1" in request[1]["content"]
+    assert (
+        len(request) == 2
+        and "make add handle strings" in request[1]["content"]
+        and "+X = 1" in request[1]["content"]
+    )
     assert "2 passed" in request[1]["content"]
 
 
 async def test_a_task_that_changed_nothing_is_not_tested_or_judged(project: Path) -> None:
     subject = changed_task(project, "empty-1", {})
     result = await Verifier(project, settings(), Recorder()).verify(subject)
-    assert result.tests.status == "skipped" and result.verdict.kind == "skipped" and result.stats.files_changed == 0
+    assert (
+        result.tests.status == "skipped"
+        and result.verdict.kind == "skipped"
+        and result.stats.files_changed == 0
+    )
 
 
 async def test_cancelling_verification_kills_the_test_command(project: Path, tmp_path: Path) -> None:
@@ -181,12 +209,21 @@ async def test_cancelling_verification_kills_the_test_command(project: Path, tmp
 @pytest.mark.parametrize(
     ("output", "counts"),
     [
-        ("=== 3 failed, 12 passed, 1 skipped, 2 errors in 3.21s ===", {"failed": 3, "passed": 12, "skipped": 1, "errors": 2}),
+        (
+            "=== 3 failed, 12 passed, 1 skipped, 2 errors in 3.21s ===",
+            {"failed": 3, "passed": 12, "skipped": 1, "errors": 2},
+        ),
         ("....\n12 passed in 0.12s\n", {"passed": 12}),
-        ("Ran 5 tests in 0.001s\n\nFAILED (failures=1, errors=1, skipped=1)\n", {"passed": 2, "failed": 1, "errors": 1, "skipped": 1}),
+        (
+            "Ran 5 tests in 0.001s\n\nFAILED (failures=1, errors=1, skipped=1)\n",
+            {"passed": 2, "failed": 1, "errors": 1, "skipped": 1},
+        ),
         ("Ran 4 tests in 0.001s\n\nOK\n", {"passed": 4, "failed": 0, "errors": 0, "skipped": 0}),
         ("Tests:       1 failed, 2 skipped, 5 passed, 8 total", {"failed": 1, "skipped": 2, "passed": 5}),
-        ("test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured\ntest result: FAILED. 1 passed; 2 failed; 0 ignored;", {"passed": 4, "failed": 2, "skipped": 1}),
+        (
+            "test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured\ntest result: FAILED. 1 passed; 2 failed; 0 ignored;",
+            {"passed": 4, "failed": 2, "skipped": 1},
+        ),
         ("all good", {}),
     ],
 )
@@ -210,7 +247,12 @@ def test_task_types_are_read_clause_by_clause(task: str, kinds: list[str]) -> No
 
 
 def test_a_docs_task_that_changed_code_is_out_of_scope() -> None:
-    assert [file_kind(p) for p in ("docs/a.md", "tests/test_x.py", "src/x.py", "web/x.test.ts")] == ["docs", "tests", "code", "tests"]
+    assert [file_kind(p) for p in ("docs/a.md", "tests/test_x.py", "src/x.py", "web/x.test.ts")] == [
+        "docs",
+        "tests",
+        "code",
+        "tests",
+    ]
     assert not scope_check("document the io module", ["docs/io.md", "src/io.py"]).ok
     assert scope_check("document the io module", ["docs/io.md"]).ok
     assert scope_check("add a --verbose flag", ["src/io.py", "docs/io.md"]).ok

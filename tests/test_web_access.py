@@ -30,7 +30,9 @@ def test_behind_a_proxy_the_public_host_and_its_page_are_accepted_and_nothing_el
 
 
 def test_the_token_is_needed_whatever_the_host() -> None:
-    refused = remote().check(host_header="deck.example.org", url_token="x" * 43, cookie_token=None, origin=None, websocket=False)
+    refused = remote().check(
+        host_header="deck.example.org", url_token="x" * 43, cookie_token=None, origin=None, websocket=False
+    )
     assert not refused.allowed and "?token=" in refused.reason
 
 

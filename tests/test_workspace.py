@@ -234,9 +234,7 @@ def test_create_twice_with_same_id_is_refused(repo: pygit2.Repository) -> None:
         create_task_workspace(repo, "once")
 
 
-def test_create_refuses_worktrees_dir_inside_user_tree(
-    repo: pygit2.Repository, user_repo: Path
-) -> None:
+def test_create_refuses_worktrees_dir_inside_user_tree(repo: pygit2.Repository, user_repo: Path) -> None:
     with pytest.raises(WorkspaceError) as info:
         create_task_workspace(repo, "t1", worktrees_dir=user_repo / "trees")
     assert "inside your working tree" in assert_one_line(info.value)
@@ -244,9 +242,7 @@ def test_create_refuses_worktrees_dir_inside_user_tree(
 
 
 @pytest.mark.parametrize("bad_id", ["", "a/b", "..", "-x", "a..b", "x.lock", "with space"])
-def test_create_rejects_task_ids_that_are_not_valid_names(
-    repo: pygit2.Repository, bad_id: str
-) -> None:
+def test_create_rejects_task_ids_that_are_not_valid_names(repo: pygit2.Repository, bad_id: str) -> None:
     with pytest.raises(WorkspaceError) as info:
         create_task_workspace(repo, bad_id)
     assert "invalid task id" in assert_one_line(info.value)
@@ -411,9 +407,7 @@ def test_list_is_empty_without_tasks(repo: pygit2.Repository) -> None:
 
 
 @pytest.mark.parametrize("kind", ["modified", "untracked", "staged"])
-def test_remove_refuses_when_worktree_has_uncommitted_changes(
-    repo: pygit2.Repository, kind: str
-) -> None:
+def test_remove_refuses_when_worktree_has_uncommitted_changes(repo: pygit2.Repository, kind: str) -> None:
     ws = create_task_workspace(repo, "unsaved")
     if kind == "modified":
         (ws.path / "README.md").write_text("edited\n")

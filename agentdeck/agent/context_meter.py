@@ -12,7 +12,6 @@ import json
 
 from agentdeck.llm.types import Message, ToolSpec, estimate_tokens
 
-
 # Below this many tokens of room, a tool output that doesn't fit is replaced by the notice alone.
 MIN_USEFUL_OUTPUT_TOKENS = 50
 
@@ -54,7 +53,7 @@ class ContextMeter:
         if messages is not self._messages or len(messages) < len(self._per_message):
             self.reset(messages)
             return self.used
-        for message in messages[len(self._per_message):]:
+        for message in messages[len(self._per_message) :]:
             tokens = message_tokens(message)
             self._per_message.append(tokens)
             self._estimated_total += tokens
@@ -112,7 +111,9 @@ def fit_output(meter: ContextMeter, threshold: float, call_id: str, output: str)
 ELIDED = "[agentdeck: this older tool output was left out to keep the request small]"
 
 
-def elide_old_outputs(messages: list[Message], tools: list[ToolSpec], window: int | None, limit: float) -> list[Message]:
+def elide_old_outputs(
+    messages: list[Message], tools: list[ToolSpec], window: int | None, limit: float
+) -> list[Message]:
     """A copy of `messages` whose oldest tool outputs are elided until the request is under `limit` of the window."""
     if not window:
         return messages

@@ -44,7 +44,10 @@ def handoff_tool_spec(max_briefs: int) -> ToolSpec:
             "parameters": {
                 "type": "object",
                 "properties": {
-                    "done": {"type": "string", "description": "what is already done (files changed, facts learned)"},
+                    "done": {
+                        "type": "string",
+                        "description": "what is already done (files changed, facts learned)",
+                    },
                     "remaining": {"type": "string", "description": "what is left to do, in a few sentences"},
                     "briefs": {
                         "type": "array",
@@ -53,8 +56,15 @@ def handoff_tool_spec(max_briefs: int) -> ToolSpec:
                         "items": {
                             "type": "object",
                             "properties": {
-                                "goal": {"type": "string", "description": "one scoped piece of the remaining work"},
-                                "files": {"type": "array", "items": {"type": "string"}, "description": "files in scope"},
+                                "goal": {
+                                    "type": "string",
+                                    "description": "one scoped piece of the remaining work",
+                                },
+                                "files": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "files in scope",
+                                },
                                 "acceptance": {"type": "string", "description": "how to check it is done"},
                             },
                             "required": ["goal"],
@@ -102,7 +112,9 @@ def _fallback(done: str, task: str) -> Handoff:
     return Handoff(
         done=done.strip() or "See the commits on this branch.",
         remaining="The rest of the task.",
-        briefs=[Brief(goal=f"Continue and complete the task: {task}", acceptance="the task is done as asked")],
+        briefs=[
+            Brief(goal=f"Continue and complete the task: {task}", acceptance="the task is done as asked")
+        ],
     )
 
 
@@ -130,7 +142,9 @@ def _brief_text(brief: Brief) -> str:
     return "\n".join(lines)
 
 
-def sub_agent_task(task: str, handoff: Handoff, brief: Brief, index: int, of: int, conventions: str | None) -> str:
+def sub_agent_task(
+    task: str, handoff: Handoff, brief: Brief, index: int, of: int, conventions: str | None
+) -> str:
     """The first user message of a sub-agent: the global context plus its brief, nothing else."""
     parts = [
         f"You are sub-agent {index} of {of}, working on one part of a larger task with a fresh context.",
@@ -138,7 +152,9 @@ def sub_agent_task(task: str, handoff: Handoff, brief: Brief, index: int, of: in
     ]
     if conventions:
         parts.append(conventions)
-    parts.append(f"## Handoff from the previous agent\n\nDone so far: {handoff.done.strip()}\n\nLeft to do: {handoff.remaining.strip()}")
+    parts.append(
+        f"## Handoff from the previous agent\n\nDone so far: {handoff.done.strip()}\n\nLeft to do: {handoff.remaining.strip()}"
+    )
     parts.append(
         f"## Your brief\n\n{_brief_text(brief)}\n\n"
         "Do only this brief. When it is done, call finish with a short summary (what you changed, how you "
@@ -147,7 +163,9 @@ def sub_agent_task(task: str, handoff: Handoff, brief: Brief, index: int, of: in
     return "\n\n".join(parts)
 
 
-def compacted_task(task: str, plan: str | None, handoff: Handoff, summaries: list[str], parallel: bool = False) -> str:
+def compacted_task(
+    task: str, plan: str | None, handoff: Handoff, summaries: list[str], parallel: bool = False
+) -> str:
     """The parent's whole context after its sub-agents ended: the task, the handoff, their summaries."""
     parts = [f"## The task\n\n{task.strip()}"]
     if plan:

@@ -13,9 +13,10 @@ import asyncio
 import dataclasses
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Protocol
+from typing import Literal, Protocol
 
 from agentdeck.agent import splitting
 from agentdeck.agent.budgets import Budget, BudgetMeter
@@ -352,7 +353,9 @@ class Agent:
         except asyncio.CancelledError:
             # Every tool_call_id needs a reply before the next request, or providers reject it.
             for call in calls[answered:]:
-                self.messages.append({"role": "tool", "tool_call_id": call.id, "content": INTERRUPTED_TOOL_RESULT})
+                self.messages.append(
+                    {"role": "tool", "tool_call_id": call.id, "content": INTERRUPTED_TOOL_RESULT}
+                )
             raise
         if changed:
             names = ", ".join(dict.fromkeys(c.name for c in calls))
@@ -428,7 +431,9 @@ class Agent:
         used = self.context.update(self.messages)
         if self.context_window and used != self._reported_used:
             self._reported_used = used
-            self.emit(ContextUsage(used=used, limit=self.context_window, fraction=round(self.context.fraction, 4)))
+            self.emit(
+                ContextUsage(used=used, limit=self.context_window, fraction=round(self.context.fraction, 4))
+            )
         return self.context.fraction
 
     def _too_small(self, fraction: float) -> str:
@@ -535,7 +540,9 @@ class Agent:
     async def _finish(self, summary: str) -> AgentResult:
         problem = await self._safe_checkpoint(f"step {self.meter.steps}: finished")
         if problem:
-            return await self._fail(f"the agent finished, but the last changes could not be checkpointed: {problem}", kind="error")
+            return await self._fail(
+                f"the agent finished, but the last changes could not be checkpointed: {problem}", kind="error"
+            )
         if not self._final_events:
             return self._result("finished", summary=summary)
         stats = await asyncio.to_thread(self.workspace.diff_stats)
@@ -561,7 +568,9 @@ class Agent:
 
     def _result(self, status: Status, *, summary: str = "", error: str = "") -> AgentResult:
         steps = self.meter.steps if self._final_events else self.own_steps
-        return AgentResult(status=status, summary=summary, error=error, steps=steps, total_cost_usd=self.meter.cost_usd)
+        return AgentResult(
+            status=status, summary=summary, error=error, steps=steps, total_cost_usd=self.meter.cost_usd
+        )
 
 
 class ContextTooSmall(Exception):

@@ -98,7 +98,9 @@ async def split(parent: Agent, fraction: float) -> str | None:
     parent.emit(ContextCompacted(before_fraction=round(before, 4), after_fraction=round(after, 4)))
     if after >= settings.threshold:
         # Another split would start from here again and loop: finish with what the sub-agents did.
-        return f"Finished after a split: {_no_room(after, settings)} even when compacted. " + " ".join(summaries)
+        return f"Finished after a split: {_no_room(after, settings)} even when compacted. " + " ".join(
+            summaries
+        )
     return None
 
 
@@ -112,7 +114,8 @@ async def _run_one_after_another(
             summaries.append(f"Sub-agent {index} ({brief.goal}): not started, the user stopped the run.")
             continue
         child = parent.spawn_child(
-            parent.new_child_id(), sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions)
+            parent.new_child_id(),
+            sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions),
         )
         if not _announce(parent, child, brief, index, len(briefs), fraction, summaries):
             continue
@@ -137,10 +140,14 @@ async def _run_in_parallel(
         try:
             child_workspace = await asyncio.to_thread(create_child_workspace, workspace, child_id)
         except WorkspaceError as exc:
-            summaries.append(f"Sub-agent {index} ({brief.goal}): not started, its worktree could not be made: {exc}")
+            summaries.append(
+                f"Sub-agent {index} ({brief.goal}): not started, its worktree could not be made: {exc}"
+            )
             continue
         child = parent.spawn_child(
-            child_id, sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions), workspace=child_workspace
+            child_id,
+            sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions),
+            workspace=child_workspace,
         )
         if not _announce(parent, child, brief, index, len(briefs), fraction, summaries):
             await asyncio.to_thread(remove_child_workspace, workspace, child_workspace, delete_branch=True)
@@ -151,14 +158,19 @@ async def _run_in_parallel(
         summary = _summary_of(result)
         try:
             outcome = await asyncio.to_thread(
-                merge_child, workspace, child_workspace, f"agentdeck {parent.agent_id}: merge sub-agent {child.agent_id}"
+                merge_child,
+                workspace,
+                child_workspace,
+                f"agentdeck {parent.agent_id}: merge sub-agent {child.agent_id}",
             )
         except Exception as exc:  # one child's merge failing must not lose the others' work
             outcome = MergeOutcome(merged=False, conflicts=[f"(the merge failed: {exc})"])
         if outcome.merged:
             summary += " Its work is merged into the task's branch."
             try:
-                await asyncio.to_thread(remove_child_workspace, workspace, child_workspace, delete_branch=True)
+                await asyncio.to_thread(
+                    remove_child_workspace, workspace, child_workspace, delete_branch=True
+                )
             except Exception as exc:
                 summary += f" Its worktree is left at {child_workspace.path} ({exc})."
         else:
@@ -170,12 +182,16 @@ async def _run_in_parallel(
     return summaries
 
 
-def _announce(parent: Agent, child: Agent, brief: Brief, index: int, of: int, fraction: float, summaries: list[str]) -> bool:
+def _announce(
+    parent: Agent, child: Agent, brief: Brief, index: int, of: int, fraction: float, summaries: list[str]
+) -> bool:
     """Emit SubAgentSpawned, or note why the sub-agent can't start; True when it may run."""
     settings = parent.split_settings
     if child.context.fraction >= settings.threshold:
         # A fresh context would start past the threshold: splitting cannot make room.
-        summaries.append(f"Sub-agent {index} ({brief.goal}): not started, {_no_room(child.context.fraction, settings)}.")
+        summaries.append(
+            f"Sub-agent {index} ({brief.goal}): not started, {_no_room(child.context.fraction, settings)}."
+        )
         return False
     parent.emit(
         SubAgentSpawned(
@@ -213,7 +229,9 @@ async def _ask_for_handoff(parent: Agent, fraction: float) -> tuple[Handoff, str
     settings = parent.split_settings
     request = {"role": "user", "content": handoff_request(fraction, settings.max_fanout, settings.parallel)}
     tools = [handoff_tool_spec(settings.max_fanout)]
-    messages = elide_old_outputs([*parent.messages, request], tools, parent.context_window, HANDOFF_REQUEST_LIMIT)
+    messages = elide_old_outputs(
+        [*parent.messages, request], tools, parent.context_window, HANDOFF_REQUEST_LIMIT
+    )
     turn = await parent.call_model(messages, tools)
     return parse_handoff(turn.tool_calls, turn.text, parent.task)
 

@@ -79,7 +79,9 @@ def cockpit_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     # Under `agentdeck serve` a browser is the terminal: textual-serve sets TEXTUAL_DRIVER.
     if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdout.isatty() and sys.stdin.isatty()):
-        error("the cockpit needs a terminal; for scripts use `agentdeck status`, `agentdeck logs -f` or `agentdeck queue add`")
+        error(
+            "the cockpit needs a terminal; for scripts use `agentdeck status`, `agentdeck logs -f` or `agentdeck queue add`"
+        )
         return EXIT_USAGE
     return run_app(root, settings, seed=None)[0]
 
@@ -92,7 +94,9 @@ def demo_cockpit(args: argparse.Namespace) -> int:
     from agentdeck.cockpit_settings import read_cockpit_settings
     from agentdeck.config_files import ConfigError
 
-    path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="agentdeck-demo-")) / "invoice-tools"
+    path = (
+        Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="agentdeck-demo-")) / "invoice-tools"
+    )
 
     def create_sample() -> None:
         from agentdeck.workspace.sample_repo import create_sample_repository
@@ -111,7 +115,9 @@ def demo_cockpit(args: argparse.Namespace) -> int:
     return status
 
 
-def run_app(root: Path, settings, seed=None, start_on: str | None = None, prepare=None) -> tuple[int, str | None]:
+def run_app(
+    root: Path, settings, seed=None, start_on: str | None = None, prepare=None
+) -> tuple[int, str | None]:
     """Run the cockpit; the exit status and how it ended ("detached", "stopped", "lost", "reviewed", None on a crash).
 
     `settings`: the cockpit's `CockpitSettings`; `prepare`: run before the session is first reached."""
@@ -126,10 +132,14 @@ def run_app(root: Path, settings, seed=None, start_on: str | None = None, prepar
         error(app.setup_error or "the session could not be reached")
         return EXIT_USAGE, ended
     if ended == "stopped":
-        print("agentdeck: stopped the session; each agent checkpointed its work (`agentdeck resume ID` continues one)")
+        print(
+            "agentdeck: stopped the session; each agent checkpointed its work (`agentdeck resume ID` continues one)"
+        )
     elif ended == "lost":
         reason = app.cockpit.lost_reason or "the connection ended"
-        error(f"lost the session daemon ({reason}); `agentdeck` starts it again, and `agentdeck status` shows what was saved")
+        error(
+            f"lost the session daemon ({reason}); `agentdeck` starts it again, and `agentdeck status` shows what was saved"
+        )
         return EXIT_FAILED, ended
     elif ended == "detached":
         print(f"agentdeck: detached; the agents keep working. `agentdeck attach -C {root}` comes back.")

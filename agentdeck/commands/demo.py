@@ -18,15 +18,21 @@ DEMO_CONTEXT_WINDOW = 4000
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="agentdeck-demo-")) / "invoice-tools"
+    path = (
+        Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="agentdeck-demo-")) / "invoice-tools"
+    )
     try:
         create_sample_repository(path)
     except (WorkspaceError, OSError) as exc:
         error(str(exc))
         return EXIT_USAGE
     notice(f"created a sample repository at {path}")
-    notice(f"the demo model gets a {DEMO_CONTEXT_WINDOW:,}-token context window, so you can watch it fill and split")
-    options = RunOptions(repo=path, task=DEMO_TASK, model="demo", json=args.json, context_window=DEMO_CONTEXT_WINDOW, plan=True)
+    notice(
+        f"the demo model gets a {DEMO_CONTEXT_WINDOW:,}-token context window, so you can watch it fill and split"
+    )
+    options = RunOptions(
+        repo=path, task=DEMO_TASK, model="demo", json=args.json, context_window=DEMO_CONTEXT_WINDOW, plan=True
+    )
     status = run_task(options)
     if status == EXIT_OK and not args.json:
         print(f"\nThe sample repository is {path}. Look around it, or run a task of your own there:")

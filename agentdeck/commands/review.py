@@ -21,7 +21,9 @@ async def run_review_command(args: argparse.Namespace, client) -> int:
         return await _merge(args, client)
     if command == "reject":
         reply = await client.reject(args.id, " ".join(args.reason or []))
-        print(f"rejected {reply['task_id']}; its branch agentdeck/{reply['task_id']} is kept until `agentdeck cleanup`")
+        print(
+            f"rejected {reply['task_id']}; its branch agentdeck/{reply['task_id']} is kept until `agentdeck cleanup`"
+        )
         return EXIT_OK
     if command == "retry":
         feedback = " ".join(args.feedback).strip() if args.feedback else None
@@ -63,11 +65,28 @@ def render_review(listing) -> str:
     rows = [("ID", "STATE", "VERDICT", "TESTS", "SIZE", "FLAGS", "TASK")]
     for item in listing.results:
         verdict = (item.verdict or "-").replace("_", " ")
-        size = f"{item.files_changed}f +{item.insertions} −{item.deletions}" if item.state != "verifying" else "-"
-        rows.append((item.task_id, item.decision or item.state, verdict, (item.tests or "-").replace("_", " "), size, ", ".join(item.flags) or "-", one_line(item.task, 50)))
+        size = (
+            f"{item.files_changed}f +{item.insertions} −{item.deletions}"
+            if item.state != "verifying"
+            else "-"
+        )
+        rows.append(
+            (
+                item.task_id,
+                item.decision or item.state,
+                verdict,
+                (item.tests or "-").replace("_", " "),
+                size,
+                ", ".join(item.flags) or "-",
+                one_line(item.task, 50),
+            )
+        )
     if len(rows) > 1:
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-        lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1] for row in rows]
+        lines += [
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1]
+            for row in rows
+        ]
     else:
         lines.append("no results yet: agents' finished work shows up here")
     lines += ["", listing.summary.line()]
@@ -81,18 +100,28 @@ def render_review(listing) -> str:
 
 def render_details(details, *, diff: bool = True) -> str:
     item = details.item
-    lines = [f"{item.task_id} · {item.decision or item.state} · {details.branch or 'no branch'}", f"task: {details.task.strip()}"]
+    lines = [
+        f"{item.task_id} · {item.decision or item.state} · {details.branch or 'no branch'}",
+        f"task: {details.task.strip()}",
+    ]
     if details.plan:
         lines += ["", "plan:", *[f"  {line}" for line in details.plan.strip().splitlines()]]
     if details.summary:
         lines += ["", f"agent's summary: {details.summary.strip()}"]
     verdict = details.verdict
     if verdict:
-        lines += ["", f"judge ({verdict.model or '?'}): {verdict.kind.replace('_', ' ')} — {verdict.summary or verdict.reason}"]
+        lines += [
+            "",
+            f"judge ({verdict.model or '?'}): {verdict.kind.replace('_', ' ')} — {verdict.summary or verdict.reason}",
+        ]
         if verdict.same_family_warning:
             lines.append(f"  warning: {verdict.same_family_warning}")
         for finding in verdict.findings:
-            where = f"{finding.file}:{finding.line}" if finding.file and finding.line else (finding.file or "general")
+            where = (
+                f"{finding.file}:{finding.line}"
+                if finding.file and finding.line
+                else (finding.file or "general")
+            )
             lines.append(f"  [{finding.severity}] {where}: {finding.message}")
     if details.tests:
         lines += ["", f"tests: {details.tests.status.replace('_', ' ')} — {details.tests.message}"]
@@ -104,7 +133,10 @@ def render_details(details, *, diff: bool = True) -> str:
     for entry in details.feedback:
         lines.append(f"feedback: {entry.text}")
     stats = details.stats
-    lines += ["", f"{stats.files_changed} file{'s' if stats.files_changed != 1 else ''}, +{stats.insertions} −{stats.deletions}"]
+    lines += [
+        "",
+        f"{stats.files_changed} file{'s' if stats.files_changed != 1 else ''}, +{stats.insertions} −{stats.deletions}",
+    ]
     lines += [f"  {f.status:<9} {f.path} +{f.insertions} −{f.deletions}" for f in details.files]
     if details.worktree:
         lines.append(f"worktree: {details.worktree}")
@@ -116,7 +148,9 @@ def render_details(details, *, diff: bool = True) -> str:
         elif details.diff:
             lines += ["", details.diff.rstrip("\n")]
             if details.diff_cut:
-                lines.append(f"[diff cut at {len(details.diff):,} of {details.diff_total_chars:,} characters: see `git diff` in the worktree]")
+                lines.append(
+                    f"[diff cut at {len(details.diff):,} of {details.diff_total_chars:,} characters: see `git diff` in the worktree]"
+                )
     return "\n".join(lines)
 
 
@@ -135,11 +169,17 @@ async def _merge(args: argparse.Namespace, client) -> int:
         return EXIT_OK
     print(report.reason, file=sys.stderr)  # says why, ending "nothing was merged"
     for conflict in report.conflicts:
-        print(f"  conflict  {conflict.path} ({conflict.kind}) between {conflict.between[0]} and {conflict.between[1]}", file=sys.stderr)
+        print(
+            f"  conflict  {conflict.path} ({conflict.kind}) between {conflict.between[0]} and {conflict.between[1]}",
+            file=sys.stderr,
+        )
     if report.pair_conflicts:
         print("between the selected tasks, pair by pair:", file=sys.stderr)
         for conflict in report.pair_conflicts:
-            print(f"  {conflict.between[0]} × {conflict.between[1]}: {conflict.path} ({conflict.kind})", file=sys.stderr)
+            print(
+                f"  {conflict.between[0]} × {conflict.between[1]}: {conflict.path} ({conflict.kind})",
+                file=sys.stderr,
+            )
     if report.tests and report.tests.output_tail:
         print("\n".join(f"  {line}" for line in report.tests.output_tail.splitlines()[-15:]), file=sys.stderr)
     return EXIT_FAILED
@@ -155,7 +195,14 @@ async def _cleanup(args: argparse.Namespace, client) -> int:
         return EXIT_OK
     kept_commits = False
     for entry in report.results:
-        done = [text for text, flag in (("worktree removed", entry.worktree_removed), ("branch deleted", entry.branch_deleted)) if flag]
+        done = [
+            text
+            for text, flag in (
+                ("worktree removed", entry.worktree_removed),
+                ("branch deleted", entry.branch_deleted),
+            )
+            if flag
+        ]
         line = f"{entry.task_id} ({entry.state}): {', '.join(done) or 'nothing removed'}"
         if entry.dropped:
             line += f"; {entry.dropped} unmerged commit{'s' if entry.dropped != 1 else ''} deleted (--force)"

@@ -17,7 +17,6 @@ from agentdeck.progress import ProgressPrinter
 from agentdeck.runtime.bus import EventBus
 from agentdeck.workspace import WorkspaceError, open_repository, repository_root, user_tree_is_dirty
 
-
 # Environment variables that suggest the user has a hosted model to hand.
 _PROVIDER_KEYS = {
     "ANTHROPIC_API_KEY": "anthropic/claude-sonnet-4-5",
@@ -86,7 +85,9 @@ def run_task(args: RunOptions) -> int:
             return EXIT_USAGE
     if user_tree_is_dirty(repo):
         head = str(repo.head.target)[:10]
-        notice(f"your working tree has uncommitted changes; the agent starts from HEAD ({head}) and will not see them")
+        notice(
+            f"your working tree has uncommitted changes; the agent starts from HEAD ({head}) and will not see them"
+        )
     return asyncio.run(_run(repo, settings, role, task, args))
 
 

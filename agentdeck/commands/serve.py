@@ -25,7 +25,13 @@ def _public_url(args: argparse.Namespace) -> str:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from agentdeck.server.web_access import TOKEN_PARAMETER, WebAccess, WebAccessError, is_loopback, serve_token
+    from agentdeck.server.web_access import (
+        TOKEN_PARAMETER,
+        WebAccess,
+        WebAccessError,
+        is_loopback,
+        serve_token,
+    )
     from agentdeck.workspace import WorkspaceError, open_repository, repository_root
 
     try:
@@ -73,6 +79,11 @@ def serve_command(args: argparse.Namespace) -> int:
             flush=True,
         )
     GuardedServer(
-        command, access, host=args.host, port=args.port, title=f"agentdeck · {root.name}", public_url=public_url
+        command,
+        access,
+        host=args.host,
+        port=args.port,
+        title=f"agentdeck · {root.name}",
+        public_url=public_url,
     ).serve()
     return EXIT_OK

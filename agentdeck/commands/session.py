@@ -45,7 +45,9 @@ def session_command(args: argparse.Namespace) -> int:
 
         return run_daemon(root, settings, paths)
     if args.command == "queue" and args.queue_command is None:
-        error("say what to do with the queue: agentdeck queue add TASK, agentdeck queue list, agentdeck queue edit ID")
+        error(
+            "say what to do with the queue: agentdeck queue add TASK, agentdeck queue list, agentdeck queue edit ID"
+        )
         return EXIT_USAGE
     try:
         return asyncio.run(_attached(args, root, paths))
@@ -94,7 +96,9 @@ async def _run(args: argparse.Namespace, client) -> int:
             if not text:
                 error("the task is empty: say what the agent should do")
                 return EXIT_USAGE
-            reply = await client.enqueue(text, priority=args.priority, after=args.after, foreground=args.foreground, model=args.model)
+            reply = await client.enqueue(
+                text, priority=args.priority, after=args.after, foreground=args.foreground, model=args.model
+            )
             if args.json:
                 print(json.dumps(reply))
             else:
@@ -136,7 +140,13 @@ async def _run(args: argparse.Namespace, client) -> int:
         return EXIT_OK
     if command in ("interrupt", "cancel", "resume", "promote", "demote"):
         reply = await getattr(client, command)(args.id)
-        done = {"interrupt": "interrupted", "cancel": "cancelling", "resume": "resuming", "promote": "promoted", "demote": "demoted"}
+        done = {
+            "interrupt": "interrupted",
+            "cancel": "cancelling",
+            "resume": "resuming",
+            "promote": "promoted",
+            "demote": "demoted",
+        }
         extra = f" ({reply['state']})" if "state" in reply else ""
         print(f"{done[command]} {args.id}{extra}")
         return EXIT_OK

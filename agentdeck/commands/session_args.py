@@ -5,8 +5,24 @@ from __future__ import annotations
 import argparse
 
 SESSION_COMMANDS = {
-    "queue", "status", "logs", "steer", "interrupt", "cancel", "resume", "promote", "demote", "stop", "daemon",
-    "review", "merge", "reject", "retry", "cleanup", "pr", "gc",
+    "queue",
+    "status",
+    "logs",
+    "steer",
+    "interrupt",
+    "cancel",
+    "resume",
+    "promote",
+    "demote",
+    "stop",
+    "daemon",
+    "review",
+    "merge",
+    "reject",
+    "retry",
+    "cleanup",
+    "pr",
+    "gc",
 }
 
 _SESSION_NOTE = """
@@ -24,12 +40,16 @@ def _priority(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if abs(value) > limit:
-        raise argparse.ArgumentTypeError(f"{value} is out of range: a priority is between -{limit:,} and {limit:,}")
+        raise argparse.ArgumentTypeError(
+            f"{value} is out of range: a priority is between -{limit:,} and {limit:,}"
+        )
     return value
 
 
 def _repo(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)")
+    parser.add_argument(
+        "-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)"
+    )
     return parser
 
 
@@ -50,7 +70,8 @@ def add_session_parsers(commands) -> None:
         "queue",
         help="queue tasks for background agents, list the queue",
         description="Queue tasks for the session's agents, and list the queue.",
-        epilog="examples:\n  agentdeck queue add \"write a CONTRIBUTING.md\"\n  agentdeck queue list\n" + _SESSION_NOTE,
+        epilog='examples:\n  agentdeck queue add "write a CONTRIBUTING.md"\n  agentdeck queue list\n'
+        + _SESSION_NOTE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = queue.add_subparsers(dest="queue_command", metavar="ACTION")
@@ -59,16 +80,32 @@ def add_session_parsers(commands) -> None:
         "add",
         "queue a task (background unless --foreground)",
         "Queue TASK. It starts when a slot is free, in priority order, after its dependency.",
-        "  agentdeck queue add \"add type hints to src/io.py\"\n"
-        "  agentdeck queue add --after add-type-hints-1a2b --priority 5 \"document the io module\"",
+        '  agentdeck queue add "add type hints to src/io.py"\n'
+        '  agentdeck queue add --after add-type-hints-1a2b --priority 5 "document the io module"',
     )
     add.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do")
-    add.add_argument("--after", metavar="ID", help="start only once task ID is merged (or finished: session.after_waits_for)")
-    add.add_argument("--priority", type=_priority, default=0, metavar="N", help="higher starts first (default 0)")
+    add.add_argument(
+        "--after",
+        metavar="ID",
+        help="start only once task ID is merged (or finished: session.after_waits_for)",
+    )
+    add.add_argument(
+        "--priority", type=_priority, default=0, metavar="N", help="higher starts first (default 0)"
+    )
     add.add_argument("--model", metavar="M", help="litellm model string, or `demo` (default: executor.model)")
-    add.add_argument("--foreground", action="store_true", help="run in a foreground slot instead of the background queue")
-    add.add_argument("--json", action="store_true", help='print {"task_id": ..., "state": ...} as one JSON document')
-    listing = _add(actions, "list", "list queued and running tasks, in start order", "List the tasks that have not ended, and why queued ones wait.", "  agentdeck queue list --json")
+    add.add_argument(
+        "--foreground", action="store_true", help="run in a foreground slot instead of the background queue"
+    )
+    add.add_argument(
+        "--json", action="store_true", help='print {"task_id": ..., "state": ...} as one JSON document'
+    )
+    listing = _add(
+        actions,
+        "list",
+        "list queued and running tasks, in start order",
+        "List the tasks that have not ended, and why queued ones wait.",
+        "  agentdeck queue list --json",
+    )
     listing.add_argument("--json", action="store_true", help="print one JSON document (see docs/session.md)")
     edit = _add(
         actions,
@@ -81,30 +118,76 @@ def add_session_parsers(commands) -> None:
     edit.add_argument("--after", metavar="ID", help="the new dependency ('' removes it)")
     edit.add_argument("--priority", type=_priority, metavar="N")
 
-    status = _add(commands, "status", "show every task of the session: state, steps, context, cost", "Show every task of the session as a table.", "  agentdeck status\n  agentdeck status --json")
+    status = _add(
+        commands,
+        "status",
+        "show every task of the session: state, steps, context, cost",
+        "Show every task of the session as a table.",
+        "  agentdeck status\n  agentdeck status --json",
+    )
     status.add_argument("--json", action="store_true", help="print one JSON document (see docs/session.md)")
 
-    logs = _add(commands, "logs", "print what agents did (replayed from the session's log)", "Print the session's events as readable lines: one task's, or all of them.", "  agentdeck logs\n  agentdeck logs add-type-hints-1a2b --follow")
-    logs.add_argument("id", nargs="?", metavar="ID", help="only this task (default: every task, without streamed prose)")
+    logs = _add(
+        commands,
+        "logs",
+        "print what agents did (replayed from the session's log)",
+        "Print the session's events as readable lines: one task's, or all of them.",
+        "  agentdeck logs\n  agentdeck logs add-type-hints-1a2b --follow",
+    )
+    logs.add_argument(
+        "id", nargs="?", metavar="ID", help="only this task (default: every task, without streamed prose)"
+    )
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new events until Ctrl-C")
     logs.add_argument("--from-seq", type=int, default=0, metavar="N", help="start after event seq N")
     logs.add_argument("--json", action="store_true", help="print one JSON event per line")
 
-    steer = _add(commands, "steer", "send a message to a running agent", "Queue a message for the agent's next turn; wakes a waiting agent.", '  agentdeck steer add-type-hints-1a2b "use typing.Protocol, not ABCs"')
+    steer = _add(
+        commands,
+        "steer",
+        "send a message to a running agent",
+        "Queue a message for the agent's next turn; wakes a waiting agent.",
+        '  agentdeck steer add-type-hints-1a2b "use typing.Protocol, not ABCs"',
+    )
     steer.add_argument("id", metavar="ID")
     steer.add_argument("text", nargs="+", metavar="TEXT")
     for name, help, description in (
-        ("interrupt", "cancel what an agent is doing now; it then waits for you", "Interrupt task ID's agent at once; it checkpoints and waits to be steered."),
-        ("cancel", "cancel a queued task, or stop a running one for good", "Cancel task ID. A running agent checkpoints first; its branch is kept."),
-        ("resume", "continue an interrupted (or failed, cancelled) task in its worktree", "Restart task ID's agent in its existing worktree and branch, with fresh context."),
-        ("promote", "move a background agent into a foreground slot (no restart)", "Move task ID to a foreground slot; refused when every slot is busy."),
-        ("demote", "move a foreground agent to the background (no restart)", "Move task ID to the background."),
+        (
+            "interrupt",
+            "cancel what an agent is doing now; it then waits for you",
+            "Interrupt task ID's agent at once; it checkpoints and waits to be steered.",
+        ),
+        (
+            "cancel",
+            "cancel a queued task, or stop a running one for good",
+            "Cancel task ID. A running agent checkpoints first; its branch is kept.",
+        ),
+        (
+            "resume",
+            "continue an interrupted (or failed, cancelled) task in its worktree",
+            "Restart task ID's agent in its existing worktree and branch, with fresh context.",
+        ),
+        (
+            "promote",
+            "move a background agent into a foreground slot (no restart)",
+            "Move task ID to a foreground slot; refused when every slot is busy.",
+        ),
+        (
+            "demote",
+            "move a foreground agent to the background (no restart)",
+            "Move task ID to the background.",
+        ),
     ):
         parser = _add(commands, name, help, description, f"  agentdeck {name} add-type-hints-1a2b")
         parser.add_argument("id", metavar="ID")
     add_review_parsers(commands)
     add_gc_parser(commands)
-    _add(commands, "stop", "stop the session daemon (agents checkpoint first)", "Stop the session daemon: every agent checkpoints, then the daemon exits.", "  agentdeck stop")
+    _add(
+        commands,
+        "stop",
+        "stop the session daemon (agents checkpoint first)",
+        "Stop the session daemon: every agent checkpoints, then the daemon exits.",
+        "  agentdeck stop",
+    )
     _add(
         commands,
         "daemon",
@@ -130,7 +213,9 @@ def add_review_parsers(commands) -> None:
     review.add_argument("id", nargs="?", metavar="ID", help="show this result in full")
     review.add_argument("--json", action="store_true", help="print one JSON document (see docs/review.md)")
     review.add_argument("--no-diff", action="store_true", help="with ID: leave the diff out")
-    review.add_argument("--plain", action="store_true", help="print the ranked list instead of opening the review screen")
+    review.add_argument(
+        "--plain", action="store_true", help="print the ranked list instead of opening the review screen"
+    )
     merge = _add(
         commands,
         "merge",
@@ -143,7 +228,13 @@ def add_review_parsers(commands) -> None:
     )
     merge.add_argument("ids", nargs="+", metavar="ID")
     merge.add_argument("--json", action="store_true", help="print the merge report as one JSON document")
-    reject = _add(commands, "reject", "turn a result down (its branch stays until cleanup)", "Reject task ID's result. Its branch and worktree stay until `agentdeck cleanup`.", '  agentdeck reject add-type-hints-1a2b "wrong approach"')
+    reject = _add(
+        commands,
+        "reject",
+        "turn a result down (its branch stays until cleanup)",
+        "Reject task ID's result. Its branch and worktree stay until `agentdeck cleanup`.",
+        '  agentdeck reject add-type-hints-1a2b "wrong approach"',
+    )
     reject.add_argument("id", metavar="ID")
     reject.add_argument("reason", nargs="*", metavar="REASON", help="why, for the log")
     retry = _add(
@@ -163,9 +254,17 @@ def add_review_parsers(commands) -> None:
         "branch. Commits on no other branch are listed and kept unless you pass --force.",
         "  agentdeck cleanup\n  agentdeck cleanup --force",
     )
-    cleanup.add_argument("--force", action="store_true", help="also delete unmerged commits and uncommitted changes (listed)")
+    cleanup.add_argument(
+        "--force", action="store_true", help="also delete unmerged commits and uncommitted changes (listed)"
+    )
     cleanup.add_argument("--json", action="store_true", help="print the cleanup report as one JSON document")
-    pr = _add(commands, "pr", "push a result's branch and open a pull request with gh", "Push task ID's branch to the remote and open a pull request with the GitHub CLI `gh`.", "  agentdeck pr add-type-hints-1a2b")
+    pr = _add(
+        commands,
+        "pr",
+        "push a result's branch and open a pull request with gh",
+        "Push task ID's branch to the remote and open a pull request with the GitHub CLI `gh`.",
+        "  agentdeck pr add-type-hints-1a2b",
+    )
     pr.add_argument("id", metavar="ID")
 
 
@@ -182,5 +281,9 @@ def add_gc_parser(commands) -> None:
         "With session.max_worktree_gb set, the daemon runs gc by itself when the worktrees grow over it.",
         "  agentdeck gc --dry-run\n  agentdeck gc\n  agentdeck gc --json",
     )
-    gc.add_argument("--dry-run", action="store_true", help="list what would go and how much it takes; delete nothing")
-    gc.add_argument("--json", action="store_true", help="print the gc report as one JSON document (see docs/session.md)")
+    gc.add_argument(
+        "--dry-run", action="store_true", help="list what would go and how much it takes; delete nothing"
+    )
+    gc.add_argument(
+        "--json", action="store_true", help="print the gc report as one JSON document (see docs/session.md)"
+    )

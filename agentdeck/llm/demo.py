@@ -143,7 +143,8 @@ def _read_paths(messages: list[Message]) -> list[str]:
     return [
         json.loads(c["function"]["arguments"] or "{}").get("path", "")
         for c in _tool_calls_so_far(messages)
-        if c["function"]["name"] == "read" and not _tool_output(messages, c["id"]).startswith("[agentdeck: this output was cut")
+        if c["function"]["name"] == "read"
+        and not _tool_output(messages, c["id"]).startswith("[agentdeck: this output was cut")
     ]
 
 
@@ -182,13 +183,25 @@ class DemoModel:
         if steer is not None:
             text = f'Noted your message: "{steer.strip()[:200]}". {text}'
         await self._stream(text, on_text)
-        calls = [ToolCall(id=f"demo_{len(_tool_calls_so_far(messages)) + 1}", name=call[0], arguments=json.dumps(call[1]))] if call else []
+        calls = (
+            [
+                ToolCall(
+                    id=f"demo_{len(_tool_calls_so_far(messages)) + 1}",
+                    name=call[0],
+                    arguments=json.dumps(call[1]),
+                )
+            ]
+            if call
+            else []
+        )
         usage = Usage(
             prompt_tokens=estimate_tokens(_chars(messages) + _chars(tools)),
             completion_tokens=estimate_tokens(len(text) + sum(len(c.arguments) for c in calls)),
             cost_usd=0.0,
         )
-        return TurnResult(text=text, tool_calls=calls, usage=usage, finish_reason="tool_calls" if calls else "stop")
+        return TurnResult(
+            text=text, tool_calls=calls, usage=usage, finish_reason="tool_calls" if calls else "stop"
+        )
 
     async def _stream(self, text: str, on_text: OnText) -> None:
         delay = 1.0 / self.tokens_per_second if self.tokens_per_second > 0 else 0.0
@@ -202,7 +215,11 @@ class DemoModel:
     def _plan(self, messages: list[Message]) -> str:
         task = _task_of(messages)
         named = re.findall(r"[\w./-]+\.(?:md|py|toml|txt)\b|\b\w+_\w+\b", _plain_task(task))
-        first = f"what the task names first ({', '.join(dict.fromkeys(named))})" if named else "what the task is about first"
+        first = (
+            f"what the task names first ({', '.join(dict.fromkeys(named))})"
+            if named
+            else "what the task is about first"
+        )
         _, searched = _search_pattern(task)
         return (
             f"{LABEL} Plan for: {' '.join(_plain_task(task).split())[:120] or 'the task'}\n"
@@ -214,42 +231,74 @@ class DemoModel:
 
     def _handoff(self, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]]]:
         made = _tool_calls_so_far(messages)
-        listing = _tool_output(messages, made[0]["id"]) if made and made[0]["function"]["name"] == "list" else ""
+        listing = (
+            _tool_output(messages, made[0]["id"]) if made and made[0]["function"]["name"] == "list" else ""
+        )
         read = _read_paths(messages)
         unread = [name for name in _files_to_read(listing, _task_of(messages)) if name not in read]
         done = f"Listed the repository and read {', '.join(read) or 'nothing yet'}."
         if unread:
             briefs = [
-                {"goal": f"Review {', '.join(group)}", "files": group, "acceptance": f"a review note in {REVIEWS_DIR}/"}
+                {
+                    "goal": f"Review {', '.join(group)}",
+                    "files": group,
+                    "acceptance": f"a review note in {REVIEWS_DIR}/",
+                }
                 for group in _chunks(unread, min(4, len(unread)))
             ]
             remaining = f"Review {', '.join(unread)}, then write the notes on the task."
         else:
-            briefs = [{"goal": "Write the notes on the task", "files": [NOTES_FILE], "acceptance": f"{NOTES_FILE} exists"}]
+            briefs = [
+                {
+                    "goal": "Write the notes on the task",
+                    "files": [NOTES_FILE],
+                    "acceptance": f"{NOTES_FILE} exists",
+                }
+            ]
             remaining = "Write the notes on the task."
         text = f"My context is filling up; I'll hand the rest to {len(briefs)} fresh sub-agent(s).\n"
         return text, ("handoff", {"done": done, "remaining": remaining, "briefs": briefs})
 
-    def _brief_step(self, task: str, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]] | None]:
+    def _brief_step(
+        self, task: str, messages: list[Message]
+    ) -> tuple[str, tuple[str, dict[str, Any]] | None]:
         """A sub-agent: read the files in scope, write a review note on them, finish."""
         files = _brief_files(task)
         read = _read_paths(messages)
         names = [c["function"]["name"] for c in _tool_calls_so_far(messages)]
         for name in files:
             if name not in read and name != NOTES_FILE:
-                return (f"{LABEL} Sub-agent here; reading {name}, which my brief covers.\n", ("read", {"path": name, "end_line": 200}))
+                return (
+                    f"{LABEL} Sub-agent here; reading {name}, which my brief covers.\n",
+                    ("read", {"path": name, "end_line": 200}),
+                )
         slug = re.sub(r"[^A-Za-z0-9]+", "-", "-".join(files) or "brief").strip("-").lower()[:60]
         review = f"{REVIEWS_DIR}/{slug}.md"
         if "write" not in names:
             lines = [f"# Review of {', '.join(files) or 'the brief'}", ""]
             for name in files:
-                call = next((c for c in _tool_calls_so_far(messages) if c["function"]["name"] == "read" and name in c["function"]["arguments"]), None)
+                call = next(
+                    (
+                        c
+                        for c in _tool_calls_so_far(messages)
+                        if c["function"]["name"] == "read" and name in c["function"]["arguments"]
+                    ),
+                    None,
+                )
                 output = _tool_output(messages, call["id"]) if call else ""
-                lines.append(f"- `{name}`: {len(output.splitlines())} lines read by a sub-agent with a fresh context.")
+                lines.append(
+                    f"- `{name}`: {len(output.splitlines())} lines read by a sub-agent with a fresh context."
+                )
             lines += ["", "Written by the offline demo model, not by a real LLM.", ""]
-            return (f"I'll write my review into {review}.\n", ("write", {"path": review, "content": "\n".join(lines)}))
+            return (
+                f"I'll write my review into {review}.\n",
+                ("write", {"path": review, "content": "\n".join(lines)}),
+            )
         if "finish" not in names:
-            return ("Brief done.\n", ("finish", {"summary": f"Reviewed {', '.join(files) or 'the brief'}; wrote {review}."}))
+            return (
+                "Brief done.\n",
+                ("finish", {"summary": f"Reviewed {', '.join(files) or 'the brief'}; wrote {review}."}),
+            )
         return ("I have already finished.\n", None)
 
     def _next_step(self, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]] | None]:
@@ -258,7 +307,10 @@ class DemoModel:
             # A sub-agent that split in turn: its own sub-agents did its brief.
             if "finish" in [c["function"]["name"] for c in _tool_calls_so_far(messages)]:
                 return ("I have already finished.\n", None)
-            return ("My sub-agents covered my brief.\n", ("finish", {"summary": "My brief was done by my own sub-agents; see their review notes."}))
+            return (
+                "My sub-agents covered my brief.\n",
+                ("finish", {"summary": "My brief was done by my own sub-agents; see their review notes."}),
+            )
         if BRIEF_HEADING in task:
             return self._brief_step(task, messages)
         made = _tool_calls_so_far(messages)
@@ -292,7 +344,14 @@ class DemoModel:
         if "edit" not in names:
             return (
                 "The notes are written; I'll tick off the first item with an exact edit.\n",
-                ("edit", {"path": NOTES_FILE, "old_text": "- [ ] Write these notes", "new_text": "- [x] Write these notes"}),
+                (
+                    "edit",
+                    {
+                        "path": NOTES_FILE,
+                        "old_text": "- [ ] Write these notes",
+                        "new_text": "- [x] Write these notes",
+                    },
+                ),
             )
         if "run" not in names:
             return (
@@ -302,7 +361,11 @@ class DemoModel:
         summary = (
             f"{LABEL} Looked around the repository, searched it for {_search_pattern(task)[1]}, wrote {NOTES_FILE} with notes on the task "
             f"({_plain_task(task)[:80]!r}), ticked its first item with an edit, and checked it with a command. "
-            + ("Sub-agents with fresh contexts reviewed the files this agent's context had no room for. " if compacted else "")
+            + (
+                "Sub-agents with fresh contexts reviewed the files this agent's context had no room for. "
+                if compacted
+                else ""
+            )
             + "Each step was checkpointed as a commit on this agent's branch."
         )
         if "finish" not in names:
@@ -334,7 +397,9 @@ class DemoModel:
             "",
             overview,
             "",
-            f"Searched for {_search_pattern(task)[1]}:" if todos else f"Searched for {_search_pattern(task)[1]}: nothing found.",
+            f"Searched for {_search_pattern(task)[1]}:"
+            if todos
+            else f"Searched for {_search_pattern(task)[1]}: nothing found.",
             *[f"- `{todo}`" for todo in todos[:10]],
             "",
             "- [ ] Write these notes",
@@ -388,20 +453,48 @@ def _judge(request: str) -> str:
     findings: list[dict[str, Any]] = []
     loose = next(((p, n, t) for p, n, t in added if re.search(r"TODO|FIXME", t)), None)
     if loose:
-        findings.append({"file": loose[0], "line": loose[1], "severity": "minor", "message": f"a loose end is added here: {loose[2].strip()[:80]!r}; resolve it or file it"})
+        findings.append(
+            {
+                "file": loose[0],
+                "line": loose[1],
+                "severity": "minor",
+                "message": f"a loose end is added here: {loose[2].strip()[:80]!r}; resolve it or file it",
+            }
+        )
     if added:
         path, line, text = added[0]
-        findings.append({"file": path, "line": line, "severity": "info", "message": f"the change starts here ({text.strip()[:60]!r}); read on from this line"})
+        findings.append(
+            {
+                "file": path,
+                "line": line,
+                "severity": "info",
+                "message": f"the change starts here ({text.strip()[:60]!r}); read on from this line",
+            }
+        )
     failed = re.search(r": (failed|timeout|error) —", tests)
     if not added:
         decision, summary = "reject", "The diff adds nothing, so there is nothing to merge."
     elif failed:
         decision = "request_changes"
-        summary = f"The change touches {', '.join(files[:3])}, but the tests {failed.group(1)}: fix them first."
-        findings.insert(0, {"file": None, "line": None, "severity": "major", "message": f"the project's tests {failed.group(1)}"})
+        summary = (
+            f"The change touches {', '.join(files[:3])}, but the tests {failed.group(1)}: fix them first."
+        )
+        findings.insert(
+            0,
+            {
+                "file": None,
+                "line": None,
+                "severity": "major",
+                "message": f"the project's tests {failed.group(1)}",
+            },
+        )
     else:
         ran = "the tests pass" if ": passed" in tests else "no tests ran"
         summary = f"The change adds {len(added)} lines in {', '.join(files[:3])}{' and more' if len(files) > 3 else ''}; {ran}."
         decision = "approve"
-    verdict = {"decision": decision, "summary": f"{LABEL} {summary} (The offline demo judge, not a real review.)", "findings": findings}
+    verdict = {
+        "decision": decision,
+        "summary": f"{LABEL} {summary} (The offline demo judge, not a real review.)",
+        "findings": findings,
+    }
     return json.dumps(verdict, indent=1)

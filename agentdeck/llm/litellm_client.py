@@ -29,7 +29,6 @@ from agentdeck.llm.types import (
 )
 
 
-
 @dataclass
 class _PendingCall:
     id: str | None = None
@@ -85,13 +84,17 @@ class LiteLLMClient:
                     delay = self.backoff_base_s * 2 ** (attempts - 1)
                     delay += random.uniform(0, delay / 10)
                     report_retry(
-                        RetryNotice(attempts, self.max_retries, retry_cause(kind, detail), provider_message(exc), round(delay, 3))
+                        RetryNotice(
+                            attempts,
+                            self.max_retries,
+                            retry_cause(kind, detail),
+                            provider_message(exc),
+                            round(delay, 3),
+                        )
                     )
                     await asyncio.sleep(delay)
                     continue
-                raise ModelError(
-                    self._describe(kind, detail, exc, attempts, progress.streamed)
-                ) from None
+                raise ModelError(self._describe(kind, detail, exc, attempts, progress.streamed)) from None
 
     async def _attempt(
         self,
@@ -214,9 +217,7 @@ class LiteLLMClient:
             self._price_unknown = True
         return usage
 
-    def _describe(
-        self, kind: str, detail: str, exc: BaseException, attempts: int, streamed: bool
-    ) -> str:
+    def _describe(self, kind: str, detail: str, exc: BaseException, attempts: int, streamed: bool) -> str:
         model = f"model {self.model}"
         where = f" at {self.api_base}" if self.api_base else ""
         tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
@@ -244,10 +245,7 @@ class LiteLLMClient:
         if kind == "connection_lost":
             return f"{model}{where}: the connection dropped ({detail}) after {tries}"
         if kind == "timeout":
-            return (
-                f"{model}{where}: no response within {self.request_timeout_s:g} s "
-                f"after {tries}"
-            )
+            return f"{model}{where}: no response within {self.request_timeout_s:g} s after {tries}"
         if kind == "rate_limit":
             return (
                 f"{model}: rate limited (429) after {tries}: {message} — wait a little, or "
@@ -317,9 +315,7 @@ def _merge_tool_delta(calls: dict[int, _PendingCall], delta: Any) -> None:
     """Fold one streamed tool-call delta into the call with the same index."""
     index = getattr(delta, "index", None)
     if index is None:  # some providers leave it out: a new id or name starts a new call
-        starts_call = getattr(delta, "id", None) or getattr(
-            getattr(delta, "function", None), "name", None
-        )
+        starts_call = getattr(delta, "id", None) or getattr(getattr(delta, "function", None), "name", None)
         index = len(calls) if starts_call or not calls else max(calls)
     call = calls.setdefault(int(index), _PendingCall())
     call_id = getattr(delta, "id", None)

@@ -85,8 +85,7 @@ def classify(exc: BaseException, litellm: Any) -> tuple[str, str]:
     if any("LLM Provider NOT provided" in _first_line(e) for e in chain):
         return "unknown_provider", ""
     network = any(
-        isinstance(e, (OSError, httpx.TransportError))
-        or type(e).__module__.startswith("aiohttp")
+        isinstance(e, (OSError, httpx.TransportError)) or type(e).__module__.startswith("aiohttp")
         for e in chain
     )
     if network:
@@ -131,9 +130,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [""])[0]
 
 
-_PREFIXES = re.compile(
-    r"^(?:litellm\.\w+:\s*|\w+Error:\s*|\w*Exception\s*-\s*|Error code: \d+\s*-\s*)+"
-)
+_PREFIXES = re.compile(r"^(?:litellm\.\w+:\s*|\w+Error:\s*|\w*Exception\s*-\s*|Error code: \d+\s*-\s*)+")
 
 
 def provider_message(exc: BaseException) -> str:

@@ -7,9 +7,10 @@ model, a scripted test model) is interchangeable.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Protocol
 
 Message = dict[str, Any]
 ToolSpec = dict[str, Any]

@@ -25,7 +25,9 @@ _KEYWORDS = {
     "docs": r"docs?\b|document\w*|readme|docstrings?|changelog|comments?\b|contributing|guide\b|tutorial",
     "feature": r"add\w*|implement\w*|support\w*|feature|new\b|creat\w+|introduc\w+|allow\w*|enabl\w+|fix\w*|bug\w*|handle\w*|make\b|write\b",
 }
-_CLAUSE_SPLIT = re.compile(r"\s*(?:[;,.]\s+|\band then\b|\bthen\b|\band also\b|\balso\b|\bplus\b|\band\b)\s*", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(
+    r"\s*(?:[;,.]\s+|\band then\b|\bthen\b|\band also\b|\balso\b|\bplus\b|\band\b)\s*", re.IGNORECASE
+)
 _DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
 
 
@@ -53,11 +55,15 @@ def _clause_type(clause: str) -> str | None:
 
 
 def file_kind(path: str) -> str:
-    """"docs", "tests" or "code" for a changed path."""
+    """ "docs", "tests" or "code" for a changed path."""
     pure = PurePosixPath(path)
     parts = {part.lower() for part in pure.parts[:-1]}
     name = pure.name.lower()
-    if parts & {"test", "tests", "spec", "specs", "__tests__"} or name.startswith("test_") or re.search(r"[._-](test|spec)\.\w+$", name):
+    if (
+        parts & {"test", "tests", "spec", "specs", "__tests__"}
+        or name.startswith("test_")
+        or re.search(r"[._-](test|spec)\.\w+$", name)
+    ):
         return "tests"
     if parts & {"doc", "docs", "documentation"} or pure.suffix.lower() in _DOC_SUFFIXES:
         return "docs"
@@ -83,7 +89,11 @@ def task_type_check(task: str) -> Check:
             ok=False,
             message=f"the task bundles {' + '.join(kinds)} work: one task type per run reviews better",
         )
-    return Check(name="task_types", ok=True, message=f"one task type: {kinds[0]}" if kinds else "task type not recognised")
+    return Check(
+        name="task_types",
+        ok=True,
+        message=f"one task type: {kinds[0]}" if kinds else "task type not recognised",
+    )
 
 
 def scope_check(task: str, changed: list[str]) -> Check:

@@ -12,6 +12,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
+import pygit2
 from pydantic import BaseModel, Field
 
 from agentdeck.events import (
@@ -30,11 +31,9 @@ from agentdeck.events import (
     Retry,
     TestsResult,
 )
+from agentdeck.faults import fault_point
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import TaskRow
-import pygit2
-
-from agentdeck.faults import fault_point
 from agentdeck.workspace import WorkspaceError, merge_journal
 from agentdeck.workspace.merge_journal import MergeIntent
 
@@ -129,7 +128,7 @@ class Decisions:
 
                 row = self.session._task(command.agent_id)
                 details = await asyncio.to_thread(result_details, self.session.repo_root, row)
-                details.sandbox = await asyncio.to_thread(self.session.sandbox_of, row.id)
+                details.sandbox = self.session.sandbox_of(row.id)  # the store has one owner: this thread
                 return details.model_dump(mode="json")
         raise CommandError(f"unknown review command {type(command).__name__}")
 
@@ -152,8 +151,10 @@ class Decisions:
             finally:
                 self._merging.difference_update(task_ids)
 
-    async def _merge_locked(self, rows: list[TaskRow], target: str, branches: dict, messages: dict) -> MergeReport:
-        from agentdeck.workspace.merging import land, plan_merge
+    async def _merge_locked(
+        self, rows: list[TaskRow], target: str, branches: dict, messages: dict
+    ) -> MergeReport:
+        from agentdeck.workspace.merging import MergeRefused, land, plan_merge
 
         s = self.session
         task_ids = [row.id for row in rows]
@@ -179,14 +180,28 @@ class Decisions:
         methods = {branches[step.branch].id: step.method for step in plan.steps}
         # Written before the first write to git: a crash from here on is finished on the next start.
         try:
-            merge_journal.begin(self._journal_dir, MergeIntent(target, plan.old_tip, plan.new_tip, methods, task_ids))
+            merge_journal.begin(
+                self._journal_dir, MergeIntent(target, plan.old_tip, plan.new_tip, methods, task_ids)
+            )
         except OSError as exc:
-            raise CommandError(f"cannot write the merge journal in {self._journal_dir} ({exc}); nothing was merged", code="failed") from None
+            raise CommandError(
+                f"cannot write the merge journal in {self._journal_dir} ({exc}); nothing was merged",
+                code="failed",
+            ) from None
         try:
             landing = await asyncio.to_thread(land, s.repo_root, plan, reflog)
-        except WorkspaceError as exc:
-            merge_journal.done(self._journal_dir)  # land writes nothing when it refuses
+        except MergeRefused as exc:
+            merge_journal.done(self._journal_dir)  # land wrote nothing
             raise CommandError(str(exc), code="failed") from None
+        except (WorkspaceError, pygit2.GitError, OSError) as exc:
+            # Cut off after a first write (a full disk, a stale lock): finish it from the journal
+            # now if that works, else the journal stays for the next start. Never half-merged.
+            outcome = self.recover() or "the merge journal is gone"
+            raise CommandError(
+                f"the merge was cut off partway ({exc}); {outcome}. "
+                f"If it was not finished, the next start of the session finishes it (`agentdeck stop`, then `agentdeck status`)",
+                code="failed",
+            ) from None
         fault_point("merge:before-mark-merged")
         report.merged, report.commit = True, landing.commit
         report.checkout = str(landing.checkout) if landing.checkout else None
@@ -208,10 +223,25 @@ class Decisions:
                 row,
                 "merged",
                 f"{why} ({method})",
-                decision={"kind": "merged", "ts": time.time(), "into": target, "commit": commit, "method": method},
+                decision={
+                    "kind": "merged",
+                    "ts": time.time(),
+                    "into": target,
+                    "commit": commit,
+                    "method": method,
+                },
             )
             together = [other for other in methods if other != task_id]
-            s.publish(Merged(task_id=task_id, agent_id=task_id, into=target, commit=commit, method=method, together=together))
+            s.publish(
+                Merged(
+                    task_id=task_id,
+                    agent_id=task_id,
+                    into=target,
+                    commit=commit,
+                    method=method,
+                    together=together,
+                )
+            )
 
     @property
     def _journal_dir(self):
@@ -223,18 +253,27 @@ class Decisions:
             intent = merge_journal.pending(self._journal_dir)
             if intent is None:
                 return None
-            recovery = merge_journal.complete(self.session.repo_root, intent, f"agentdeck: finish merge {', '.join(intent.methods)}")
-        except (WorkspaceError, pygit2.GitError, KeyError, ValueError) as exc:
-            return f"an interrupted merge was left as it is: {exc}"
+            recovery = merge_journal.complete(
+                self.session.repo_root, intent, f"agentdeck: finish merge {', '.join(intent.methods)}"
+            )
+        except Exception as exc:  # noqa: BLE001 - a journal must never stop the session from starting
+            return f"an interrupted merge was left as it is ({type(exc).__name__}: {exc}); finish or undo it by hand in git, then delete {merge_journal.journal_path(self._journal_dir)}"
         if recovery.landed:
-            self._mark_merged(intent.methods, intent.target, intent.new_tip, f"merged into {intent.target}, {recovery.reason}")
+            self._mark_merged(
+                intent.methods,
+                intent.target,
+                intent.new_tip,
+                f"merged into {intent.target}, {recovery.reason}",
+            )
         merge_journal.done(self._journal_dir)
         return f"merge of {', '.join(intent.methods)}: {recovery.reason}"
 
     async def _target(self, rows: list[TaskRow]) -> str:
         targets = {row.base_branch for row in rows if row.base_branch}
         if len(targets) > 1:
-            raise CommandError(f"these tasks started from different branches ({', '.join(sorted(targets))}): merge them separately")
+            raise CommandError(
+                f"these tasks started from different branches ({', '.join(sorted(targets))}): merge them separately"
+            )
         if targets:
             return targets.pop()
         # Tasks from before base branches were recorded land on your current branch.
@@ -242,7 +281,9 @@ class Decisions:
 
         repo = await asyncio.to_thread(open_repository, self.session.repo_root)
         if repo.head_is_detached:
-            raise CommandError("your HEAD is detached and the tasks have no recorded base branch: switch to the branch to merge into")
+            raise CommandError(
+                "your HEAD is detached and the tasks have no recorded base branch: switch to the branch to merge into"
+            )
         return repo.head.shorthand
 
     async def _integration_tests(self, commit: str) -> TestsResult:
@@ -255,14 +296,22 @@ class Decisions:
         workspace_id = f"{INTEGRATION_PREFIX}{secrets.token_hex(3)}"
 
         def create():
-            return create_task_workspace(open_repository(s.repo_root), workspace_id, s.settings.worktrees_dir, base=commit)
+            return create_task_workspace(
+                open_repository(s.repo_root), workspace_id, s.settings.worktrees_dir, base=commit
+            )
 
         try:
             workspace = await asyncio.to_thread(create)
         except WorkspaceError as exc:
-            return TestsResult(status="error", command=s.settings.test_command, message=f"no worktree for the combined result: {exc}")
+            return TestsResult(
+                status="error",
+                command=s.settings.test_command,
+                message=f"no worktree for the combined result: {exc}",
+            )
         try:
-            return await run_tests(s.settings.test_command, workspace.path, s.settings.review.test_timeout_seconds)
+            return await run_tests(
+                s.settings.test_command, workspace.path, s.settings.review.test_timeout_seconds
+            )
         finally:
             await asyncio.shield(asyncio.to_thread(remove_integration_workspace, s.repo_root, workspace_id))
 
@@ -274,7 +323,12 @@ class Decisions:
         _check_state(row, REJECTABLE, "reject")
         self._check_not_merging(task_id, "reject")
         why = reason.strip() or "rejected by the user"
-        s._set_state(row, "rejected", f"{why}; its branch is kept until `agentdeck cleanup`", decision={"kind": "rejected", "ts": time.time(), "reason": why})
+        s._set_state(
+            row,
+            "rejected",
+            f"{why}; its branch is kept until `agentdeck cleanup`",
+            decision={"kind": "rejected", "ts": time.time(), "reason": why},
+        )
         s.publish(Rejected(task_id=task_id, agent_id=task_id, reason=why))
         s._schedule()
         return {"task_id": task_id, "state": "rejected"}
@@ -287,14 +341,23 @@ class Decisions:
         _check_state(row, SENDABLE_BACK, verb)
         self._check_not_merging(task_id, verb)
         if row.cleaned is not None:
-            raise CommandError(f"cannot {verb} task {task_id}: cleanup removed its worktree; queue it again as a new task")
+            raise CommandError(
+                f"cannot {verb} task {task_id}: cleanup removed its worktree; queue it again as a new task"
+            )
         entries = list(row.feedback or [])
         text = (feedback or "").strip()
         if text:
             entries.append({"text": text, "ts": time.time(), "delivered": False})
         s.store.update_task(
-            task_id, feedback=entries or None, resume=bool(row.branch), error=None,
-            tests=None, verdict=None, checks=None, stats=None, decision=None,
+            task_id,
+            feedback=entries or None,
+            resume=bool(row.branch),
+            error=None,
+            tests=None,
+            verdict=None,
+            checks=None,
+            stats=None,
+            decision=None,
         )
         if text:
             s.publish(ChangesRequested(task_id=task_id, agent_id=task_id, feedback=text))
@@ -319,7 +382,9 @@ class Decisions:
 
     def _check_not_merging(self, task_id: str, verb: str) -> None:
         if task_id in self._merging:
-            raise CommandError(f"cannot {verb} task {task_id}: a merge of it is in progress; try again when it is done")
+            raise CommandError(
+                f"cannot {verb} task {task_id}: a merge of it is in progress; try again when it is done"
+            )
 
     # -- cleanup -------------------------------------------------------------------------------
 
@@ -340,7 +405,9 @@ class Decisions:
                 report.integration_leftovers.append(leftover)
         return report
 
-    async def clean(self, row: TaskRow, *, force: bool = False, keep_refs: bool = False, by: str = "cleanup") -> CleanupEntry | None:
+    async def clean(
+        self, row: TaskRow, *, force: bool = False, keep_refs: bool = False, by: str = "cleanup"
+    ) -> CleanupEntry | None:
         """Clean one decided task up (the caller holds `lock`); None when nothing of it was left.
 
         `keep_refs` (gc): only the worktree goes, every branch and ref stays."""
@@ -355,15 +422,25 @@ class Decisions:
                 s.store.update_task(row.id, cleaned=time.time())
             s.publish(
                 CleanedUp(
-                    task_id=row.id, agent_id=row.id, worktree_removed=result.worktree_removed,
-                    branch_deleted=result.branch_deleted, commits_dropped=result.dropped,
-                    bytes_freed=result.bytes_freed, by=by,  # type: ignore[arg-type]
+                    task_id=row.id,
+                    agent_id=row.id,
+                    worktree_removed=result.worktree_removed,
+                    branch_deleted=result.branch_deleted,
+                    commits_dropped=result.dropped,
+                    bytes_freed=result.bytes_freed,
+                    by=by,  # type: ignore[arg-type]
                 )
             )
         return CleanupEntry(
-            task_id=row.id, state=row.state, worktree_removed=result.worktree_removed,
-            branch_deleted=result.branch_deleted, dropped=result.dropped, unmerged=result.unmerged, kept=result.kept,
-            bytes_freed=result.bytes_freed, kept_ref=result.kept_ref,
+            task_id=row.id,
+            state=row.state,
+            worktree_removed=result.worktree_removed,
+            branch_deleted=result.branch_deleted,
+            dropped=result.dropped,
+            unmerged=result.unmerged,
+            kept=result.kept,
+            bytes_freed=result.bytes_freed,
+            kept_ref=result.kept_ref,
         )
 
 

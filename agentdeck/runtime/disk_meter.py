@@ -113,7 +113,11 @@ class DiskMeter:
 
             configured = self.session.settings.worktrees_dir
             try:
-                self._worktrees_dir = Path(configured) if configured else default_worktrees_dir(open_repository(self.session.repo_root))
+                self._worktrees_dir = (
+                    Path(configured)
+                    if configured
+                    else default_worktrees_dir(open_repository(self.session.repo_root))
+                )
             except WorkspaceError:
                 return None
         return self._worktrees_dir
@@ -142,7 +146,9 @@ class DiskMeter:
                 from agentdeck.runtime.gc import candidates, collect
 
                 if candidates(self.session.store.tasks(), usage, self._gc_kept):
-                    report = await collect(self.session, usage, target_bytes=budget, by="budget", skip=self._gc_kept)
+                    report = await collect(
+                        self.session, usage, target_bytes=budget, by="budget", skip=self._gc_kept
+                    )
                     self._gc_kept.update(entry.task_id for entry in report.results if not entry.removed)
                     usage = await self.current(0, force=True)
         except asyncio.CancelledError:
@@ -160,10 +166,16 @@ class DiskMeter:
         self.paused = paused
         shown = (format_bytes(usage.total_bytes), paused)
         now = time.monotonic()
-        if shown != self._shown and (flipped or self._shown is None or now - self._shown_at >= PUBLISH_EVERY_S):
+        if shown != self._shown and (
+            flipped or self._shown is None or now - self._shown_at >= PUBLISH_EVERY_S
+        ):
             if usage.total_bytes or self._shown is not None:
                 self._shown, self._shown_at = shown, now
-                self.session.publish(DiskUsageChanged(total_bytes=usage.total_bytes, budget_bytes=self.budget_bytes, paused=paused))
+                self.session.publish(
+                    DiskUsageChanged(
+                        total_bytes=usage.total_bytes, budget_bytes=self.budget_bytes, paused=paused
+                    )
+                )
         if resumed:
             self.session._schedule()
 

@@ -13,8 +13,10 @@ an event that is not stored, and the daemon never crashes over it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from agentdeck.events import Event, StoreFullChanged
 from agentdeck.runtime.store import StoreFull
@@ -42,7 +44,7 @@ class FullDisk:
         try:
             seq = self.session.store.append(event)
         except StoreFull as exc:
-            print(f"agentdeck: event {event.type} not written: {exc}", file=sys.stderr, flush=True)
+            _log(f"agentdeck: event {event.type} not written: {exc}")
             self._soon(self.enter)
             return None
         if self.session.store.full is not None and not self.active:
@@ -57,7 +59,7 @@ class FullDisk:
             try:
                 subscriber(event)
             except StoreFull as exc:
-                print(f"agentdeck: the state after {event.type} not written: {exc}", file=sys.stderr, flush=True)
+                _log(f"agentdeck: the state after {event.type} not written: {exc}")
                 self._soon(self.enter)
 
         return guarded
@@ -75,7 +77,11 @@ class FullDisk:
 
     def interrupted_reason(self, task_id: str) -> str | None:
         """Why the task's agent ended, when the full disk stopped it."""
-        return f"stopped because the disk is full; it resumes once space is back ({self.session.store.full or 'see the log'})" if task_id in self._stopped else None
+        return (
+            f"stopped because the disk is full; it resumes once space is back ({self.session.store.full or 'see the log'})"
+            if task_id in self._stopped
+            else None
+        )
 
     def tick(self) -> bool:
         """On the session's tick: True when space just came back (the stopped tasks are queued again)."""
@@ -97,3 +103,9 @@ class FullDisk:
             asyncio.get_running_loop().call_soon(callback)
         except RuntimeError:  # no loop (tests of the store alone): at once
             callback()
+
+
+def _log(line: str) -> None:
+    """A line for daemon.log, which lies on the disk that is full: losing the line beats raising."""
+    with contextlib.suppress(OSError):
+        print(line, file=sys.stderr, flush=True)

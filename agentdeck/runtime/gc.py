@@ -10,7 +10,8 @@ over `session.max_worktree_gb`) it stops once the worktrees fit.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -58,15 +59,21 @@ def candidates(rows: Iterable[TaskRow], usage: DiskUsage, skip: Iterable[str] = 
     """Decided tasks that still take space, the oldest decision first."""
     skipped = set(skip)
     found = [
-        row for row in rows
+        row
+        for row in rows
         if row.state in DECIDED and row.branch and usage.per_task.get(row.id, 0) > 0 and row.id not in skipped
     ]
     return sorted(found, key=lambda row: (decided_at(row), row.created, row.id))
 
 
 async def collect(
-    session: Session, usage: DiskUsage, *, dry_run: bool = False, target_bytes: int | None = None,
-    by: str = "gc", skip: Iterable[str] = (),
+    session: Session,
+    usage: DiskUsage,
+    *,
+    dry_run: bool = False,
+    target_bytes: int | None = None,
+    by: str = "gc",
+    skip: Iterable[str] = (),
 ) -> GcReport:
     """Remove (or list, `dry_run`) decided tasks' worktrees oldest first; stop at `target_bytes` when given."""
     from agentdeck.workspace.cleanup import remove_sub_agent_worktrees
@@ -77,7 +84,13 @@ async def collect(
         for row in candidates(session.store.tasks(), usage, skip):
             if target_bytes is not None and remaining <= target_bytes:
                 break
-            entry = GcEntry(task_id=row.id, state=row.state, decided=decided_at(row), bytes=usage.per_task.get(row.id, 0), branch=row.branch)
+            entry = GcEntry(
+                task_id=row.id,
+                state=row.state,
+                decided=decided_at(row),
+                bytes=usage.per_task.get(row.id, 0),
+                branch=row.branch,
+            )
             if dry_run:
                 entry.freed_bytes = entry.bytes
             else:
@@ -86,7 +99,11 @@ async def collect(
                     continue  # sent back meanwhile: it is not ours to remove
                 cleaned = await session.decisions.clean(current, keep_refs=True, by=by)
                 if cleaned is not None:
-                    entry.removed, entry.kept, entry.kept_ref = cleaned.worktree_removed, cleaned.kept, cleaned.kept_ref
+                    entry.removed, entry.kept, entry.kept_ref = (
+                        cleaned.worktree_removed,
+                        cleaned.kept,
+                        cleaned.kept_ref,
+                    )
                     entry.freed_bytes = cleaned.bytes_freed
                 for child in await asyncio.to_thread(remove_sub_agent_worktrees, session.repo_root, row.id):
                     entry.freed_bytes += child.bytes_freed

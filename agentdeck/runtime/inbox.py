@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
 
 from agentdeck.events import InboxRejected
 
@@ -40,16 +40,22 @@ def parse_inbox_text(text: str) -> InboxTask:
         try:
             end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() == "---")
         except StopIteration:
-            raise InboxError("front matter opened with --- on the first line is never closed with ---") from None
+            raise InboxError(
+                "front matter opened with --- on the first line is never closed with ---"
+            ) from None
         for number, line in enumerate(lines[1:end], 2):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             key, sep, value = line.partition(":")
             key = key.strip().lower()
             if not sep:
-                raise InboxError(f"line {number}: expected `key: value` in the front matter, got {line.strip()!r}")
+                raise InboxError(
+                    f"line {number}: expected `key: value` in the front matter, got {line.strip()!r}"
+                )
             if key not in FRONT_MATTER_KEYS:
-                raise InboxError(f"line {number}: unknown front matter key {key!r} (known: {', '.join(FRONT_MATTER_KEYS)})")
+                raise InboxError(
+                    f"line {number}: unknown front matter key {key!r} (known: {', '.join(FRONT_MATTER_KEYS)})"
+                )
             fields[key] = value.strip().strip("\"'")
         lines = lines[end + 1 :]
     body = "\n".join(lines).strip()
@@ -61,7 +67,9 @@ def parse_inbox_text(text: str) -> InboxTask:
             priority = int(fields["priority"])
         except ValueError:
             raise InboxError(f"priority must be a whole number, got {fields['priority']!r}") from None
-    return InboxTask(task=body, priority=priority, after=fields.get("after") or None, model=fields.get("model") or None)
+    return InboxTask(
+        task=body, priority=priority, after=fields.get("after") or None, model=fields.get("model") or None
+    )
 
 
 def is_inbox_file(path: Path, inbox: Path) -> bool:
@@ -120,7 +128,10 @@ class Inbox:
     def _reject(self, path: Path, reason: str) -> None:
         target = _move(path, self.directory / "rejected")
         note = target.with_name(target.name + ".error")
-        note.write_text(f"{reason}\n\nFix the file and move it back into {self.directory} to queue it.\n", encoding="utf-8")
+        note.write_text(
+            f"{reason}\n\nFix the file and move it back into {self.directory} to queue it.\n",
+            encoding="utf-8",
+        )
         self._publish(InboxRejected(path=str(path), moved_to=str(target), reason=reason))
 
 

@@ -127,7 +127,9 @@ def same_family_warning(judge_model: str, executor_model: str) -> str:
     if family != model_family(executor_model):
         return ""
     if family == "demo":
-        return "the demo model judged the demo model's work: the same family (set judge.model to judge for real)"
+        return (
+            "the demo model judged the demo model's work: the same family (set judge.model to judge for real)"
+        )
     return (
         f"the judge ({judge_model}) is of the executor's family ({executor_model}, {family}): models tend to "
         "approve their own kind of work; set judge.model to another family"
@@ -135,7 +137,13 @@ def same_family_warning(judge_model: str, executor_model: str) -> str:
 
 
 def build_messages(
-    task: str, plan: str | None, diff_text: str, diff_cut: bool, diff_total: int, tests: TestsResult, stats: ChangeStats
+    task: str,
+    plan: str | None,
+    diff_text: str,
+    diff_cut: bool,
+    diff_total: int,
+    tests: TestsResult,
+    stats: ChangeStats,
 ) -> list[Message]:
     """The judge's whole context: the task, the plan, the test result and the (capped) diff."""
     if tests.status in ("not_configured", "skipped"):
@@ -160,13 +168,21 @@ def parse_verdict(text: str, model: str | None = None) -> Verdict:
     """The judge's reply as a Verdict; kind `judge_failed` with the reason when it is not a usable verdict."""
     data = _json_object(text)
     if data is None:
-        return Verdict(kind="judge_failed", model=model, reason=f"the judge's reply held no JSON object: {_excerpt(text)}")
+        return Verdict(
+            kind="judge_failed",
+            model=model,
+            reason=f"the judge's reply held no JSON object: {_excerpt(text)}",
+        )
     try:
         reply = _JudgeReply.model_validate(data)
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"]) or "reply"
-        return Verdict(kind="judge_failed", model=model, reason=f"the judge's verdict was malformed: {where}: {problem['msg']}")
+        return Verdict(
+            kind="judge_failed",
+            model=model,
+            reason=f"the judge's verdict was malformed: {where}: {problem['msg']}",
+        )
     return Verdict(kind=reply.decision, summary=reply.summary.strip(), findings=reply.findings, model=model)  # type: ignore[arg-type]
 
 
@@ -174,8 +190,10 @@ async def ask_judge(client: ModelClient, messages: list[Message], timeout_s: flo
     """One turn of the judge model, parsed; failures become a `judge_failed` verdict."""
     try:
         turn = await asyncio.wait_for(client.stream_turn(messages, [], lambda _text: None), timeout_s)
-    except asyncio.TimeoutError:
-        return Verdict(kind="judge_failed", model=client.model, reason=f"the judge did not answer within {timeout_s:g} s")
+    except TimeoutError:
+        return Verdict(
+            kind="judge_failed", model=client.model, reason=f"the judge did not answer within {timeout_s:g} s"
+        )
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # a provider error must not take verification down

@@ -37,8 +37,17 @@ def parse_counts(output: str) -> dict[str, int]:
         details = dict(
             (key.strip(), int(value)) for key, value in re.findall(r"(\w+)=(\d+)", end[-1][1] or "")
         )
-        failed, errors, skipped = details.get("failures", 0), details.get("errors", 0), details.get("skipped", 0)
-        return {"passed": int(ran[-1]) - failed - errors - skipped, "failed": failed, "errors": errors, "skipped": skipped}
+        failed, errors, skipped = (
+            details.get("failures", 0),
+            details.get("errors", 0),
+            details.get("skipped", 0),
+        )
+        return {
+            "passed": int(ran[-1]) - failed - errors - skipped,
+            "failed": failed,
+            "errors": errors,
+            "skipped": skipped,
+        }
     jest = _JEST.findall(output)
     if jest:
         counts = {}
@@ -67,7 +76,9 @@ def not_run(status: str, message: str, command: str | None = None) -> TestsResul
     return TestsResult(status=status, command=command, message=message)  # type: ignore[arg-type]
 
 
-async def run_tests(command: str | None, worktree: Path, timeout_s: float, policy: SandboxPolicy | None = None) -> TestsResult:
+async def run_tests(
+    command: str | None, worktree: Path, timeout_s: float, policy: SandboxPolicy | None = None
+) -> TestsResult:
     """Run `command` in `worktree` under `policy` (the agents' sandbox; None: unconfined);
     anything the run leaves in the worktree is removed afterwards."""
     if not command:

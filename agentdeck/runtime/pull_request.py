@@ -34,15 +34,21 @@ def _remote(repo_root: Path) -> str:
 async def _run(argv: list[str], cwd: Path) -> str:
     # The git CLI, not pygit2: pushing needs the user's credential helpers and SSH agent.
     process = await asyncio.create_subprocess_exec(
-        *argv, cwd=cwd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        *argv,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
     )
     try:
         out, err = await asyncio.wait_for(process.communicate(), TIMEOUT_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         process.kill()
         await process.wait()
-        raise CommandError(f"`{' '.join(argv[:3])}` took longer than {TIMEOUT_S:g} s and was stopped", code="failed") from None
+        raise CommandError(
+            f"`{' '.join(argv[:3])}` took longer than {TIMEOUT_S:g} s and was stopped", code="failed"
+        ) from None
     if process.returncode != 0:
         detail = " ".join((err or out).decode(errors="replace").split())[:300]
         raise CommandError(f"`{' '.join(argv[:3])}` failed: {detail}", code="failed")
@@ -55,7 +61,11 @@ def _body(row: TaskRow) -> str:
         lines += ["## What the agent did", row.summary.strip(), ""]
     verdict = row.verdict or {}
     if verdict:
-        lines += [f"## Judge: {verdict.get('kind', '?').replace('_', ' ')} ({verdict.get('model') or '?'})", verdict.get("summary") or verdict.get("reason") or "", ""]
+        lines += [
+            f"## Judge: {verdict.get('kind', '?').replace('_', ' ')} ({verdict.get('model') or '?'})",
+            verdict.get("summary") or verdict.get("reason") or "",
+            "",
+        ]
         for finding in verdict.get("findings") or []:
             where = f"{finding.get('file')}:{finding.get('line')}" if finding.get("file") else "general"
             lines.append(f"- {where}: {finding.get('message')}")
@@ -75,7 +85,20 @@ async def create_pull_request(repo_root: Path, row: TaskRow, base: str) -> str:
     await _run(["git", "push", "--set-upstream", remote, f"{row.branch}:{row.branch}"], repo_root)
     title = " ".join(row.task.split())[:100]
     out = await _run(
-        ["gh", "pr", "create", "--head", row.branch or "", "--base", base, "--title", title, "--body", _body(row)], repo_root
+        [
+            "gh",
+            "pr",
+            "create",
+            "--head",
+            row.branch or "",
+            "--base",
+            base,
+            "--title",
+            title,
+            "--body",
+            _body(row),
+        ],
+        repo_root,
     )
     urls = [line.strip() for line in out.splitlines() if line.strip().startswith("http")]
     return urls[-1] if urls else out.strip()

@@ -29,7 +29,9 @@ def resume_note(row: TaskRow) -> tuple[str, list[dict[str, Any]] | None]:
     if pending:
         feedback = "\n".join(f"- {entry['text']}" for entry in pending)
         delivered = [{**entry, "delivered": True} for entry in row.feedback or []]
-        return FEEDBACK_NOTE.format(feedback=feedback, branch=row.branch, base=(row.base_commit or "")[:10]), delivered
+        return FEEDBACK_NOTE.format(
+            feedback=feedback, branch=row.branch, base=(row.base_commit or "")[:10]
+        ), delivered
     if row.reason == "retried by the user":
         return RETRY_NOTE.format(branch=row.branch), None
     return RESUME_NOTE.format(reason=row.reason or "interrupted", branch=row.branch), None

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,8 +23,18 @@ from agentdeck.runtime.store import TaskRow
 # The diff shown for one result is cut here (the judge's own cut is review.judge_diff_chars).
 MAX_DIFF_CHARS = 400_000
 
-Bucket = Literal["ready", "approved, untested", "needs a look", "failing", "agent failed", "verifying", "decided"]
-BUCKETS: tuple[str, ...] = ("ready", "approved, untested", "needs a look", "failing", "agent failed", "verifying", "decided")
+Bucket = Literal[
+    "ready", "approved, untested", "needs a look", "failing", "agent failed", "verifying", "decided"
+]
+BUCKETS: tuple[str, ...] = (
+    "ready",
+    "approved, untested",
+    "needs a look",
+    "failing",
+    "agent failed",
+    "verifying",
+    "decided",
+)
 RESULT_STATES = ("verifying", "finished", "failed", "merged", "rejected")
 # States in which a result waits for you: merge, reject or request changes.
 UNDECIDED = ("finished", "failed")
@@ -83,7 +94,11 @@ class NightSummary(BaseModel):
             if count:
                 parts.append(f"{count} {words}")
         parts.append(f"{self.failed} failed")
-        for count, words in ((self.verifying, "verifying"), (self.merged, "merged"), (self.rejected, "rejected")):
+        for count, words in (
+            (self.verifying, "verifying"),
+            (self.merged, "merged"),
+            (self.rejected, "rejected"),
+        ):
             if count:
                 parts.append(f"{count} {words}")
         parts.append(f"{self.to_review} to review")
@@ -157,7 +172,9 @@ def review_item(row: TaskRow) -> ReviewItem:
         files_changed=stats.files_changed,
         insertions=stats.insertions,
         deletions=stats.deletions,
-        flags=flags_of(tests, verdict, checks) if row.state != "failed" else ["agent failed", *flags_of(tests, verdict, checks)],
+        flags=flags_of(tests, verdict, checks)
+        if row.state != "failed"
+        else ["agent failed", *flags_of(tests, verdict, checks)],
         branch=row.branch,
         base_branch=row.base_branch,
         model=row.model,
@@ -238,8 +255,15 @@ def result_details(repo_root: Path, row: TaskRow, max_diff_chars: int = MAX_DIFF
         details.diff_unavailable = f"the change cannot be shown: {exc}"
         return details
     details.diff, details.diff_cut, details.diff_total_chars = diff.text, diff.cut, diff.total_chars
-    details.files = [FileStat(path=f.path, status=f.status, insertions=f.insertions, deletions=f.deletions, binary=f.binary) for f in diff.files]
-    details.stats = ChangeStats(files_changed=len(diff.files), insertions=diff.insertions, deletions=diff.deletions)
+    details.files = [
+        FileStat(
+            path=f.path, status=f.status, insertions=f.insertions, deletions=f.deletions, binary=f.binary
+        )
+        for f in diff.files
+    ]
+    details.stats = ChangeStats(
+        files_changed=len(diff.files), insertions=diff.insertions, deletions=diff.deletions
+    )
     return details
 
 

@@ -11,8 +11,9 @@ by a person, are never held back by either.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Protocol
+from typing import Literal, Protocol
 
 ACTIVE = ("running", "waiting", "stalled")  # an agent is alive and holds a slot
 DONE_OK = ("finished", "merged")
@@ -60,7 +61,8 @@ def decide(tasks: Iterable[TaskLike], limits: Limits) -> Decision:
     decision = Decision()
     free = {
         True: limits.foreground_slots - sum(1 for t in tasks if t.foreground and t.state in ACTIVE),
-        False: limits.background_concurrency - sum(1 for t in tasks if not t.foreground and t.state in ACTIVE),
+        False: limits.background_concurrency
+        - sum(1 for t in tasks if not t.foreground and t.state in ACTIVE),
     }
     budget_reason = budget_reached(tasks, limits)
     queued = sorted((t for t in tasks if t.state == "queued"), key=lambda t: (-t.priority, t.created, t.id))
@@ -120,7 +122,9 @@ def check_dependency(task_id: str, after_id: str | None, tasks: Iterable[TaskLik
         return
     by_id = {t.id: t for t in tasks}
     if after_id not in by_id:
-        raise SchedulingError(f"unknown task id {after_id!r} given as the dependency (--after): `agentdeck queue list` shows the ids")
+        raise SchedulingError(
+            f"unknown task id {after_id!r} given as the dependency (--after): `agentdeck queue list` shows the ids"
+        )
     chain = [task_id]
     current: str | None = after_id
     while current is not None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
+from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.config import ModelRole, Settings
 from agentdeck.events import (
     AgentStarted,
@@ -49,8 +51,12 @@ from agentdeck.events import (
     TurnFinished,
     VerificationFinished,
 )
-from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.runtime.bus import EventBus
+from agentdeck.runtime.command_error import CommandError
+from agentdeck.runtime.decisions import Decisions
+from agentdeck.runtime.disk_meter import STATUS_MAX_AGE_S, DiskMeter
+from agentdeck.runtime.full_disk import FullDisk
+from agentdeck.runtime.resume import resume_note
 from agentdeck.runtime.scheduler import (
     ACTIVE,
     Limits,
@@ -60,11 +66,6 @@ from agentdeck.runtime.scheduler import (
     check_promote,
     decide,
 )
-from agentdeck.runtime.decisions import Decisions
-from agentdeck.runtime.disk_meter import STATUS_MAX_AGE_S, DiskMeter
-from agentdeck.runtime.full_disk import FullDisk
-from agentdeck.runtime.resume import resume_note
-from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.session_api import SessionAPI
 from agentdeck.runtime.stalls import StallWatch
 from agentdeck.runtime.store import Store, TaskRow
@@ -81,6 +82,7 @@ def stall_note(reason: str) -> str:
         "avoid commands that wait for input or never end (give them a timeout)."
     )
 
+
 STOP_TIMEOUT_SECONDS = 30.0
 # A subscriber that falls this far behind is cut off (it can reattach from its last seq).
 MAX_SUBSCRIBER_BACKLOG = 200_000
@@ -89,7 +91,9 @@ MAX_SUBSCRIBER_BACKLOG = 200_000
 class Subscription:
     """Replay of stored events up to `high`, then live events after it: no gap, no duplicate."""
 
-    def __init__(self, session: Session, from_seq: int, task_id: str | None, exclude: Iterable[str] = ()) -> None:
+    def __init__(
+        self, session: Session, from_seq: int, task_id: str | None, exclude: Iterable[str] = ()
+    ) -> None:
         self.task_id = task_id
         self.exclude = frozenset(exclude)
         self.from_seq = from_seq
@@ -271,7 +275,16 @@ class Session(SessionAPI):
                 return self.status_snapshot()
             case Gc():
                 return (await self.disk.gc(command.dry_run)).model_dump(mode="json")
-            case Merge() | Reject() | RequestChanges() | Retry() | Cleanup() | CreatePullRequest() | GetReview() | GetResult():
+            case (
+                Merge()
+                | Reject()
+                | RequestChanges()
+                | Retry()
+                | Cleanup()
+                | CreatePullRequest()
+                | GetReview()
+                | GetResult()
+            ):
                 return await self.decisions.execute(command)
             case Stop():
                 await self.shutdown()
@@ -279,7 +292,12 @@ class Session(SessionAPI):
         raise CommandError(f"unknown command {type(command).__name__}")
 
     async def subscribe(
-        self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True, exclude: Iterable[str] = ()
+        self,
+        from_seq: int = 0,
+        task_id: str | None = None,
+        *,
+        follow: bool = True,
+        exclude: Iterable[str] = (),
     ) -> AsyncIterator[Event]:
         sub = Subscription(self, from_seq, task_id, exclude)
         try:
@@ -370,9 +388,13 @@ class Session(SessionAPI):
             self._set_state(row, "running", why)
             return {"task_id": task_id, "state": "running"}
         if row.state in ACTIVE:
-            raise CommandError(f"task {task_id} is {row.state}: steer it instead (`agentdeck steer {task_id} TEXT`)")
+            raise CommandError(
+                f"task {task_id} is {row.state}: steer it instead (`agentdeck steer {task_id} TEXT`)"
+            )
         if row.state not in ("interrupted", "failed", "cancelled"):
-            raise CommandError(f"task {task_id} is {row.state}: only interrupted, failed or cancelled tasks resume")
+            raise CommandError(
+                f"task {task_id} is {row.state}: only interrupted, failed or cancelled tasks resume"
+            )
         self._requeue_for_resume(row, "resumed by the user")
         self._schedule()
         return {"task_id": task_id, "state": self._task(task_id).state}
@@ -459,7 +481,9 @@ class Session(SessionAPI):
         if state in ("verifying", "finished", "failed", "cancelled", "interrupted", "merged", "rejected"):
             changes.setdefault("ended", time.time())
         self.store.update_task(row.id, state=state, reason=reason, **changes)
-        self.publish(TaskStateChanged(task_id=row.id, agent_id=row.id, state=state, previous=row.state, reason=reason))  # type: ignore[arg-type]
+        self.publish(
+            TaskStateChanged(task_id=row.id, agent_id=row.id, state=state, previous=row.state, reason=reason)
+        )  # type: ignore[arg-type]
         row.state = state
 
     def _schedule(self) -> None:
@@ -481,7 +505,9 @@ class Session(SessionAPI):
                 repo = await asyncio.to_thread(open_repository, self.repo_root)
                 if not row.resume:
                     # Where `agentdeck merge` lands the task later: the branch it starts from.
-                    self.store.update_task(task_id, base_branch=None if repo.head_is_detached else repo.head.shorthand)
+                    self.store.update_task(
+                        task_id, base_branch=None if repo.head_is_detached else repo.head.shorthand
+                    )
                 role = self._role(row.model)
                 # Background tasks start from a plan by the planner model by default (config: plan).
                 plan = self.settings.plan.foreground if row.foreground else self.settings.plan.background
@@ -500,7 +526,9 @@ class Session(SessionAPI):
                         repo, self.settings, row.task, self.bus, role=role, task_id=task_id, plan=plan
                     )
             except Exception as exc:
-                self._set_state(self._task(task_id), "failed", f"the agent could not start: {exc}", error=str(exc))
+                self._set_state(
+                    self._task(task_id), "failed", f"the agent could not start: {exc}", error=str(exc)
+                )
                 return
             agent = started.agent
             self.agents[task_id] = agent
@@ -513,7 +541,13 @@ class Session(SessionAPI):
                 status, summary, error = "failed", "", f"{type(exc).__name__}: {exc}"
             current = self._task(task_id)
             if status == "finished" and self.settings.review.verify:
-                self._set_state(current, "verifying", "the agent finished; its tests and the judge run now", summary=summary, resume=False)
+                self._set_state(
+                    current,
+                    "verifying",
+                    "the agent finished; its tests and the judge run now",
+                    summary=summary,
+                    resume=False,
+                )
                 if not self._stopping:  # else the next start verifies it
                     self._start_verification(self._task(task_id))
             elif status == "finished":
@@ -525,7 +559,9 @@ class Session(SessionAPI):
             else:
                 reason = self.full_disk.interrupted_reason(task_id)
                 self._set_state(
-                    current, "interrupted", reason or f"the session was stopped; `agentdeck resume {task_id}` continues it"
+                    current,
+                    "interrupted",
+                    reason or f"the session was stopped; `agentdeck resume {task_id}` continues it",
                 )
         finally:
             self.agents.pop(task_id, None)
@@ -593,7 +629,13 @@ class Session(SessionAPI):
             current = self._task(row.id)
             if row.branch in merged and current.state == "finished":  # not decided meanwhile
                 # Merged outside agentdeck (git merge, or a change of nothing): the state `agentdeck merge` gives.
-                decision = {"kind": "merged", "ts": time.time(), "into": None, "commit": None, "method": "outside agentdeck"}
+                decision = {
+                    "kind": "merged",
+                    "ts": time.time(),
+                    "into": None,
+                    "commit": None,
+                    "method": "outside agentdeck",
+                }
                 self._set_state(current, "merged", merged[row.branch], decision=decision)
 
     def _track(self, event: Event) -> None:

@@ -7,7 +7,8 @@ else here is shared, so a caller (the CLI, a future TUI, a test) cannot tell the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, Literal
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentdeck.events import (
     Cancel,
@@ -45,7 +46,12 @@ class SessionAPI:
         raise NotImplementedError
 
     def subscribe(
-        self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True, exclude: Iterable[str] = ()
+        self,
+        from_seq: int = 0,
+        task_id: str | None = None,
+        *,
+        follow: bool = True,
+        exclude: Iterable[str] = (),
     ) -> AsyncIterator[Event]:
         """Events after `from_seq`: the stored ones, then (with `follow`) live ones, no gap, no duplicate.
 
@@ -63,7 +69,9 @@ class SessionAPI:
         source: Literal["cli", "inbox", "api"] = "cli",
     ) -> dict[str, Any]:
         return await self.execute(
-            Enqueue(task=task, priority=priority, after=after, foreground=foreground, model=model, source=source)
+            Enqueue(
+                task=task, priority=priority, after=after, foreground=foreground, model=model, source=source
+            )
         )
 
     async def steer(self, task_id: str, text: str) -> dict[str, Any]:
@@ -84,7 +92,9 @@ class SessionAPI:
     async def demote(self, task_id: str) -> dict[str, Any]:
         return await self.execute(Demote(agent_id=task_id))
 
-    async def edit(self, task_id: str, *, priority: int | None = None, after: str | None = None) -> dict[str, Any]:
+    async def edit(
+        self, task_id: str, *, priority: int | None = None, after: str | None = None
+    ) -> dict[str, Any]:
         return await self.execute(EditTask(agent_id=task_id, priority=priority, after=after))
 
     async def status(self) -> dict[str, Any]:

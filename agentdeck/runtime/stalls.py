@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from agentdeck.events import Event
 from agentdeck.text import one_line
@@ -123,7 +123,7 @@ class StallWatch:
             wait = self.check()
             try:
                 await asyncio.wait_for(self._wake.wait(), wait)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def check(self) -> float:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from agentdeck.events import Event, parse_event
 from agentdeck.faults import fault_point
@@ -242,8 +243,9 @@ class Store:
         fault_point("events:after-append")
         return event.seq
 
-    def events(self, after_seq: int = 0, *, upto: int | None = None, task_id: str | None = None,
-               batch: int = 1000) -> Iterator[Event]:
+    def events(
+        self, after_seq: int = 0, *, upto: int | None = None, task_id: str | None = None, batch: int = 1000
+    ) -> Iterator[Event]:
         """Events with `after_seq < seq <= upto`, in seq order, optionally of one task."""
         upto = self.last_seq if upto is None else upto
         cursor = after_seq
@@ -286,11 +288,15 @@ class Store:
         self._write(f"UPDATE tasks SET {assignments} WHERE id = ?", [*values, task_id])
 
     def task(self, task_id: str) -> TaskRow | None:
-        row = self._db.execute(f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        row = self._db.execute(
+            f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks WHERE id = ?", (task_id,)
+        ).fetchone()
         return self._row(row) if row else None
 
     def tasks(self) -> list[TaskRow]:
-        rows = self._db.execute(f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks ORDER BY created, id").fetchall()
+        rows = self._db.execute(
+            f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks ORDER BY created, id"
+        ).fetchall()
         return [self._row(row) for row in rows]
 
     @staticmethod

@@ -13,7 +13,6 @@ import sqlite3
 import time
 from pathlib import Path
 
-
 LOCK_WAIT_SECONDS = 5.0
 
 
@@ -46,7 +45,10 @@ def check_writable(db: sqlite3.Connection, path: Path, wait: float = LOCK_WAIT_S
     except sqlite3.OperationalError as exc:
         if "locked" not in str(exc) and "busy" not in str(exc):
             raise
-    holders = ", ".join(f"pid {pid} ({command})" for pid, command in holders_of(path)) or "a process agentdeck cannot see"
+    holders = (
+        ", ".join(f"pid {pid} ({command})" for pid, command in holders_of(path))
+        or "a process agentdeck cannot see"
+    )
     return (
         f"the session store {path} is locked by another process: {holders}; waited {wait:.0f} s. "
         "End that process or its open transaction (a `sqlite3` shell left in BEGIN?), then try again"

@@ -101,7 +101,6 @@ async def start_task(
     return StartedTask(agent=agent, workspace=workspace)
 
 
-
 def client_for(role: ModelRole, settings: Settings):
     """The model client that plays `role`, with the configured demo pace and retries."""
     return make_model_client(

@@ -8,10 +8,11 @@ stops) kills the test command and leaves the worktree as it was.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.config import Settings
 from agentdeck.events import (
     ChangeStats,
@@ -25,7 +26,6 @@ from agentdeck.events import (
 from agentdeck.llm.types import ModelClient
 from agentdeck.runtime.checks import flags, run_checks
 from agentdeck.runtime.judge import ask_judge, build_messages, same_family_warning
-from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.runtime.project_tests import not_run, run_tests
 from agentdeck.workspace import WorkspaceError
 from agentdeck.workspace.diffs import branch_diff
@@ -68,7 +68,9 @@ class Verifier:
         ids = {"task_id": subject.task_id, "agent_id": subject.task_id}
         self.publish(
             VerificationStarted(
-                **ids, test_command=self.settings.test_command, judge_model=judge_role.model if review.judge else None
+                **ids,
+                test_command=self.settings.test_command,
+                judge_model=judge_role.model if review.judge else None,
             )
         )
         try:
@@ -83,22 +85,30 @@ class Verifier:
                 ChangeStats(),
                 [],
             )
-        stats = ChangeStats(files_changed=len(diff.files), insertions=diff.insertions, deletions=diff.deletions)
+        stats = ChangeStats(
+            files_changed=len(diff.files), insertions=diff.insertions, deletions=diff.deletions
+        )
         changed = [f.path for f in diff.files]
         task_text = _with_feedback(subject.task, subject.feedback)
         checks = run_checks(subject.task, stats, changed, review.diff_budget_lines)
         if not diff.files:
-            skipped = not_run("skipped", "the agent changed nothing: no tests to run", self.settings.test_command)
+            skipped = not_run(
+                "skipped", "the agent changed nothing: no tests to run", self.settings.test_command
+            )
             verdict = Verdict(kind="skipped", reason="the agent changed nothing: nothing to judge")
             return self._finish(subject, skipped, verdict, stats, checks)
         async with self.test_slots:
             # The project's tests are code the agent may have written: same sandbox as its commands.
             policy = await asyncio.to_thread(sandbox_policy, self.settings)
-            tests = await run_tests(self.settings.test_command, subject.worktree, review.test_timeout_seconds, policy)
+            tests = await run_tests(
+                self.settings.test_command, subject.worktree, review.test_timeout_seconds, policy
+            )
         self.publish(TestsFinished(**ids, tests=tests))
         if review.judge:
             client = self._judge_client()
-            messages = build_messages(task_text, subject.plan, diff.text, diff.cut, diff.total_chars, tests, stats)
+            messages = build_messages(
+                task_text, subject.plan, diff.text, diff.cut, diff.total_chars, tests, stats
+            )
             verdict = await ask_judge(client, messages, review.judge_timeout_seconds)
             verdict.same_family_warning = same_family_warning(client.model, subject.executor_model)
         else:
@@ -110,7 +120,9 @@ class Verifier:
 
         return client_for(self.settings.role("judge"), self.settings)
 
-    def _finish(self, subject: Subject, tests: TestsResult, verdict: Verdict, stats: ChangeStats, checks) -> VerificationFinished:
+    def _finish(
+        self, subject: Subject, tests: TestsResult, verdict: Verdict, stats: ChangeStats, checks
+    ) -> VerificationFinished:
         event = VerificationFinished(
             task_id=subject.task_id,
             agent_id=subject.task_id,
@@ -141,6 +153,10 @@ def verified_reason(result: VerificationFinished) -> str:
         "judge_failed": "judge failed",
         "skipped": "not judged",
     }[verdict.kind]
-    parts = [judged, f"tests {result.tests.status.replace('_', ' ')}", f"+{result.stats.insertions} −{result.stats.deletions}"]
+    parts = [
+        judged,
+        f"tests {result.tests.status.replace('_', ' ')}",
+        f"+{result.stats.insertions} −{result.stats.deletions}",
+    ]
     parts += [flag for flag in result.flags if not flag.startswith(("tests ", "judge"))]
     return "verified: " + " · ".join(parts) + ": `agentdeck review`"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
 from agentdeck.events import Event, Subscribe, parse_event
 from agentdeck.runtime.command_error import CommandError
@@ -94,9 +95,16 @@ class SessionClient(SessionAPI):
         return reply.get("result") or {}
 
     async def subscribe(
-        self, from_seq: int = 0, task_id: str | None = None, *, follow: bool = True, exclude: Iterable[str] = ()
+        self,
+        from_seq: int = 0,
+        task_id: str | None = None,
+        *,
+        follow: bool = True,
+        exclude: Iterable[str] = (),
     ) -> AsyncIterator[Event]:
-        await self.execute(Subscribe(from_seq=from_seq, task_id=task_id, follow=follow, exclude=list(exclude)))
+        await self.execute(
+            Subscribe(from_seq=from_seq, task_id=task_id, follow=follow, exclude=list(exclude))
+        )
         while True:
             item = await self._events.get()
             if item is _END:

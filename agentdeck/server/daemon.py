@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from agentdeck.config import Settings
 from agentdeck.events import Subscribe, parse_command
-from agentdeck.runtime.session import Session, Subscription
 from agentdeck.runtime.command_error import CommandError
+from agentdeck.runtime.session import Session, Subscription
 from agentdeck.runtime.store import Store, StoreError
 from agentdeck.server import protocol
 from agentdeck.server.paths import SessionPaths
@@ -107,7 +107,9 @@ class Daemon:
         assert session is not None
 
         async def enqueue(item: InboxTask) -> str:
-            reply = await session.enqueue(item.task, priority=item.priority, after=item.after, model=item.model, source="inbox")
+            reply = await session.enqueue(
+                item.task, priority=item.priority, after=item.after, model=item.model, source="inbox"
+            )
             return reply["task_id"]
 
         inbox = Inbox(self.settings.session.inbox_dir, enqueue, session.publish)
@@ -119,7 +121,9 @@ class Daemon:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the inbox is a convenience: never take the session down with it
-            print(f"agentdeck: the inbox {inbox.directory} stopped working: {exc}", file=sys.stderr, flush=True)
+            print(
+                f"agentdeck: the inbox {inbox.directory} stopped working: {exc}", file=sys.stderr, flush=True
+            )
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One client connection: the hello, then requests until it leaves.
@@ -150,7 +154,12 @@ class Daemon:
                 return
             await _send(
                 writer,
-                {"type": "welcome", "protocol": protocol.PROTOCOL_VERSION, "pid": os.getpid(), "last_seq": session.store.last_seq},
+                {
+                    "type": "welcome",
+                    "protocol": protocol.PROTOCOL_VERSION,
+                    "pid": os.getpid(),
+                    "last_seq": session.store.last_seq,
+                },
             )
             while True:
                 try:
@@ -164,13 +173,24 @@ class Daemon:
                     return
                 request_id, command, error = _parse_line(line)
                 if error is not None:
-                    await _send(writer, {"type": "reply", "id": request_id, "ok": False, "error": error, "code": "usage"})
+                    await _send(
+                        writer,
+                        {"type": "reply", "id": request_id, "ok": False, "error": error, "code": "usage"},
+                    )
                     continue
                 if isinstance(command, Subscribe):
                     if pump is not None:
                         pump.cancel()
                     subscription = Subscription(session, command.from_seq, command.task_id, command.exclude)
-                    await _send(writer, {"type": "reply", "id": request_id, "ok": True, "result": {"last_seq": subscription.high}})
+                    await _send(
+                        writer,
+                        {
+                            "type": "reply",
+                            "id": request_id,
+                            "ok": True,
+                            "result": {"last_seq": subscription.high},
+                        },
+                    )
                     pump = asyncio.create_task(self._pump(subscription, writer, command.follow))
                     continue
                 await _send(writer, await self._execute(request_id, command))
@@ -188,14 +208,31 @@ class Daemon:
         try:
             result = await session.execute(command)
         except CommandError as exc:
-            return {"type": "reply", "id": request_id, "ok": False, "error": _error_text(str(exc)), "code": exc.code}
+            return {
+                "type": "reply",
+                "id": request_id,
+                "ok": False,
+                "error": _error_text(str(exc)),
+                "code": exc.code,
+            }
         except Exception as exc:
             # A bug of the daemon, not the client's fault: the client gets one line, the log the
             # traceback (the fault tests look for it), and the session goes on serving.
-            print(f"agentdeck: the daemon failed on a {command.type!r} command:", file=sys.stderr, flush=True)
-            traceback.print_exc(file=sys.stderr)
+            with contextlib.suppress(OSError):  # daemon.log may be on a full disk: the reply still goes
+                print(
+                    f"agentdeck: the daemon failed on a {command.type!r} command:",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                traceback.print_exc(file=sys.stderr)
             error = f"the session daemon failed on this {command.type} command ({type(exc).__name__}: {exc}); see {self.paths.log}"
-            return {"type": "reply", "id": request_id, "ok": False, "error": _error_text(error), "code": "failed"}
+            return {
+                "type": "reply",
+                "id": request_id,
+                "ok": False,
+                "error": _error_text(error),
+                "code": "failed",
+            }
         return {"type": "reply", "id": request_id, "ok": True, "result": result}
 
     async def _pump(self, subscription: Subscription, writer: asyncio.StreamWriter, follow: bool) -> None:
@@ -212,7 +249,14 @@ class Daemon:
                 if subscription.queue.empty() or writer.transport.get_write_buffer_size() > _DRAIN_BYTES:
                     await writer.drain()
                 if subscription.overflowed:
-                    writer.write(protocol.encode({"type": "error", "error": f"this client fell too far behind; reattach from seq {event.seq}"}))
+                    writer.write(
+                        protocol.encode(
+                            {
+                                "type": "error",
+                                "error": f"this client fell too far behind; reattach from seq {event.seq}",
+                            }
+                        )
+                    )
                     writer.close()
                     return
         except (ConnectionError, RuntimeError):

@@ -89,7 +89,12 @@ async def open_connection(paths: SessionPaths):
 
 
 async def connect_or_start(
-    repo_root: Path, paths: SessionPaths, *, start: bool = True, timeout: float = START_TIMEOUT_SECONDS, notice=None
+    repo_root: Path,
+    paths: SessionPaths,
+    *,
+    start: bool = True,
+    timeout: float = START_TIMEOUT_SECONDS,
+    notice=None,
 ):
     """(reader, writer) to the session daemon; starts one when none runs and `start` is set.
 
@@ -119,7 +124,9 @@ async def connect_or_start(
         except (FileNotFoundError, ConnectionRefusedError):
             pass
         if process is not None and process.poll() is not None and daemon_pid(paths) is None:
-            raise DaemonError(f"the session daemon exited at start (status {process.returncode}): {_log_tail(paths)}")
+            raise DaemonError(
+                f"the session daemon exited at start (status {process.returncode}): {_log_tail(paths)}"
+            )
         if time.monotonic() > deadline:
             raise DaemonError(
                 f"the session daemon did not open its socket within {timeout:.0f} s; see {paths.log}"

@@ -42,7 +42,7 @@ class ProtocolError(Exception):
 ERROR_CHARS = 300
 # What every refusal of a malformed request adds, so the reader knows what was expected.
 REQUEST_HINT = 'a request is one JSON object per line: {"id": 1, "command": {"type": "status"}}'
-HELLO_HINT = 'expected a hello first: {"type": "hello", "protocol": %d}' % PROTOCOL_VERSION
+HELLO_HINT = f'expected a hello first: {{"type": "hello", "protocol": {PROTOCOL_VERSION}}}'
 # Request ids are echoed in the reply: small, and usable as a dict key by any client.
 _ID_CHARS = 100
 # A JSON escape of a UTF-16 surrogate: the only way an unpaired one can arrive in valid UTF-8.
@@ -59,7 +59,9 @@ def decode(line: bytes) -> dict[str, Any]:
         # Strict UTF-8 first: json.loads of bytes would guess UTF-16/32 and let surrogates through.
         text = line.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(f"the line is not UTF-8 text (byte {exc.start} is {line[exc.start:exc.start + 1]!r})") from None
+        raise ProtocolError(
+            f"the line is not UTF-8 text (byte {exc.start} is {line[exc.start : exc.start + 1]!r})"
+        ) from None
     try:
         message = json.loads(text, parse_constant=_no_constants)
     except RecursionError:
@@ -72,7 +74,9 @@ def decode(line: bytes) -> dict[str, Any]:
         try:
             json.dumps(message, ensure_ascii=False).encode()
         except UnicodeEncodeError:
-            raise ProtocolError("a string holds an unpaired UTF-16 surrogate escape (like \\ud800): not text") from None
+            raise ProtocolError(
+                "a string holds an unpaired UTF-16 surrogate escape (like \\ud800): not text"
+            ) from None
     return message
 
 
@@ -80,7 +84,9 @@ def parse_request(message: dict[str, Any]) -> tuple[int | str | None, dict[str, 
     """The id and the command object of a decoded request; ProtocolError when either is malformed."""
     request_id = message.get("id")
     if not _valid_id(request_id):
-        raise ProtocolError(f"the request id must be a whole number or a string of at most {_ID_CHARS} characters")
+        raise ProtocolError(
+            f"the request id must be a whole number or a string of at most {_ID_CHARS} characters"
+        )
     command = message.get("command")
     if command is None:
         raise ProtocolError(f'the request has no "command"; {REQUEST_HINT}')
@@ -88,9 +94,13 @@ def parse_request(message: dict[str, Any]) -> tuple[int | str | None, dict[str, 
         raise ProtocolError(f'"command" must be a JSON object, not {_json_kind(command)}; {REQUEST_HINT}')
     kind = command.get("type")
     if not isinstance(kind, str):
-        raise ProtocolError(f'the command has no "type" naming it; the commands are: {", ".join(command_types())}')
+        raise ProtocolError(
+            f'the command has no "type" naming it; the commands are: {", ".join(command_types())}'
+        )
     if kind not in command_types():
-        raise ProtocolError(f"unknown command {one_line(kind, 40)!r}; the commands are: {', '.join(command_types())}")
+        raise ProtocolError(
+            f"unknown command {one_line(kind, 40)!r}; the commands are: {', '.join(command_types())}"
+        )
     return request_id, command
 
 
@@ -139,7 +149,12 @@ def _valid_id(request_id: object) -> bool:
         return True
     if isinstance(request_id, bool):
         return False
-    return isinstance(request_id, int) and abs(request_id) < 2**63 or isinstance(request_id, str) and len(request_id) <= _ID_CHARS
+    return (
+        isinstance(request_id, int)
+        and abs(request_id) < 2**63
+        or isinstance(request_id, str)
+        and len(request_id) <= _ID_CHARS
+    )
 
 
 def _got(error: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -11,15 +11,20 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from agentdeck.cockpit_settings import CockpitSettings
-from agentdeck.text import one_line
 from agentdeck.runtime.command_error import CommandError
-from agentdeck.tui.attention import OWN_INTERRUPT_S, Attention, AttentionBatcher, attention_message, notify_desktop
+from agentdeck.tui import textual_patches
+from agentdeck.tui.attention import (
+    OWN_INTERRUPT_S,
+    Attention,
+    AttentionBatcher,
+    attention_message,
+    notify_desktop,
+)
 from agentdeck.tui.bridge import SessionBridge
-from agentdeck.tui.gc_scheduler import TICK_S, GcScheduler
 from agentdeck.tui.cockpit_state import CockpitState, TaskView
+from agentdeck.tui.gc_scheduler import TICK_S, GcScheduler
 from agentdeck.tui.link import SessionLink, SetupError
 from agentdeck.tui.screens.cockpit import CockpitScreen
-from agentdeck.tui import textual_patches
 from agentdeck.tui.textual_patches.keymap import current_keymap
 from agentdeck.tui.widgets.queue_panel import QueuePanel
 
@@ -29,11 +34,29 @@ class CockpitApp(App[str]):
 
     TITLE = "agentdeck"
     BINDINGS = [
-        Binding("ctrl+n", "new_task", "New task", id="new_task", tooltip="Start a new agent on a task you type"),
-        Binding("ctrl+d", "detach", "Detach", id="detach", priority=True, tooltip="Leave; the agents keep working (run agentdeck to come back)"),
-        Binding("ctrl+q", "quit_cockpit", "Quit", id="quit", priority=True, tooltip="Quit: stop the agents or leave them running"),
+        Binding(
+            "ctrl+n", "new_task", "New task", id="new_task", tooltip="Start a new agent on a task you type"
+        ),
+        Binding(
+            "ctrl+d",
+            "detach",
+            "Detach",
+            id="detach",
+            priority=True,
+            tooltip="Leave; the agents keep working (run agentdeck to come back)",
+        ),
+        Binding(
+            "ctrl+q",
+            "quit_cockpit",
+            "Quit",
+            id="quit",
+            priority=True,
+            tooltip="Quit: stop the agents or leave them running",
+        ),
         Binding("f1", "help", "Keys", id="help", tooltip="List every key"),
-        Binding("f2", "review", "Review", id="review", tooltip="Decide finished results: merge, reject, send back"),
+        Binding(
+            "f2", "review", "Review", id="review", tooltip="Decide finished results: merge, reject, send back"
+        ),
     ]
 
     def __init__(
@@ -149,7 +172,11 @@ class CockpitApp(App[str]):
         """An agent needs a person: say so once, in the cockpit, with the bell and on the desktop
         (calls close together go out as one: see attention.py)."""
         interrupted = self.cockpit.interrupted_by_you.pop(view.id, None)
-        if view.state == "waiting" and interrupted is not None and time.monotonic() - interrupted < OWN_INTERRUPT_S:
+        if (
+            view.state == "waiting"
+            and interrupted is not None
+            and time.monotonic() - interrupted < OWN_INTERRUPT_S
+        ):
             return  # you did that yourself, just now: no bell
         self.announced.append((view.id, why))
         # As things are now: by the end of a window the task may have moved on.
@@ -180,7 +207,15 @@ class CockpitApp(App[str]):
 
         yield ("peek", PeekScreen.BINDINGS)  # type: ignore[misc]
         yield ("review", ReviewScreen.BINDINGS)  # type: ignore[misc]
-        yield ("dialogs", [*NewTaskScreen.BINDINGS, *QuitScreen.BINDINGS, *ConfirmScreen.BINDINGS, *FeedbackScreen.BINDINGS])  # type: ignore[misc]
+        yield (
+            "dialogs",
+            [
+                *NewTaskScreen.BINDINGS,
+                *QuitScreen.BINDINGS,
+                *ConfirmScreen.BINDINGS,
+                *FeedbackScreen.BINDINGS,
+            ],
+        )  # type: ignore[misc]
 
     def _keys_of(self, binding: Binding) -> list[str]:
         return [key.strip() for key in current_keymap(self).get(binding.id or "", binding.key).split(",")]
@@ -190,7 +225,9 @@ class CockpitApp(App[str]):
         rows = []
         for where, bindings in self.binding_scopes():
             for binding in bindings:
-                shown = ", ".join(self.get_key_display(Binding(key, binding.action)) for key in self._keys_of(binding))
+                shown = ", ".join(
+                    self.get_key_display(Binding(key, binding.action)) for key in self._keys_of(binding)
+                )
                 rows.append((where, binding.id or "", shown, binding.tooltip or binding.description))
         return rows
 
@@ -213,15 +250,45 @@ class CockpitApp(App[str]):
         for command in super().get_system_commands(screen):
             if command.title not in self.REPLACED_SYSTEM_COMMANDS:
                 yield command
-        yield SystemCommand("New task", f"Start a new agent on a task you type ({self.key_for('new_task')})", self.action_new_task)
-        yield SystemCommand("Interrupt agent", f"Stop the focused agent at once ({self.key_for('interrupt')})", self.cockpit.action_interrupt)
-        yield SystemCommand("Close pane", f"Demote the focused agent, or close its pane when it ended ({self.key_for('close_pane')})", self.cockpit.action_close_pane)
-        yield SystemCommand("Resume agent", "Resume the focused agent: interrupted, failed, waiting or stalled", self.cockpit.action_resume_pane)
-        yield SystemCommand("Queue", f"Move to the background queue ({self.key_for('focus_queue')})", self.cockpit.action_focus_queue)
-        yield SystemCommand("Detach", f"Leave; the agents keep working ({self.key_for('detach')})", self.action_detach)
-        yield SystemCommand("Quit agentdeck", f"Stop the agents or leave them running ({self.key_for('quit')})", self.action_quit_cockpit)
+        yield SystemCommand(
+            "New task",
+            f"Start a new agent on a task you type ({self.key_for('new_task')})",
+            self.action_new_task,
+        )
+        yield SystemCommand(
+            "Interrupt agent",
+            f"Stop the focused agent at once ({self.key_for('interrupt')})",
+            self.cockpit.action_interrupt,
+        )
+        yield SystemCommand(
+            "Close pane",
+            f"Demote the focused agent, or close its pane when it ended ({self.key_for('close_pane')})",
+            self.cockpit.action_close_pane,
+        )
+        yield SystemCommand(
+            "Resume agent",
+            "Resume the focused agent: interrupted, failed, waiting or stalled",
+            self.cockpit.action_resume_pane,
+        )
+        yield SystemCommand(
+            "Queue",
+            f"Move to the background queue ({self.key_for('focus_queue')})",
+            self.cockpit.action_focus_queue,
+        )
+        yield SystemCommand(
+            "Detach", f"Leave; the agents keep working ({self.key_for('detach')})", self.action_detach
+        )
+        yield SystemCommand(
+            "Quit agentdeck",
+            f"Stop the agents or leave them running ({self.key_for('quit')})",
+            self.action_quit_cockpit,
+        )
         yield SystemCommand("Keys", f"List every key ({self.key_for('help')})", self.action_help)
-        yield SystemCommand("Review results", f"Decide finished results: merge, reject, send back ({self.key_for('review')})", self.action_review)
+        yield SystemCommand(
+            "Review results",
+            f"Decide finished results: merge, reject, send back ({self.key_for('review')})",
+            self.action_review,
+        )
         queue = self.cockpit.queue
         for label, action, help_text in (
             ("Peek at task", queue.action_peek, "Watch the selected queue task's live transcript"),
@@ -258,7 +325,9 @@ class CockpitApp(App[str]):
         if new is None:
             return
         try:
-            reply = await self.bridge.session.enqueue(new.text, foreground=new.foreground, model=new.model, source="api")
+            reply = await self.bridge.session.enqueue(
+                new.text, foreground=new.foreground, model=new.model, source="api"
+            )
         except (CommandError, RuntimeError) as exc:
             self.notify(str(exc), title="New task", severity="error")
             return
@@ -275,7 +344,9 @@ class CockpitApp(App[str]):
             self.exit("lost")
             return
         # Queued and verifying tasks go on without you too: stopping is a real choice then.
-        running = sum(1 for view in self.state.tasks.values() if view.alive or view.state in ("queued", "verifying"))
+        running = sum(
+            1 for view in self.state.tasks.values() if view.alive or view.state in ("queued", "verifying")
+        )
         if running == 0:
             self.exit("detached")
             return

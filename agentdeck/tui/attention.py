@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 import time
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from agentdeck.text import one_line
 
@@ -47,10 +48,14 @@ class AttentionMessage(NamedTuple):
 def attention_message(batch: list[Attention]) -> AttentionMessage:
     """One toast for a batch: the task and its reason for one call, a list of tasks for more."""
     states = {call.state for call in batch}
-    severity = "error" if "failed" in states else "warning" if states & {"waiting", "stalled"} else "information"
+    severity = (
+        "error" if "failed" in states else "warning" if states & {"waiting", "stalled"} else "information"
+    )
     if len(batch) == 1:
         call = batch[0]
-        detail = one_line(call.task, 60) + (f"\n{one_line(call.reason, 120)}" if call.reason and call.state != "finished" else "")
+        detail = one_line(call.task, 60) + (
+            f"\n{one_line(call.reason, 120)}" if call.reason and call.state != "finished" else ""
+        )
         return AttentionMessage(severity, f"{call.task_id} {call.why}", detail, one_line(call.task, 100))
     lines = [f"{call.task_id} {call.why}" for call in batch[:ATTENTION_LINES]]
     if len(batch) > ATTENTION_LINES:
@@ -118,7 +123,13 @@ def notify_desktop(title: str, message: str) -> bool:
     else:
         args = [*command, title, message]
     try:
-        subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     except OSError:
         return False
     return True

@@ -6,7 +6,8 @@ the live subscription wakes the loop, and a closed connection ends it with a rea
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agentdeck.tui.cockpit_state import CockpitState, Update
 from agentdeck.tui.link import SessionLink
@@ -46,7 +47,9 @@ class SessionBridge:
         await sink.attached(status)
         # No text deltas here: under load they are thousands a second, and only panes show
         # them; each pane follows its own task (`follow`).
-        async for event in self.api.subscribe(from_seq=status.get("last_seq", 0), exclude=MAIN_STREAM_EXCLUDES):
+        async for event in self.api.subscribe(
+            from_seq=status.get("last_seq", 0), exclude=MAIN_STREAM_EXCLUDES
+        ):
             sink.updated(event, self.state.apply(event))
         sink.lost(getattr(self.api, "closed_reason", None) or "the session ended")
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agentdeck.events import Event
@@ -22,7 +23,12 @@ if TYPE_CHECKING:
 ACTIVE = ("running", "waiting", "stalled")
 ENDED = ("finished", "failed", "cancelled", "interrupted", "merged")
 # States a person has to act on; the cockpit says so once when a task enters one.
-NEEDS_YOU = {"waiting": "is waiting for you", "stalled": "is stalled", "finished": "finished", "failed": "failed"}
+NEEDS_YOU = {
+    "waiting": "is waiting for you",
+    "stalled": "is stalled",
+    "finished": "finished",
+    "failed": "failed",
+}
 
 
 @dataclass
@@ -86,7 +92,13 @@ class TaskView:
         return view
 
 
-VERDICT_WORDS = {"approve": "approve", "request_changes": "changes", "reject": "reject", "judge_failed": "judge failed", "skipped": "no judge"}
+VERDICT_WORDS = {
+    "approve": "approve",
+    "request_changes": "changes",
+    "reject": "reject",
+    "judge_failed": "judge failed",
+    "skipped": "no judge",
+}
 TEST_MARKS = {"passed": "✓", "failed": "✗", "timeout": "✗", "error": "✗"}
 
 
@@ -153,7 +165,11 @@ class CockpitState:
         self.last_seq = max(self.last_seq, event.seq)
         task_id = event.task_id
         if isinstance(event, ev.DiskUsageChanged):
-            self.disk = {"total_bytes": event.total_bytes, "budget_bytes": event.budget_bytes, "paused": event.paused}
+            self.disk = {
+                "total_bytes": event.total_bytes,
+                "budget_bytes": event.budget_bytes,
+                "paused": event.paused,
+            }
             return Update()
         if task_id is None:
             return Update()
@@ -210,7 +226,9 @@ class CockpitState:
         """The foreground tasks that get a pane: the live ones first, then the most recent ones that ended."""
         foreground = [t for t in self.tasks.values() if t.foreground and t.state != "cancelled"]
         # Live ones oldest first (they keep their place); ended ones newest first.
-        foreground.sort(key=lambda t: (not t.alive, t.state == "queued", t.created if t.alive else -t.created))
+        foreground.sort(
+            key=lambda t: (not t.alive, t.state == "queued", t.created if t.alive else -t.created)
+        )
         return foreground[:limit]
 
     def counts(self) -> dict[str, int]:
@@ -276,7 +294,12 @@ def fold_display(view: TaskView, event: Event) -> None:
         case ev.TaskStateChanged():
             view.activity = _state_activity(event.state, event.reason)
         case ev.AgentStarted():
-            view.model, view.worker, view.role, view.activity = event.model, event.agent_id, "executor", "starting"
+            view.model, view.worker, view.role, view.activity = (
+                event.model,
+                event.agent_id,
+                "executor",
+                "starting",
+            )
             view.sandbox = event.sandbox
         case ev.PlanWritten():
             view.activity = "plan written"
@@ -289,13 +312,21 @@ def fold_display(view: TaskView, event: Event) -> None:
         case ev.ToolCallFinished():
             view.activity = "thinking"
         case ev.ContextUsage():
-            view.context_used, view.context_limit, view.context_fraction = event.used, event.limit, event.fraction
+            view.context_used, view.context_limit, view.context_fraction = (
+                event.used,
+                event.limit,
+                event.fraction,
+            )
             view.worker = event.agent_id
         case ev.SplitTriggered():
             view.splits.append(event.fraction)
             view.activity = f"split into {len(event.briefs)} sub-agents"
         case ev.SubAgentSpawned():
-            view.worker, view.role, view.activity = event.sub_agent_id, f"sub-agent {event.index}/{event.of}", "thinking"
+            view.worker, view.role, view.activity = (
+                event.sub_agent_id,
+                f"sub-agent {event.index}/{event.of}",
+                "thinking",
+            )
         case ev.SubAgentFinished():
             view.role = "executor"
         case ev.ContextCompacted():
@@ -305,7 +336,9 @@ def fold_display(view: TaskView, event: Event) -> None:
         case ev.AgentWaiting():
             view.activity = _state_activity("waiting", event.reason)
         case ev.ModelRetrying():
-            view.activity = f"retrying after {event.cause} (attempt {event.attempt + 1} of {event.max_retries + 1})"
+            view.activity = (
+                f"retrying after {event.cause} (attempt {event.attempt + 1} of {event.max_retries + 1})"
+            )
         case ev.AgentFinished():
             if not sub_agent:
                 view.activity = "finished"
@@ -377,7 +410,13 @@ class Transcript:
                     return [Change("prose", last, event.text)]
                 return [self._add(Block("prose", text=event.text, agent_id=event.agent_id))]
             case ev.ToolCallStarted():
-                block = Block("tool", agent_id=event.agent_id, call_id=event.call_id, name=event.name, arguments=event.arguments)
+                block = Block(
+                    "tool",
+                    agent_id=event.agent_id,
+                    call_id=event.call_id,
+                    name=event.name,
+                    arguments=event.arguments,
+                )
                 self._tools[event.call_id] = block
                 return [self._add(block)]
             case ev.ToolCallFinished():
@@ -393,7 +432,9 @@ class Transcript:
             case ev.SubAgentSpawned() | ev.SubAgentFinished():
                 return [self._add(Block("note", text=describe(event) or "", tone="sub"))]
             case ev.SteerReceived():
-                return [self._add(Block("note", text=f"you: {event.text}", tone="steer"))]  # in full, not cut to a line
+                return [
+                    self._add(Block("note", text=f"you: {event.text}", tone="steer"))
+                ]  # in full, not cut to a line
             case ev.AgentWaiting():
                 return [self._add(Block("note", text=describe(event) or "", tone="waiting"))]
             case ev.TaskStateChanged() if event.state == "stalled":

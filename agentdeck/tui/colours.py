@@ -20,4 +20,6 @@ def theme_colour(app, name: str, fallback: str = "") -> str:
 
 def theme_style(app, spec: str) -> str:
     """A Rich style from one with theme variables: "bold $warning" -> "bold #ffa62b"."""
-    return " ".join(theme_colour(app, word[1:]) if word.startswith("$") else word for word in spec.split()).strip()
+    return " ".join(
+        theme_colour(app, word[1:]) if word.startswith("$") else word for word in spec.split()
+    ).strip()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gc
 import time
-from typing import Callable
+from collections.abc import Callable
 
 FULL_EVERY_S = 10.0
 QUIET_S = 1.0  # no key for this long: a pause now goes unnoticed

@@ -8,8 +8,9 @@ the live stream, and short-lived ones to read a task's history.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session_api import SessionAPI
@@ -23,7 +24,9 @@ class SetupError(Exception):
 class SessionLink(Protocol):
     label: str
 
-    async def open(self, notice: Callable[[str], None] | None = None, *, start: bool = True) -> SessionAPI: ...
+    async def open(
+        self, notice: Callable[[str], None] | None = None, *, start: bool = True
+    ) -> SessionAPI: ...
 
     async def release(self, api: SessionAPI) -> None: ...
 

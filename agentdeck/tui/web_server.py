@@ -7,7 +7,7 @@ and prints nothing of its own (the `serve` command prints the address with the t
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from textual_serve.server import Server
@@ -20,7 +20,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class GuardedServer(Server):
     """A textual-serve Server that refuses (403) every request `access` does not allow."""
 
-    def __init__(self, command: str, access: WebAccess, *, host: str, port: int, title: str, public_url: str) -> None:
+    def __init__(
+        self, command: str, access: WebAccess, *, host: str, port: int, title: str, public_url: str
+    ) -> None:
         super().__init__(command, host=host, port=port, title=title, public_url=public_url)
         self.access = access
 
@@ -48,7 +50,9 @@ class GuardedServer(Server):
                 # The cookie carries the token from now on; the address bar and history lose it.
                 query = {k: v for k, v in request.query.items() if k != TOKEN_PARAMETER}
                 response = web.HTTPFound(request.rel_url.with_query(query))
-                response.set_cookie(access.cookie_name, access.token, httponly=True, samesite="Strict", path="/")
+                response.set_cookie(
+                    access.cookie_name, access.token, httponly=True, samesite="Strict", path="/"
+                )
                 return response
             return await handler(request)
 

@@ -51,14 +51,17 @@ def commit_all(worktree: Path, ref_name: str, message: str) -> str | None:
     if not message.endswith("\n"):
         message += "\n"  # git's own convention for commit messages
     author = signature(repo)
-    # The commit object first, then the branch: a crash between them leaves an unreferenced
-    # object and the branch at its old tip (the files stay in the worktree for the next one).
-    oid = repo.create_commit(None, author, author, message, tree_id, [parent.id])
+    # A crash here leaves the tree written and the branch at its old tip (the files stay in
+    # the worktree for the next checkpoint).
     fault_point("checkpoint:before-ref-update")
-    ref = repo.lookup_reference(ref_name)
-    if ref.target != parent.id:  # an agent's shell committed meanwhile: never drop its commit
-        raise WorkspaceError(f"{ref_name} moved while the checkpoint was written; the next checkpoint retries")
-    ref.set_target(oid, f"commit: {message.splitlines()[0]}")
+    try:
+        # Passing the branch ref (not "HEAD") makes libgit2 refuse, in the same locked update,
+        # if the tip moved under us (an agent's shell committed): its commit is never dropped.
+        oid = repo.create_commit(ref_name, author, author, message, tree_id, [parent.id])
+    except pygit2.GitError as exc:
+        raise WorkspaceError(
+            f"{ref_name} moved while the checkpoint was written ({exc}); the next checkpoint retries"
+        ) from exc
     return str(oid)
 
 

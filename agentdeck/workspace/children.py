@@ -59,7 +59,9 @@ def merge_child(parent: TaskWorkspace, child: TaskWorkspace, message: str) -> Me
     else:
         index = repo.merge_commits(ours, theirs)
         if index.conflicts is not None:
-            paths = sorted({(entry.path) for conflict in index.conflicts for entry in conflict if entry is not None})
+            paths = sorted(
+                {(entry.path) for conflict in index.conflicts for entry in conflict if entry is not None}
+            )
             return MergeOutcome(merged=False, conflicts=paths)
         tree = index.write_tree(repo)
         author = signature(repo)

@@ -59,10 +59,15 @@ def unmerged_commits(repo: pygit2.Repository, branch: str) -> list[str]:
                 walker.hide(repo.references[name].peel(pygit2.Commit).id)
             except (pygit2.GitError, ValueError, KeyError):
                 continue  # a tag of a blob, a broken ref: it protects nothing
-    return [f"{str(commit.id)[:10]} {commit.message.splitlines()[0] if commit.message else ''}".rstrip() for commit in walker]
+    return [
+        f"{str(commit.id)[:10]} {commit.message.splitlines()[0] if commit.message else ''}".rstrip()
+        for commit in walker
+    ]
 
 
-def cleanup_task(repo_root: Path, task_id: str, *, force: bool = False, keep_refs: bool = False) -> CleanupResult:
+def cleanup_task(
+    repo_root: Path, task_id: str, *, force: bool = False, keep_refs: bool = False
+) -> CleanupResult:
     """Remove the task's worktree, and its branch when nothing unmerged would go (or `force`).
 
     `keep_refs`: remove the worktree only; the branch, the base ref and every other ref stay."""
@@ -76,7 +81,9 @@ def cleanup_task(repo_root: Path, task_id: str, *, force: bool = False, keep_ref
             result.uncommitted = has_changes(pygit2.Repository(str(worktree)))
         except pygit2.GitError:
             result.uncommitted = True  # cannot tell: treat as work that would go
-    if worktree is None and (keep_refs or (repo.lookup_branch(branch) is None and base_ref(task_id) not in repo.references)):
+    if worktree is None and (
+        keep_refs or (repo.lookup_branch(branch) is None and base_ref(task_id) not in repo.references)
+    ):
         return result  # nothing left of it (to remove)
     if result.uncommitted and not force:
         result.kept = f"its worktree {worktree} has uncommitted changes"
@@ -138,7 +145,10 @@ def integration_leftovers(repo_root: Path) -> list[str]:
 def remove_integration_workspace(repo_root: Path, workspace_id: str) -> None:
     """Delete a temporary integration worktree and its branch: they never hold anyone's work."""
     repo = pygit2.Repository(str(repo_root))
-    if repo.lookup_branch(branch_name(workspace_id)) is None and base_ref(workspace_id) not in repo.references:
+    if (
+        repo.lookup_branch(branch_name(workspace_id)) is None
+        and base_ref(workspace_id) not in repo.references
+    ):
         return
     remove_task_workspace(repo, workspace_id, delete_branch=True, force=True)
 

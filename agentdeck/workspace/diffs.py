@@ -54,7 +54,9 @@ def branch_diff(repo_root: Path, task_id: str, base_commit: str, max_chars: int 
         delta = patch.delta
         _, added, removed = patch.line_stats
         path = delta.old_file.path if delta.status_char() == "D" else delta.new_file.path
-        files.append(FileChange(path, _STATUS.get(delta.status_char(), "changed"), added, removed, delta.is_binary))
+        files.append(
+            FileChange(path, _STATUS.get(delta.status_char(), "changed"), added, removed, delta.is_binary)
+        )
     text = diff.patch or ""
     total = len(text)
     cut = max_chars is not None and total > max_chars

@@ -73,7 +73,9 @@ def pending(session_dir: Path) -> MergeIntent | None:
     except FileNotFoundError:
         return None
     except (ValueError, TypeError) as exc:  # torn before the rename cannot happen; a hand edit can
-        raise WorkspaceError(f"the merge journal {path} is unreadable ({exc}): check `git log` of the base branch, then delete it") from exc
+        raise WorkspaceError(
+            f"the merge journal {path} is unreadable ({exc}): check `git log` of the base branch, then delete it"
+        ) from exc
 
 
 def complete(repo_root: Path, intent: MergeIntent, reflog: str) -> Recovery:
@@ -86,23 +88,37 @@ def complete(repo_root: Path, intent: MergeIntent, reflog: str) -> Recovery:
         return Recovery(intent, False, f"branch {intent.target} no longer exists; nothing was changed")
     tip = str(ref.target)
     if tip not in (intent.old_tip, intent.new_tip):
-        return Recovery(intent, False, f"{intent.target} moved since (now {tip[:10]}); the merge was not finished — merge again")
+        return Recovery(
+            intent,
+            False,
+            f"{intent.target} moved since (now {tip[:10]}); the merge was not finished — merge again",
+        )
     checkout = checkout_of(repo, intent.target)
     if checkout is not None and intent.new_tip != intent.old_tip:
         tree_repo = pygit2.Repository(str(checkout))
-        old, new = repo.get(intent.old_tip).peel(pygit2.Commit), repo.get(intent.new_tip).peel(pygit2.Commit)
+        old_object, new_object = repo.get(intent.old_tip), repo.get(intent.new_tip)
+        if old_object is None or new_object is None:
+            return Recovery(
+                intent, False, "a commit the journal names is not in the repository; nothing was changed"
+            )
+        old, new = old_object.peel(pygit2.Commit), new_object.peel(pygit2.Commit)
         paths = _changed(repo, old, new)
         stray = [p for p in paths if not _holds(checkout / p, old, new, p)]
         if stray:
             return Recovery(
-                intent, False,
+                intent,
+                False,
                 f"{checkout} has other changes in {', '.join(stray[:5])}; the merge was not finished — merge again",
             )
         # Every file the merge touches is old or new: bring the rest along (FORCE on those paths only).
         tree_repo.checkout_tree(tree_repo.get(intent.new_tip), strategy=CheckoutStrategy.FORCE, paths=paths)
     if tip != intent.new_tip:
         ref.set_target(pygit2.Oid(hex=intent.new_tip), reflog)
-    return Recovery(intent, True, f"finished after the session daemon was killed mid-merge; {intent.target} is at {intent.new_tip[:10]}")
+    return Recovery(
+        intent,
+        True,
+        f"finished after the session daemon was killed mid-merge; {intent.target} is at {intent.new_tip[:10]}",
+    )
 
 
 def _changed(repo: pygit2.Repository, old: pygit2.Commit, new: pygit2.Commit) -> list[str]:

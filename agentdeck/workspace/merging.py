@@ -69,7 +69,9 @@ class Landing:
     checkout: Path | None
 
 
-def plan_merge(repo_root: Path, target: str, branches: list[str], messages: dict[str, str] | None = None) -> MergePlan:
+def plan_merge(
+    repo_root: Path, target: str, branches: list[str], messages: dict[str, str] | None = None
+) -> MergePlan:
     """Merge `branches` into `target` in memory, in order; no ref and no working tree is touched."""
     repo = _open(repo_root)
     start = _tip(repo, target)
@@ -88,13 +90,17 @@ def plan_merge(repo_root: Path, target: str, branches: list[str], messages: dict
             continue
         index = repo.merge_commits(current, theirs)
         if index.conflicts is not None:
-            side = target if current.id == start.id else f"{target} + {', '.join(s.branch for s in plan.steps)}"
+            side = (
+                target if current.id == start.id else f"{target} + {', '.join(s.branch for s in plan.steps)}"
+            )
             plan.conflicts = _conflicts(index, (side, branch))
             return plan
         tree = index.write_tree(repo)
         author = signature(repo)
         message = (messages or {}).get(branch) or f"Merge branch '{branch}' into {target}"
-        new_id = repo.create_commit(None, author, author, message.rstrip("\n") + "\n", tree, [current.id, theirs.id])
+        new_id = repo.create_commit(
+            None, author, author, message.rstrip("\n") + "\n", tree, [current.id, theirs.id]
+        )
         current = repo.get(new_id).peel(pygit2.Commit)
         plan.steps.append(MergeStep(branch, "merge commit", str(current.id)))
     plan.new_tip = str(current.id)
@@ -114,26 +120,32 @@ def pair_conflicts(repo: pygit2.Repository, branches: list[str]) -> list[Conflic
     return found
 
 
+class MergeRefused(WorkspaceError):
+    """`land` refused before writing anything: the merge journal can go, nothing needs finishing."""
+
+
 def land(repo_root: Path, plan: MergePlan, reflog: str) -> Landing:
     """Move the target branch to the planned tip, and its clean checkout (if any) with it."""
     if plan.new_tip is None:
-        raise WorkspaceError("the merge has conflicts: nothing was written")
+        raise MergeRefused("the merge has conflicts: nothing was written")
     repo = _open(repo_root)
     ref_name = f"refs/heads/{plan.target}"
     if str(_tip(repo, plan.target).id) != plan.old_tip:
-        raise WorkspaceError(f"{plan.target} moved while the merge was prepared; nothing was written: merge again")
+        raise MergeRefused(
+            f"{plan.target} moved while the merge was prepared; nothing was written: merge again"
+        )
     checkout = checkout_of(repo, plan.target)
     new_commit = repo.get(plan.new_tip).peel(pygit2.Commit)
     if checkout is not None and plan.new_tip != plan.old_tip:
         tree_repo = _open(checkout)
-        check_clean(tree_repo, plan.target, checkout, _changed_paths(repo, plan.old_tip, plan.new_tip))
         try:
-            # SAFE: libgit2 checks every file first and writes nothing when one would be overwritten.
-            tree_repo.checkout_tree(tree_repo.get(plan.new_tip), strategy=CheckoutStrategy.SAFE)
-        except pygit2.GitError as exc:
-            raise WorkspaceError(
-                f"cannot update {checkout} ({exc}); nothing was merged: commit or stash your changes and merge again"
-            ) from exc
+            check_clean(tree_repo, plan.target, checkout, _changed_paths(repo, plan.old_tip, plan.new_tip))
+        except WorkspaceError as exc:
+            raise MergeRefused(str(exc)) from None
+        # SAFE: libgit2 checks every file first and writes nothing when one would be overwritten;
+        # an I/O error partway (a full disk) can still leave some files written: the caller's
+        # merge journal finishes those (merge_journal.complete), so that is not a refusal.
+        tree_repo.checkout_tree(tree_repo.get(plan.new_tip), strategy=CheckoutStrategy.SAFE)
     fault_point("merge:before-ref-update")
     if plan.new_tip != plan.old_tip:
         repo.lookup_reference(ref_name).set_target(new_commit.id, reflog)
@@ -160,7 +172,9 @@ def checkout_of(repo: pygit2.Repository, branch: str) -> Path | None:
     return None
 
 
-def check_clean(tree_repo: pygit2.Repository, branch: str, path: Path, incoming: set[str] | None = None) -> None:
+def check_clean(
+    tree_repo: pygit2.Repository, branch: str, path: Path, incoming: set[str] | None = None
+) -> None:
     """Refuse when the tree has uncommitted changes, or untracked files where the merge would write."""
     dirty = []
     for name, flags in tree_repo.status(untracked_files="all", ignored=False).items():
@@ -170,7 +184,9 @@ def check_clean(tree_repo: pygit2.Repository, branch: str, path: Path, incoming:
             continue  # untracked and out of the merge's way: it stays as it is
         dirty.append(name)
     if dirty:
-        shown = ", ".join(sorted(dirty)[:MAX_DIRTY_SHOWN]) + (f" and {len(dirty) - MAX_DIRTY_SHOWN} more" if len(dirty) > MAX_DIRTY_SHOWN else "")
+        shown = ", ".join(sorted(dirty)[:MAX_DIRTY_SHOWN]) + (
+            f" and {len(dirty) - MAX_DIRTY_SHOWN} more" if len(dirty) > MAX_DIRTY_SHOWN else ""
+        )
         raise WorkspaceError(
             f"{branch} is checked out in {path} with uncommitted changes ({shown}): commit or stash them, "
             "then merge again; nothing was merged"

@@ -14,9 +14,7 @@ def open_repository(path: Path | str) -> pygit2.Repository:
     """Open the non-bare repository containing `path`, which must have at least one commit."""
     start = Path(path).expanduser()
     if not start.exists():
-        raise WorkspaceError(
-            f"{start} does not exist: cd into a git repository or pass a path inside one"
-        )
+        raise WorkspaceError(f"{start} does not exist: cd into a git repository or pass a path inside one")
     start = start.resolve()
     if not start.is_dir():
         start = start.parent

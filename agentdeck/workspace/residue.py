@@ -26,7 +26,9 @@ def discard_new_changes(worktree: Path, before: set[str]) -> list[str]:
     repo = _open(worktree)
     statuses = repo.status(untracked_files="all", ignored=False)
     new = sorted(
-        name for name, flags in statuses.items() if flags not in (FileStatus.CURRENT, FileStatus.IGNORED) and name not in before
+        name
+        for name, flags in statuses.items()
+        if flags not in (FileStatus.CURRENT, FileStatus.IGNORED) and name not in before
     )
     tracked = [name for name in new if statuses[name] != FileStatus.WT_NEW]
     root = Path(worktree)

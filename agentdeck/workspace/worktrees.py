@@ -33,13 +33,9 @@ def create_task_workspace(
         )
     branch = branch_name(task_id)
     if repo.lookup_branch(branch) is not None:
-        raise WorkspaceError(
-            f"branch {branch} already exists: choose another task id or delete that branch"
-        )
+        raise WorkspaceError(f"branch {branch} already exists: choose another task id or delete that branch")
     if base_ref(task_id) in repo.references:
-        raise WorkspaceError(
-            f"{base_ref(task_id)} already exists: choose another task id or delete that ref"
-        )
+        raise WorkspaceError(f"{base_ref(task_id)} already exists: choose another task id or delete that ref")
     if task_id in repo.list_worktrees():
         raise WorkspaceError(
             f"a worktree named {task_id} already exists: choose another task id, or run "
@@ -100,9 +96,7 @@ def open_task_workspace(repo: pygit2.Repository, task_id: str) -> TaskWorkspace:
             "`git worktree prune`"
         )
     root = repository_root(repo)
-    return TaskWorkspace(
-        task_id=task_id, branch=branch, path=path, base_commit=str(base), repo_root=root
-    )
+    return TaskWorkspace(task_id=task_id, branch=branch, path=path, base_commit=str(base), repo_root=root)
 
 
 def list_task_workspaces(repo: pygit2.Repository) -> list[TaskWorkspace]:

@@ -327,8 +327,8 @@ class Probe:
 async def measure(repo: Path, args: argparse.Namespace) -> dict:
     from textual import events
 
-    from agentdeck.config import load_settings
     from agentdeck.cockpit_settings import CockpitSettings
+    from agentdeck.config import load_settings
     from agentdeck.server.client import SessionClient
     from agentdeck.server.paths import session_paths
     from agentdeck.tui.app import CockpitApp
@@ -371,7 +371,8 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
         t0 = time.monotonic()
         try:
             await app.cockpit.wait_until(
-                lambda: len(app.cockpit.panes) >= args.panes and running() == (args.panes, args.background), timeout=180
+                lambda: len(app.cockpit.panes) >= args.panes and running() == (args.panes, args.background),
+                timeout=180,
             )
         except TimeoutError:
             pass  # measure anyway; the averages below say what ran
@@ -400,7 +401,14 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
                 fg, bg = running()
                 streamed = probe.streamed
                 panes = set(app.cockpit.panes)
-                samples.append({"running_fg": fg, "running_bg": bg, "streamed_fg": len(streamed & panes), "streamed_bg": len(streamed - panes)})
+                samples.append(
+                    {
+                        "running_fg": fg,
+                        "running_bg": bg,
+                        "streamed_fg": len(streamed & panes),
+                        "streamed_bg": len(streamed - panes),
+                    }
+                )
                 probe.streamed = set()
                 next_sample += SAMPLE_S
             if now >= next_rss:
@@ -412,7 +420,9 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
             await asyncio.sleep(max(0.0, next_key - time.monotonic()))
             next_key += 1 / args.keys_per_second
             focused = app.focused
-            field = next((p.steer_input for p in app.cockpit.panes.values() if p.steer_input is focused), None)
+            field = next(
+                (p.steer_input for p in app.cockpit.panes.values() if p.steer_input is focused), None
+            )
             if field is None:
                 pane = next(reversed(list(app.cockpit.panes.values())), None)
                 if pane is None:
@@ -433,9 +443,13 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
                     await asyncio.wait_for(painter.painted.wait(), 0.25)
                     latencies.append((painter.painted_at - t_key) * 1000)
                     break
-                except asyncio.TimeoutError:
-                    if not field.is_attached or (app.focused is not field and field.value != painter.expected):
-                        lost += 1  # its pane closed (the task ended), or the focus moved, before the key landed
+                except TimeoutError:
+                    if not field.is_attached or (
+                        app.focused is not field and field.value != painter.expected
+                    ):
+                        lost += (
+                            1  # its pane closed (the task ended), or the focus moved, before the key landed
+                        )
                         break
                     if time.perf_counter() - t_key > 30:
                         unpainted += 1  # in the input, never on screen: a missed repaint
@@ -453,7 +467,11 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
             growth = {name: after[name] - objects_before.get(name, 0) for name in after}
             object_growth = dict(sorted(growth.items(), key=lambda item: -item[1])[:10])
             # Widgets and screens apart: one that stays after its removal holds all it drew.
-            nodes = {name: n for name, n in growth.items() if name.startswith(("textual.widgets", "agentdeck", "textual.screen", "textual.containers"))}
+            nodes = {
+                name: n
+                for name, n in growth.items()
+                if name.startswith(("textual.widgets", "agentdeck", "textual.screen", "textual.containers"))
+            }
             object_growth.update(sorted(nodes.items(), key=lambda item: -item[1])[:10])
         keeper.active = False
         painter.close()
@@ -523,9 +541,16 @@ def tmux_first_screen(command: str, marker: str, timeout: float = 60.0) -> float
     TMUX_SERVERS.append(name)
     tmux = ["tmux", "-L", name, "-f", "/dev/null"]
     t0 = time.perf_counter()
-    subprocess.run([*tmux, "new-session", "-d", "-s", "b", "-x", "160", "-y", "45", f"{command}; sleep 600"], check=True)
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "b", "-x", "160", "-y", "45", f"{command}; sleep 600"], check=True
+    )
     try:
-        while marker not in subprocess.run([*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True).stdout:
+        while (
+            marker
+            not in subprocess.run(
+                [*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True
+            ).stdout
+        ):
             if time.perf_counter() - t0 > timeout:
                 raise RuntimeError(f"{command!r} showed no {marker!r} within {timeout:.0f} s")
             time.sleep(0.005)  # reading another process's terminal: there is no event to wait on
@@ -544,18 +569,23 @@ def first_paint(repo: Path, runs: int) -> dict:
     commands = {
         "python_print": (f"{env} {PY} -c 'print(\"ready\")'", "ready"),
         # What the cockpit imports before it can paint, and nothing else: the floor for its first paint.
-        "cockpit_imports": (f"{env} {PY} -c 'import agentdeck.cli, agentdeck.config, agentdeck.tui.app; print(\"ready\")'", "ready"),
+        "cockpit_imports": (
+            f"{env} {PY} -c 'import agentdeck.cli, agentdeck.config, agentdeck.tui.app; print(\"ready\")'",
+            "ready",
+        ),
         "cockpit_warm": (f"{env} {AGENTDECK} attach -C {repo}", TOPBAR),
         "cockpit_cold": (f"{env} {AGENTDECK} attach -C {repo}", TOPBAR),
         "import_litellm": (f"{env} {PY} -c 'import litellm; print(\"ready\")'", "ready"),
     }
     times: dict[str, list[float]] = {key: [] for key in commands}
-    for i in range(runs):
+    for _ in range(runs):
         for key, (command, marker) in commands.items():
             if key == "cockpit_cold":
                 stop_daemon(repo)  # none running: attach starts it (behind the first paint)
             elif key == "cockpit_warm":
-                subprocess.run([AGENTDECK, "status", "-C", str(repo)], capture_output=True, timeout=120)  # one running, idle
+                subprocess.run(
+                    [AGENTDECK, "status", "-C", str(repo)], capture_output=True, timeout=120
+                )  # one running, idle
             times[key].append(tmux_first_screen(command, marker))
     stop_daemon(repo)
     result = {f"{key}_s": round(statistics.median(values), 3) for key, values in times.items()}
@@ -566,13 +596,19 @@ def first_paint(repo: Path, runs: int) -> dict:
 def help_time(runs: int = 10) -> dict:
     bare = median_wall_time([PY, "-c", "pass"], runs)
     help_ = median_wall_time([AGENTDECK, "--help"], runs)
-    return {"python_pass_s": round(bare, 4), "agentdeck_help_s": round(help_, 4), "ratio": round(help_ / bare, 2)}
+    return {
+        "python_pass_s": round(bare, 4),
+        "agentdeck_help_s": round(help_, 4),
+        "ratio": round(help_ / bare, 2),
+    }
 
 
 def report(results: dict, args: argparse.Namespace) -> None:
     h, p, load = results.get("help"), results.get("first_paint"), results["load"]
     if h:
-        print(f"agentdeck --help: {h['agentdeck_help_s'] * 1000:.0f} ms = {h['ratio']} × python -c pass ({h['python_pass_s'] * 1000:.0f} ms); median of 10")
+        print(
+            f"agentdeck --help: {h['agentdeck_help_s'] * 1000:.0f} ms = {h['ratio']} × python -c pass ({h['python_pass_s'] * 1000:.0f} ms); median of 10"
+        )
     if p:
         litellm = p["import_litellm_s"]
         print(
@@ -622,7 +658,10 @@ def report(results: dict, args: argparse.Namespace) -> None:
         f"max {load['ui_rss_max_mb']} MB; daemon {load['daemon_rss_mb']} MB at the end"
     )
     print("  (s, MB):", ", ".join(f"{t}: {m}" for t, m in load["ui_rss_mb"]))
-    print("  (tasks known, widgets, event backlog):", ", ".join(f"{m['tasks_known']}/{m['widgets']}/{m['backlog']}" for m in load["memory_samples"]))
+    print(
+        "  (tasks known, widgets, event backlog):",
+        ", ".join(f"{m['tasks_known']}/{m['widgets']}/{m['backlog']}" for m in load["memory_samples"]),
+    )
     print("  widgets at the end, most common:", load["memory_samples"][-1]["widget_kinds"])
     if load["object_growth"]:
         print("  live objects gained from the first minute to the end, by type:", load["object_growth"])
@@ -633,16 +672,24 @@ def interrupted(signum, frame) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the load is measured")
     parser.add_argument("--panes", type=int, default=4, help="foreground agents, one pane each (2-4)")
     parser.add_argument("--background", type=int, default=50, help="background agents at a time")
-    parser.add_argument("--tokens-per-second", type=float, default=100.0, help="the demo model's pace, per agent")
+    parser.add_argument(
+        "--tokens-per-second", type=float, default=100.0, help="the demo model's pace, per agent"
+    )
     parser.add_argument("--keys-per-second", type=float, default=5.0, help="typing pace into a steer input")
     parser.add_argument("--paint-runs", type=int, default=5, help="rounds of the first-paint measurement")
-    parser.add_argument("--skip-startup", action="store_true", help="only the load (no --help, no first paint)")
+    parser.add_argument(
+        "--skip-startup", action="store_true", help="only the load (no --help, no first paint)"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    parser.add_argument("--objects", action="store_true", help="also count live objects by type (finds what grows; slow)")
+    parser.add_argument(
+        "--objects", action="store_true", help="also count live objects by type (finds what grows; slow)"
+    )
     args = parser.parse_args()
     if not 2 <= args.panes <= 4:
         parser.error("--panes must be 2-4 (the session's foreground_slots)")
@@ -653,9 +700,14 @@ def main() -> None:
     os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")  # no personal config in the figures
     repo = tmp / "repo"
     wall = int(args.minutes * 60 + 1800)
-    create_sample_repository(repo, extra_files={
-        "agentdeck.toml": CONFIG.format(wall=wall, tps=args.tokens_per_second, panes=args.panes, background=args.background)
-    })
+    create_sample_repository(
+        repo,
+        extra_files={
+            "agentdeck.toml": CONFIG.format(
+                wall=wall, tps=args.tokens_per_second, panes=args.panes, background=args.background
+            )
+        },
+    )
     # Ctrl-C and SIGTERM both unwind through the `finally`: the daemon stops, tmux servers go.
     signal.signal(signal.SIGTERM, interrupted)
     results: dict = {}

@@ -100,7 +100,11 @@ def _assistant(rng: random.Random, index: int) -> dict:
         "role": "assistant",
         "content": prose,
         "tool_calls": [
-            {"id": f"call_{index}", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+            {
+                "id": f"call_{index}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
         ],
     }
 
@@ -114,7 +118,10 @@ def build_transcript(tools: list[dict], target: int = TARGET_TOKENS) -> list[dic
     rng = random.Random(3)
     messages = [
         {"role": "system", "content": system_prompt(Path("/tmp/agentdeck-bench/worktree"))},
-        {"role": "user", "content": "Find out why the context meter drifts after compaction and fix it; add a test."},
+        {
+            "role": "user",
+            "content": "Find out why the context meter drifts after compaction and fix it; add a test.",
+        },
     ]
     meter = ContextMeter(METER_WINDOW, tools)
     meter.reset(messages)
@@ -193,7 +200,9 @@ def bench_meter(reps: int, litellm_reps: int, use_litellm: bool) -> MeterFigures
 
         litellm = load_litellm()
         messages = [*base, news[0]]
-        figures.litellm_tokens = litellm.token_counter(model="gpt-4o", messages=messages)  # warm-up: loads the tokenizer
+        figures.litellm_tokens = litellm.token_counter(
+            model="gpt-4o", messages=messages
+        )  # warm-up: loads the tokenizer
         times = []
         for new in news[:litellm_reps]:
             messages = [*base, new]
@@ -223,7 +232,13 @@ def _file_text(rng: random.Random, name: str, chars: int = 2500) -> str:
 
 def bench_files() -> dict[str, str]:
     rng = random.Random(11)
-    names = ["README.md", *[f"src/module_{i:02}.py" for i in range(1, 9)], "docs/design.md", "docs/usage.md", "NOTES.txt"]
+    names = [
+        "README.md",
+        *[f"src/module_{i:02}.py" for i in range(1, 9)],
+        "docs/design.md",
+        "docs/usage.md",
+        "NOTES.txt",
+    ]
     return {name: _file_text(rng, name) for name in names}
 
 
@@ -296,11 +311,17 @@ async def run_demo(repo: Path, label: str, window: int, threshold: float) -> Run
     return figures
 
 
-async def bench_splitting(split_window: int, threshold: float, plain_window: int) -> tuple[RunFigures, RunFigures]:
+async def bench_splitting(
+    split_window: int, threshold: float, plain_window: int
+) -> tuple[RunFigures, RunFigures]:
     with tempfile.TemporaryDirectory() as tmp:
         files = bench_files()
-        split_run = await run_demo(make_repo(Path(tmp) / "split", files), "with splitting", split_window, threshold)
-        plain_run = await run_demo(make_repo(Path(tmp) / "plain", files), "without splitting", plain_window, threshold)
+        split_run = await run_demo(
+            make_repo(Path(tmp) / "split", files), "with splitting", split_window, threshold
+        )
+        plain_run = await run_demo(
+            make_repo(Path(tmp) / "plain", files), "without splitting", plain_window, threshold
+        )
     return split_run, plain_run
 
 
@@ -308,7 +329,9 @@ async def bench_splitting(split_window: int, threshold: float, plain_window: int
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reps", type=int, default=300, help="incremental updates and full recounts timed")
     parser.add_argument("--litellm-reps", type=int, default=15, help="litellm.token_counter calls timed")
     parser.add_argument("--no-litellm", action="store_true", help="skip litellm.token_counter")
@@ -324,15 +347,21 @@ async def main() -> None:
     full_med, full_p95 = meter.full
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     print()
-    print(f"1. context meter on a {meter.tokens:,}-token transcript ({meter.messages} messages), "
-          f"one new tool result of {meter.new_tokens} tokens; {args.reps} reps")
+    print(
+        f"1. context meter on a {meter.tokens:,}-token transcript ({meter.messages} messages), "
+        f"one new tool result of {meter.new_tokens} tokens; {args.reps} reps"
+    )
     print(f"   {'':34} {'median ms':>10} {'p95 ms':>10}")
     print(f"   {'ContextMeter.update (incremental)':34} {inc_med:10.4f} {inc_p95:10.4f}   goal <= 1 ms")
-    print(f"   {'fresh ContextMeter.reset (full)':34} {full_med:10.4f} {full_p95:10.4f}   = {full_med / inc_med:,.0f} x incremental")
+    print(
+        f"   {'fresh ContextMeter.reset (full)':34} {full_med:10.4f} {full_p95:10.4f}   = {full_med / inc_med:,.0f} x incremental"
+    )
     if meter.litellm:
         lit_med, lit_p95 = meter.litellm
-        print(f"   {'litellm.token_counter gpt-4o':34} {lit_med:10.4f} {lit_p95:10.4f}   = {lit_med / inc_med:,.0f} x incremental "
-              f"({args.litellm_reps} reps; counts {meter.litellm_tokens:,} tokens = {meter.litellm_tokens / meter.tokens:.2f} x the meter's)")
+        print(
+            f"   {'litellm.token_counter gpt-4o':34} {lit_med:10.4f} {lit_p95:10.4f}   = {lit_med / inc_med:,.0f} x incremental "
+            f"({args.litellm_reps} reps; counts {meter.litellm_tokens:,} tokens = {meter.litellm_tokens / meter.tokens:.2f} x the meter's)"
+        )
     else:
         print(f"   litellm.token_counter: {meter.litellm_note}")
     print()
@@ -340,9 +369,11 @@ async def main() -> None:
     header = f"   {'run':18} {'window':>7} {'status':>9} {'requests':>8} {'prompt tok':>10} {'compl tok':>9} {'peak fill':>9} {'peak req':>8} {'splits':>6} {'subs':>4} {'reads':>5} {'cut':>3} {'s':>5}"
     print(header)
     for run in (split_run, plain_run):
-        print(f"   {run.label:18} {run.window:>7} {run.status[:9]:>9} {run.requests:>8} {run.prompt_tokens:>10,} "
-              f"{run.completion_tokens:>9,} {run.peak_fraction:>9.3f} {run.peak_prompt_fraction:>8.3f} "
-              f"{run.splits:>6} {run.sub_agents:>4} {run.reads:>5} {run.cut:>3} {run.seconds:>5.1f}")
+        print(
+            f"   {run.label:18} {run.window:>7} {run.status[:9]:>9} {run.requests:>8} {run.prompt_tokens:>10,} "
+            f"{run.completion_tokens:>9,} {run.peak_fraction:>9.3f} {run.peak_prompt_fraction:>8.3f} "
+            f"{run.splits:>6} {run.sub_agents:>4} {run.reads:>5} {run.cut:>3} {run.seconds:>5.1f}"
+        )
     ratio = split_run.prompt_tokens / plain_run.prompt_tokens
     print(f"   prompt tokens with / without splitting: {ratio:.2f}")
     problems = []
@@ -360,18 +391,32 @@ async def main() -> None:
     print("--- for docs/benchmarks.md ---")
     print("| figure | result |")
     print("| --- | --- |")
-    print(f"| `ContextMeter.update`, one {meter.new_tokens}-token message on {meter.tokens:,} tokens | "
-          f"{inc_med:.3f} ms median, {inc_p95:.3f} ms p95 (goal ≤ 1 ms) |")
-    print(f"| full recount, fresh `ContextMeter.reset` | {full_med:.2f} ms median = {full_med / inc_med:,.0f} × incremental |")
+    print(
+        f"| `ContextMeter.update`, one {meter.new_tokens}-token message on {meter.tokens:,} tokens | "
+        f"{inc_med:.3f} ms median, {inc_p95:.3f} ms p95 (goal ≤ 1 ms) |"
+    )
+    print(
+        f"| full recount, fresh `ContextMeter.reset` | {full_med:.2f} ms median = {full_med / inc_med:,.0f} × incremental |"
+    )
     if meter.litellm:
-        print(f"| `litellm.token_counter(model=\"gpt-4o\")` | {meter.litellm[0]:.1f} ms median = "
-              f"{meter.litellm[0] / inc_med:,.0f} × incremental |")
-    print(f"| demo task, prompt tokens with / without splitting | {split_run.prompt_tokens:,} / {plain_run.prompt_tokens:,} = {ratio:.2f} |")
-    print(f"| demo task, LLM requests with / without splitting | {split_run.requests} / {plain_run.requests} |")
-    print(f"| demo task, peak context fill with / without splitting | {split_run.peak_fraction:.2f} of {split_run.window:,} / "
-          f"{plain_run.peak_fraction:.3f} of {plain_run.window:,} |")
-    print(f"| demo task, splits and sub-agents (split run) | {split_run.splits} split, {split_run.sub_agents} sub-agents, "
-          f"{split_run.reads} reads of which {split_run.cut} cut at the threshold (without: {plain_run.reads} reads) |")
+        print(
+            f'| `litellm.token_counter(model="gpt-4o")` | {meter.litellm[0]:.1f} ms median = '
+            f"{meter.litellm[0] / inc_med:,.0f} × incremental |"
+        )
+    print(
+        f"| demo task, prompt tokens with / without splitting | {split_run.prompt_tokens:,} / {plain_run.prompt_tokens:,} = {ratio:.2f} |"
+    )
+    print(
+        f"| demo task, LLM requests with / without splitting | {split_run.requests} / {plain_run.requests} |"
+    )
+    print(
+        f"| demo task, peak context fill with / without splitting | {split_run.peak_fraction:.2f} of {split_run.window:,} / "
+        f"{plain_run.peak_fraction:.3f} of {plain_run.window:,} |"
+    )
+    print(
+        f"| demo task, splits and sub-agents (split run) | {split_run.splits} split, {split_run.sub_agents} sub-agents, "
+        f"{split_run.reads} reads of which {split_run.cut} cut at the threshold (without: {plain_run.reads} reads) |"
+    )
     if problems:
         sys.exit(1)
 

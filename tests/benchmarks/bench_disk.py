@@ -32,13 +32,19 @@ def build(root: Path, files: int) -> Path:
         target = repo / f"d{i // 1600}" / f"e{(i // 40) % 40}" / f"f{i}.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(f"file {i}\n" * 8)
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "tree"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "tree"],
+    ):
         subprocess.run(["git", "-C", str(repo), *args], check=True)
     return repo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true")

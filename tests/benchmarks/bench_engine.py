@@ -51,7 +51,9 @@ def script(steps: int):
 async def engine_loop(repo: Path, base_url: str, steps: int) -> float:
     """Seconds per step for the real agent loop."""
     model = LiteLLMClient("openai/test-model", base_url, max_retries=0)
-    harness = make_agent(repo, model, task="benchmark task", budget=Budget(max_steps=steps + 5), context_window=100_000)
+    harness = make_agent(
+        repo, model, task="benchmark task", budget=Budget(max_steps=steps + 5), context_window=100_000
+    )
     started = time.perf_counter()
     result = await harness.agent.run()
     elapsed = time.perf_counter() - started
@@ -64,7 +66,9 @@ async def engine_own_work(repo: Path, steps: int) -> float:
     turns = [Turn(PROSE, [call("read", path="README.md")]) for _ in range(steps - 1)] + [finish("benchmark")]
     model = ScriptedModel(turns)
     model.record = False
-    harness = make_agent(repo, model, task="benchmark task", budget=Budget(max_steps=steps + 5), context_window=100_000)
+    harness = make_agent(
+        repo, model, task="benchmark task", budget=Budget(max_steps=steps + 5), context_window=100_000
+    )
     started = time.perf_counter()
     result = await harness.agent.run()
     assert result.status == "finished", result
@@ -84,8 +88,14 @@ async def bare_loop(repo: Path, base_url: str, steps: int, tools: list[dict]) ->
     started = time.perf_counter()
     for step in range(steps):
         stream = await litellm.acompletion(
-            model="openai/test-model", messages=messages, tools=tools, stream=True,
-            stream_options={"include_usage": True}, api_base=base_url, api_key="no-key", max_retries=0,
+            model="openai/test-model",
+            messages=messages,
+            tools=tools,
+            stream=True,
+            stream_options={"include_usage": True},
+            api_base=base_url,
+            api_key="no-key",
+            max_retries=0,
         )
         text, calls = [], {}
         async for chunk in stream:
@@ -98,10 +108,20 @@ async def bare_loop(repo: Path, base_url: str, steps: int, tools: list[dict]) ->
                 entry = calls.setdefault(fragment.index, {"id": fragment.id, "name": "", "arguments": ""})
                 entry["name"] += fragment.function.name or ""
                 entry["arguments"] += fragment.function.arguments or ""
-        messages.append({
-            "role": "assistant", "content": "".join(text),
-            "tool_calls": [{"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls.values()],
-        })
+        messages.append(
+            {
+                "role": "assistant",
+                "content": "".join(text),
+                "tool_calls": [
+                    {
+                        "id": c["id"],
+                        "type": "function",
+                        "function": {"name": c["name"], "arguments": c["arguments"]},
+                    }
+                    for c in calls.values()
+                ],
+            }
+        )
         for c in calls.values():
             messages.append({"role": "tool", "tool_call_id": c["id"], "content": read_result.output})
         if any(c["name"] == "finish" for c in calls.values()):
@@ -111,11 +131,15 @@ async def bare_loop(repo: Path, base_url: str, steps: int, tools: list[dict]) ->
 
 def help_wall_time(runs: int) -> tuple[float, float]:
     """Median seconds of `agentdeck --help` and of a bare `python -c pass`, in fresh processes."""
-    return median_wall_time([sys.executable, "-m", "agentdeck", "--help"], runs), median_wall_time([sys.executable, "-c", "pass"], runs)
+    return median_wall_time([sys.executable, "-m", "agentdeck", "--help"], runs), median_wall_time(
+        [sys.executable, "-c", "pass"], runs
+    )
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
@@ -137,12 +161,18 @@ async def main() -> None:
 
     engine_s, bare_s, own_s = statistics.median(engine), statistics.median(bare), statistics.median(own)
     help_s, python_s = help_wall_time(runs=15)
-    print(f"steps per run: {args.steps}, rounds: {args.rounds}, python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(
+        f"steps per run: {args.steps}, rounds: {args.rounds}, python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
     print(f"bare litellm loop   {bare_s * 1000:8.2f} ms/step (median)")
     print(f"agentdeck engine    {engine_s * 1000:8.2f} ms/step (median)")
     print(f"engine overhead     {(engine_s / bare_s - 1) * 100:+8.2f} %  end to end (goal <= 5 %)")
-    print(f"engine's own work   {own_s * 1000:8.3f} ms/step with an instant model = {own_s / bare_s * 100:.2f} % of a bare litellm step")
-    print(f"agentdeck --help    {help_s * 1000:8.1f} ms  = {help_s / python_s:.2f} x a bare `python -c pass` ({python_s * 1000:.1f} ms); goal < 300 ms")
+    print(
+        f"engine's own work   {own_s * 1000:8.3f} ms/step with an instant model = {own_s / bare_s * 100:.2f} % of a bare litellm step"
+    )
+    print(
+        f"agentdeck --help    {help_s * 1000:8.1f} ms  = {help_s / python_s:.2f} x a bare `python -c pass` ({python_s * 1000:.1f} ms); goal < 300 ms"
+    )
 
 
 if __name__ == "__main__":

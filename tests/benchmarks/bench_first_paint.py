@@ -36,7 +36,7 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 FIRST_FRAME_IMPORTS = "agentdeck.cli, agentdeck.commands.cockpit, agentdeck.cockpit_settings, agentdeck.tui.app, agentdeck.tui.themes"
 MARKER = "agentdeck ·"
 
-FLOOR_APP = '''
+FLOOR_APP = """
 from textual.app import App
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -53,7 +53,7 @@ class Floor(App):
 
 
 Floor().run()
-'''
+"""
 
 
 def newcomer_venv(where: Path) -> Path:
@@ -63,7 +63,9 @@ def newcomer_venv(where: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     log = where / "pip.log"
     with log.open("w") as output:  # pip's notes about the index; shown only if the install fails
-        installed = subprocess.run([venv / "bin" / "pip", "install", "--quiet", "-e", f"{CHECKOUT}[test]"], stderr=output)
+        installed = subprocess.run(
+            [venv / "bin" / "pip", "install", "--quiet", "-e", f"{CHECKOUT}[test]"], stderr=output
+        )
     if installed.returncode:
         sys.exit(f"the install failed:\n{log.read_text()}")
     return venv / "bin"
@@ -76,11 +78,27 @@ def first_screen(command: str, env: dict[str, str], timeout: float = 60.0) -> fl
     exports = " ".join(f"{key}={value}" for key, value in env.items())
     t0 = time.perf_counter()
     subprocess.run(
-        [*tmux, "new-session", "-d", "-s", "b", "-x", "160", "-y", "45", f"env -u COLUMNS -u LINES {exports} {command}; sleep 600"],
+        [
+            *tmux,
+            "new-session",
+            "-d",
+            "-s",
+            "b",
+            "-x",
+            "160",
+            "-y",
+            "45",
+            f"env -u COLUMNS -u LINES {exports} {command}; sleep 600",
+        ],
         check=True,
     )
     try:
-        while MARKER not in subprocess.run([*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True).stdout:
+        while (
+            MARKER
+            not in subprocess.run(
+                [*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True
+            ).stdout
+        ):
             if time.perf_counter() - t0 > timeout:
                 raise RuntimeError(f"{command!r} showed no {MARKER!r} within {timeout:.0f} s")
             time.sleep(0.005)  # reading another process's terminal: there is no event to wait on
@@ -90,10 +108,16 @@ def first_screen(command: str, env: dict[str, str], timeout: float = 60.0) -> fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5, help="rounds after the first one (default 5)")
-    parser.add_argument("--venv", type=Path, help="a venv made with the README's set-up (default: make a fresh one)")
-    parser.add_argument("--only", metavar="A,B", help="measure only these of floor,demo,attach,imports (the floor always)")
+    parser.add_argument(
+        "--venv", type=Path, help="a venv made with the README's set-up (default: make a fresh one)"
+    )
+    parser.add_argument(
+        "--only", metavar="A,B", help="measure only these of floor,demo,attach,imports (the floor always)"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
@@ -113,7 +137,15 @@ def main() -> None:
     run_env = {**os.environ, **env}
     (tmp / "floor.py").write_text(FLOOR_APP)
     repo = tmp / "attach-repo"
-    subprocess.run([py, "-c", f"from pathlib import Path; from agentdeck.workspace.sample_repo import create_sample_repository as c; c(Path({str(repo)!r}))"], check=True, env=run_env)
+    subprocess.run(
+        [
+            py,
+            "-c",
+            f"from pathlib import Path; from agentdeck.workspace.sample_repo import create_sample_repository as c; c(Path({str(repo)!r}))",
+        ],
+        check=True,
+        env=run_env,
+    )
     demos: list[Path] = []
 
     def demo_command() -> str:
@@ -135,17 +167,26 @@ def main() -> None:
         for round_number in range(args.runs + 1):
             for key, command in commands.items():
                 if key == "attach":  # one daemon running, idle
-                    subprocess.run([agentdeck, "status", "-C", str(repo)], capture_output=True, timeout=120, env=run_env)
+                    subprocess.run(
+                        [agentdeck, "status", "-C", str(repo)], capture_output=True, timeout=120, env=run_env
+                    )
                 seconds = first_screen(command(), env)
                 if key == "demo":
-                    subprocess.run([agentdeck, "stop", "-C", str(demos[-1])], capture_output=True, timeout=120, env=run_env)
+                    subprocess.run(
+                        [agentdeck, "stop", "-C", str(demos[-1])],
+                        capture_output=True,
+                        timeout=120,
+                        env=run_env,
+                    )
                 if round_number == 0:
                     first[key] = seconds
                 else:
                     times[key].append(seconds)
     finally:
         for path in [repo, *demos]:
-            subprocess.run([agentdeck, "stop", "-C", str(path)], capture_output=True, timeout=120, env=run_env)
+            subprocess.run(
+                [agentdeck, "stop", "-C", str(path)], capture_output=True, timeout=120, env=run_env
+            )
         shutil.rmtree(tmp, ignore_errors=True)
     medians = {key: statistics.median(values) for key, values in times.items()}
     results = {
@@ -160,7 +201,9 @@ def main() -> None:
         return
     print(f"first paint in tmux, median of {args.runs} runs after the first (first run in brackets):")
     for key in commands:
-        print(f"  {key:8} {medians[key] * 1000:5.0f} ms  ({first[key] * 1000:.0f} ms)  {results['ratio_to_floor'][key]:.2f} x the floor")
+        print(
+            f"  {key:8} {medians[key] * 1000:5.0f} ms  ({first[key] * 1000:.0f} ms)  {results['ratio_to_floor'][key]:.2f} x the floor"
+        )
     print(f"  ({results['command']})")
 
 

@@ -65,7 +65,11 @@ async def bench(repo: Path, tasks: int, concurrency: int) -> dict:
             running += 1
             if running == concurrency:
                 peak_rss, peak_running = rss_kb(pid), running
-        elif isinstance(event, TaskStateChanged) and event.task_id in sent and event.state in ("finished", "failed"):
+        elif (
+            isinstance(event, TaskStateChanged)
+            and event.task_id in sent
+            and event.state in ("finished", "failed")
+        ):
             ended.add(event.task_id)
             running -= 1
             if len(ended) == tasks:
@@ -104,7 +108,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--tokens-per-second", type=float, default=40.0, help="demo pace: slow enough that agents overlap")
+    parser.add_argument(
+        "--tokens-per-second", type=float, default=40.0, help="demo pace: slow enough that agents overlap"
+    )
     args = parser.parse_args()
     os.environ.update(
         {
@@ -121,17 +127,29 @@ def main() -> None:
         finally:
             kill_daemon(repo)
             subprocess.run(["git", "-C", str(repo), "worktree", "prune"], check=False)
-    print(f"{args.tasks} background demo tasks, concurrency {args.concurrency}, demo at {args.tokens_per_second} tokens/s")
-    print(f"queue add → AgentStarted, one task on an idle daemon: {result['single_ms']:.0f} ms (the first task of a fresh daemon)")
+    print(
+        f"{args.tasks} background demo tasks, concurrency {args.concurrency}, demo at {args.tokens_per_second} tokens/s"
+    )
+    print(
+        f"queue add → AgentStarted, one task on an idle daemon: {result['single_ms']:.0f} ms (the first task of a fresh daemon)"
+    )
     print(f"daemon RSS after warm-up: {result['base_rss_mb']:.1f} MB")
-    print(f"memory per additional running agent: {result['per_agent_mb']:.2f} MB ({result['peak_running']} running)")
-    print(f"events to one client, live: {result['live_events_per_s']:.0f}/s ({result['live_events']} events in {result['wall_s']:.1f} s)")
-    print(f"events to one client, replay: {result['replay_events_per_s']:.0f}/s ({result['replayed']} events)")
+    print(
+        f"memory per additional running agent: {result['per_agent_mb']:.2f} MB ({result['peak_running']} running)"
+    )
+    print(
+        f"events to one client, live: {result['live_events_per_s']:.0f}/s ({result['live_events']} events in {result['wall_s']:.1f} s)"
+    )
+    print(
+        f"events to one client, replay: {result['replay_events_per_s']:.0f}/s ({result['replayed']} events)"
+    )
     print(
         f"queue add → AgentStarted, slot free: median {result['free_slot_median_ms']:.0f} ms, "
         f"max {result['free_slot_max_ms']:.0f} ms (all {args.concurrency} added back to back)"
     )
-    print(f"queue add → AgentStarted, all tasks incl. queue wait: median {result['first_event_median_ms']:.0f} ms")
+    print(
+        f"queue add → AgentStarted, all tasks incl. queue wait: median {result['first_event_median_ms']:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

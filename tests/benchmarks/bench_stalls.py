@@ -31,16 +31,39 @@ def agent_events(count: int, tasks: int) -> list[Event]:
         task = f"t{n % tasks}"
         match n % 10:
             case 8:
-                events.append(ToolCallStarted(task_id=task, agent_id=task, call_id=f"c{n}", name="run", arguments='{"command": "ls"}'))
+                events.append(
+                    ToolCallStarted(
+                        task_id=task,
+                        agent_id=task,
+                        call_id=f"c{n}",
+                        name="run",
+                        arguments='{"command": "ls"}',
+                    )
+                )
             case 9:
-                events.append(ToolCallFinished(task_id=task, agent_id=task, call_id=f"c{n - 1}", name="run", ok=True, output="", duration_s=0.1))
+                events.append(
+                    ToolCallFinished(
+                        task_id=task,
+                        agent_id=task,
+                        call_id=f"c{n - 1}",
+                        name="run",
+                        ok=True,
+                        output="",
+                        duration_s=0.1,
+                    )
+                )
             case _:
                 events.append(TextDelta(task_id=task, agent_id=task, text="word "))
     return events
 
 
 def started(tasks: int) -> list[Event]:
-    return [AgentStarted(task_id=f"t{n}", agent_id=f"t{n}", task="x", model="m", branch="b", worktree="/w", base_commit="c") for n in range(tasks)]
+    return [
+        AgentStarted(
+            task_id=f"t{n}", agent_id=f"t{n}", task="x", model="m", branch="b", worktree="/w", base_commit="c"
+        )
+        for n in range(tasks)
+    ]
 
 
 def per_event_us(action, events: list[Event], rounds: int = 5) -> float:
@@ -80,8 +103,10 @@ async def main() -> None:
             without_times.append(per_event_us(session.publish, sample, rounds=1))
             session.bus.subscribe(session.stalls.note)
         with_watchdog, without = statistics.median(with_times), statistics.median(without_times)
-        print(f"session publish (SQLite store, row tracking): {without:.1f} µs per event without the watchdog, "
-              f"{with_watchdog:.1f} µs with it ({with_watchdog - without:+.1f} µs)")
+        print(
+            f"session publish (SQLite store, row tracking): {without:.1f} µs per event without the watchdog, "
+            f"{with_watchdog:.1f} µs with it ({with_watchdog - without:+.1f} µs)"
+        )
 
 
 if __name__ == "__main__":

@@ -79,7 +79,11 @@ def committed(repo: Path) -> Committed:
 def losses(repo: Path, before: Committed, listed: set[str]) -> tuple[int, int, int]:
     db = sqlite3.connect(str(paths_of(repo).db))
     try:
-        now = dict(db.execute("SELECT seq, json FROM events WHERE seq <= ?", (before.events[-1][0] if before.events else 0,)))
+        now = dict(
+            db.execute(
+                "SELECT seq, json FROM events WHERE seq <= ?", (before.events[-1][0] if before.events else 0,)
+            )
+        )
     finally:
         db.close()
     lost_events = sum(1 for seq, text in before.events if now.get(seq) != text)
@@ -92,7 +96,9 @@ def losses(repo: Path, before: Committed, listed: set[str]) -> tuple[int, int, i
 
 
 def _exists(repo: Path, sha: str) -> bool:
-    return subprocess.run(["git", "-C", str(repo), "cat-file", "-e", sha], capture_output=True).returncode == 0
+    return (
+        subprocess.run(["git", "-C", str(repo), "cat-file", "-e", sha], capture_output=True).returncode == 0
+    )
 
 
 def resume_all(repo: Path, task_ids: list[str]) -> None:
@@ -182,13 +188,23 @@ def locked(repo: Path) -> tuple[int, int, int]:
     task_id = finished_task(repo)
     db = paths_of(repo).db
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import sqlite3,sys\nd=sqlite3.connect({str(db)!r},isolation_level=None)\nd.execute('BEGIN EXCLUSIVE')\nprint(1,flush=True)\nsys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import sqlite3,sys\nd=sqlite3.connect({str(db)!r},isolation_level=None)\nd.execute('BEGIN EXCLUSIVE')\nprint(1,flush=True)\nsys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         holder.stdout.readline()
         result = run_cli(CMD, "status", cwd=repo, timeout=60)
-        assert result.returncode != 0 and f"pid {holder.pid}" in result.stderr and "Traceback" not in result.stderr
+        assert (
+            result.returncode != 0
+            and f"pid {holder.pid}" in result.stderr
+            and "Traceback" not in result.stderr
+        )
     finally:
         holder.stdin.close()
         holder.wait(timeout=10)
@@ -199,7 +215,9 @@ def locked(repo: Path) -> tuple[int, int, int]:
 def full_disk(repo: Path) -> tuple[int, int, int] | None:
     directory = paths_of(repo).dir
     directory.mkdir(parents=True, exist_ok=True)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(directory)], capture_output=True).returncode:
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(directory)], capture_output=True
+    ).returncode:
         return None
     try:
         from agentdeck.events import StoreFullChanged, TextDelta
@@ -210,14 +228,21 @@ def full_disk(repo: Path) -> tuple[int, int, int] | None:
             task_id = (await client.enqueue("take notes"))["task_id"]
             await collect_until(stream, lambda e: isinstance(e, TextDelta))
             filler = directory / "filler"
-            with open(filler, "wb", buffering=0) as handle:  # unbuffered: ENOSPC comes from write, never from close
+            with open(
+                filler, "wb", buffering=0
+            ) as handle:  # unbuffered: ENOSPC comes from write, never from close
                 try:
                     while True:
                         handle.write(b"\1" * 65536)
                 except OSError:
                     pass
             await collect_until(stream, lambda e: isinstance(e, StoreFullChanged) and e.full)
-            await collect_until(stream, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "interrupted")
+            await collect_until(
+                stream,
+                lambda e: (
+                    isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "interrupted"
+                ),
+            )
             filler.unlink()
             await collect_until(stream, settled(task_id), timeout=90)
             await client.close()
@@ -243,11 +268,17 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     kinds = {
-        "kill at a checkpoint": lambda repo: kill_and_resume(repo, f"checkpoint:before-ref-update@{rng.randint(1, 2)}", ["take notes"]),
+        "kill at a checkpoint": lambda repo: kill_and_resume(
+            repo, f"checkpoint:before-ref-update@{rng.randint(1, 2)}", ["take notes"]
+        ),
         "kill mid-merge (before the ref moves)": lambda repo: merge_kill(repo, "merge:before-ref-update"),
-        "kill mid-merge (before the task is marked)": lambda repo: merge_kill(repo, "merge:before-mark-merged"),
+        "kill mid-merge (before the task is marked)": lambda repo: merge_kill(
+            repo, "merge:before-mark-merged"
+        ),
         "kill in a 1,000-event burst": lambda repo: kill_and_resume(
-            repo, f"events:after-append@{rng.randint(200, 800)}", [f"take notes on part {n}" for n in range(6)]
+            repo,
+            f"events:after-append@{rng.randint(200, 800)}",
+            [f"take notes on part {n}" for n in range(6)],
         ),
         "damaged session.db": lambda repo: corrupt(repo, rng),
         "locked session.db": locked,
@@ -290,17 +321,31 @@ def main() -> int:
         lost_commits=sum(c.lost_commits for c in counts.values()),
     )
     if args.json:
-        print(json.dumps({"rounds": args.rounds, "seconds": round(elapsed, 1), "skipped": sorted(skipped),
-                          "kinds": {n: vars(c) for n, c in counts.items()}, "total": vars(total)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "rounds": args.rounds,
+                    "seconds": round(elapsed, 1),
+                    "skipped": sorted(skipped),
+                    "kinds": {n: vars(c) for n, c in counts.items()},
+                    "total": vars(total),
+                },
+                indent=2,
+            )
+        )
     else:
         print(f"{'fault':46} {'tried':>5} {'survived':>8} {'lost tasks/events/commits':>26}")
         for name, c in counts.items():
             note = " (skipped: cannot mount a tmpfs)" if name in skipped else ""
-            print(f"{name:46} {c.tried:>5} {c.survived:>8} {f'{c.lost_tasks}/{c.lost_events}/{c.lost_commits}':>26}{note}")
+            print(
+                f"{name:46} {c.tried:>5} {c.survived:>8} {f'{c.lost_tasks}/{c.lost_events}/{c.lost_commits}':>26}{note}"
+            )
             for failure in c.failures:
                 print(f"    {failure}")
-        print(f"{'total':46} {total.tried:>5} {total.survived:>8} "
-              f"{f'{total.lost_tasks}/{total.lost_events}/{total.lost_commits}':>26}   in {elapsed:.0f} s")
+        print(
+            f"{'total':46} {total.tried:>5} {total.survived:>8} "
+            f"{f'{total.lost_tasks}/{total.lost_events}/{total.lost_commits}':>26}   in {elapsed:.0f} s"
+        )
     return 0 if total.survived == total.tried else 1
 
 

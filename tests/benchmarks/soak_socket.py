@@ -54,10 +54,16 @@ async def soak(repo: Path, frames: int, seed: int) -> int:
     after = _process_figures(good.pid)
     await good.close()
 
-    print(f"command: {' '.join([os.path.basename(sys.executable), '-m', 'tests.benchmarks.soak_socket'] + sys.argv[1:])}")
+    print(
+        f"command: {' '.join([os.path.basename(sys.executable), '-m', 'tests.benchmarks.soak_socket'] + sys.argv[1:])}"
+    )
     print(f"seed {seed}")
-    print(f"frames sent: {report.frames} ({report.lines} request lines) over {report.connections} connections")
-    print(f"error replies: {report.error_replies}   ok replies: {report.ok_replies} (frames a mutation left valid)")
+    print(
+        f"frames sent: {report.frames} ({report.lines} request lines) over {report.connections} connections"
+    )
+    print(
+        f"error replies: {report.error_replies}   ok replies: {report.ok_replies} (frames a mutation left valid)"
+    )
     print(f"connections closed by the daemon (after an error line): {report.closed_connections}")
     print(f"client hang-ups mid-frame or mid-reply: {report.hangups}")
     print(f"probes (a kept connection still answers after an error): {report.probes}")
@@ -87,9 +93,13 @@ def _process_figures(pid: int) -> tuple[int, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Hostile frames at a real session daemon (issue 16's socket soak).")
+    parser = argparse.ArgumentParser(
+        description="Hostile frames at a real session daemon (issue 16's socket soak)."
+    )
     parser.add_argument("--frames", type=int, default=10_000, help="how many frames to send (default 10,000)")
-    parser.add_argument("--seed", type=int, default=16, help="the generator's seed: the same seed replays the same frames")
+    parser.add_argument(
+        "--seed", type=int, default=16, help="the generator's seed: the same seed replays the same frames"
+    )
     args = parser.parse_args()
     os.environ["AGENTDECK_DEMO__TOKENS_PER_SECOND"] = "0"
     top = Path(tempfile.mkdtemp(prefix="agentdeck-soak-socket-"))

@@ -14,5 +14,10 @@ def run_cli(cmd: list[str], *args: str, cwd: Path, env: dict[str, str] | None = 
     """`cmd ARGS` in `cwd`; the developer's provider keys are left out, so no test reaches a real provider."""
     clean = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     return subprocess.run(
-        [*cmd, *args], cwd=cwd, env={**clean, **FAST_DEMO, **(env or {})}, capture_output=True, text=True, timeout=timeout
+        [*cmd, *args],
+        cwd=cwd,
+        env={**clean, **FAST_DEMO, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )

@@ -6,8 +6,8 @@ import asyncio
 import json
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 
@@ -20,7 +20,9 @@ from tests.support.session import attach, paths_of
 
 def settled(task_id: str):
     """The task ended one way or the other (a verifying task is not settled yet)."""
-    return lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state in ("finished", "failed")
+    return lambda e: (
+        isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state in ("finished", "failed")
+    )
 
 
 async def until_end(events: AsyncIterator[Event], timeout: float = 60.0) -> list[Event]:
@@ -34,7 +36,7 @@ async def until_end(events: AsyncIterator[Event], timeout: float = 60.0) -> list
 
     try:
         return await asyncio.wait_for(run(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise AssertionError(f"the daemon was not killed in {timeout} s; last events: {seen[-3:]}") from None
 
 
@@ -46,7 +48,9 @@ def wait_gone(repo: Path, timeout: float = 20.0) -> None:
         time.sleep(0.02)
 
 
-async def crash_at(repo: Path, monkeypatch: pytest.MonkeyPatch, fault: str, tasks: list[str]) -> tuple[list[str], list[Event]]:
+async def crash_at(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, fault: str, tasks: list[str]
+) -> tuple[list[str], list[Event]]:
     """Start a daemon armed with `fault`, queue `tasks`, and collect what a client saw until it died."""
     monkeypatch.setenv(FAULT_ENV, fault)
     try:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from agentdeck.events import Enqueue, Stop, parse_command
 from agentdeck.server import protocol
@@ -78,7 +79,11 @@ def _random_value(rng: random.Random, depth: int = 0) -> Any:
         lambda: "".join(chr(rng.randrange(0x20, 0x2FFF)) for _ in range(rng.randrange(0, 20))),
         lambda: rng.choice(["", "\x00", "\ud800", "\udfff x", "../../etc/passwd", "a\nb", "🦀" * 10]),
         lambda: [_random_value(rng, depth + 1) for _ in range(rng.randrange(0, 4))] if depth < 3 else [],
-        lambda: {str(rng.randrange(100)): _random_value(rng, depth + 1) for _ in range(rng.randrange(0, 3))} if depth < 3 else {},
+        lambda: (
+            {str(rng.randrange(100)): _random_value(rng, depth + 1) for _ in range(rng.randrange(0, 3))}
+            if depth < 3
+            else {}
+        ),
     ]
     return rng.choice(choices)()
 
@@ -194,7 +199,9 @@ class FrameGenerator:
 
     def _invalid_utf8(self) -> Frame:
         body = bytearray(_dumps(self._request()))
-        bad = self.rng.choice([b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\xe2\x82", b"\x80\x80", b"\xf8\x88\x80\x80\x80"])
+        bad = self.rng.choice(
+            [b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\xe2\x82", b"\x80\x80", b"\xf8\x88\x80\x80\x80"]
+        )
         at = self.rng.randrange(len(body) + 1)
         return Frame("invalid_utf8", self._one_line(bytes(body[:at]) + bad + bytes(body[at:])))
 
@@ -219,7 +226,9 @@ class FrameGenerator:
         return Frame("deep_nesting", body + b"\n")
 
     def _not_an_object(self) -> Frame:
-        body = self.rng.choice([b"[]", b"[1,2]", b"1", b"-0.5e99", b'"status"', b"null", b"true", b"", b"   ", b"NaN", b"{}"])
+        body = self.rng.choice(
+            [b"[]", b"[1,2]", b"1", b"-0.5e99", b'"status"', b"null", b"true", b"", b"   ", b"NaN", b"{}"]
+        )
         return Frame("not_an_object", body + b"\n")
 
     def _bad_id(self) -> Frame:
@@ -258,20 +267,32 @@ class FrameGenerator:
         elif choice == 2:
             hello["type"] = _random_value(self.rng)
         elif choice == 3:
-            return Frame("bad_hello", self._one_line(_dumps(hello)[: self.rng.randrange(len(_dumps(hello)))]), mode="hello")
+            return Frame(
+                "bad_hello",
+                self._one_line(_dumps(hello)[: self.rng.randrange(len(_dumps(hello)))]),
+                mode="hello",
+            )
         else:
             return Frame("bad_hello", self._line(self._request()), mode="hello")  # a request before the hello
         return Frame("bad_hello", self._one_line(_dumps(hello)), mode="hello")
 
     def _hangup_mid_frame(self) -> Frame:
         body = _dumps(self._request())
-        return Frame("hangup_mid_frame", body[: self.rng.randrange(1, len(body))].replace(b"\n", b" "), mode="hangup")
+        return Frame(
+            "hangup_mid_frame", body[: self.rng.randrange(1, len(body))].replace(b"\n", b" "), mode="hangup"
+        )
 
     def _hangup_mid_reply(self) -> Frame:
         # Requests with big answers (a replay, a status), then gone before reading them.
-        command = self.rng.choice([{"type": "subscribe", "from_seq": 0, "follow": True}, {"type": "status"}, {"type": "review"}])
+        command = self.rng.choice(
+            [{"type": "subscribe", "from_seq": 0, "follow": True}, {"type": "status"}, {"type": "review"}]
+        )
         self._ids += 1
-        return Frame("hangup_mid_reply", self._line({"id": self._ids, "command": command}) * self.rng.randrange(1, 20), mode="hangup")
+        return Frame(
+            "hangup_mid_reply",
+            self._line({"id": self._ids, "command": command}) * self.rng.randrange(1, 20),
+            mode="hangup",
+        )
 
     def _oversized(self) -> Frame:
         request = self._request()
@@ -287,6 +308,8 @@ def _harmless(frame: Frame) -> bool:
             command = parse_command(message["command"])
         except Exception:
             continue
-        if isinstance(command, (Stop, Enqueue)) and not (isinstance(command, Enqueue) and command.after == _NO_TASK):
+        if isinstance(command, (Stop, Enqueue)) and not (
+            isinstance(command, Enqueue) and command.after == _NO_TASK
+        ):
             return False
     return True

@@ -16,9 +16,7 @@ USER_EMAIL = "test@example.com"
 
 def git(repo: Path, *args: str) -> str:
     """Run `git -C repo ARGS...` and return stdout; raise CalledProcessError on failure."""
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    )
+    result = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True)
     return result.stdout
 
 

@@ -16,7 +16,13 @@ from agentdeck.server.client import SessionClient
 from tests.support.session import attach
 
 # What a crash or an unhandled error leaves in the daemon's log (its stderr).
-CRASH_MARKS = ("Traceback", "Unhandled exception", "exception was never retrieved", "Error in ", "raised exception")
+CRASH_MARKS = (
+    "Traceback",
+    "Unhandled exception",
+    "exception was never retrieved",
+    "Error in ",
+    "raised exception",
+)
 _POLL_SECONDS = 0.1
 
 
@@ -71,22 +77,32 @@ class GoodClient:
                 return
             known = set(self.tasks)
             if status.get("pid") != self.pid or not known <= {t["id"] for t in status.get("tasks", [])}:
-                self.problems.append(f"a wrong status: pid {status.get('pid')}, tasks {[t['id'] for t in status.get('tasks', [])]}")
+                self.problems.append(
+                    f"a wrong status: pid {status.get('pid')}, tasks {[t['id'] for t in status.get('tasks', [])]}"
+                )
             else:
                 self.statuses_ok += 1
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._stop_polling.wait(), _POLL_SECONDS)  # pacing, not synchronisation
+                await asyncio.wait_for(
+                    self._stop_polling.wait(), _POLL_SECONDS
+                )  # pacing, not synchronisation
 
     async def wait_ended(self, task_id: str, timeout: float = 30.0) -> None:
         try:
             await asyncio.wait_for(self._ended.setdefault(task_id, asyncio.Event()).wait(), timeout)
-        except asyncio.TimeoutError:
-            raise AssertionError(f"task {task_id} never ended; last events {[type(e).__name__ for e in self.events[-5:]]}") from None
+        except TimeoutError:
+            raise AssertionError(
+                f"task {task_id} never ended; last events {[type(e).__name__ for e in self.events[-5:]]}"
+            ) from None
 
     def stream_problems(self) -> list[str]:
         """The event stream must be every seq from 1, once each, in order."""
         seqs = [e.seq for e in self.events]
-        return [] if seqs == list(range(1, len(seqs) + 1)) else [f"the event stream has a gap or a duplicate: {seqs[:50]}…"]
+        return (
+            []
+            if seqs == list(range(1, len(seqs) + 1))
+            else [f"the event stream has a gap or a duplicate: {seqs[:50]}…"]
+        )
 
     async def final_status_problems(self) -> list[str]:
         status = await asyncio.wait_for(self.client.status(), 10)

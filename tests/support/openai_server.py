@@ -288,9 +288,7 @@ def _finish_reason(reply: Reply) -> str:
     return reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
 
 
-def _chunks(
-    body: dict[str, Any], reply: Reply, model: str, include_usage: bool
-) -> Iterator[dict[str, Any]]:
+def _chunks(body: dict[str, Any], reply: Reply, model: str, include_usage: bool) -> Iterator[dict[str, Any]]:
     base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": model}
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
@@ -311,9 +309,7 @@ def _chunks(
         if reply.send_tool_call_ids:
             head["id"] = f"call_fake_{index}"
         pieces = _split_in(json.dumps(arguments), 3)
-        per_call.append(
-            [head] + [{"index": index, "function": {"arguments": p}} for p in pieces]
-        )
+        per_call.append([head] + [{"index": index, "function": {"arguments": p}} for p in pieces])
     for step in range(max((len(deltas) for deltas in per_call), default=0)):
         for deltas in per_call:
             if step < len(deltas):

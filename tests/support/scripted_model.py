@@ -15,8 +15,9 @@ import asyncio
 import copy
 import inspect
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult, Usage, estimate_tokens
 
@@ -56,7 +57,9 @@ class ScriptedModel:
         self.started = asyncio.Event()
         self.cancelled = asyncio.Event()
 
-    async def stream_turn(self, messages: list[Message], tools: list[ToolSpec], on_text: OnText) -> TurnResult:
+    async def stream_turn(
+        self, messages: list[Message], tools: list[ToolSpec], on_text: OnText
+    ) -> TurnResult:
         self.requests.append(copy.deepcopy(messages) if self.record else messages)
         names = [tool["function"]["name"] for tool in tools]
         self.tool_names.append(names)
@@ -80,11 +83,18 @@ class ScriptedModel:
         except asyncio.CancelledError:
             self.cancelled.set()
             raise
-        calls = [ToolCall(id=f"call_{index}_{n}", name=name, arguments=json.dumps(args)) for n, (name, args) in enumerate(turn.calls)]
+        calls = [
+            ToolCall(id=f"call_{index}_{n}", name=name, arguments=json.dumps(args))
+            for n, (name, args) in enumerate(turn.calls)
+        ]
         prompt = request_tokens(messages, tools) if self._count_prompt else turn.prompt_tokens
         self.prompt_tokens.append(prompt)
         # A provider counts the tool calls' arguments as completion tokens too.
-        completion = estimate_tokens(len(turn.text) + sum(len(c.arguments) for c in calls)) if self._count_prompt else turn.completion_tokens
+        completion = (
+            estimate_tokens(len(turn.text) + sum(len(c.arguments) for c in calls))
+            if self._count_prompt
+            else turn.completion_tokens
+        )
         usage = Usage(prompt, completion, cost_usd=turn.cost_usd)
         return TurnResult(text=turn.text, tool_calls=calls, usage=usage)
 

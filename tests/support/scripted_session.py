@@ -28,7 +28,9 @@ async def wait_for(session: Session, predicate, timeout: float = 30.0, from_seq:
 
 def state_is(task_id: str, *states: str, previous: str | None = None):
     return lambda e: (
-        isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state in states
+        isinstance(e, TaskStateChanged)
+        and e.task_id == task_id
+        and e.state in states
         and (previous is None or e.previous == previous)
     )
 
@@ -39,7 +41,11 @@ def scripted_session(
     """A session (not started) whose tasks run on `turns`; no plan, no verification."""
     scripted = ScriptedModel(turns)
     original = task_start.client_for
-    monkeypatch.setattr(task_start, "client_for", lambda role, settings: scripted if role.model == "scripted" else original(role, settings))
+    monkeypatch.setattr(
+        task_start,
+        "client_for",
+        lambda role, settings: scripted if role.model == "scripted" else original(role, settings),
+    )
     settings = load_settings(repo)
     settings.executor = ModelRole(model="scripted", context_window=100_000)
     settings.plan.background = False

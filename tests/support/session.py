@@ -6,8 +6,8 @@ import asyncio
 import os
 import signal
 import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 from agentdeck.events import Event
 from agentdeck.server.client import SessionClient
@@ -25,7 +25,9 @@ async def attach(repo: Path) -> SessionClient:
     return client
 
 
-async def collect_until(events: AsyncIterator[Event], done: Callable[[Event], bool], timeout: float = 60.0) -> list[Event]:
+async def collect_until(
+    events: AsyncIterator[Event], done: Callable[[Event], bool], timeout: float = 60.0
+) -> list[Event]:
     """Events from `events` up to and including the first for which `done` is true."""
     seen: list[Event] = []
 
@@ -38,7 +40,7 @@ async def collect_until(events: AsyncIterator[Event], done: Callable[[Event], bo
 
     try:
         return await asyncio.wait_for(run(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise AssertionError(f"timed out; last events: {[type(e).__name__ for e in seen[-5:]]}") from None
 
 

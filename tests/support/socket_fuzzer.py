@@ -15,8 +15,8 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 from agentdeck.server import protocol
 from agentdeck.server.launcher import open_connection
@@ -81,7 +81,9 @@ class SocketFuzzer:
         self.report = FuzzReport(seed)
         self._conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
-    async def run(self, count: int, on_frame: Callable[[int], Awaitable[None] | None] | None = None) -> FuzzReport:
+    async def run(
+        self, count: int, on_frame: Callable[[int], Awaitable[None] | None] | None = None
+    ) -> FuzzReport:
         started = time.perf_counter()
         try:
             for index in range(count):
@@ -134,7 +136,7 @@ class SocketFuzzer:
                     await self._drop()
                     self._conn = await self._connect()
                 await self._exchange(index, frame)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._problem(index, frame, f"no answer within {self.reply_timeout} s")
             await self._drop()
         except (ConnectionError, OSError) as exc:
@@ -230,7 +232,9 @@ class SocketFuzzer:
             if reply.get("code") not in ("usage", "failed"):
                 self._problem(index, frame, f"an error reply without a known code: {reply}")
         if request_id is not None and reply.get("id") != request_id:
-            self._problem(index, frame, f"the reply's id {reply.get('id')!r} is not the request's {request_id!r}")
+            self._problem(
+                index, frame, f"the reply's id {reply.get('id')!r} is not the request's {request_id!r}"
+            )
 
     def _check_words(self, index: int, frame: Frame, error: object) -> None:
         """An error a person can read: one short line, no traceback, no library dump."""

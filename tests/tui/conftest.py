@@ -26,7 +26,9 @@ def make_live_session(repo: Path, tokens_per_second: float = 0, **session_keys) 
 
 
 def cockpit_for(session: Session, label: str = "repo", **kwargs) -> CockpitApp:
-    return CockpitApp(InProcessLink(session, label), CockpitSettings.from_settings(session.settings), **kwargs)
+    return CockpitApp(
+        InProcessLink(session, label), CockpitSettings.from_settings(session.settings), **kwargs
+    )
 
 
 async def started_cockpit(repo: Path, tokens_per_second: float = 0) -> tuple[Session, CockpitApp]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from agentdeck.tui.attention import ATTENTION_LINES, ATTENTION_WINDOW_S, Attention, AttentionBatcher, attention_message
+from agentdeck.tui.attention import (
+    ATTENTION_LINES,
+    ATTENTION_WINDOW_S,
+    Attention,
+    AttentionBatcher,
+    attention_message,
+)
 
 
 class Timers:
@@ -22,7 +28,9 @@ class Timers:
 
 
 def call(n: int, state: str = "finished", reason: str = "") -> Attention:
-    return Attention(f"task-{n}", "finished" if state == "finished" else f"is {state}", state, f"task {n}", reason)
+    return Attention(
+        f"task-{n}", "finished" if state == "finished" else f"is {state}", state, f"task {n}", reason
+    )
 
 
 def test_the_first_call_goes_out_at_once_and_the_next_ones_together_after_the_window() -> None:

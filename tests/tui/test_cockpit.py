@@ -21,6 +21,7 @@ async def next_event(session, predicate, from_seq: int = 0, timeout: float = 30.
         async for event in session.subscribe(from_seq):
             if predicate(event):
                 return event
+
     return await asyncio.wait_for(scan(), timeout)
 
 
@@ -44,7 +45,9 @@ async def test_steer_typed_in_a_pane_reaches_the_agent(repo: Path) -> None:
         steer = await next_event(session, lambda e: isinstance(e, SteerReceived) and e.task_id == task_id)
         assert steer.text == "keep it short"
         # The pane shows what you said, and the model's next turn answers it.
-        await app.cockpit.wait_until(lambda: 'Noted your message: "keep it short"' in blocks_text(app, task_id))
+        await app.cockpit.wait_until(
+            lambda: 'Noted your message: "keep it short"' in blocks_text(app, task_id)
+        )
         assert "you: keep it short" in blocks_text(app, task_id)
         assert app.cockpit.panes[task_id].steer_input.value == ""
     await session.shutdown()
@@ -72,11 +75,15 @@ async def test_interrupt_key_stops_the_stream_within_one_chunk(repo: Path) -> No
         waiting = await next_event(session, lambda e: isinstance(e, AgentWaiting) and e.task_id == task_id)
         assert interrupted_at, "the key did not send an Interrupt"
         late = [
-            e for e in session.store.events(interrupted_at[0], upto=waiting.seq, task_id=task_id) if isinstance(e, TextDelta)
+            e
+            for e in session.store.events(interrupted_at[0], upto=waiting.seq, task_id=task_id)
+            if isinstance(e, TextDelta)
         ]
         assert len(late) <= 1, f"{len(late)} chunks streamed after the interrupt"
         await app.cockpit.wait_until(lambda: app.state.tasks[task_id].state == "waiting")
-        await app.cockpit.wait_until(lambda: "waiting for you" in str(app.cockpit.panes[task_id].activity_line.render()))
+        await app.cockpit.wait_until(
+            lambda: "waiting for you" in str(app.cockpit.panes[task_id].activity_line.render())
+        )
         # You interrupted it yourself: no bell, no notification.
         assert (task_id, "is waiting for you") not in app.announced
     await session.shutdown()
@@ -92,10 +99,14 @@ async def test_promote_and_demote_move_the_agent_without_restarting_it(repo: Pat
         await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
         app.cockpit.panes[task_id].steer_input.focus()
         await pilot.press("ctrl+o")
-        await app.cockpit.wait_until(lambda: task_id not in app.cockpit.panes and app.cockpit.queue.selected == task_id)
+        await app.cockpit.wait_until(
+            lambda: task_id not in app.cockpit.panes and app.cockpit.queue.selected == task_id
+        )
         demoted_at = session.store.last_seq
         # Still the same agent, still working: another turn ends after the demotion.
-        await next_event(session, lambda e: isinstance(e, TurnFinished) and e.task_id == task_id, from_seq=demoted_at)
+        await next_event(
+            session, lambda e: isinstance(e, TurnFinished) and e.task_id == task_id, from_seq=demoted_at
+        )
         started = [e for e in session.store.events(0, task_id=task_id) if isinstance(e, AgentStarted)]
         assert len(started) == 1
         assert session.store.task(task_id).state == "running" and not session.store.task(task_id).foreground
@@ -107,7 +118,9 @@ async def test_attention_is_called_once_when_an_agent_finishes(repo: Path) -> No
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
-        await app.cockpit.wait_until(lambda: task_id in app.state.tasks and app.state.tasks[task_id].state == "finished")
+        await app.cockpit.wait_until(
+            lambda: task_id in app.state.tasks and app.state.tasks[task_id].state == "finished"
+        )
         await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
         # Later events about the same task (closing its pane) do not call again.
         app.cockpit.panes[task_id].steer_input.focus()
@@ -128,7 +141,10 @@ async def test_reattaching_shows_the_same_panes_and_transcripts_replayed_from_th
         task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
         other = (await session.enqueue("write a changelog"))["task_id"]
         await first.cockpit.wait_until(
-            lambda: all(first.state.tasks.get(t) and first.state.tasks[t].state == "finished" for t in (task_id, other))
+            lambda: all(
+                first.state.tasks.get(t) and first.state.tasks[t].state == "finished"
+                for t in (task_id, other)
+            )
         )
         await first.cockpit.wait_until(lambda: "finished in " in blocks_text(first, task_id))
         before = blocks_text(first, task_id)
@@ -148,7 +164,9 @@ async def test_new_task_key_queues_a_foreground_agent(repo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         await pilot.press("ctrl+n", *typed("add a licence file"), "enter")
-        await app.cockpit.wait_until(lambda: any(v.task == "add a licence file" for v in app.state.tasks.values()))
+        await app.cockpit.wait_until(
+            lambda: any(v.task == "add a licence file" for v in app.state.tasks.values())
+        )
         row = next(r for r in session.store.tasks() if r.task == "add a licence file")
         assert row.foreground
         await app.cockpit.wait_until(lambda: row.id in app.cockpit.panes)
@@ -206,7 +224,9 @@ async def test_a_refused_steer_keeps_what_you_typed(repo: Path) -> None:
     session, app = await started_cockpit(repo, tokens_per_second=0)
     task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
     async with app.run_test(size=SIZE) as pilot:
-        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished")
+        await app.cockpit.wait_until(
+            lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished"
+        )
         pane = app.cockpit.panes[task_id]
         pane.steer_input.focus()
         await pilot.press(*"also cover the tests", "enter")
@@ -243,7 +263,9 @@ async def test_remapped_keys_show_in_the_hints_and_dialog_keys_can_be_remapped(r
 
     from agentdeck.tui.screens.dialogs import ConfirmScreen
 
-    app.settings = replace(app.settings, keys={"new_task": "ctrl+t", "interrupt": "ctrl+c", "confirm.yes": "j"})
+    app.settings = replace(
+        app.settings, keys={"new_task": "ctrl+t", "interrupt": "ctrl+c", "confirm.yes": "j"}
+    )
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         await pilot.pause()
@@ -282,7 +304,9 @@ async def test_a_closed_pane_is_freed(repo: Path) -> None:
     session, app = await started_cockpit(repo, tokens_per_second=0)
     task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
     async with app.run_test(size=SIZE) as pilot:
-        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished")
+        await app.cockpit.wait_until(
+            lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished"
+        )
         await app.cockpit.wait_until(lambda: app.cockpit.panes[task_id].history_loaded)
         pane = weakref.ref(app.cockpit.panes[task_id])
         app.cockpit.panes[task_id].steer_input.focus()

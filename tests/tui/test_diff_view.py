@@ -5,25 +5,27 @@ from __future__ import annotations
 from agentdeck.events import Finding
 from agentdeck.tui.widgets.diff_view import render_diff
 
-DIFF = "\n".join([
-    "diff --git a/a.py b/a.py",
-    "--- a/a.py",
-    "+++ b/a.py",
-    "@@ -1,4 +1,5 @@",
-    " x = 1",
-    "",  # a blank context line, as git writes it with diff.suppressBlankEmpty
-    "-y = 2",
-    "+y = 3",
-    '+z = "a\x0cb"',  # a form feed inside a line must not end the hunk
-    " w = 4",
-    "diff --git a/b.py b/b.py",
-    "--- a/b.py",
-    "+++ b/b.py",
-    "@@ -1 +1 @@",
-    "-q",
-    "+r",
-    "",
-])
+DIFF = "\n".join(
+    [
+        "diff --git a/a.py b/a.py",
+        "--- a/a.py",
+        "+++ b/a.py",
+        "@@ -1,4 +1,5 @@",
+        " x = 1",
+        "",  # a blank context line, as git writes it with diff.suppressBlankEmpty
+        "-y = 2",
+        "+y = 3",
+        '+z = "a\x0cb"',  # a form feed inside a line must not end the hunk
+        " w = 4",
+        "diff --git a/b.py b/b.py",
+        "--- a/b.py",
+        "+++ b/b.py",
+        "@@ -1 +1 @@",
+        "-q",
+        "+r",
+        "",
+    ]
+)
 
 
 def test_findings_sit_under_their_lines_and_none_is_lost() -> None:

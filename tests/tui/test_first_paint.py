@@ -73,9 +73,16 @@ print(imported)
 """
 
 
-def test_the_first_frame_goes_out_before_what_the_cockpit_needs_only_later(tmp_path: Path, repo: Path) -> None:
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}  # no user config: [ui.keys] would import every screen
-    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, env=env, cwd=repo)
+def test_the_first_frame_goes_out_before_what_the_cockpit_needs_only_later(
+    tmp_path: Path, repo: Path
+) -> None:
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path),
+    }  # no user config: [ui.keys] would import every screen
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, env=env, cwd=repo
+    )
     assert result.stdout.strip() == "[[]]"
 
 

@@ -133,7 +133,10 @@ async def test_a_frame_after_a_slow_one_comes_at_once_and_a_fast_one_still_waits
     frame_pacing.install()
     # What the pacer stands in for: Textual's paused interval timer (textual 8.2.8).
     source = inspect.getsource(frame_pacing.TEXTUAL_UPDATE_TIMER.fget)
-    assert 'self.set_interval(\n                UPDATE_PERIOD, self._on_timer_update, name="screen_update", pause=True' in source
+    assert (
+        'self.set_interval(\n                UPDATE_PERIOD, self._on_timer_update, name="screen_update", pause=True'
+        in source
+    )
 
     async with Blank().run_test() as pilot:
         app = pilot.app

@@ -17,7 +17,9 @@ SIZE = (150, 42)
 async def verified_results(app, session, *texts: str) -> list[str]:
     """Queue background tasks on the demo model and wait until the judge has given each a verdict."""
     ids = [(await session.enqueue(text))["task_id"] for text in texts]
-    await app.cockpit.wait_until(lambda: all(app.state.tasks.get(t) and app.state.tasks[t].verdict for t in ids), timeout=90)
+    await app.cockpit.wait_until(
+        lambda: all(app.state.tasks.get(t) and app.state.tasks[t].verdict for t in ids), timeout=90
+    )
     return ids
 
 
@@ -35,7 +37,9 @@ async def test_one_key_merges_one_key_rejects_and_the_cursor_moves_on(repo: Path
     head_before = git(repo, "rev-parse", "main").strip()
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
-        ids = await verified_results(app, session, "write notes on the project", "write a changelog", "list the open questions")
+        ids = await verified_results(
+            app, session, "write notes on the project", "write a changelog", "list the open questions"
+        )
         screen = await open_review(app, pilot)
         assert {item.task_id for item in screen.items} == set(ids)
         # The result is on screen in full: verdict, tests, stats and the diff.
@@ -47,12 +51,16 @@ async def test_one_key_merges_one_key_rejects_and_the_cursor_moves_on(repo: Path
         await pilot.press("n")
         await screen.wait_until(lambda: screen.shown == order[1])
         await pilot.press("m")  # the middle one
-        await screen.wait_until(lambda: screen.busy is None and order[1] not in {item.task_id for item in screen.items})
+        await screen.wait_until(
+            lambda: screen.busy is None and order[1] not in {item.task_id for item in screen.items}
+        )
         assert session.store.task(order[1]).state == "merged"
         # The cursor moved on to the result after it: the next decision is one key again.
         await screen.wait_until(lambda: screen.shown == order[2])
         await pilot.press("x")
-        await screen.wait_until(lambda: screen.busy is None and order[2] not in {item.task_id for item in screen.items})
+        await screen.wait_until(
+            lambda: screen.busy is None and order[2] not in {item.task_id for item in screen.items}
+        )
         await screen.wait_until(lambda: screen.shown == order[0])
         await pilot.press("x")
         await screen.wait_until(lambda: screen.busy is None and not screen.items)
@@ -85,7 +93,9 @@ async def test_send_back_with_feedback_and_next_previous(repo: Path) -> None:
         await pilot.press(*"add a summary line")
         await pilot.press("enter")
         # The agent takes the task back at once (and the demo model is quick: it may be back for review).
-        await app.cockpit.wait_until(lambda: any(isinstance(e, ChangesRequested) for e in session.store.events(0, task_id=start)))
+        await app.cockpit.wait_until(
+            lambda: any(isinstance(e, ChangesRequested) for e in session.store.events(0, task_id=start))
+        )
         await screen.wait_until(lambda: screen.busy is None)
         requested = [e for e in session.store.events(0, task_id=start) if isinstance(e, ChangesRequested)]
         assert [e.feedback for e in requested] == ["add a summary line"]

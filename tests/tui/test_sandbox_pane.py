@@ -18,12 +18,22 @@ SIZE = (200, 42)
     ("mode", "marker"),
     [
         ("off", "· UNCONFINED"),
-        pytest.param("bwrap", "· sandbox: bwrap, network off", marks=pytest.mark.skipif(not check_bwrap("bwrap").ok, reason="bubblewrap cannot confine commands here")),
+        pytest.param(
+            "bwrap",
+            "· sandbox: bwrap, network off",
+            marks=pytest.mark.skipif(
+                not check_bwrap("bwrap").ok, reason="bubblewrap cannot confine commands here"
+            ),
+        ),
     ],
 )
-async def test_the_pane_header_shows_the_sandbox(repo: Path, monkeypatch: pytest.MonkeyPatch, mode: str, marker: str) -> None:
+async def test_the_pane_header_shows_the_sandbox(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, mode: str, marker: str
+) -> None:
     monkeypatch.setenv("AGENTDECK_SANDBOX__MODE", mode)
-    session, _ = scripted_session(repo, monkeypatch, [Turn("Looking.", [call("run", command="true")]), finish()], stall_seconds=60)
+    session, _ = scripted_session(
+        repo, monkeypatch, [Turn("Looking.", [call("run", command="true")]), finish()], stall_seconds=60
+    )
     session.settings.ui.os_notifications = False
     await session.start()
     app = cockpit_for(session)
@@ -31,6 +41,9 @@ async def test_the_pane_header_shows_the_sandbox(repo: Path, monkeypatch: pytest
         await app.cockpit.wait_attached()
         task_id = (await session.enqueue("look around", foreground=True))["task_id"]
         await app.cockpit.wait_until(
-            lambda: task_id in app.cockpit.panes and marker in str(app.cockpit.panes[task_id].activity_line.render())
+            lambda: (
+                task_id in app.cockpit.panes
+                and marker in str(app.cockpit.panes[task_id].activity_line.render())
+            )
         )
     await session.shutdown()

@@ -57,7 +57,9 @@ def _wait_until_listening(port: int, server: subprocess.Popen) -> None:
 @pytest.fixture
 def served(repo: Path, agentdeck_cmd) -> Iterator[Served]:
     port = free_port()
-    server = subprocess.Popen([*agentdeck_cmd, "serve", "--port", str(port), "-C", str(repo)], stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [*agentdeck_cmd, "serve", "--port", str(port), "-C", str(repo)], stderr=subprocess.PIPE, text=True
+    )
     try:
         banner = server.stderr.readline()  # printed once the server is about to listen
         found = re.search(r"(http://127\.0\.0\.1:\d+/\?token=([\w-]+))", banner)
@@ -80,6 +82,7 @@ def status_of(url: str, headers: dict[str, str] | None = None) -> int:
 def test_the_printed_address_opens_the_cockpit_page_and_moves_the_token_into_a_cookie(served: Served) -> None:
     assert f"http://127.0.0.1:{served.port}/?token=" in served.banner
     assert "without it the page is refused" in served.banner
+
     # urllib follows the redirect but keeps no cookies: look at the redirect itself.
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -93,7 +96,9 @@ def test_the_printed_address_opens_the_cockpit_page_and_moves_the_token_into_a_c
     cookie = redirect.value.headers["Set-Cookie"]
     assert f"agentdeck-token-{served.port}={served.token}" in cookie
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
-    request = urllib.request.Request(f"{served.base}/", headers={"Cookie": f"agentdeck-token-{served.port}={served.token}"})
+    request = urllib.request.Request(
+        f"{served.base}/", headers={"Cookie": f"agentdeck-token-{served.port}={served.token}"}
+    )
     page = urllib.request.urlopen(request, timeout=10).read().decode()
     assert "agentdeck · repo" in page  # the page title
     assert f"ws://127.0.0.1:{served.port}/ws" in page  # where the browser's terminal connects
@@ -117,7 +122,9 @@ async def _websocket_status(served: Served, *, cookie: bool, origin: str | None,
     cookies = {f"agentdeck-token-{served.port}": served.token} if cookie else {}
     async with aiohttp.ClientSession(cookies=cookies) as client:
         try:
-            async with client.ws_connect(f"{served.base}/ws?width=80&height=24{query}", headers=headers) as ws:
+            async with client.ws_connect(
+                f"{served.base}/ws?width=80&height=24{query}", headers=headers
+            ) as ws:
                 # The tab's cockpit starts; its first bytes prove the terminal is connected.
                 message = await asyncio.wait_for(ws.receive(), timeout=60)
                 assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), message
@@ -144,12 +151,16 @@ def test_serving_beyond_loopback_is_refused_without_i_know(repo: Path, agentdeck
 
 
 def test_a_short_fixed_token_is_refused(repo: Path, agentdeck_cmd) -> None:
-    result = run_cli(agentdeck_cmd, "serve", "-C", str(repo), cwd=repo, env={"AGENTDECK_SERVE_TOKEN": "abc"}, timeout=30)
+    result = run_cli(
+        agentdeck_cmd, "serve", "-C", str(repo), cwd=repo, env={"AGENTDECK_SERVE_TOKEN": "abc"}, timeout=30
+    )
     assert result.returncode == 2
     assert "AGENTDECK_SERVE_TOKEN is 3 characters long" in result.stderr
 
 
 def test_serve_outside_a_repository_says_so(tmp_path: Path, agentdeck_cmd) -> None:
-    result = subprocess.run([*agentdeck_cmd, "serve", "-C", str(tmp_path)], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [*agentdeck_cmd, "serve", "-C", str(tmp_path)], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     assert "is not inside a git repository" in result.stderr

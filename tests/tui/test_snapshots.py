@@ -15,7 +15,9 @@ async def settle(pilot) -> None:
     app = pilot.app
     await app.cockpit.wait_attached()
     # Each pane reads its history in a worker; the screen is ready when all have.
-    await app.cockpit.wait_until(lambda: bool(app.cockpit.panes) and all(p.history_loaded for p in app.cockpit.panes.values()))
+    await app.cockpit.wait_until(
+        lambda: bool(app.cockpit.panes) and all(p.history_loaded for p in app.cockpit.panes.values())
+    )
     await pilot.pause()
     still(app)
     await pilot.pause()

@@ -6,15 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.scripted_session import scripted_session, state_is, wait_for
 from tests.support.scripted_model import Turn, call, finish
+from tests.support.scripted_session import scripted_session, state_is, wait_for
 from tests.tui.conftest import cockpit_for
 
 SIZE = (140, 42)
 
 
-async def test_a_stalled_pane_says_why_calls_once_and_resumes_on_its_key(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    session, _ = scripted_session(repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")]), finish("went on")])
+async def test_a_stalled_pane_says_why_calls_once_and_resumes_on_its_key(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, _ = scripted_session(
+        repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")]), finish("went on")]
+    )
     session.settings.ui.os_notifications = False
     await session.start()
     app = cockpit_for(session)
@@ -22,11 +26,15 @@ async def test_a_stalled_pane_says_why_calls_once_and_resumes_on_its_key(repo: P
         await app.cockpit.wait_attached()
         task_id = (await session.enqueue("sleep a while", foreground=True))["task_id"]
         await wait_for(session, state_is(task_id, "stalled"))
-        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "stalled")
+        await app.cockpit.wait_until(
+            lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "stalled"
+        )
         pane = app.cockpit.panes[task_id]
         await app.cockpit.wait_until(lambda: "⚠ stalled" in str(pane.activity_line.render()))
         assert "from `sleep 60`" in str(pane.activity_line.render())
-        await app.cockpit.wait_until(lambda: any(b.tone == "stalled" for b in app.state.transcripts[task_id].blocks))
+        await app.cockpit.wait_until(
+            lambda: any(b.tone == "stalled" for b in app.state.transcripts[task_id].blocks)
+        )
         assert app.announced == [(task_id, "is stalled")]
 
         pane.steer_input.focus()

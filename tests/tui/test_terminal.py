@@ -30,12 +30,17 @@ class Terminal:
         width, height = size
         # remain-on-exit: what a command printed as it ended stays on screen to be read.
         new_session = ["new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), *command]
-        subprocess.run([*self.tmux, "start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";", *new_session], check=True)
+        subprocess.run(
+            [*self.tmux, "start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";", *new_session],
+            check=True,
+        )
 
     def screen(self) -> str:
         # With the lines scrolled above it (-S): a dead pane's last lines can scroll up as it
         # closes. The cockpit runs on the alternate screen, which keeps no such lines.
-        result = subprocess.run([*self.tmux, "capture-pane", "-p", "-S", "-100", "-t", self.name], capture_output=True, text=True)
+        result = subprocess.run(
+            [*self.tmux, "capture-pane", "-p", "-S", "-100", "-t", self.name], capture_output=True, text=True
+        )
         return result.stdout
 
     def keys(self, *keys: str) -> None:
@@ -64,7 +69,14 @@ def test_demo_in_a_real_terminal_shows_panes_meters_and_queue_and_takes_keys(tmp
     terminal = Terminal(f"agentdeck-test-{os.getpid()}", ["sh", "-c", shell])
     try:
         # Three foreground panes with meters, and the background queue with its summary line.
-        screen = terminal.wait_for("Read the project and write notes", "Find the TODOs", "Review how amounts", "ctx ", "running ·", "queued")
+        screen = terminal.wait_for(
+            "Read the project and write notes",
+            "Find the TODOs",
+            "Review how amounts",
+            "ctx ",
+            "running ·",
+            "queued",
+        )
         assert screen.count("ctx ") >= 3
         # The first pane's steer input has the focus: type to the agent, then interrupt it.
         terminal.wait_for("● running")
@@ -78,12 +90,17 @@ def test_demo_in_a_real_terminal_shows_panes_meters_and_queue_and_takes_keys(tmp
         terminal.wait_for("detached; the agents keep working")
     finally:
         terminal.close()
-        subprocess.run([sys.executable, "-m", "agentdeck", "stop", "-C", str(demo)], capture_output=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "-m", "agentdeck", "stop", "-C", str(demo)], capture_output=True, timeout=60
+        )
 
 
 def test_morning_review_in_a_real_terminal_one_key_per_decision(repo: Path, agentdeck_cmd) -> None:
     head_before = git(repo, "rev-parse", "main").strip()
-    queued = [run_cli(agentdeck_cmd, "queue", "add", text, cwd=repo) for text in ("write notes on the project", "write a changelog")]
+    queued = [
+        run_cli(agentdeck_cmd, "queue", "add", text, cwd=repo)
+        for text in ("write notes on the project", "write a changelog")
+    ]
     assert all(result.returncode == 0 for result in queued), [result.stderr for result in queued]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
     shell = f"cd {repo} && exec env -u COLUMNS -u LINES {' '.join(f'{k}={v!r}' for k, v in env.items() if k in ('XDG_CONFIG_HOME', 'PATH', 'HOME'))} TERM=xterm-256color {sys.executable} -m agentdeck review; sleep 30"
@@ -101,7 +118,11 @@ def test_morning_review_in_a_real_terminal_one_key_per_decision(repo: Path, agen
         kill_daemon(repo)
     # One result landed on main, the other did not, and the checkout is as clean as before.
     branches = git(repo, "branch", "--list", "agentdeck/*", "--format=%(refname:short)").split()
-    landed = [b for b in branches if subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", b, "main"]).returncode == 0]
+    landed = [
+        b
+        for b in branches
+        if subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", b, "main"]).returncode == 0
+    ]
     assert len(branches) == 2 and len(landed) == 1
     assert git(repo, "rev-parse", "main").strip() != head_before
     assert git(repo, "status", "--porcelain").strip() == ""

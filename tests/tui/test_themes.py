@@ -86,7 +86,9 @@ def test_bad_colour_names_file_key_and_what_is_valid(tmp_path: Path) -> None:
 
 def test_unknown_key_is_named_before_the_missing_one_it_caused(tmp_path: Path) -> None:
     path = write_theme(tmp_path, "typo", 'name = "typo"\nprimry = "#112233"\n')
-    with pytest.raises(ThemeError, match=r"typo\.toml: primry: unknown key \(valid keys: name, dark, primary"):
+    with pytest.raises(
+        ThemeError, match=r"typo\.toml: primry: unknown key \(valid keys: name, dark, primary"
+    ):
         load_theme_file(path)
 
 
@@ -213,7 +215,9 @@ async def test_unknown_configured_theme_falls_back_and_says_where_it_looked() ->
 
 async def test_themes_with_unusable_variables_or_css_are_rejected_not_fatal(tmp_path: Path) -> None:
     write_theme(tmp_path, "vars", 'name = "vars"\nprimary = "red"\n[variables]\nprimary = "none"\n')
-    write_theme(tmp_path, "styled", 'name = "styled"\nprimary = "red"\n', css="Screen {\n  color: $nope;\n}\n")
+    write_theme(
+        tmp_path, "styled", 'name = "styled"\nprimary = "red"\n', css="Screen {\n  color: $nope;\n}\n"
+    )
     notes = Notes()
     app = ThemedApp(ThemeManager("styled", dirs=[shipped_themes_dir(), tmp_path]))
     async with app.run_test(size=(60, 10), message_hook=notes.hook) as pilot:
@@ -227,7 +231,9 @@ async def test_themes_with_unusable_variables_or_css_are_rejected_not_fatal(tmp_
 
 
 async def test_palette_switch_swaps_the_theme_css_in_and_out(tmp_path: Path) -> None:
-    write_theme(tmp_path, "tinted", 'name = "tinted"\nprimary = "#336699"\n', css="Screen { background: #102030; }\n")
+    write_theme(
+        tmp_path, "tinted", 'name = "tinted"\nprimary = "#336699"\n', css="Screen { background: #102030; }\n"
+    )
     write_theme(tmp_path, "plain", 'name = "plain"\nprimary = "#336699"\n')
     notes = Notes()
     app = ThemedApp(ThemeManager("tinted", dirs=[tmp_path]))
@@ -237,11 +243,20 @@ async def test_palette_switch_swaps_the_theme_css_in_and_out(tmp_path: Path) -> 
         # The palette's "Theme" command, then pick "plain" from the theme list.
         await pilot.press("ctrl+p")
         await pilot.press(*"theme")
-        await until(pilot, lambda: "Theme" in str(app.screen.query("CommandList").first().get_option_at_index(0).prompt))
+        await until(
+            pilot,
+            lambda: "Theme" in str(app.screen.query("CommandList").first().get_option_at_index(0).prompt),
+        )
         await pilot.press("enter")
-        await until(pilot, lambda: app.screen.query("CommandInput").first().placeholder.startswith("Search for themes"))
+        await until(
+            pilot,
+            lambda: app.screen.query("CommandInput").first().placeholder.startswith("Search for themes"),
+        )
         await pilot.press(*"plain")
-        await until(pilot, lambda: "plain" in str(app.screen.query("CommandList").first().get_option_at_index(0).prompt))
+        await until(
+            pilot,
+            lambda: "plain" in str(app.screen.query("CommandList").first().get_option_at_index(0).prompt),
+        )
         await pilot.press("enter")
         await until(pilot, lambda: app.theme == "plain")
         await until(pilot, lambda: theme_css_keys(app) == [] and app.screen.styles.background != tinted)
@@ -325,18 +340,30 @@ def test_wheel_ships_the_themes_where_shipped_themes_dir_finds_them(tmp_path: Pa
     site_packages = Path(sysconfig.get_paths()["purelib"])
     installed_here = sorted(site_packages.glob("*agentdeck*"))
     # Absolute paths only: pip takes a bare word for a package name on the index.
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(source)], check=True, timeout=120)
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(source)], check=True, timeout=120
+    )
     [wheel] = (tmp_path / "dist").glob("agentdeck-*.whl")
-    names = set(subprocess.run(
-        [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True, check=True
-    ).stdout.split())
+    names = set(
+        subprocess.run(
+            [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     for stem in ("agentdeck-dark.toml", "agentdeck-light.toml", "agentdeck-dark.tcss"):
         assert f"agentdeck-0.1.0.data/data/{WHEEL_DATA_DIR}/{stem}" in names
 
     prefix = tmp_path / "prefix"
     # --ignore-installed: without it pip first uninstalls the agentdeck this venv runs
     # (the editable install), since --prefix does not stop it looking at the environment.
-    install = ["install", "--no-deps", "--no-index", "--ignore-installed", "--prefix", str(prefix), str(wheel)]
+    install = [
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--ignore-installed",
+        "--prefix",
+        str(prefix),
+        str(wheel),
+    ]
     subprocess.run([*pip, *install], check=True, timeout=60)
     assert sorted(site_packages.glob("*agentdeck*")) == installed_here, "pip touched the running venv"
     [site] = prefix.glob("lib/python*/site-packages")

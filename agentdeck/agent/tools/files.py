@@ -6,8 +6,8 @@ import asyncio
 import fnmatch
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from pydantic import Field
 
@@ -158,9 +158,7 @@ async def write_file(ctx: ToolContext, args: WriteArgs) -> ToolResult:
     path.write_bytes(data)
     verb = "overwrote" if existed else "created"
     lines = args.content.count("\n") + (0 if args.content.endswith("\n") or not args.content else 1)
-    return ToolResult(
-        f"{verb} {display(ctx.worktree, path)} ({lines} lines)", may_change_files=True
-    )
+    return ToolResult(f"{verb} {display(ctx.worktree, path)} ({lines} lines)", may_change_files=True)
 
 
 class EditArgs(ToolArgs):
@@ -176,7 +174,9 @@ async def edit_file(ctx: ToolContext, args: EditArgs) -> ToolResult:
         # Strict here: writing back text decoded with replacements would corrupt the file.
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        raise ToolError(f"{args.path} is not UTF-8 text, which edit cannot change without corrupting it") from None
+        raise ToolError(
+            f"{args.path} is not UTF-8 text, which edit cannot change without corrupting it"
+        ) from None
     if not args.old_text:
         raise ToolError("old_text is empty; to create or replace a whole file use write")
     count = text.count(args.old_text)
@@ -199,9 +199,21 @@ async def edit_file(ctx: ToolContext, args: EditArgs) -> ToolResult:
 
 
 FILE_TOOLS = (
-    Tool("list", "List files below a directory of the worktree, optionally filtered by a glob.", ListArgs, list_files),
-    Tool("read", "Read a text file, with line numbers; use start_line/end_line for long files.", ReadArgs, read_file),
-    Tool("search", "Search files for a regular expression; returns path:line: text.", SearchArgs, search_files),
+    Tool(
+        "list",
+        "List files below a directory of the worktree, optionally filtered by a glob.",
+        ListArgs,
+        list_files,
+    ),
+    Tool(
+        "read",
+        "Read a text file, with line numbers; use start_line/end_line for long files.",
+        ReadArgs,
+        read_file,
+    ),
+    Tool(
+        "search", "Search files for a regular expression; returns path:line: text.", SearchArgs, search_files
+    ),
     Tool("write", "Create a file or replace its whole content.", WriteArgs, write_file),
     Tool("edit", "Replace one exact, unique piece of text in a file.", EditArgs, edit_file),
 )

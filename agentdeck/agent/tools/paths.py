@@ -23,8 +23,7 @@ def resolve_inside(worktree: Path, raw: str) -> Path:
     real = Path(os.path.realpath(candidate))
     if real != root and root not in real.parents:
         raise ToolError(
-            f"path {raw!r} leads outside the worktree ({real}); "
-            "use paths relative to the worktree root"
+            f"path {raw!r} leads outside the worktree ({real}); use paths relative to the worktree root"
         )
     relative = real.relative_to(root)
     if relative.parts[:1] == (".git",):

@@ -21,20 +21,47 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from agentdeck.config import Settings
 
-INSTALL_HINT = "install bubblewrap: apt-get install bubblewrap (Debian/Ubuntu) or dnf install bubblewrap (Fedora)"
+INSTALL_HINT = (
+    "install bubblewrap: apt-get install bubblewrap (Debian/Ubuntu) or dnf install bubblewrap (Fedora)"
+)
 
 # Relative to $HOME: hidden when they exist (a tmpfs over a directory, /dev/null over a file).
 SECRET_PATHS = (
-    ".ssh", ".aws", ".config/gcloud", ".netrc", ".gnupg", ".local/share/keyrings",
-    ".password-store", ".docker/config.json", ".kube", ".git-credentials", ".config/gh",
+    ".ssh",
+    ".aws",
+    ".config/gcloud",
+    ".netrc",
+    ".gnupg",
+    ".local/share/keyrings",
+    ".password-store",
+    ".docker/config.json",
+    ".kube",
+    ".git-credentials",
+    ".config/gh",
 )
 
 # Environment variables that look like credentials: litellm's provider keys live in these, and an
 # agent's shell must not be able to print them into a transcript or send them anywhere.
 SECRET_ENV_PATTERNS = (
-    "*_API_KEY", "*_APIKEY", "*_TOKEN", "*_SECRET", "*_SECRET_KEY", "*_PASSWORD", "*_PASSWD",
-    "*_CREDENTIALS", "*_ACCESS_KEY", "*_PRIVATE_KEY", "AWS_*", "AZURE_*", "GOOGLE_APPLICATION_CREDENTIALS",
-    "SSH_AUTH_SOCK", "GPG_AGENT_INFO", "GH_*", "GITHUB_TOKEN", "HF_TOKEN", "VAULT_*",
+    "*_API_KEY",
+    "*_APIKEY",
+    "*_TOKEN",
+    "*_SECRET",
+    "*_SECRET_KEY",
+    "*_PASSWORD",
+    "*_PASSWD",
+    "*_CREDENTIALS",
+    "*_ACCESS_KEY",
+    "*_PRIVATE_KEY",
+    "AWS_*",
+    "AZURE_*",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "SSH_AUTH_SOCK",
+    "GPG_AGENT_INFO",
+    "GH_*",
+    "GITHUB_TOKEN",
+    "HF_TOKEN",
+    "VAULT_*",
 )
 
 _BWRAP_PROBE_TIMEOUT_S = 10.0
@@ -56,14 +83,18 @@ def check_bwrap(binary: str = "bwrap") -> BwrapCheck:
     try:
         probe = subprocess.run(
             [binary, *_base_args(network=False), "true"],
-            stdin=subprocess.DEVNULL, capture_output=True, timeout=_BWRAP_PROBE_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=_BWRAP_PROBE_TIMEOUT_S,
         )
     except FileNotFoundError:
         return BwrapCheck(False, f"bwrap not found ({binary}); {INSTALL_HINT}")
     except (OSError, subprocess.TimeoutExpired) as exc:
         return BwrapCheck(False, f"bwrap ({binary}) could not run: {exc}; {INSTALL_HINT}")
     if probe.returncode != 0:
-        why = probe.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit code {probe.returncode}"]
+        why = probe.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [
+            f"exit code {probe.returncode}"
+        ]
         return BwrapCheck(False, f"bwrap ({binary}) does not work here: {why[0]}")
     return BwrapCheck(True)
 
@@ -108,8 +139,13 @@ def resolve_policy(
 ) -> SandboxPolicy:
     """The policy for a session: mode "bwrap" is confined only when bubblewrap works here."""
     common = dict(
-        network=network, bwrap=bwrap, hide=tuple(hide), keep_env=tuple(keep_env),
-        max_memory_bytes=max_memory_bytes, memory_setting=memory_setting, max_processes=max_processes,
+        network=network,
+        bwrap=bwrap,
+        hide=tuple(hide),
+        keep_env=tuple(keep_env),
+        max_memory_bytes=max_memory_bytes,
+        memory_setting=memory_setting,
+        max_processes=max_processes,
     )
     if mode == "off":
         return SandboxPolicy(confined=False, reason="sandbox.mode = off", **common)
@@ -121,6 +157,7 @@ def resolve_policy(
 
 def sandbox_environment(env: dict[str, str], keep: tuple[str, ...] = ()) -> dict[str, str]:
     """`env` without secret-looking variables, except those named (or matched) in `keep`."""
+
     def secret(name: str) -> bool:
         upper = name.upper()
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in keep):
@@ -147,7 +184,7 @@ def worktree_git_dirs(worktree: Path) -> GitDirs | None:
         return None
     if not text.startswith("gitdir:"):
         return None
-    admin = Path(text[len("gitdir:"):].strip())
+    admin = Path(text[len("gitdir:") :].strip())
     if not admin.is_absolute():
         admin = worktree / admin
     admin = admin.resolve()
@@ -165,7 +202,9 @@ def hidden_paths(policy: SandboxPolicy, home: str | None, session_dirs: tuple[Pa
         candidates += [Path(home) / rel for rel in SECRET_PATHS]
     for extra in policy.hide:
         # "~/..." is the HOME the command sees (which may differ from the daemon's own).
-        candidates.append(Path(home) / extra[2:] if home and extra.startswith("~/") else Path(os.path.expanduser(extra)))
+        candidates.append(
+            Path(home) / extra[2:] if home and extra.startswith("~/") else Path(os.path.expanduser(extra))
+        )
     candidates += list(session_dirs)
     found: list[Path] = []
     for path in candidates:
@@ -195,7 +234,11 @@ def confine(
     if not policy.confined:
         return shell, clean_env
     worktree = worktree.resolve()
-    args = [policy.bwrap, *(["--info-fd", str(info_fd)] if info_fd is not None else []), *_base_args(policy.network)]
+    args = [
+        policy.bwrap,
+        *(["--info-fd", str(info_fd)] if info_fd is not None else []),
+        *_base_args(policy.network),
+    ]
     git = worktree_git_dirs(worktree)
     session_dirs: tuple[Path, ...] = ()
     if git is not None:

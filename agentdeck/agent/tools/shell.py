@@ -23,7 +23,13 @@ from pydantic import Field
 from agentdeck.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult
 from agentdeck.agent.tools.cgroups import make_pids_cgroup, remove_cgroup
 from agentdeck.agent.tools.limits import explain_failure
-from agentdeck.agent.tools.sandbox import SANDBOX_OBJECTS, SandboxPolicy, confine, limit_setter, worktree_git_dirs
+from agentdeck.agent.tools.sandbox import (
+    SANDBOX_OBJECTS,
+    SandboxPolicy,
+    confine,
+    limit_setter,
+    worktree_git_dirs,
+)
 from agentdeck.agent.tools.sandbox_objects import import_sandbox_objects
 
 # How long a killed command's process group gets to exit after SIGTERM before SIGKILL.
@@ -33,8 +39,14 @@ DRAIN_S = 2.0
 # Variables that would point git at another repository than the worktree: inherited from a
 # git hook or a user's shell, they would let the agent's `git commit` land in the user's tree.
 GIT_LOCATION_VARIABLES = (
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
 )
 
 
@@ -121,7 +133,7 @@ class SandboxInit:
     async def kill(self) -> None:
         try:
             await asyncio.wait_for(asyncio.shield(self.reported), DRAIN_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return
         if self.pid is not None:
             try:
@@ -136,7 +148,7 @@ async def _terminate(process: asyncio.subprocess.Process, init: SandboxInit | No
     _kill_group(process, signal.SIGTERM)
     try:
         await asyncio.wait_for(process.wait(), KILL_GRACE_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     finally:
         # Also when this cleanup is itself cancelled (a second Ctrl-C): nothing survives.
@@ -177,22 +189,30 @@ async def run_shell(
 
 
 async def _run_shell(
-    command: str, cwd: Path, timeout_s: float, output_cap_bytes: int, policy: SandboxPolicy, pids: Path | None, started: float
+    command: str,
+    cwd: Path,
+    timeout_s: float,
+    output_cap_bytes: int,
+    policy: SandboxPolicy,
+    pids: Path | None,
+    started: float,
 ) -> ShellRun:
     read_fd, write_fd = os.pipe() if policy.confined else (None, None)
     argv, env = confine(command, policy, cwd, _environment(), info_fd=write_fd)
-    creating = asyncio.ensure_future(asyncio.create_subprocess_exec(
-        *argv,
-        cwd=cwd,
-        env=env,
-        pass_fds=(write_fd,) if write_fd is not None else (),
-        preexec_fn=limit_setter(policy, pids),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        # Its own process group, so that its children can be found and killed too.
-        start_new_session=True,
-    ))
+    creating = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
+            *argv,
+            cwd=cwd,
+            env=env,
+            pass_fds=(write_fd,) if write_fd is not None else (),
+            preexec_fn=limit_setter(policy, pids),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            # Its own process group, so that its children can be found and killed too.
+            start_new_session=True,
+        )
+    )
     init: SandboxInit | None = None
     try:
         try:
@@ -212,7 +232,7 @@ async def _run_shell(
     timed_out = False
     try:
         await asyncio.wait_for(process.wait(), timeout_s)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         timed_out = True
         await _terminate(process, init)
     except asyncio.CancelledError:
@@ -224,7 +244,7 @@ async def _run_shell(
     _kill_group(process, signal.SIGKILL)
     try:
         await asyncio.wait_for(reader, DRAIN_S)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass  # a process that left the group still holds the pipe: stop reading
     return ShellRun(
         exit_code=None if timed_out else process.returncode,
@@ -273,6 +293,16 @@ async def finish(ctx: ToolContext, args: FinishArgs) -> ToolResult:
 
 
 SHELL_TOOLS = (
-    Tool("run", "Run a shell command in the worktree (tests, builds, git log...). Output is capped.", RunArgs, run_command),
-    Tool("finish", "Call when the task is done: give a short summary of what changed and how it was checked.", FinishArgs, finish),
+    Tool(
+        "run",
+        "Run a shell command in the worktree (tests, builds, git log...). Output is capped.",
+        RunArgs,
+        run_command,
+    ),
+    Tool(
+        "finish",
+        "Call when the task is done: give a short summary of what changed and how it was checked.",
+        FinishArgs,
+        finish,
+    ),
 )

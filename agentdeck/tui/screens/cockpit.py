@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from agentdeck.runtime.command_error import CommandError
-from agentdeck.tui.cockpit_state import CockpitState, Change, TaskView, Update, merge_prose
+from agentdeck.tui.cockpit_state import Change, CockpitState, TaskView, Update, merge_prose
 from agentdeck.tui.keys import key_hint
 from agentdeck.tui.screens.waiting import WaitsForChange
 from agentdeck.tui.widgets.footer import CockpitFooter
@@ -27,6 +28,7 @@ from agentdeck.tui.widgets.queue_panel import QueuePanel
 
 if TYPE_CHECKING:
     from agentdeck.events import Event
+
     # Imported when the first pane opens: Markdown and its parser need not delay the first paint.
     from agentdeck.tui.widgets.agent_pane import AgentPane
 
@@ -65,6 +67,10 @@ def pane_slots(on_screen: list[str], gone: list[str], new: list[str]) -> list[st
     return [task_id for task_id in slots if task_id is not None] + list(arriving)
 
 
+class SessionFollower:
+    """Mixed into a screen above the cockpit that wants each session event, as CockpitScreen.EventArrived."""
+
+
 class CockpitScreen(WaitsForChange, Screen):
     """The main screen; the app pushes it once and everything else opens over it."""
 
@@ -82,13 +88,34 @@ class CockpitScreen(WaitsForChange, Screen):
     AUTO_FOCUS = ""
 
     BINDINGS = [
-        Binding("escape", "interrupt", "Interrupt", id="interrupt", tooltip="Stop the focused agent at once; it waits for you"),
-        Binding("ctrl+o", "close_pane", "Close pane", id="close_pane", tooltip="Demote the focused agent to the background, or close its pane when it ended"),
+        Binding(
+            "escape",
+            "interrupt",
+            "Interrupt",
+            id="interrupt",
+            tooltip="Stop the focused agent at once; it waits for you",
+        ),
+        Binding(
+            "ctrl+o",
+            "close_pane",
+            "Close pane",
+            id="close_pane",
+            tooltip="Demote the focused agent to the background, or close its pane when it ended",
+        ),
         Binding("ctrl+b", "focus_queue", "Queue", id="focus_queue", tooltip="Move to the background queue"),
-        Binding("ctrl+r", "resume_pane", "Resume", id="resume", show=False, tooltip="Resume the focused agent: interrupted, failed, waiting or stalled"),
+        Binding(
+            "ctrl+r",
+            "resume_pane",
+            "Resume",
+            id="resume",
+            show=False,
+            tooltip="Resume the focused agent: interrupted, failed, waiting or stalled",
+        ),
     ]
 
-    def __init__(self, state: CockpitState, bridge, *, threshold: float, transcript_limit: int, clock) -> None:
+    def __init__(
+        self, state: CockpitState, bridge, *, threshold: float, transcript_limit: int, clock
+    ) -> None:
         super().__init__()
         self.state = state
         self.bridge = bridge
@@ -126,7 +153,9 @@ class CockpitScreen(WaitsForChange, Screen):
             f"No foreground agents yet.\n{self.key('new_task')} starts one; in the queue below, "
             f"{self.key('queue.promote')} promotes a task to a pane."
         )
-        self.queue.empty.update(f"The queue is empty: agentdeck queue add TASK, or {self.key('new_task')} here.")
+        self.queue.empty.update(
+            f"The queue is empty: agentdeck queue add TASK, or {self.key('new_task')} here."
+        )
 
     def compose(self) -> ComposeResult:
         yield self.topbar
@@ -169,7 +198,7 @@ class CockpitScreen(WaitsForChange, Screen):
     def updated(self, event: Event, update: Update) -> None:
         self._changed.set()
         for screen in self.app.screen_stack:
-            if screen is not self:
+            if isinstance(screen, SessionFollower):  # only they: a message per event per screen is not free
                 screen.post_message(self.EventArrived(event))
         view = update.view
         if view is None:
@@ -185,7 +214,9 @@ class CockpitScreen(WaitsForChange, Screen):
     def lost(self, reason: str) -> None:
         self.lost_reason = reason
         self._lost.set()
-        self.topbar.update(f"agentdeck · detached from the session: {reason} · run `agentdeck` to attach again")
+        self.topbar.update(
+            f"agentdeck · detached from the session: {reason} · run `agentdeck` to attach again"
+        )
         self.topbar.add_class("-lost")
 
     # -- coalesced redraws -------------------------------------------------------------
@@ -268,12 +299,19 @@ class CockpitScreen(WaitsForChange, Screen):
             # every closed pane's input would stay in memory for the cockpit's life.
             self.text_selection_started_signal.unsubscribe(pane.steer_input)
             await pane.remove()
-        from agentdeck.tui.widgets.agent_pane import AgentPane  # here: the first paint need not wait for Markdown
+        from agentdeck.tui.widgets.agent_pane import (
+            AgentPane,  # here: the first paint need not wait for Markdown
+        )
 
         new = [task_id for task_id in wanted if task_id not in self.panes]
         for task_id in new:
             view = self.state.tasks[task_id]
-            pane = AgentPane(view, threshold=self.threshold, transcript_limit=self.transcript_limit, interrupt_key=self.key("interrupt"))
+            pane = AgentPane(
+                view,
+                threshold=self.threshold,
+                transcript_limit=self.transcript_limit,
+                interrupt_key=self.key("interrupt"),
+            )
             self.panes[task_id] = pane
             await self.grid.mount(pane)
             self._followers[task_id] = self._follow_pane(task_id)
@@ -384,7 +422,9 @@ class CockpitScreen(WaitsForChange, Screen):
             await self._attached.wait()
             await self.bridge.session.steer(task_id, text)
         except CommandError as exc:
-            self.app.notify(f"{exc}\nYour message is still in the input.", title=f"steer {task_id}", severity="error")
+            self.app.notify(
+                f"{exc}\nYour message is still in the input.", title=f"steer {task_id}", severity="error"
+            )
             return
         finally:
             self._steering.discard(task_id)
@@ -400,7 +440,11 @@ class CockpitScreen(WaitsForChange, Screen):
 
             view = self.state.tasks.get(task_id)
             if view is not None:
-                self.app.push_screen(PeekScreen(view, self.bridge, threshold=self.threshold, transcript_limit=self.transcript_limit))
+                self.app.push_screen(
+                    PeekScreen(
+                        view, self.bridge, threshold=self.threshold, transcript_limit=self.transcript_limit
+                    )
+                )
         elif event.action == "priority":
             view = self.state.tasks.get(task_id)
             if view is not None:
@@ -414,7 +458,13 @@ class CockpitScreen(WaitsForChange, Screen):
                 lambda yes: yes and self.command("cancel", task_id, done=f"cancelling {task_id}"),
             )
         else:
-            self.command(event.action, task_id, done={"promote": f"{task_id} moves to a pane", "resume": f"resuming {task_id}"}.get(event.action, ""))
+            self.command(
+                event.action,
+                task_id,
+                done={"promote": f"{task_id} moves to a pane", "resume": f"resuming {task_id}"}.get(
+                    event.action, ""
+                ),
+            )
 
     @work(group="commands", exit_on_error=False)
     async def _edit_priority(self, task_id: str, priority: int) -> None:
@@ -429,7 +479,10 @@ class CockpitScreen(WaitsForChange, Screen):
     def action_interrupt(self) -> None:
         task_id = self.focused_task()
         if task_id is None or task_id not in self.panes:
-            self.app.notify(f"Focus an agent's pane first (Tab), then {self.key('interrupt')} interrupts it.", severity="warning")
+            self.app.notify(
+                f"Focus an agent's pane first (Tab), then {self.key('interrupt')} interrupts it.",
+                severity="warning",
+            )
             return
         # Your own interrupt needs no bell: the pane shows it waiting for you.
         self.interrupted_by_you[task_id] = time.monotonic()
@@ -441,7 +494,9 @@ class CockpitScreen(WaitsForChange, Screen):
             self.app.notify("Focus an agent's pane first (Tab).", severity="warning")
             return
         view = self.state.tasks[task_id]
-        self.command("demote", task_id, done=f"{task_id} keeps running in the background" if view.alive else "")
+        self.command(
+            "demote", task_id, done=f"{task_id} keeps running in the background" if view.alive else ""
+        )
 
     def action_resume_pane(self) -> None:
         task_id = self.focused_task()

@@ -40,7 +40,9 @@ class NewTaskScreen(ModalScreen[NewTask | None]):
         with Vertical():
             yield Label("New task", classes="title")
             yield Input(placeholder="what should the agent do?", id="task-text")
-            yield Input(placeholder="model (optional, e.g. demo or anthropic/claude-sonnet-4-5)", id="task-model")
+            yield Input(
+                placeholder="model (optional, e.g. demo or anthropic/claude-sonnet-4-5)", id="task-model"
+            )
             with Horizontal():
                 yield Switch(value=True, id="task-foreground")
                 yield Label("in a foreground pane (off: the background queue)")
@@ -114,8 +116,12 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(self.title_text, classes="title")
             yield Label(self.detail)
             with Horizontal():
-                yield Button(f"{self.yes} ({key_hint(self.app, 'confirm.yes', 'y')})", id="yes", variant="error")
-                yield Button(f"{self.no} ({key_hint(self.app, 'confirm.no', 'Esc')})", id="no", variant="primary")
+                yield Button(
+                    f"{self.yes} ({key_hint(self.app, 'confirm.yes', 'y')})", id="yes", variant="error"
+                )
+                yield Button(
+                    f"{self.no} ({key_hint(self.app, 'confirm.no', 'Esc')})", id="no", variant="primary"
+                )
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -128,4 +134,6 @@ class ConfirmScreen(ModalScreen[bool]):
 def confirm_cancel(task_id: str, *, queued: bool = False) -> ConfirmScreen:
     """Cancelling a task, from the queue or the peek view: say what happens to its work."""
     what = "it has not started yet" if queued else "its work so far stays on its branch"
-    return ConfirmScreen(f"Cancel {task_id}?", f"The agent stops; {what}.", yes="Cancel the task", no="Keep it")
+    return ConfirmScreen(
+        f"Cancel {task_id}?", f"The agent stops; {what}.", yes="Cancel the task", no="Keep it"
+    )

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.containers import Vertical
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from agentdeck.runtime.command_error import CommandError
@@ -85,10 +85,14 @@ class PeekScreen(ModalScreen[None]):
             await self.transcript_view.apply(merge_prose(changes), self.transcript.dropped)
 
     def _redraw_header(self) -> None:
-        self.state_line.update(f"{STATE_LABELS.get(self.view.state, self.view.state)}  {self.view.activity}  · {self.view.role}")
+        self.state_line.update(
+            f"{STATE_LABELS.get(self.view.state, self.view.state)}  {self.view.activity}  · {self.view.role}"
+        )
         view = self.view
         counters = f"step {view.steps} · {compact(view.tokens)} tok · ${view.cost_usd:.2f}"
-        self.meter.show(view.context_fraction, view.context_used, view.context_limit, len(view.splits), counters)
+        self.meter.show(
+            view.context_fraction, view.context_used, view.context_limit, len(view.splits), counters
+        )
 
     async def _command(self, verb: str) -> None:
         try:

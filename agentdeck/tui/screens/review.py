@@ -21,18 +21,23 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Collapsible, DataTable, Input, Label, Static
 
-from agentdeck.text import one_line
 from agentdeck.runtime.command_error import CommandError
+from agentdeck.text import one_line
 from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.keys import key_hint
-from agentdeck.tui.screens.cockpit import CockpitScreen
+from agentdeck.tui.screens.cockpit import CockpitScreen, SessionFollower
 from agentdeck.tui.screens.waiting import WaitsForChange
 from agentdeck.tui.widgets.diff_view import DiffColours, render_diff
 from agentdeck.tui.widgets.footer import CockpitFooter
 
 # Events after which the list of results is out of date.
 RELOAD_ON = {"VerificationFinished", "Merged", "Rejected", "ChangesRequested", "CleanedUp"}
-VERDICT_COLOUR = {"approve": "success", "request_changes": "warning", "reject": "error", "judge_failed": "error"}
+VERDICT_COLOUR = {
+    "approve": "success",
+    "request_changes": "warning",
+    "reject": "error",
+    "judge_failed": "error",
+}
 TESTS_COLOUR = {"passed": "success", "failed": "error", "timeout": "error", "error": "error"}
 
 
@@ -53,7 +58,9 @@ class FeedbackScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Send {self.task_id} back to its agent, on the same branch, with your feedback in its context:")
+            yield Label(
+                f"Send {self.task_id} back to its agent, on the same branch, with your feedback in its context:"
+            )
             cancel = key_hint(self.app, "feedback.cancel", "Esc")
             yield Input(self.text, placeholder=f"what should change? (Enter sends, {cancel} cancels)")
 
@@ -70,7 +77,7 @@ class FeedbackScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ReviewScreen(WaitsForChange, Screen):
+class ReviewScreen(SessionFollower, WaitsForChange, Screen):
     DEFAULT_CSS = """
     ReviewScreen #review-summary { height: 1; padding: 0 1; background: $panel; color: $foreground; }
     ReviewScreen #review-list { width: 46; height: 1fr; border-right: solid $panel-lighten-2; }
@@ -84,19 +91,90 @@ class ReviewScreen(WaitsForChange, Screen):
     """
     HIDES_APP_ACTIONS = ("new_task", "review")
     BINDINGS = [
-        Binding("m", "merge", "Merge", id="review.merge", tooltip="Land the selected result (or the marked ones, tested together) on the base branch"),
-        Binding("x", "reject", "Reject", id="review.reject", tooltip="Turn the result down; its branch stays until `agentdeck cleanup`"),
-        Binding("f", "changes", "Send back", id="review.changes", tooltip="Send it back to its agent with your feedback"),
+        Binding(
+            "m",
+            "merge",
+            "Merge",
+            id="review.merge",
+            tooltip="Land the selected result (or the marked ones, tested together) on the base branch",
+        ),
+        Binding(
+            "x",
+            "reject",
+            "Reject",
+            id="review.reject",
+            tooltip="Turn the result down; its branch stays until `agentdeck cleanup`",
+        ),
+        Binding(
+            "f",
+            "changes",
+            "Send back",
+            id="review.changes",
+            tooltip="Send it back to its agent with your feedback",
+        ),
         Binding("n", "move(1)", "Next", id="review.next", tooltip="The next result"),
         Binding("p", "move(-1)", "Previous", id="review.previous", tooltip="The previous result"),
-        Binding("space", "mark", "Mark", id="review.mark", tooltip="Mark for merging together (an integration pass)"),
-        Binding("right_square_bracket", "file(1)", "Next file", id="review.next_file", show=False, tooltip="Jump to the next file of the diff"),
-        Binding("left_square_bracket", "file(-1)", "Previous file", id="review.previous_file", show=False, tooltip="Jump to the previous file of the diff"),
-        Binding("d", "scroll(1)", "Scroll", id="review.scroll_down", show=False, tooltip="Scroll the result down half a page"),
-        Binding("u", "scroll(-1)", "Scroll up", id="review.scroll_up", show=False, tooltip="Scroll the result up half a page"),
-        Binding("i", "plan", "Plan", id="review.plan", show=False, tooltip="Show or fold the plan and the agent's summary"),
-        Binding("e", "editor", "Editor", id="review.editor", tooltip="Open the result's worktree in $VISUAL / $EDITOR"),
-        Binding("g", "pull_request", "PR", id="review.pull_request", tooltip="Push the branch and open a pull request with gh"),
+        Binding(
+            "space",
+            "mark",
+            "Mark",
+            id="review.mark",
+            tooltip="Mark for merging together (an integration pass)",
+        ),
+        Binding(
+            "right_square_bracket",
+            "file(1)",
+            "Next file",
+            id="review.next_file",
+            show=False,
+            tooltip="Jump to the next file of the diff",
+        ),
+        Binding(
+            "left_square_bracket",
+            "file(-1)",
+            "Previous file",
+            id="review.previous_file",
+            show=False,
+            tooltip="Jump to the previous file of the diff",
+        ),
+        Binding(
+            "d",
+            "scroll(1)",
+            "Scroll",
+            id="review.scroll_down",
+            show=False,
+            tooltip="Scroll the result down half a page",
+        ),
+        Binding(
+            "u",
+            "scroll(-1)",
+            "Scroll up",
+            id="review.scroll_up",
+            show=False,
+            tooltip="Scroll the result up half a page",
+        ),
+        Binding(
+            "i",
+            "plan",
+            "Plan",
+            id="review.plan",
+            show=False,
+            tooltip="Show or fold the plan and the agent's summary",
+        ),
+        Binding(
+            "e",
+            "editor",
+            "Editor",
+            id="review.editor",
+            tooltip="Open the result's worktree in $VISUAL / $EDITOR",
+        ),
+        Binding(
+            "g",
+            "pull_request",
+            "PR",
+            id="review.pull_request",
+            tooltip="Push the branch and open a pull request with gh",
+        ),
         Binding("escape,q", "close", "Close", id="review.close", tooltip="Leave the review"),
     ]
 
@@ -124,7 +202,9 @@ class ReviewScreen(WaitsForChange, Screen):
         self.plan = Static("", markup=False)
         self.agent_summary = Static("", markup=False)
         self.plan_box = Collapsible(self.plan, title="plan (i)", collapsed=True, id="review-plan")
-        self.summary_box = Collapsible(self.agent_summary, title="the agent's summary (i)", collapsed=True, id="review-agent-summary")
+        self.summary_box = Collapsible(
+            self.agent_summary, title="the agent's summary (i)", collapsed=True, id="review-agent-summary"
+        )
         self._summary_line = ""
 
     def compose(self) -> ComposeResult:
@@ -200,9 +280,17 @@ class ReviewScreen(WaitsForChange, Screen):
         if not self.items:
             self.details = None
             close = self._key("review.close")
-            self.head.update("Nothing to decide. " + (f"{close} leaves." if self.exit_on_close else f"{close} goes back to the cockpit."))
+            self.head.update(
+                "Nothing to decide. "
+                + (f"{close} leaves." if self.exit_on_close else f"{close} goes back to the cockpit.")
+            )
             self.plan_box.display = self.summary_box.display = False
-            self.body.update(Text("Finished results show up here once verified: tests, the judge's verdict and the diff.", style="dim"))
+            self.body.update(
+                Text(
+                    "Finished results show up here once verified: tests, the judge's verdict and the diff.",
+                    style="dim",
+                )
+            )
             await self._clear_diff()
             self._changed.set()
             return
@@ -228,7 +316,11 @@ class ReviewScreen(WaitsForChange, Screen):
 
     def _set_summary(self, text: str | None = None) -> None:
         if text is None:
-            marked = f" · {len(self.marked)} marked ({self._key('review.merge')} merges them together)" if self.marked else ""
+            marked = (
+                f" · {len(self.marked)} marked ({self._key('review.merge')} merges them together)"
+                if self.marked
+                else ""
+            )
             doing = f" · {self.busy}…" if self.busy else ""
             text = f"{self._summary_line}{marked}{doing}"
         self.summary.update(text)
@@ -252,7 +344,11 @@ class ReviewScreen(WaitsForChange, Screen):
             details = await self.bridge.session.result(task_id)
             findings = details.verdict.findings if details.verdict else []
             # Pygments over a long diff takes a while: not on the loop that draws and reads keys.
-            rendered = await asyncio.to_thread(render_diff, details.diff, findings, self._diff_colours()) if details.diff else None
+            rendered = (
+                await asyncio.to_thread(render_diff, details.diff, findings, self._diff_colours())
+                if details.diff
+                else None
+            )
         except Exception as exc:
             # Nothing of the previous result may stay on screen: keys act on what is shown.
             self.details = None
@@ -279,19 +375,36 @@ class ReviewScreen(WaitsForChange, Screen):
         item, body = details.item, Text()
         verdict = details.verdict
         if verdict is not None:
-            body.append(f"judge: {verdict.kind.replace('_', ' ')}", style=theme_style(self.app, f"bold ${VERDICT_COLOUR.get(verdict.kind, '')}"))
+            body.append(
+                f"judge: {verdict.kind.replace('_', ' ')}",
+                style=theme_style(self.app, f"bold ${VERDICT_COLOUR.get(verdict.kind, '')}"),
+            )
             body.append(f" ({verdict.model or '?'}) — {verdict.summary or verdict.reason}\n")
             if verdict.same_family_warning:
                 body.append(f"  ⚑ {verdict.same_family_warning}\n", style=self._colour("warning", ""))
             # Findings without a file, or on a file the diff does not show (cut, or a path the
             # judge spelled its own way), are listed here: none may go unseen.
-            elsewhere = [f for f in verdict.findings if not f.file] + (rendered.leftover if rendered else [f for f in verdict.findings if f.file])
+            elsewhere = [f for f in verdict.findings if not f.file] + (
+                rendered.leftover if rendered else [f for f in verdict.findings if f.file]
+            )
             for finding in elsewhere:
-                where = f"{finding.file}:{finding.line} " if finding.file and finding.line else f"{finding.file} " if finding.file else ""
-                body.append(f"  {finding.severity}: {where}{finding.message}\n", style=self._colour("error", "") if finding.severity in ("blocker", "major") else "")
+                where = (
+                    f"{finding.file}:{finding.line} "
+                    if finding.file and finding.line
+                    else f"{finding.file} "
+                    if finding.file
+                    else ""
+                )
+                body.append(
+                    f"  {finding.severity}: {where}{finding.message}\n",
+                    style=self._colour("error", "") if finding.severity in ("blocker", "major") else "",
+                )
             in_diff = len(verdict.findings) - len(elsewhere)
             if in_diff:
-                body.append(f"  {in_diff} finding{'s' if in_diff != 1 else ''} in the diff below, under {'the lines' if in_diff != 1 else 'the line'} they are about\n", style="dim")
+                body.append(
+                    f"  {in_diff} finding{'s' if in_diff != 1 else ''} in the diff below, under {'the lines' if in_diff != 1 else 'the line'} they are about\n",
+                    style="dim",
+                )
         else:
             body.append("judge: no verdict yet\n", style="dim")
         if details.sandbox.startswith("unconfined"):
@@ -300,7 +413,10 @@ class ReviewScreen(WaitsForChange, Screen):
             body.append(f"commands: {details.sandbox}\n", style="dim")
         tests = details.tests
         if tests is not None:
-            body.append(f"tests: {tests.status.replace('_', ' ')}", style=theme_style(self.app, f"bold ${TESTS_COLOUR.get(tests.status, '')}"))
+            body.append(
+                f"tests: {tests.status.replace('_', ' ')}",
+                style=theme_style(self.app, f"bold ${TESTS_COLOUR.get(tests.status, '')}"),
+            )
             body.append(f" — {tests.message}\n")
             if tests.status in ("failed", "timeout", "error") and tests.output_tail:
                 for line in tests.output_tail.splitlines()[-8:]:
@@ -349,7 +465,10 @@ class ReviewScreen(WaitsForChange, Screen):
             return
         head = Text("diff", style="bold")
         if len(rendered.sections) > 1:
-            head.append(f"  {len(rendered.sections)} files: {self._key('review.next_file')} next, {self._key('review.previous_file')} previous", style="dim")
+            head.append(
+                f"  {len(rendered.sections)} files: {self._key('review.next_file')} next, {self._key('review.previous_file')} previous",
+                style="dim",
+            )
         self.diff_head.update(head)
         sections = [Static(text, markup=False, classes="diff-file") for _, text in rendered.sections]
         if details.diff_cut:
@@ -391,14 +510,16 @@ class ReviewScreen(WaitsForChange, Screen):
         self.plan_box.collapsed = self.summary_box.collapsed = collapsed
 
     def action_scroll(self, step: int) -> None:
-        self.detail.scroll_to(y=self.detail.scroll_y + step * max(1, self.detail.size.height // 2), animate=False)
+        self.detail.scroll_to(
+            y=self.detail.scroll_y + step * max(1, self.detail.size.height // 2), animate=False
+        )
 
     # -- deciding ------------------------------------------------------------------------
 
     def _following(self, task_ids: list[str]) -> str | None:
         """Where the cursor goes after deciding `task_ids`: the next result still to decide."""
         ids = [item.task_id for item in self.items]
-        after = ids[ids.index(task_ids[-1]) + 1:] + ids if task_ids[-1] in ids else ids
+        after = ids[ids.index(task_ids[-1]) + 1 :] + ids if task_ids[-1] in ids else ids
         return next((task_id for task_id in after if task_id not in task_ids), None)
 
     @work(group="review-decide", exit_on_error=False)
@@ -407,7 +528,11 @@ class ReviewScreen(WaitsForChange, Screen):
             self.notify(f"wait: {self.busy}", severity="warning")
             return
         label = ", ".join(task_ids)
-        self.busy = {"merge": f"merging {label}", "reject": f"rejecting {label}", "request_changes": f"sending {label} back"}[verb]
+        self.busy = {
+            "merge": f"merging {label}",
+            "reject": f"rejecting {label}",
+            "request_changes": f"sending {label} back",
+        }[verb]
         self._set_summary()
         # Set before the call: the decision's own event may reload the list before the reply comes.
         self._keep_next = self._following(task_ids)
@@ -426,7 +551,12 @@ class ReviewScreen(WaitsForChange, Screen):
         if failed is not None:
             self._keep_next = None
             self._show_problem(f"{verb.replace('_', ' ')} {label}: {failed}")
-            self.notify(failed.splitlines()[0], title=f"{verb.replace('_', ' ')} {label}", severity="error", timeout=15)
+            self.notify(
+                failed.splitlines()[0],
+                title=f"{verb.replace('_', ' ')} {label}",
+                severity="error",
+                timeout=15,
+            )
             if verb == "request_changes":  # your feedback is not lost: the prompt comes back with it
                 self._ask_feedback(task_ids[0], args[0])
             self.reload(keep=self.selected)  # events that came while this ran were not followed
@@ -436,7 +566,10 @@ class ReviewScreen(WaitsForChange, Screen):
             if reply.tests is not None and len(task_ids) > 1:
                 done += f" (tests on the combined result: {reply.tests.message})"
         else:
-            done = {"reject": f"rejected {label}; its branch stays until `agentdeck cleanup`", "request_changes": f"sent {label} back to its agent"}[verb]
+            done = {
+                "reject": f"rejected {label}; its branch stays until `agentdeck cleanup`",
+                "request_changes": f"sent {label} back to its agent",
+            }[verb]
         self.notify(done, timeout=5)
         self.marked = [task_id for task_id in self.marked if task_id not in task_ids]
         self.reload()
@@ -445,7 +578,9 @@ class ReviewScreen(WaitsForChange, Screen):
     def _merge_problem(report) -> str:
         lines = [report.reason or "nothing was merged"]
         for conflict in report.conflicts:
-            lines.append(f"  conflict in {conflict.path} ({conflict.kind}) between {' and '.join(conflict.between)}")
+            lines.append(
+                f"  conflict in {conflict.path} ({conflict.kind}) between {' and '.join(conflict.between)}"
+            )
         for conflict in report.pair_conflicts:
             lines.append(f"  {' × '.join(conflict.between)}: {conflict.path} ({conflict.kind})")
         if report.tests is not None and report.tests.status not in ("passed", "not_configured", "skipped"):
@@ -486,7 +621,10 @@ class ReviewScreen(WaitsForChange, Screen):
             self._ask_feedback(task_id)
 
     def _ask_feedback(self, task_id: str, text: str = "") -> None:
-        self.app.push_screen(FeedbackScreen(task_id, text), lambda typed: typed and self._decide("request_changes", [task_id], typed))
+        self.app.push_screen(
+            FeedbackScreen(task_id, text),
+            lambda typed: typed and self._decide("request_changes", [task_id], typed),
+        )
 
     def action_editor(self) -> None:
         details = self.details
@@ -504,9 +642,15 @@ class ReviewScreen(WaitsForChange, Screen):
             with self.app.suspend():
                 subprocess.run(command, cwd=details.worktree)
         except SuspendNotSupported:
-            self.notify(f"can't hand the terminal to an editor here; open {details.worktree} yourself", severity="warning", timeout=10)
+            self.notify(
+                f"can't hand the terminal to an editor here; open {details.worktree} yourself",
+                severity="warning",
+                timeout=10,
+            )
         except OSError as exc:
-            self.notify(f"could not start {command[0]}: {exc}; set $VISUAL or $EDITOR", severity="error", timeout=10)
+            self.notify(
+                f"could not start {command[0]}: {exc}; set $VISUAL or $EDITOR", severity="error", timeout=10
+            )
 
     @work(group="review-pr", exclusive=True, exit_on_error=False)
     async def action_pull_request(self) -> None:
@@ -517,7 +661,12 @@ class ReviewScreen(WaitsForChange, Screen):
         try:
             reply = await self.bridge.session.pull_request(task_id)
         except Exception as exc:  # gh missing, no remote, a lost connection: all said, none fatal
-            self.notify(str(exc) or type(exc).__name__, title=f"pull request for {task_id}", severity="error", timeout=15)
+            self.notify(
+                str(exc) or type(exc).__name__,
+                title=f"pull request for {task_id}",
+                severity="error",
+                timeout=15,
+            )
             return
         self.notify(f"pull request: {reply['url']}", timeout=15)
 

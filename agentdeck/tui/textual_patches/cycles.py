@@ -21,13 +21,12 @@ tests/tui/test_frame_costs.py fails if an upgrade changes what these methods do.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
-from typing import Iterable
 
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.strip import Strip
-
 
 
 @cache  # once per process: a second install would patch the patch

@@ -18,4 +18,6 @@ WATCHERS_ATTRIBUTE = "__watchers"
 def drop_stale_watchers(node: Any) -> None:
     """Forget the watchers on `node` whose watching node is closing or closed."""
     for watchers in getattr(node, WATCHERS_ATTRIBUTE, {}).values():
-        watchers[:] = [(other, callback) for other, callback in watchers if not (other._closing or other._closed)]
+        watchers[:] = [
+            (other, callback) for other, callback in watchers if not (other._closing or other._closed)
+        ]

@@ -58,7 +58,9 @@ def _paced_update_timer(screen: Screen) -> Timer:
     timer = screen._Screen__update_timer  # type: ignore[attr-defined]
     if timer is None:
         # What `Screen._update_timer` does through `set_interval`, with the pacer instead.
-        timer = FramePacer(screen, UPDATE_PERIOD, name="screen_update", callback=screen._on_timer_update, pause=True)
+        timer = FramePacer(
+            screen, UPDATE_PERIOD, name="screen_update", callback=screen._on_timer_update, pause=True
+        )
         timer._start()
         screen._timers.add(timer)
         screen._Screen__update_timer = timer  # type: ignore[attr-defined]

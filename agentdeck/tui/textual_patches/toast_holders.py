@@ -17,7 +17,6 @@ from textual.notifications import Notifications
 from textual.widgets._toast import Toast, ToastHolder, ToastRack
 
 
-
 @cache  # once per process: a second install would patch the patch
 def install() -> None:
     show = ToastRack.show

@@ -11,7 +11,13 @@ from textual.theme import Theme
 
 from agentdeck.tui.textual_patches.stylesheet import CssProblem, check_css, replace_marked_sources
 from agentdeck.tui.themes.locations import shipped_themes_dir, user_themes_dir
-from agentdeck.tui.themes.theme_file import LoadedTheme, ThemeError, display_path, load_theme_file, theme_files
+from agentdeck.tui.themes.theme_file import (
+    LoadedTheme,
+    ThemeError,
+    display_path,
+    load_theme_file,
+    theme_files,
+)
 
 DEFAULT_THEME = "agentdeck-dark"
 """The theme used when the configured one is missing or broken (shipped in themes/)."""

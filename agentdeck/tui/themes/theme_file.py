@@ -80,25 +80,33 @@ def display_path(path: Path) -> str:
 def theme_from_table(data: dict[str, Any]) -> Theme:
     """The Textual `Theme` a theme file's table describes; raises ValueError('key: problem')."""
     # A misspelt key shows up as unknown and as missing: the unknown one is the cause, so first.
-    problems = [f"{key}: unknown key (valid keys: {', '.join(THEME_KEYS)})" for key in data if key not in THEME_KEYS]
+    problems = [
+        f"{key}: unknown key (valid keys: {', '.join(THEME_KEYS)})" for key in data if key not in THEME_KEYS
+    ]
     if "name" not in data:
         problems.append("name: missing (a name such as 'my-dark')")
     elif not isinstance(data["name"], str):
         problems.append(f"name: should be text (got {data['name']!r})")
     elif not _NAME.fullmatch(data["name"]):
-        problems.append(f"name: {data['name']!r} is not a valid theme name (use letters, digits, '-' and '_', e.g. 'my-dark')")
+        problems.append(
+            f"name: {data['name']!r} is not a valid theme name (use letters, digits, '-' and '_', e.g. 'my-dark')"
+        )
     if not isinstance(data.get("dark", True), bool):
         problems.append(f"dark: should be true or false (got {data['dark']!r})")
     if "primary" not in data:
         problems.append("primary: missing (a colour such as '#5e9fe0')")
-    problems += [f"{key}: {problem}" for key in COLOUR_KEYS if key in data and (problem := _colour_problem(data[key]))]
+    problems += [
+        f"{key}: {problem}" for key in COLOUR_KEYS if key in data and (problem := _colour_problem(data[key]))
+    ]
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         problems.append(f"variables: should be a table of names and values (got {variables!r})")
     else:
         for name, value in variables.items():
             if not _NAME.fullmatch(name):
-                problems.append(f"variables: {name!r} is not a CSS variable name (use letters, digits, '-' and '_', no '$')")
+                problems.append(
+                    f"variables: {name!r} is not a CSS variable name (use letters, digits, '-' and '_', no '$')"
+                )
             elif not isinstance(value, str):
                 problems.append(f"variables.{name}: should be text (got {value!r})")
     if problems:

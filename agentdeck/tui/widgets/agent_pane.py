@@ -12,8 +12,8 @@ from textual.reactive import Reactive
 from textual.widgets import Input
 
 from agentdeck.text import one_line
-from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.cockpit_state import TaskView
+from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.widgets.line import Line
 from agentdeck.tui.widgets.meter import ContextMeter
 from agentdeck.tui.widgets.transcript import TranscriptView
@@ -34,7 +34,13 @@ STATE_LABELS = {
 
 
 # A pane's tone by task state: its border, and the colour of its state line.
-TONES = {"waiting": "warning", "stalled": "warning", "failed": "error", "finished": "success", "merged": "success"}
+TONES = {
+    "waiting": "warning",
+    "stalled": "warning",
+    "failed": "error",
+    "finished": "success",
+    "merged": "success",
+}
 TONE_TEXT = {"warning": "bold $warning", "error": "$error", "success": "$success"}
 
 
@@ -66,14 +72,25 @@ class AgentPane(Vertical, can_focus=False):
             self.task_id = task_id
             self.text = text
 
-    def __init__(self, view: TaskView, *, threshold: float = 0.6, transcript_limit: int = 80, interrupt_key: str = "Esc") -> None:
+    def __init__(
+        self,
+        view: TaskView,
+        *,
+        threshold: float = 0.6,
+        transcript_limit: int = 80,
+        interrupt_key: str = "Esc",
+    ) -> None:
         super().__init__(id=f"pane-{view.id}")
         self.task_id = view.id
         self.title_line = Line(classes="pane-title")
         self.activity_line = Line(classes="pane-activity")
         self.transcript = TranscriptView(limit=transcript_limit)
         self.meter = ContextMeter(threshold=threshold)
-        self.steer_input = SteerInput(placeholder=f"› steer: type a message, Enter sends · {interrupt_key} interrupts", classes="steer", compact=True)
+        self.steer_input = SteerInput(
+            placeholder=f"› steer: type a message, Enter sends · {interrupt_key} interrupts",
+            classes="steer",
+            compact=True,
+        )
         self._view = view
         self._tone: str | None = None  # the theme colour the border shows now (None: the stylesheet's)
         # True once the task's stored history is on screen (what tests and snapshots wait for).
@@ -97,7 +114,9 @@ class AgentPane(Vertical, can_focus=False):
         label = STATE_LABELS.get(view.state, view.state)
         activity = view.activity if view.activity and view.activity != view.state else ""
         tone = TONES.get(view.state)
-        line = Text(f"{label}  {activity}".rstrip(), style=theme_style(self.app, TONE_TEXT[tone]) if tone else "")
+        line = Text(
+            f"{label}  {activity}".rstrip(), style=theme_style(self.app, TONE_TEXT[tone]) if tone else ""
+        )
         line.append(f"   {view.id} · {view.model or 'default model'} · {view.role}", style="dim")
         if view.sandbox.startswith("unconfined"):
             # Never quiet: the agent's commands can touch your files, keys and network.
@@ -107,7 +126,9 @@ class AgentPane(Vertical, can_focus=False):
         self.activity_line.show_text(line)
         self._show_tone(tone)
         counters = f"step {view.steps} · {compact(view.tokens)} tok · ${view.cost_usd:.2f}"
-        self.meter.show(view.context_fraction, view.context_used, view.context_limit, len(view.splits), counters)
+        self.meter.show(
+            view.context_fraction, view.context_used, view.context_limit, len(view.splits), counters
+        )
 
     def _show_tone(self, tone: str | None, force: bool = False) -> None:
         """The border says waiting / failed / finished. Set inline rather than by a CSS class:

@@ -97,7 +97,19 @@ def render_diff(diff: str, findings: list, colours: DiffColours | None = None) -
                 path = target[2:] if target.startswith("b/") else target
             index += 1
             continue
-        if line.startswith(("--- ", "index ", "new file", "deleted file", "similarity", "rename ", "old mode", "new mode", "Binary files")):
+        if line.startswith(
+            (
+                "--- ",
+                "index ",
+                "new file",
+                "deleted file",
+                "similarity",
+                "rename ",
+                "old mode",
+                "new mode",
+                "Binary files",
+            )
+        ):
             if line.startswith("Binary files"):
                 out.append("  (binary file)\n", style=colours.muted)
             index += 1
@@ -124,14 +136,20 @@ def render_diff(diff: str, findings: list, colours: DiffColours | None = None) -
                 end += 1
             body = [entry if entry else " " for entry in lines[index:end]]
             source = "\n".join(entry[1:] for entry in body)
-            code = Syntax(source, Syntax.guess_lexer(path or "", source), theme=theme).highlight(source).split("\n", allow_blank=True)
+            code = (
+                Syntax(source, Syntax.guess_lexer(path or "", source), theme=theme)
+                .highlight(source)
+                .split("\n", allow_blank=True)
+            )
             for entry, highlighted in zip(body, code):
                 sign = entry[:1]
                 if sign == "\\":  # "\ No newline at end of file"
                     out.append(f"      {entry}\n", style=colours.muted)
                     continue
                 number = "" if sign == "-" else str(new_line)
-                gutter = Text(f"{number:>5} {sign if sign != ' ' else ' '}", style=colours.muted if sign == " " else "")
+                gutter = Text(
+                    f"{number:>5} {sign if sign != ' ' else ' '}", style=colours.muted if sign == " " else ""
+                )
                 if sign == "+":
                     gutter.stylize(Style.parse(f"bold {colours.added}"))
                 elif sign == "-":
@@ -162,7 +180,7 @@ def render_diff(diff: str, findings: list, colours: DiffColours | None = None) -
 
 def _new_path(header: str) -> str:
     """`diff --git a/x b/y` -> y (the path the result has)."""
-    rest = header[len("diff --git "):]
+    rest = header[len("diff --git ") :]
     if " b/" in rest:
         return rest.rsplit(" b/", 1)[1]
     return rest.split(" ", 1)[-1]

@@ -25,7 +25,9 @@ class ContextMeter(Line):
         super().__init__("ctx —", **kwargs)
         self.threshold = threshold
 
-    def show(self, fraction: float | None, used: int = 0, limit: int = 0, splits: int = 0, counters: str = "") -> None:
+    def show(
+        self, fraction: float | None, used: int = 0, limit: int = 0, splits: int = 0, counters: str = ""
+    ) -> None:
         """Redraw for a new reading; `splits` is how many times the task split; `counters` follow, dimmed."""
         zone = _zone(fraction, self.threshold)
         for name in ("-none", "-ok", "-near", "-over"):

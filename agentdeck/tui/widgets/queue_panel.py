@@ -11,8 +11,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from agentdeck.text import one_line
-from agentdeck.tui.colours import theme_style
 from agentdeck.tui.cockpit_state import TaskView
+from agentdeck.tui.colours import theme_style
 from agentdeck.tui.widgets.line import Line
 
 # (key, label, width): fixed widths, so the table stays still as values change.
@@ -27,8 +27,24 @@ COLUMNS = (
 )
 # What `s` cycles through, and how each column sorts (the state column: what needs you first).
 SORTS = ("age", "state", "cost", "progress", "id")
-STATE_ORDER = {"waiting": 0, "stalled": 0, "failed": 1, "finished": 2, "verifying": 3, "running": 4, "queued": 5, "interrupted": 6}
-STATE_STYLE = {"waiting": "bold $warning", "stalled": "bold $warning", "failed": "bold $error", "finished": "$success", "running": "$primary", "verifying": "$accent"}
+STATE_ORDER = {
+    "waiting": 0,
+    "stalled": 0,
+    "failed": 1,
+    "finished": 2,
+    "verifying": 3,
+    "running": 4,
+    "queued": 5,
+    "interrupted": 6,
+}
+STATE_STYLE = {
+    "waiting": "bold $warning",
+    "stalled": "bold $warning",
+    "failed": "bold $error",
+    "finished": "$success",
+    "running": "$primary",
+    "verifying": "$accent",
+}
 
 
 def age(seconds: float) -> str:
@@ -59,14 +75,39 @@ class QueuePanel(Vertical):
     """
 
     BINDINGS = [
-        Binding("enter", "peek", "Peek", id="queue.peek", tooltip="Watch the selected task's live transcript"),
-        Binding("p", "promote", "Promote", id="queue.promote", tooltip="Give the selected task a foreground pane"),
+        Binding(
+            "enter", "peek", "Peek", id="queue.peek", tooltip="Watch the selected task's live transcript"
+        ),
+        Binding(
+            "p", "promote", "Promote", id="queue.promote", tooltip="Give the selected task a foreground pane"
+        ),
         # Not a letter: a letter typed by mistake (meant for a steer input) must not cancel work.
-        Binding("delete", "cancel", "Cancel", id="queue.cancel", tooltip="Cancel the selected task (its work stays on its branch)"),
-        Binding("plus,equals_sign", "priority(1)", "Up", id="queue.up", tooltip="Start the selected queued task sooner"),
-        Binding("minus", "priority(-1)", "Down", id="queue.down", tooltip="Start the selected queued task later"),
+        Binding(
+            "delete",
+            "cancel",
+            "Cancel",
+            id="queue.cancel",
+            tooltip="Cancel the selected task (its work stays on its branch)",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "priority(1)",
+            "Up",
+            id="queue.up",
+            tooltip="Start the selected queued task sooner",
+        ),
+        Binding(
+            "minus", "priority(-1)", "Down", id="queue.down", tooltip="Start the selected queued task later"
+        ),
         Binding("s", "sort", "Sort", id="queue.sort", tooltip="Sort by the next column"),
-        Binding("r", "resume", "Resume", id="queue.resume", show=False, tooltip="Resume an interrupted, failed, waiting or stalled task"),
+        Binding(
+            "r",
+            "resume",
+            "Resume",
+            id="queue.resume",
+            show=False,
+            tooltip="Resume an interrupted, failed, waiting or stalled task",
+        ),
     ]
 
     class ActionRequested(Message):
@@ -82,7 +123,9 @@ class QueuePanel(Vertical):
         super().__init__(**kwargs)
         self.summary = Line(classes="queue-summary")
         self.table: DataTable = DataTable(cursor_type="row", zebra_stripes=True, id="queue-table")
-        self.empty = Static("The queue is empty: agentdeck queue add TASK, or Ctrl+N here.", classes="queue-empty")
+        self.empty = Static(
+            "The queue is empty: agentdeck queue add TASK, or Ctrl+N here.", classes="queue-empty"
+        )
         self.sort_by = "age"
         self._views: dict[str, TaskView] = {}
         self._shown: dict[str, tuple] = {}  # the cells last written, per row
@@ -117,11 +160,15 @@ class QueuePanel(Vertical):
             return None
         return row_key.value
 
-    def show(self, views: list[TaskView], counts: dict[str, int], now: float, disk: str | None = None) -> None:
+    def show(
+        self, views: list[TaskView], counts: dict[str, int], now: float, disk: str | None = None
+    ) -> None:
         """Bring the table in line with `views` (the tasks without a pane); `disk`: the worktrees' use, or the pause."""
         self._now = now
         self.summary.show_text(summary_line(counts, disk))
-        self.summary.set_class(counts["need_you"] > 0 or bool(disk and disk.startswith("paused")), "-need-you")
+        self.summary.set_class(
+            counts["need_you"] > 0 or bool(disk and disk.startswith("paused")), "-need-you"
+        )
         selected = self.selected
         wanted = {v.id: v for v in views}
         for task_id in [k for k in self._views if k not in wanted]:
@@ -150,7 +197,11 @@ class QueuePanel(Vertical):
         state = Text(view.state, style=self._style(STATE_STYLE.get(view.state, "")))
         ctx = f" · ctx {view.context_fraction:.0%}" if view.context_fraction is not None else ""
         # A queued task has no progress yet: say what it waits for instead.
-        progress = one_line(view.waiting_reason, 28) if view.state == "queued" and view.waiting_reason else f"{view.steps} step{'s' if view.steps != 1 else ''}{ctx}"
+        progress = (
+            one_line(view.waiting_reason, 28)
+            if view.state == "queued" and view.waiting_reason
+            else f"{view.steps} step{'s' if view.steps != 1 else ''}{ctx}"
+        )
         return (
             view.id,
             one_line(view.task, 34),

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.binding import Binding
 from textual.widgets import Markdown, Static
 
 from agentdeck.tui.cockpit_state import Block, Change, Transcript
@@ -92,7 +92,10 @@ class FoldBlock(Static, can_focus=True):
     def _render_fold(self, layout: bool) -> None:
         text = Text(("▼ " if self.expanded else "▶ ") + self.title)
         if self.expanded:
-            text.append("\n" + "\n".join("  " + line for line in (self.body or "(nothing yet)").splitlines()), style="dim")
+            text.append(
+                "\n" + "\n".join("  " + line for line in (self.body or "(nothing yet)").splitlines()),
+                style="dim",
+            )
         self.update(text, layout=layout)
 
     def action_toggle(self) -> None:
@@ -135,10 +138,20 @@ class NoteBlock(Static):
     NoteBlock.-failed { color: $error; text-style: bold; }
     """
 
-    ICONS = {"split": "◆ ", "sub": "↳ ", "steer": "› ", "waiting": "⏸ ", "stalled": "⚠ ", "finished": "✔ ", "failed": "✘ "}
+    ICONS = {
+        "split": "◆ ",
+        "sub": "↳ ",
+        "steer": "› ",
+        "waiting": "⏸ ",
+        "stalled": "⚠ ",
+        "finished": "✔ ",
+        "failed": "✘ ",
+    }
 
     def __init__(self, block: Block) -> None:
-        super().__init__(Text(self.ICONS.get(block.tone, "· ") + block.text), classes=f"-{block.tone}", markup=False)
+        super().__init__(
+            Text(self.ICONS.get(block.tone, "· ") + block.text), classes=f"-{block.tone}", markup=False
+        )
         self.block = block
 
 
@@ -196,7 +209,7 @@ class TranscriptView(VerticalScroll):
         if not self.is_mounted:
             try:
                 await asyncio.wait_for(self._mounted.wait(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return False
         return self.is_attached
 
