@@ -120,6 +120,25 @@ async def test_tmp_is_private(home: Path, worktree: Path) -> None:
         shutil.rmtree(marker.parent)
 
 
+@needs_bwrap
+async def test_tools_on_the_path_under_tmp_stay_reachable(
+    home: Path, worktree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CI checkout (and its venv) often lives under /tmp: the private /tmp must not hide them.
+    base = Path(tempfile.mkdtemp(prefix="agentdeck-tools-"))
+    try:
+        (base / "bin").mkdir()
+        (base / "bin" / "hello-tool").write_text("#!/bin/sh\necho hello from the tool\n")
+        (base / "bin" / "hello-tool").chmod(0o755)
+        (base / "secret.txt").write_text("not a tool\n")
+        monkeypatch.setenv("PATH", f"{base / 'bin'}{os.pathsep}{os.environ['PATH']}")
+        result = await run(worktree, f"hello-tool; cat {base / 'secret.txt'}", confined())
+        assert "hello from the tool" in result.output
+        assert "not a tool" not in result.output  # only the PATH's directory, not what is beside it
+    finally:
+        shutil.rmtree(base)
+
+
 def _loopback_server() -> tuple[socket.socket, int]:
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

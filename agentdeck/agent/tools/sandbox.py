@@ -215,6 +215,21 @@ def hidden_paths(policy: SandboxPolicy, home: str | None, session_dirs: tuple[Pa
     return found
 
 
+def tools_under_tmp(path_variable: str) -> list[Path]:
+    """The running Python's environment and the PATH's directories that lie under /tmp."""
+    tmp = Path("/tmp").resolve()
+    candidates = [Path(sys.prefix), *(Path(entry) for entry in path_variable.split(os.pathsep) if entry)]
+    found: list[Path] = []
+    for candidate in candidates:
+        try:
+            resolved = candidate.resolve()
+        except OSError:
+            continue
+        if resolved.is_relative_to(tmp) and resolved != tmp and resolved.is_dir() and resolved not in found:
+            found.append(resolved)
+    return found
+
+
 def _base_args(network: bool) -> list[str]:
     args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     if not network:
@@ -239,6 +254,10 @@ def confine(
         *(["--info-fd", str(info_fd)] if info_fd is not None else []),
         *_base_args(policy.network),
     ]
+    # The private /tmp must not take the tools away: Python's environment and the PATH's
+    # directories stay visible (read-only) when they live under /tmp (a CI checkout often does).
+    for path in tools_under_tmp(env.get("PATH", "")):
+        args += ["--ro-bind", str(path), str(path)]
     git = worktree_git_dirs(worktree)
     session_dirs: tuple[Path, ...] = ()
     if git is not None:
