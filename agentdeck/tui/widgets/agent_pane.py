@@ -117,11 +117,12 @@ class AgentPane(Vertical, can_focus=False):
         line = Text(
             f"{label}  {activity}".rstrip(), style=theme_style(self.app, TONE_TEXT[tone]) if tone else ""
         )
-        line.append(f"   {view.id} · {view.model or 'default model'} · {view.role}", style="dim")
         if view.sandbox.startswith("unconfined"):
-            # Never quiet: the agent's commands can touch your files, keys and network.
-            line.append(" · UNCONFINED", style=theme_style(self.app, TONE_TEXT["warning"]))
-        elif view.sandbox:
+            # Never quiet, and first, so that even a narrow pane shows it: the agent's commands
+            # can touch your files, keys and network.
+            line.append("  UNCONFINED", style=theme_style(self.app, TONE_TEXT["warning"]))
+        line.append(f"   {view.id} · {view.model or 'default model'} · {view.role}", style="dim")
+        if view.sandbox and not view.sandbox.startswith("unconfined"):
             line.append(f" · {view.sandbox}", style="dim")
         self.activity_line.show_text(line)
         self._show_tone(tone)
