@@ -75,6 +75,11 @@ class FullDisk:
             self._stopped.add(task_id)
             agent.stop()
 
+    def unrecorded(self, task_id: str) -> None:
+        """The task's agent ended but its state could not be written: resume it when space is back."""
+        self._stopped.add(task_id)
+        self._soon(self.enter)
+
     def interrupted_reason(self, task_id: str) -> str | None:
         """Why the task's agent ended, when the full disk stopped it."""
         return (
@@ -92,8 +97,12 @@ class FullDisk:
         session.publish(StoreFullChanged(full=False, reason=SPACE_BACK))
         for task_id in sorted(self._stopped):
             row = session.store.task(task_id)
+            if row is not None and row.state == "running" and task_id not in session.agents:
+                # Its end could not be written (see `unrecorded`): its work is on its branch.
+                session.store.update_task(task_id, state="interrupted")
+                row = session.store.task(task_id)
             if row is not None and row.state == "interrupted":
-                session._requeue_for_resume(row, "resumed: space is back on the disk")
+                session.requeue_for_resume(row, "resumed: space is back on the disk")
         self._stopped.clear()
         return True
 

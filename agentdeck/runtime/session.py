@@ -68,7 +68,7 @@ from agentdeck.runtime.scheduler import (
 )
 from agentdeck.runtime.session_api import SessionAPI
 from agentdeck.runtime.stalls import StallWatch
-from agentdeck.runtime.store import Store, TaskRow
+from agentdeck.runtime.store import Store, StoreFull, TaskRow
 from agentdeck.runtime.verification import Subject, Verifier, verified_reason
 from agentdeck.workspace.merging import merged_into_head
 
@@ -203,7 +203,7 @@ class Session(SessionAPI):
         if self.settings.session.auto_resume:
             for row in self.store.tasks():
                 if row.state == "interrupted":
-                    self._requeue_for_resume(row, "resumed automatically (session.auto_resume)")
+                    self.requeue_for_resume(row, "resumed automatically (session.auto_resume)")
         if self.store.full is not None:  # no room even for the reserve
             self.full_disk.enter()
         await self.disk.start()
@@ -395,11 +395,12 @@ class Session(SessionAPI):
             raise CommandError(
                 f"task {task_id} is {row.state}: only interrupted, failed or cancelled tasks resume"
             )
-        self._requeue_for_resume(row, "resumed by the user")
+        self.requeue_for_resume(row, "resumed by the user")
         self._schedule()
         return {"task_id": task_id, "state": self._task(task_id).state}
 
-    def _requeue_for_resume(self, row: TaskRow, reason: str) -> None:
+    def requeue_for_resume(self, row: TaskRow, reason: str) -> None:
+        """Queue an interrupted task to go on where it stopped (on its branch, if it has one)."""
         self.store.update_task(row.id, resume=bool(row.branch), error=None)
         self._set_state(row, "queued", reason)
 
@@ -539,30 +540,37 @@ class Session(SessionAPI):
                 status, summary, error = result.status, result.summary, result.error
             except Exception as exc:  # the loop reports its own failures; this is a last resort
                 status, summary, error = "failed", "", f"{type(exc).__name__}: {exc}"
-            current = self._task(task_id)
-            if status == "finished" and self.settings.review.verify:
-                self._set_state(
-                    current,
-                    "verifying",
-                    "the agent finished; its tests and the judge run now",
-                    summary=summary,
-                    resume=False,
-                )
-                if not self._stopping:  # else the next start verifies it
-                    self._start_verification(self._task(task_id))
-            elif status == "finished":
-                self._set_state(current, "finished", "the agent finished", summary=summary, resume=False)
-            elif status == "failed":
-                self._set_state(current, "failed", error, error=error, resume=False)
-            elif task_id in self._cancel_requested:
-                self._set_state(current, "cancelled", "cancelled by the user; its work is kept on its branch")
-            else:
-                reason = self.full_disk.interrupted_reason(task_id)
-                self._set_state(
-                    current,
-                    "interrupted",
-                    reason or f"the session was stopped; `agentdeck resume {task_id}` continues it",
-                )
+            try:
+                current = self._task(task_id)
+                if status == "finished" and self.settings.review.verify:
+                    self._set_state(
+                        current,
+                        "verifying",
+                        "the agent finished; its tests and the judge run now",
+                        summary=summary,
+                        resume=False,
+                    )
+                    if not self._stopping:  # else the next start verifies it
+                        self._start_verification(self._task(task_id))
+                elif status == "finished":
+                    self._set_state(current, "finished", "the agent finished", summary=summary, resume=False)
+                elif status == "failed":
+                    self._set_state(current, "failed", error, error=error, resume=False)
+                elif task_id in self._cancel_requested:
+                    self._set_state(
+                        current, "cancelled", "cancelled by the user; its work is kept on its branch"
+                    )
+                else:
+                    reason = self.full_disk.interrupted_reason(task_id)
+                    self._set_state(
+                        current,
+                        "interrupted",
+                        reason or f"the session was stopped; `agentdeck resume {task_id}` continues it",
+                    )
+            except StoreFull:
+                # The disk filled as the agent ended: its row still says running. The full-disk
+                # watch marks it interrupted and queues it to resume once space is back.
+                self.full_disk.unrecorded(task_id)
         finally:
             self.agents.pop(task_id, None)
             self._runs.pop(task_id, None)
