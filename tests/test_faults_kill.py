@@ -10,7 +10,7 @@ import pytest
 from agentdeck.events import AgentStarted, Checkpointed, Merged, SessionStarted, TaskStateChanged
 from agentdeck.workspace.merge_journal import journal_path
 from tests.support.cli import run_cli
-from tests.support.faults import crash_at, dump, settled, status, store_report
+from tests.support.faults import crash_at, dump, resume_to_the_end, settled, status, store_report
 from tests.support.git_repos import git
 from tests.support.session import attach, collect_until, kill_daemon, paths_of
 
@@ -44,24 +44,6 @@ async def replay(repo: Path) -> list:
     return events
 
 
-async def resume_to_the_end(repo: Path, task_ids: list[str]) -> list:
-    client = await attach(repo)
-    after = [e async for e in client.subscribe(0, follow=False)][-1].seq
-    stream = client.subscribe(after)
-    left = set(task_ids)
-    for task_id in task_ids:
-        await client.resume(task_id)
-
-    def all_done(event) -> bool:
-        if isinstance(event, TaskStateChanged) and event.state in ("finished", "failed"):
-            left.discard(event.task_id)
-        return not left
-
-    rest = await collect_until(stream, all_done)
-    await client.close()
-    return rest
-
-
 def test_kill_mid_checkpoint_keeps_the_branch_and_the_files_and_resume_commits_them(
     session_repo: Path, monkeypatch: pytest.MonkeyPatch, agentdeck_cmd
 ) -> None:
@@ -71,7 +53,7 @@ def test_kill_mid_checkpoint_keeps_the_branch_and_the_files_and_resume_commits_t
     task_id = ids[0]
     started = next(e for e in seen if isinstance(e, AgentStarted))
     assert not any(isinstance(e, Checkpointed) for e in seen)  # it died inside the first one
-    # The commit object was written, the branch not moved: the branch is at its base, the files are in the worktree.
+    # The tree was written, the commit and the branch move not: the branch is at its base, the files are in the worktree.
     assert rev(session_repo, f"agentdeck/{task_id}") == started.base_commit
     assert (Path(started.worktree) / NOTES).exists()
 

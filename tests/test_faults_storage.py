@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_cli
-from tests.support.faults import settled, status
+from tests.support.faults import one_finished_task, settled, status
 from tests.support.session import attach, collect_until, kill_daemon, paths_of
 
 
@@ -20,23 +20,6 @@ def session_repo(repo: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AGENTDECK_DEMO__TOKENS_PER_SECOND", "0")
     yield repo
     kill_daemon(repo)
-
-
-def one_finished_task(repo: Path, agentdeck_cmd) -> str:
-    """A session with one finished task, then stopped cleanly (the WAL folded into session.db)."""
-
-    async def run() -> str:
-        client = await attach(repo)
-        stream = client.subscribe(0)
-        task_id = (await client.enqueue("take notes"))["task_id"]
-        await collect_until(stream, settled(task_id))
-        await client.close()
-        return task_id
-
-    task_id = asyncio.run(run())
-    stop = run_cli(agentdeck_cmd, "stop", cwd=repo)
-    assert stop.returncode == 0, stop.stderr
-    return task_id
 
 
 def digest(path: Path) -> str:

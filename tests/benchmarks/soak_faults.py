@@ -36,7 +36,7 @@ import pytest
 from agentdeck.events import TaskStateChanged
 from agentdeck.runtime.scheduler import ACTIVE
 from tests.support.cli import run_cli
-from tests.support.faults import crash_at, settled, status, store_report
+from tests.support.faults import crash_at, one_finished_task, resume_to_the_end, settled, status, store_report
 from tests.support.git_repos import git, make_repo
 from tests.support.session import attach, collect_until, kill_daemon, paths_of
 
@@ -101,41 +101,6 @@ def _exists(repo: Path, sha: str) -> bool:
     )
 
 
-def resume_all(repo: Path, task_ids: list[str]) -> None:
-    async def run() -> None:
-        client = await attach(repo)
-        after = [e async for e in client.subscribe(0, follow=False)][-1].seq
-        stream = client.subscribe(after)
-        left = set(task_ids)
-        for task_id in task_ids:
-            await client.resume(task_id)
-
-        def done(event) -> bool:
-            if isinstance(event, TaskStateChanged) and event.state == "finished":
-                left.discard(event.task_id)
-            return not left
-
-        if left:
-            await collect_until(stream, done, timeout=90)
-        await client.close()
-
-    asyncio.run(run())
-
-
-def finished_task(repo: Path) -> str:
-    async def run() -> str:
-        client = await attach(repo)
-        stream = client.subscribe(0)
-        task_id = (await client.enqueue("take notes"))["task_id"]
-        await collect_until(stream, settled(task_id))
-        await client.close()
-        return task_id
-
-    task_id = asyncio.run(run())
-    assert run_cli(CMD, "stop", cwd=repo).returncode == 0
-    return task_id
-
-
 def after_kill(repo: Path) -> tuple[Committed, dict, tuple[int, int, int]]:
     before = committed(repo)
     now = status(CMD, repo)
@@ -153,12 +118,12 @@ def kill_and_resume(repo: Path, fault: str, texts: list[str]) -> tuple[int, int,
         ran = {task_id for task_id, state in before.states.items() if state in ACTIVE}
         interrupted = [t["id"] for t in now["tasks"] if t["state"] == "interrupted"]
         assert ran and ran == set(interrupted), f"status lies: ran {sorted(ran)}, interrupted {interrupted}"
-        resume_all(repo, interrupted)
+        asyncio.run(resume_to_the_end(repo, interrupted))
     return lost
 
 
 def merge_kill(repo: Path, point: str) -> tuple[int, int, int]:
-    task_id = finished_task(repo)
+    task_id = one_finished_task(repo, CMD)
     branch_tip = git(repo, "rev-parse", f"agentdeck/{task_id}").strip()
     merge = run_cli(CMD, "merge", task_id, cwd=repo, env={"AGENTDECK_FAULT": point})
     assert merge.returncode != 0 and "Traceback" not in merge.stderr
@@ -174,7 +139,7 @@ def merge_kill(repo: Path, point: str) -> tuple[int, int, int]:
 
 
 def corrupt(repo: Path, rng: random.Random) -> tuple[int, int, int]:
-    finished_task(repo)
+    one_finished_task(repo, CMD)
     db = paths_of(repo).db
     data = db.read_bytes()
     damaged = data[: len(data) // 2] if rng.random() < 0.5 else b"\0junk" * 20 + data[100:]
@@ -185,7 +150,7 @@ def corrupt(repo: Path, rng: random.Random) -> tuple[int, int, int]:
 
 
 def locked(repo: Path) -> tuple[int, int, int]:
-    task_id = finished_task(repo)
+    task_id = one_finished_task(repo, CMD)
     db = paths_of(repo).db
     holder = subprocess.Popen(
         [

@@ -15,7 +15,7 @@ from agentdeck.events import Event, TaskStateChanged
 from agentdeck.faults import FAULT_ENV
 from agentdeck.server.launcher import daemon_pid
 from tests.support.cli import run_cli
-from tests.support.session import attach, paths_of
+from tests.support.session import attach, collect_until, paths_of
 
 
 def settled(task_id: str):
@@ -88,3 +88,38 @@ def store_report(repo: Path) -> tuple[str, list[int]]:
 
 def dump(events: list[Event]) -> list[str]:
     return [e.model_dump_json() for e in events]
+
+
+async def resume_to_the_end(repo: Path, task_ids: list[str]) -> list:
+    client = await attach(repo)
+    after = [e async for e in client.subscribe(0, follow=False)][-1].seq
+    stream = client.subscribe(after)
+    left = set(task_ids)
+    for task_id in task_ids:
+        await client.resume(task_id)
+
+    def all_done(event) -> bool:
+        if isinstance(event, TaskStateChanged) and event.state in ("finished", "failed"):
+            left.discard(event.task_id)
+        return not left
+
+    rest = await collect_until(stream, all_done)
+    await client.close()
+    return rest
+
+
+def one_finished_task(repo: Path, agentdeck_cmd) -> str:
+    """A session with one finished task, then stopped cleanly (the WAL folded into session.db)."""
+
+    async def run() -> str:
+        client = await attach(repo)
+        stream = client.subscribe(0)
+        task_id = (await client.enqueue("take notes"))["task_id"]
+        await collect_until(stream, settled(task_id))
+        await client.close()
+        return task_id
+
+    task_id = asyncio.run(run())
+    stop = run_cli(agentdeck_cmd, "stop", cwd=repo)
+    assert stop.returncode == 0, stop.stderr
+    return task_id
