@@ -427,33 +427,41 @@ class Transcript:
                 return [Change("update", block)]
             case ev.PlanWritten():
                 return [self._add(Block("note", text=event.plan, tone="plan"))]
-            case ev.SplitTriggered() | ev.ContextCompacted():
-                return [self._add(Block("note", text=describe(event) or "", tone="split"))]
-            case ev.SubAgentSpawned() | ev.SubAgentFinished():
-                return [self._add(Block("note", text=describe(event) or "", tone="sub"))]
-            case ev.SteerReceived():
-                return [
-                    self._add(Block("note", text=f"you: {event.text}", tone="steer"))
-                ]  # in full, not cut to a line
-            case ev.AgentWaiting():
-                return [self._add(Block("note", text=describe(event) or "", tone="waiting"))]
-            case ev.TaskStateChanged() if event.state == "stalled":
-                return [self._add(Block("note", text=describe(event) or "", tone="stalled"))]
-            case ev.TaskStateChanged() if event.state == "running" and event.previous == "stalled":
-                return [self._add(Block("note", text=describe(event) or "", tone="info"))]
-            case ev.ModelRetrying():
-                return [self._add(Block("note", text=describe(event) or "", tone="info"))]
-            case ev.AgentFinished():
-                if event.agent_id not in (None, event.task_id):
-                    return []
-                return [self._add(Block("note", text=describe(event) or "", tone="finished"))]
-            case ev.AgentFailed():
-                return [self._add(Block("note", text=describe(event) or "", tone="failed"))]
-        return []
+            case ev.SteerReceived():  # in full, not cut to a line as describe() does
+                return [self._add(Block("note", text=f"you: {event.text}", tone="steer"))]
+            case ev.AgentFinished() if event.agent_id not in (None, event.task_id):
+                return []  # a sub-agent's end: its SubAgentFinished is the note
+        tone = _note_tone(event)
+        text = describe(event) if tone is not None else None
+        return [self._add(Block("note", text=text, tone=tone))] if text else []
 
     def extend(self, events: Iterable[Event]) -> None:
         for event in events:
             self.apply(event)
+
+
+def _note_tone(event: Event) -> str | None:
+    """The tone of the note an event makes in a transcript (its words are describe()'s), or None."""
+    from agentdeck import events as ev
+
+    match event:
+        case ev.SplitTriggered() | ev.ContextCompacted():
+            return "split"
+        case ev.SubAgentSpawned() | ev.SubAgentFinished():
+            return "sub"
+        case ev.AgentWaiting():
+            return "waiting"
+        case ev.TaskStateChanged() if event.state == "stalled":
+            return "stalled"
+        case ev.TaskStateChanged() if event.state == "running" and event.previous == "stalled":
+            return "info"
+        case ev.ModelRetrying():
+            return "info"
+        case ev.AgentFinished():
+            return "finished"
+        case ev.AgentFailed():
+            return "failed"
+    return None
 
 
 def merge_prose(changes: list[Change]) -> list[Change]:

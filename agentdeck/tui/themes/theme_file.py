@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,7 +155,7 @@ def load_theme_file(path: Path | str) -> LoadedTheme:
     return loaded
 
 
-def load_theme_dirs(dirs: Any) -> tuple[list[LoadedTheme], list[ThemeError]]:
+def load_theme_dirs(dirs: Iterable[Path | str]) -> tuple[list[LoadedTheme], list[ThemeError]]:
     """Load every `*.toml` in `dirs`; a later dir's theme replaces an earlier one of the same name."""
     by_name: dict[str, LoadedTheme] = {}
     errors: list[ThemeError] = []
