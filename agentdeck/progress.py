@@ -164,8 +164,8 @@ class ProgressPrinter:
             case AgentFailed():
                 self.line(s(f"✘ {describe(event)}", "1;31"))
                 self._where(event)
-            case TurnFinished() | ContextUsage() | TextDelta() | ToolCallFinished():
-                pass  # folded into the lines above
+            case TurnFinished() | ContextUsage():
+                pass  # a turn, or a meter that moved less than 2 points: no line of its own
             case _:
                 line = describe(event)  # the session's own events: queued, verdicts, merges...
                 if line is not None:
