@@ -43,3 +43,23 @@ async def test_each_demo_task_reads_searches_and_talks_about_its_own_task(tmp_pa
     assert "which the task names" in rounding_text and "review how amounts are rounded" in rounding_text
     first_lines = {text.splitlines()[0] for text in (rounding_text, todos_text)}
     assert len(first_lines) == 2  # not the same words in every pane
+
+
+async def test_a_demo_agent_that_splits_finishes_within_its_budget(tmp_path: Path) -> None:
+    # The demo's own window (4,000 tokens): it splits at 60% and must then finish from the
+    # summaries, not search again, refill its context and split over and over.
+    from agentdeck.agent.splitting import SplitSettings
+    from agentdeck.events import ContextCompacted
+
+    repo = tmp_path / "sample"
+    create_sample_repository(repo)
+    harness = make_agent(
+        repo,
+        DemoModel(tokens_per_second=0),
+        task="Suggest clearer names for the helpers in invoice_tools",
+        context_window=4000,
+        split_settings=SplitSettings(threshold=0.6),
+    )
+    result = await harness.agent.run()
+    assert result.status == "finished", result.error
+    assert len(harness.of(ContextCompacted)) == 1

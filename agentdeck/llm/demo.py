@@ -329,13 +329,15 @@ class DemoModel:
                 target = unread[0]
                 return (_why_read(task, target), ("read", {"path": target, "end_line": 200}))
         pattern, searched = _search_pattern(task)
+        if "search" not in names and "write" not in names and not compacted:
+            return (f"Let me search for {searched}.\n", ("search", {"pattern": pattern, "ignore_case": True}))
         if compacted and not made:
+            # The summaries hold what was found: searching again would refill the context and
+            # split once more, over and over, until the step budget ran out.
             return (
                 f"{LABEL} My sub-agents are done and my context was compacted; back to the notes.\n",
-                ("search", {"pattern": pattern, "ignore_case": True}),
+                ("write", {"path": NOTES_FILE, "content": self._notes(task, messages)}),
             )
-        if "search" not in names and "write" not in names:
-            return (f"Let me search for {searched}.\n", ("search", {"pattern": pattern, "ignore_case": True}))
         if "write" not in names:
             return (
                 f"Now I'll write my notes on the task into {NOTES_FILE}.\n",
@@ -397,11 +399,17 @@ class DemoModel:
             "",
             overview,
             "",
-            f"Searched for {_search_pattern(task)[1]}:"
-            if todos
-            else f"Searched for {_search_pattern(task)[1]}: nothing found.",
-            *[f"- `{todo}`" for todo in todos[:10]],
-            "",
+            *(
+                [
+                    f"Searched for {_search_pattern(task)[1]}:"
+                    if todos
+                    else f"Searched for {_search_pattern(task)[1]}: nothing found.",
+                    *[f"- `{todo}`" for todo in todos[:10]],
+                    "",
+                ]
+                if any(call["function"]["name"] == "search" for call in made)
+                else []  # compacted: the summaries above say what was found
+            ),
             "- [ ] Write these notes",
             "- [ ] Check them with a command",
         ]
