@@ -8,6 +8,7 @@ output, meters and turns. Those have renderings of their own (progress.py, the t
 from __future__ import annotations
 
 from agentdeck import events as ev
+from agentdeck.task_state import TaskState
 from agentdeck.text import format_bytes, one_line
 
 
@@ -38,7 +39,9 @@ def _session(event: ev.Event) -> str | None:
                 ]
             )
             return f"queued{extra}: {one_line(event.task)}"
-        case ev.TaskStateChanged() if event.state == "running" and event.previous == "stalled":
+        case ev.TaskStateChanged() if (
+            event.state == TaskState.RUNNING and event.previous == TaskState.STALLED
+        ):
             return event.reason or "running again"
         case ev.TaskStateChanged():
             return f"{event.state}" + (f": {event.reason}" if event.reason else "")

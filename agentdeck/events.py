@@ -13,6 +13,8 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from agentdeck.task_state import TaskState
+
 
 class Event(BaseModel):
     """Fields every event carries."""
@@ -206,24 +208,7 @@ class ContextCompacted(Event):
     after_fraction: float
 
 
-# Session events (issue 4) go below this line.
-
-# "verifying": the agent finished and its tests and judge run; "finished": verified, waiting for
-# your decision; "rejected": you turned it down (its branch stays until `agentdeck cleanup`);
-# "stalled": the agent is alive but made no progress for `session.stall_seconds` (see stalls.py).
-TaskState = Literal[
-    "queued",
-    "running",
-    "waiting",
-    "verifying",
-    "finished",
-    "failed",
-    "cancelled",
-    "interrupted",
-    "merged",
-    "rejected",
-    "stalled",
-]
+# Session events go below this line; a task's states are agentdeck.task_state.TaskState.
 
 
 class TaskQueued(Event):

@@ -7,6 +7,7 @@ import sys
 
 from agentdeck.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 from agentdeck.commands.session import sandbox_line
+from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
 
 REVIEW_COMMANDS = {"review", "merge", "reject", "retry", "cleanup", "pr"}
@@ -67,7 +68,7 @@ def render_review(listing) -> str:
         verdict = (item.verdict or "-").replace("_", " ")
         size = (
             f"{item.files_changed}f +{item.insertions} −{item.deletions}"
-            if item.state != "verifying"
+            if item.state != TaskState.VERIFYING
             else "-"
         )
         rows.append(

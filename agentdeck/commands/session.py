@@ -11,11 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
-
-ENDED = ("finished", "failed", "cancelled", "merged", "rejected")
-# States in which an agent is alive and holds a slot (the scheduler's ACTIVE).
-LIVE = ("running", "waiting", "stalled")
 
 
 def notice(message: str) -> None:
@@ -112,8 +109,8 @@ async def _run(args: argparse.Namespace, client) -> int:
             print(f"edited {reply['task_id']}")
             return EXIT_OK
         status = await client.status()
-        tasks = [t for t in status["tasks"] if t["state"] not in ENDED]
-        tasks.sort(key=lambda t: (t["state"] == "queued", -t["priority"], t["created"]))
+        tasks = [t for t in status["tasks"] if TaskState(t["state"]).in_queue]
+        tasks.sort(key=lambda t: (t["state"] == TaskState.QUEUED, -t["priority"], t["created"]))
         if args.json:
             print(json.dumps({"tasks": tasks}))
         else:
@@ -176,8 +173,8 @@ def render_table(tasks: list[dict[str, Any]]) -> str:
     header = ("ID", "TASK", "FG/BG", "STATE", "STEPS", "CTX", "COST", "DISK", "AGE", "NOTE")
     rows = [header]
     for t in tasks:
-        note = t.get("waiting_reason") or (t.get("reason") if t["state"] not in ("running",) else "") or ""
-        if t.get("after_id") and t["state"] == "queued" and not note:
+        note = t.get("waiting_reason") or (t.get("reason") if t["state"] != TaskState.RUNNING else "") or ""
+        if t.get("after_id") and t["state"] == TaskState.QUEUED and not note:
             note = f"after {t['after_id']}"
         ctx = f"{t['context_fraction']:.0%}" if t.get("context_fraction") is not None else "-"
         rows.append(
@@ -202,8 +199,8 @@ def render_table(tasks: list[dict[str, Any]]) -> str:
 
 def render_status(status: dict[str, Any]) -> str:
     tasks = status["tasks"]
-    fg = sum(1 for t in tasks if t["foreground"] and t["state"] in LIVE)
-    bg = sum(1 for t in tasks if not t["foreground"] and t["state"] in LIVE)
+    fg = sum(1 for t in tasks if t["foreground"] and TaskState(t["state"]).is_active)
+    bg = sum(1 for t in tasks if not t["foreground"] and TaskState(t["state"]).is_active)
     lines = [
         f"session daemon pid {status['pid']} · foreground {fg}/{status['foreground_slots']} · "
         f"background {bg}/{status['background_concurrency']} · {len(tasks)} task{'s' if len(tasks) != 1 else ''}"

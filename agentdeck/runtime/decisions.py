@@ -34,17 +34,12 @@ from agentdeck.events import (
 from agentdeck.faults import fault_point
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import TaskRow
+from agentdeck.task_state import TaskState
 from agentdeck.workspace import WorkspaceError, merge_journal
 from agentdeck.workspace.merge_journal import MergeIntent
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
-
-MERGEABLE = ("finished", "failed", "cancelled", "interrupted", "rejected")
-REJECTABLE = ("finished", "failed", "cancelled", "interrupted")
-SENDABLE_BACK = ("finished", "failed", "cancelled", "interrupted", "rejected")
-# A person decided about these: their worktrees are what cleanup and gc remove.
-DECIDED = ("merged", "rejected")
 
 
 class ConflictInfo(BaseModel):
@@ -75,7 +70,7 @@ class MergeReport(BaseModel):
 
 class CleanupEntry(BaseModel):
     task_id: str
-    state: str
+    state: TaskState
     worktree_removed: bool
     branch_deleted: bool
     dropped: int = 0
@@ -140,7 +135,7 @@ class Decisions:
             raise CommandError(f"a task is given twice: {' '.join(task_ids)}")
         rows = [s._task(task_id) for task_id in task_ids]
         for row in rows:
-            _check_state(row, MERGEABLE, "merge")
+            _check_state(row, row.state.can_merge, "merge")
         target = await self._target(rows)
         branches = {row.branch: row for row in rows}
         messages = {row.branch: _merge_message(row, target) for row in rows}
@@ -159,7 +154,8 @@ class Decisions:
         s = self.session
         task_ids = [row.id for row in rows]
         for row in rows:  # decided meanwhile, while an earlier merge held the lock?
-            _check_state(s._task(row.id), MERGEABLE, "merge")
+            current = s._task(row.id)
+            _check_state(current, current.state.can_merge, "merge")
         try:
             plan = await asyncio.to_thread(plan_merge, s.repo_root, target, list(branches), messages)
         except WorkspaceError as exc:
@@ -217,11 +213,11 @@ class Decisions:
         s = self.session
         for task_id, method in methods.items():
             row = s.store.task(task_id)
-            if row is None or row.state == "merged":
+            if row is None or row.state == TaskState.MERGED:
                 continue
             s._set_state(
                 row,
-                "merged",
+                TaskState.MERGED,
                 f"{why} ({method})",
                 decision={
                     "kind": "merged",
@@ -320,25 +316,25 @@ class Decisions:
     def reject(self, task_id: str, reason: str) -> dict[str, Any]:
         s = self.session
         row = s._task(task_id)
-        _check_state(row, REJECTABLE, "reject")
+        _check_state(row, row.state.can_reject, "reject")
         self._check_not_merging(task_id, "reject")
         why = reason.strip() or "rejected by the user"
         s._set_state(
             row,
-            "rejected",
+            TaskState.REJECTED,
             f"{why}; its branch is kept until `agentdeck cleanup`",
             decision={"kind": "rejected", "ts": time.time(), "reason": why},
         )
         s.publish(Rejected(task_id=task_id, agent_id=task_id, reason=why))
         s._schedule()
-        return {"task_id": task_id, "state": "rejected"}
+        return {"task_id": task_id, "state": TaskState.REJECTED}
 
     def send_back(self, task_id: str, feedback: str | None) -> dict[str, Any]:
         """Queue the task again on its branch; `feedback` goes into the next run's context."""
         s = self.session
         row = s._task(task_id)
         verb = "request changes to" if feedback else "retry"
-        _check_state(row, SENDABLE_BACK, verb)
+        _check_state(row, row.state.can_send_back, verb)
         self._check_not_merging(task_id, verb)
         if row.cleaned is not None:
             raise CommandError(
@@ -362,7 +358,7 @@ class Decisions:
         if text:
             s.publish(ChangesRequested(task_id=task_id, agent_id=task_id, feedback=text))
         reason = f"changes requested: {' '.join(text.split())[:200]}" if text else "retried by the user"
-        s._set_state(s._task(task_id), "queued", reason)
+        s._set_state(s._task(task_id), TaskState.QUEUED, reason)
         s._schedule()
         return {"task_id": task_id, "state": s._task(task_id).state}
 
@@ -373,7 +369,7 @@ class Decisions:
         row = s._task(task_id)
         if not row.branch:
             raise CommandError(f"task {task_id} has no branch (its agent never started): nothing to propose")
-        if row.state in ("queued", "running", "waiting", "stalled", "verifying"):
+        if row.state.in_queue and row.state != TaskState.INTERRUPTED:
             raise CommandError(f"task {task_id} is {row.state}: wait until it is done")
         base = await self._target([row])
         url = await create_pull_request(s.repo_root, row, base)
@@ -395,7 +391,8 @@ class Decisions:
         report = CleanupReport(force=force)
         async with self._merge_lock:
             for row in s.store.tasks():
-                if row.state not in DECIDED or not row.branch:
+                # A person decided about these: their worktrees are what cleanup removes.
+                if not row.state.is_decided or not row.branch:
                     continue
                 entry = await self.clean(row, force=force)
                 if entry is not None:
@@ -444,19 +441,20 @@ class Decisions:
         )
 
 
-def _check_state(row: TaskRow, allowed: tuple[str, ...], verb: str) -> None:
-    if row.state in allowed:
+def _check_state(row: TaskRow, allowed: bool, verb: str) -> None:
+    """Refuse `verb` on `row` unless its state allows it (`allowed`), saying what to do instead."""
+    if allowed:
         if verb == "merge" and not row.branch:
             raise CommandError(f"task {row.id} has no branch (its agent never started): nothing to merge")
         return
     hints = {
-        "verifying": "its tests and judge are still running: wait for the verdict (`agentdeck status`)",
-        "queued": "it has not run yet",
-        "running": "its agent is still running",
-        "waiting": "its agent is waiting for you: steer it, or cancel it first",
-        "stalled": "its agent is stalled: interrupt, resume or cancel it first",
-        "merged": "it is already merged",
-        "rejected": "it is already rejected",
+        TaskState.VERIFYING: "its tests and judge are still running: wait for the verdict (`agentdeck status`)",
+        TaskState.QUEUED: "it has not run yet",
+        TaskState.RUNNING: "its agent is still running",
+        TaskState.WAITING: "its agent is waiting for you: steer it, or cancel it first",
+        TaskState.STALLED: "its agent is stalled: interrupt, resume or cancel it first",
+        TaskState.MERGED: "it is already merged",
+        TaskState.REJECTED: "it is already rejected",
     }
     hint = hints.get(row.state, f"it is {row.state}")
     raise CommandError(f"cannot {verb} task {row.id}: {hint}")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentdeck.events import CleanedUp, DiskUsageChanged, Event, TaskStateChanged
+from agentdeck.task_state import TaskState
 from agentdeck.text import format_bytes
 from agentdeck.workspace.disk import GB, DiskUsage, measure
 
@@ -91,7 +92,9 @@ class DiskMeter:
 
     def on_event(self, event: Event) -> None:
         """Subscribed to the bus: a task that ends or a worktree that goes changes what is on disk."""
-        if isinstance(event, CleanedUp) or (isinstance(event, TaskStateChanged) and event.state != "running"):
+        if isinstance(event, CleanedUp) or (
+            isinstance(event, TaskStateChanged) and event.state != TaskState.RUNNING
+        ):
             self._stale = True
 
     def _inputs(self) -> tuple[list[str], dict[str, Path]]:

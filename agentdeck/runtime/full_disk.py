@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from agentdeck.events import Event, StoreFullChanged
 from agentdeck.runtime.store import StoreFull
+from agentdeck.task_state import TaskState
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
@@ -97,11 +98,11 @@ class FullDisk:
         session.publish(StoreFullChanged(full=False, reason=SPACE_BACK))
         for task_id in sorted(self._stopped):
             row = session.store.task(task_id)
-            if row is not None and row.state == "running" and task_id not in session.agents:
+            if row is not None and row.state == TaskState.RUNNING and task_id not in session.agents:
                 # Its end could not be written (see `unrecorded`): its work is on its branch.
-                session.store.update_task(task_id, state="interrupted")
+                session.store.update_task(task_id, state=TaskState.INTERRUPTED)
                 row = session.store.task(task_id)
-            if row is not None and row.state == "interrupted":
+            if row is not None and row.state == TaskState.INTERRUPTED:
                 session.requeue_for_resume(row, "resumed: space is back on the disk")
         self._stopped.clear()
         return True

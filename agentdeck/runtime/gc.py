@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from agentdeck.runtime.decisions import DECIDED
 from agentdeck.runtime.store import TaskRow
 from agentdeck.workspace.disk import DiskUsage
 
@@ -61,7 +60,7 @@ def candidates(rows: Iterable[TaskRow], usage: DiskUsage, skip: Iterable[str] = 
     found = [
         row
         for row in rows
-        if row.state in DECIDED and row.branch and usage.per_task.get(row.id, 0) > 0 and row.id not in skipped
+        if row.state.is_decided and row.branch and usage.per_task.get(row.id, 0) > 0 and row.id not in skipped
     ]
     return sorted(found, key=lambda row: (decided_at(row), row.created, row.id))
 
@@ -95,7 +94,7 @@ async def collect(
                 entry.freed_bytes = entry.bytes
             else:
                 current = session.store.task(row.id)
-                if current is None or current.state not in DECIDED:
+                if current is None or not current.state.is_decided:
                     continue  # sent back meanwhile: it is not ours to remove
                 cleaned = await session.decisions.clean(current, keep_refs=True, by=by)
                 if cleaned is not None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from agentdeck.events import ChangeStats, Check, TestsResult, Verdict, VerdictKind
 from agentdeck.runtime.checks import flags as flags_of
 from agentdeck.runtime.store import TaskRow
+from agentdeck.task_state import TaskState
 
 # The diff shown for one result is cut here (the judge's own cut is review.judge_diff_chars).
 MAX_DIFF_CHARS = 400_000
@@ -35,9 +36,6 @@ BUCKETS: tuple[str, ...] = (
     "verifying",
     "decided",
 )
-RESULT_STATES = ("verifying", "finished", "failed", "merged", "rejected")
-# States in which a result waits for you: merge, reject or request changes.
-UNDECIDED = ("finished", "failed")
 
 
 class ReviewItem(BaseModel):
@@ -45,7 +43,7 @@ class ReviewItem(BaseModel):
 
     task_id: str
     task: str
-    state: str
+    state: TaskState
     needs_decision: bool
     bucket: Bucket
     verdict: VerdictKind | None = None
@@ -158,7 +156,7 @@ def review_item(row: TaskRow) -> ReviewItem:
     verdict = Verdict.model_validate(row.verdict) if row.verdict else None
     checks = [Check.model_validate(c) for c in row.checks or []]
     stats = ChangeStats.model_validate(row.stats) if row.stats else ChangeStats()
-    needs = row.state in UNDECIDED and bool(row.branch)
+    needs = row.state.awaits_decision and bool(row.branch)
     return ReviewItem(
         task_id=row.id,
         task=row.task,
@@ -173,7 +171,7 @@ def review_item(row: TaskRow) -> ReviewItem:
         insertions=stats.insertions,
         deletions=stats.deletions,
         flags=flags_of(tests, verdict, checks)
-        if row.state != "failed"
+        if row.state != TaskState.FAILED
         else ["agent failed", *flags_of(tests, verdict, checks)],
         branch=row.branch,
         base_branch=row.base_branch,
@@ -188,7 +186,7 @@ def review_item(row: TaskRow) -> ReviewItem:
 
 def rank_results(rows: list[TaskRow]) -> list[ReviewItem]:
     """Results best first: approved and green, then untested, doubtful, failing, failed; pending and decided last."""
-    items = [review_item(row) for row in rows if row.state in RESULT_STATES]
+    items = [review_item(row) for row in rows if row.state.has_result]
 
     def key(item: ReviewItem) -> tuple:
         size = item.insertions + item.deletions
@@ -206,18 +204,18 @@ def summarize(rows: list[TaskRow]) -> NightSummary:
         summary.cost_usd += row.cost_usd
         verdict = (row.verdict or {}).get("kind")
         tests = (row.tests or {}).get("status")
-        if row.summary and row.state in ("verifying", "finished", "merged", "rejected"):
+        if row.summary and row.state.has_result and row.state != TaskState.FAILED:
             summary.done += 1
         summary.approved += verdict == "approve"
         summary.changes_requested += verdict == "request_changes"
         summary.rejected_by_judge += verdict == "reject"
         summary.judge_failed += verdict == "judge_failed"
         summary.tests_failing += tests in ("failed", "timeout", "error")
-        summary.failed += row.state == "failed"
-        summary.verifying += row.state == "verifying"
-        summary.to_review += row.state in UNDECIDED and bool(row.branch)
-        summary.merged += row.state == "merged"
-        summary.rejected += row.state == "rejected"
+        summary.failed += row.state == TaskState.FAILED
+        summary.verifying += row.state == TaskState.VERIFYING
+        summary.to_review += row.state.awaits_decision and bool(row.branch)
+        summary.merged += row.state == TaskState.MERGED
+        summary.rejected += row.state == TaskState.REJECTED
     summary.cost_usd = round(summary.cost_usd, 6)
     return summary
 
@@ -274,11 +272,11 @@ def editor_command(path: str | Path, environ: Mapping[str, str] = os.environ) ->
 
 
 def _bucket(row: TaskRow, tests: TestsResult | None, verdict: Verdict | None) -> Bucket:
-    if row.state in ("merged", "rejected"):
+    if row.state.is_decided:
         return "decided"
-    if row.state == "verifying":
+    if row.state == TaskState.VERIFYING:
         return "verifying"
-    if row.state == "failed":
+    if row.state == TaskState.FAILED:
         return "agent failed"
     test_status = tests.status if tests else None
     kind = verdict.kind if verdict else None

@@ -15,10 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-ACTIVE = ("running", "waiting", "stalled")  # an agent is alive and holds a slot
-DONE_OK = ("finished", "merged")
-DEAD = ("failed", "cancelled", "rejected")
-# "verifying" holds no slot: the agent is done; its tests and judge run beside the queue.
+from agentdeck.task_state import TaskState
 
 
 class SchedulingError(Exception):
@@ -27,7 +24,7 @@ class SchedulingError(Exception):
 
 class TaskLike(Protocol):
     id: str
-    state: str
+    state: TaskState
     priority: int
     after_id: str | None
     foreground: bool
@@ -60,12 +57,14 @@ def decide(tasks: Iterable[TaskLike], limits: Limits) -> Decision:
     by_id = {t.id: t for t in tasks}
     decision = Decision()
     free = {
-        True: limits.foreground_slots - sum(1 for t in tasks if t.foreground and t.state in ACTIVE),
+        True: limits.foreground_slots - sum(1 for t in tasks if t.foreground and t.state.is_active),
         False: limits.background_concurrency
-        - sum(1 for t in tasks if not t.foreground and t.state in ACTIVE),
+        - sum(1 for t in tasks if not t.foreground and t.state.is_active),
     }
     budget_reason = budget_reached(tasks, limits)
-    queued = sorted((t for t in tasks if t.state == "queued"), key=lambda t: (-t.priority, t.created, t.id))
+    queued = sorted(
+        (t for t in tasks if t.state == TaskState.QUEUED), key=lambda t: (-t.priority, t.created, t.id)
+    )
     for task in queued:
         blocked = dependency_wait(task, by_id, limits)
         if blocked:
@@ -91,13 +90,15 @@ def dependency_wait(task: TaskLike, by_id: dict[str, TaskLike], limits: Limits) 
     dep = by_id.get(task.after_id)
     if dep is None:
         return f"blocked: its dependency {task.after_id} no longer exists"
-    if dep.state == "merged" or (dep.state == "finished" and limits.after_waits_for == "finished"):
+    if dep.state == TaskState.MERGED or (
+        dep.state == TaskState.FINISHED and limits.after_waits_for == "finished"
+    ):
         return None
-    if dep.state in DEAD:
+    if dep.state.fails_dependants:
         return f"blocked: its dependency {dep.id} {dep.state}; cancel this task or edit its dependency"
-    if dep.state == "finished":
+    if dep.state == TaskState.FINISHED:
         return f"waiting for {dep.id} to be merged"
-    if dep.state == "verifying":
+    if dep.state == TaskState.VERIFYING:
         return f"waiting for {dep.id}'s tests and judge, then for it to {'be merged' if limits.after_waits_for == 'merged' else 'finish'}"
     return f"waiting for {dep.id} to {'be merged' if limits.after_waits_for == 'merged' else 'finish'}"
 
@@ -141,8 +142,8 @@ def check_promote(task: TaskLike, tasks: Iterable[TaskLike], limits: Limits) -> 
     """Refuse to promote when the task is already foreground or every foreground slot is busy."""
     if task.foreground:
         raise SchedulingError(f"task {task.id} is already in the foreground")
-    if task.state in ACTIVE:
-        busy = sum(1 for t in tasks if t.foreground and t.state in ACTIVE)
+    if task.state.is_active:
+        busy = sum(1 for t in tasks if t.foreground and t.state.is_active)
         if busy >= limits.foreground_slots:
             raise SchedulingError(
                 f"all {limits.foreground_slots} foreground slots are busy: demote one first "

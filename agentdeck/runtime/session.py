@@ -58,7 +58,6 @@ from agentdeck.runtime.disk_meter import STATUS_MAX_AGE_S, DiskMeter
 from agentdeck.runtime.full_disk import FullDisk
 from agentdeck.runtime.resume import resume_note
 from agentdeck.runtime.scheduler import (
-    ACTIVE,
     Limits,
     SchedulingError,
     budget_reached,
@@ -70,6 +69,7 @@ from agentdeck.runtime.session_api import SessionAPI
 from agentdeck.runtime.stalls import StallWatch
 from agentdeck.runtime.store import Store, StoreFull, TaskRow
 from agentdeck.runtime.verification import Subject, Verifier, verified_reason
+from agentdeck.task_state import TaskState
 from agentdeck.workspace.merging import merged_into_head
 
 TICK_SECONDS = 1.0
@@ -181,11 +181,11 @@ class Session(SessionAPI):
         recovered = self.decisions.recover()
         interrupted = []
         for row in self.store.tasks():
-            if row.state in ACTIVE:
+            if row.state.is_active:
                 interrupted.append(row.id)
                 self._set_state(
                     row,
-                    "interrupted",
+                    TaskState.INTERRUPTED,
                     "the session daemon ended while the agent ran (crash or kill); its worktree and "
                     f"commits are intact: `agentdeck resume {row.id}` continues it",
                 )
@@ -198,11 +198,11 @@ class Session(SessionAPI):
             )
         )
         for row in self.store.tasks():
-            if row.state == "verifying":  # cut off by a stop or crash: verification is safe to redo
+            if row.state == TaskState.VERIFYING:  # cut off by a stop or crash: verification is safe to redo
                 self._start_verification(row)
         if self.settings.session.auto_resume:
             for row in self.store.tasks():
-                if row.state == "interrupted":
+                if row.state == TaskState.INTERRUPTED:
                     self.requeue_for_resume(row, "resumed automatically (session.auto_resume)")
         if self.store.full is not None:  # no room even for the reserve
             self.full_disk.enter()
@@ -318,7 +318,11 @@ class Session(SessionAPI):
         row = self._task(task_id)
         agent = self.agents.get(task_id)
         if agent is None:
-            hint = "it has not started yet" if row.state in ("queued", "running") else f"it is {row.state}"
+            hint = (
+                "it has not started yet"
+                if row.state in (TaskState.QUEUED, TaskState.RUNNING)
+                else f"it is {row.state}"
+            )
             raise CommandError(f"cannot {verb} task {task_id}: no agent is running it ({hint})")
         return agent
 
@@ -339,7 +343,7 @@ class Session(SessionAPI):
         row = TaskRow(
             id=task_id,
             task=text,
-            state="queued",
+            state=TaskState.QUEUED,
             priority=command.priority,
             after_id=command.after or None,
             foreground=command.foreground,
@@ -363,9 +367,9 @@ class Session(SessionAPI):
 
     def _cancel(self, task_id: str) -> dict[str, Any]:
         row = self._task(task_id)
-        if row.state == "queued" or row.state == "interrupted":
-            self._set_state(row, "cancelled", "cancelled by the user")
-        elif row.state in ACTIVE:
+        if row.state == TaskState.QUEUED or row.state == TaskState.INTERRUPTED:
+            self._set_state(row, TaskState.CANCELLED, "cancelled by the user")
+        elif row.state.is_active:
             self._cancel_requested.add(task_id)
             agent = self.agents.get(task_id)
             if agent is not None:
@@ -377,21 +381,21 @@ class Session(SessionAPI):
     def _resume(self, task_id: str) -> dict[str, Any]:
         row = self._task(task_id)
         agent = self.agents.get(task_id)
-        if row.state in ("stalled", "waiting") and agent is not None:
+        if row.state in (TaskState.STALLED, TaskState.WAITING) and agent is not None:
             # A live agent goes on in place: a stalled step is cancelled, a waiting agent woken.
-            if row.state == "stalled":
+            if row.state == TaskState.STALLED:
                 agent.resume(stall_note(row.reason))
                 why = "resumed by the user: the stalled step was stopped and the agent goes on"
             else:
                 agent.resume()
                 why = "resumed by the user"
-            self._set_state(row, "running", why)
-            return {"task_id": task_id, "state": "running"}
-        if row.state in ACTIVE:
+            self._set_state(row, TaskState.RUNNING, why)
+            return {"task_id": task_id, "state": TaskState.RUNNING}
+        if row.state.is_active:
             raise CommandError(
                 f"task {task_id} is {row.state}: steer it instead (`agentdeck steer {task_id} TEXT`)"
             )
-        if row.state not in ("interrupted", "failed", "cancelled"):
+        if row.state not in (TaskState.INTERRUPTED, TaskState.FAILED, TaskState.CANCELLED):
             raise CommandError(
                 f"task {task_id} is {row.state}: only interrupted, failed or cancelled tasks resume"
             )
@@ -402,12 +406,12 @@ class Session(SessionAPI):
     def requeue_for_resume(self, row: TaskRow, reason: str) -> None:
         """Queue an interrupted task to go on where it stopped (on its branch, if it has one)."""
         self.store.update_task(row.id, resume=bool(row.branch), error=None)
-        self._set_state(row, "queued", reason)
+        self._set_state(row, TaskState.QUEUED, reason)
 
     def _set_foreground(self, task_id: str, foreground: bool) -> dict[str, Any]:
         row = self._task(task_id)
         # An ended foreground task may still be demoted: its pane closes and it waits in the list.
-        if row.state not in ("queued", *ACTIVE) and (foreground or not row.foreground):
+        if not (row.state == TaskState.QUEUED or row.state.is_active) and (foreground or not row.foreground):
             raise CommandError(f"task {task_id} is {row.state}: only queued or running tasks move")
         if foreground:
             try:
@@ -423,7 +427,7 @@ class Session(SessionAPI):
 
     def _edit(self, command: EditTask) -> dict[str, Any]:
         row = self._task(command.agent_id)
-        if row.state != "queued":
+        if row.state != TaskState.QUEUED:
             raise CommandError(f"task {row.id} is {row.state}: only queued tasks can be edited")
         changes: dict[str, Any] = {}
         if command.after is not None:
@@ -459,7 +463,7 @@ class Session(SessionAPI):
         for row in tasks:
             data = row.as_dict()
             data["age_s"] = round(now - row.created, 1)
-            data["waiting_reason"] = decision.waiting.get(row.id) if row.state == "queued" else None
+            data["waiting_reason"] = decision.waiting.get(row.id) if row.state == TaskState.QUEUED else None
             data["disk_bytes"] = self.disk.task_bytes(row.id)
             rows.append(data)
         limits = self.limits
@@ -478,13 +482,13 @@ class Session(SessionAPI):
 
     # -- scheduling and agents ---------------------------------------------------------
 
-    def _set_state(self, row: TaskRow, state: str, reason: str = "", **changes: Any) -> None:
-        if state in ("verifying", "finished", "failed", "cancelled", "interrupted", "merged", "rejected"):
+    def _set_state(self, row: TaskRow, state: TaskState, reason: str = "", **changes: Any) -> None:
+        if state.is_ended:
             changes.setdefault("ended", time.time())
         self.store.update_task(row.id, state=state, reason=reason, **changes)
         self.publish(
             TaskStateChanged(task_id=row.id, agent_id=row.id, state=state, previous=row.state, reason=reason)
-        )  # type: ignore[arg-type]
+        )
         row.state = state
 
     def _schedule(self) -> None:
@@ -493,7 +497,9 @@ class Session(SessionAPI):
         decision = decide(self.store.tasks(), self.limits)
         for task_id in decision.start:
             row = self._task(task_id)
-            self._set_state(row, "running", "resuming" if row.resume else "starting", started=time.time())
+            self._set_state(
+                row, TaskState.RUNNING, "resuming" if row.resume else "starting", started=time.time()
+            )
             self._runs[task_id] = asyncio.create_task(self._run_agent(row), name=f"agent {task_id}")
 
     async def _run_agent(self, row: TaskRow) -> None:
@@ -528,7 +534,7 @@ class Session(SessionAPI):
                     )
             except Exception as exc:
                 self._set_state(
-                    self._task(task_id), "failed", f"the agent could not start: {exc}", error=str(exc)
+                    self._task(task_id), TaskState.FAILED, f"the agent could not start: {exc}", error=str(exc)
                 )
                 return
             agent = started.agent
@@ -545,7 +551,7 @@ class Session(SessionAPI):
                 if status == "finished" and self.settings.review.verify:
                     self._set_state(
                         current,
-                        "verifying",
+                        TaskState.VERIFYING,
                         "the agent finished; its tests and the judge run now",
                         summary=summary,
                         resume=False,
@@ -553,18 +559,20 @@ class Session(SessionAPI):
                     if not self._stopping:  # else the next start verifies it
                         self._start_verification(self._task(task_id))
                 elif status == "finished":
-                    self._set_state(current, "finished", "the agent finished", summary=summary, resume=False)
+                    self._set_state(
+                        current, TaskState.FINISHED, "the agent finished", summary=summary, resume=False
+                    )
                 elif status == "failed":
-                    self._set_state(current, "failed", error, error=error, resume=False)
+                    self._set_state(current, TaskState.FAILED, error, error=error, resume=False)
                 elif task_id in self._cancel_requested:
                     self._set_state(
-                        current, "cancelled", "cancelled by the user; its work is kept on its branch"
+                        current, TaskState.CANCELLED, "cancelled by the user; its work is kept on its branch"
                     )
                 else:
                     reason = self.full_disk.interrupted_reason(task_id)
                     self._set_state(
                         current,
-                        "interrupted",
+                        TaskState.INTERRUPTED,
                         reason or f"the session was stopped; `agentdeck resume {task_id}` continues it",
                     )
             except StoreFull:
@@ -580,15 +588,15 @@ class Session(SessionAPI):
     def _stalled(self, task_id: str, reason: str) -> bool:
         """The watchdog found the task idle for stall_seconds: mark it, if its agent is running."""
         row = self.store.task(task_id)
-        if self._stopping or row is None or row.state != "running" or task_id not in self.agents:
+        if self._stopping or row is None or row.state != TaskState.RUNNING or task_id not in self.agents:
             return False
-        self._set_state(row, "stalled", reason)
+        self._set_state(row, TaskState.STALLED, reason)
         return True
 
     def _active_again(self, task_id: str) -> None:
         row = self.store.task(task_id)
-        if row is not None and row.state == "stalled":
-            self._set_state(row, "running", "making progress again")
+        if row is not None and row.state == TaskState.STALLED:
+            self._set_state(row, TaskState.RUNNING, "making progress again")
 
     def _role(self, model: str | None) -> ModelRole:
         role = self.settings.role("executor")
@@ -599,7 +607,9 @@ class Session(SessionAPI):
     def _start_verification(self, row: TaskRow) -> None:
         if row.id in self._verifications or not row.worktree or not row.base_commit:
             if row.id not in self._verifications:
-                self._set_state(row, "finished", "the agent finished; nothing to verify (no worktree)")
+                self._set_state(
+                    row, TaskState.FINISHED, "the agent finished; nothing to verify (no worktree)"
+                )
             return
         subject = Subject(
             task_id=row.id,
@@ -622,20 +632,20 @@ class Session(SessionAPI):
             except Exception as exc:  # verification must never leave a task stuck in "verifying"
                 reason = f"verification failed ({type(exc).__name__}: {exc}); review the change yourself"
             current = self._task(subject.task_id)
-            if current.state == "verifying":
-                self._set_state(current, "finished", reason)
+            if current.state == TaskState.VERIFYING:
+                self._set_state(current, TaskState.FINISHED, reason)
         finally:
             self._verifications.pop(subject.task_id, None)
 
     async def _check_merged(self) -> None:
         """Finished tasks whose branch you merged into your HEAD become `merged`."""
-        finished = [row for row in self.store.tasks() if row.state == "finished" and row.branch]
+        finished = [row for row in self.store.tasks() if row.state == TaskState.FINISHED and row.branch]
         if not finished:
             return
         merged = await asyncio.to_thread(merged_into_head, self.repo_root, [row.branch for row in finished])
         for row in finished:
             current = self._task(row.id)
-            if row.branch in merged and current.state == "finished":  # not decided meanwhile
+            if row.branch in merged and current.state == TaskState.FINISHED:  # not decided meanwhile
                 # Merged outside agentdeck (git merge, or a change of nothing): the state `agentdeck merge` gives.
                 decision = {
                     "kind": "merged",
@@ -644,7 +654,7 @@ class Session(SessionAPI):
                     "commit": None,
                     "method": "outside agentdeck",
                 }
-                self._set_state(current, "merged", merged[row.branch], decision=decision)
+                self._set_state(current, TaskState.MERGED, merged[row.branch], decision=decision)
 
     def _track(self, event: Event) -> None:
         """Keep each task's row in step with its agent's events (no events published from here)."""
@@ -669,11 +679,11 @@ class Session(SessionAPI):
             case PlanWritten():
                 self.store.update_task(task_id, plan=event.plan)
             case AgentWaiting():
-                self.store.update_task(task_id, state="waiting", reason=event.reason)
+                self.store.update_task(task_id, state=TaskState.WAITING, reason=event.reason)
             case SteerReceived():
                 row = self.store.task(task_id)
-                if row is not None and row.state == "waiting":
-                    self.store.update_task(task_id, state="running", reason="steered")
+                if row is not None and row.state == TaskState.WAITING:
+                    self.store.update_task(task_id, state=TaskState.RUNNING, reason="steered")
             case VerificationFinished():
                 row = self.store.task(task_id)
                 judge = event.verdict

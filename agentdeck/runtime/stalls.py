@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agentdeck.events import Event
+from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
 
 # Not progress: the session's own bookkeeping, a person's message, a retry that failed.
@@ -28,8 +29,6 @@ NOT_PROGRESS = frozenset(
 )
 # The agent moved on by itself (to waiting, or to its end): no "running again" to announce.
 MOVED_ON = frozenset({"agent_waiting", "agent_finished", "agent_failed"})
-# A task whose state becomes one of these has no live agent to watch.
-LIVE_STATES = frozenset({"running", "stalled", "waiting"})
 # Never look more often than this, whatever stall_seconds is (tests use fractions of a second).
 MIN_SLEEP_S = 0.02
 
@@ -107,11 +106,11 @@ class StallWatch:
             watched.last = self._clock()  # a waiting agent woken by a message starts afresh
         elif kind == "task_state_changed":
             state = event.state  # type: ignore[attr-defined]
-            if state == "running":
+            if state == TaskState.RUNNING:
                 watched.stalled, watched.last = False, self._clock()
-            elif state == "stalled":
+            elif state == TaskState.STALLED:
                 watched.stalled = True
-            elif state not in LIVE_STATES:
+            elif not state.is_active:  # no live agent left to watch
                 del self.watched[task_id]
 
     # -- driven by time ------------------------------------------------------------------

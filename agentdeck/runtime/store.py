@@ -26,6 +26,7 @@ from agentdeck.events import Event, parse_event
 from agentdeck.faults import fault_point
 from agentdeck.runtime import store_health
 from agentdeck.runtime.store_space import Reserve, full_message, is_full
+from agentdeck.task_state import TaskState
 
 DB_NAME = "session.db"
 
@@ -88,7 +89,7 @@ class TaskRow:
 
     id: str
     task: str
-    state: str
+    state: TaskState
     priority: int = 0
     after_id: str | None = None
     foreground: bool = False
@@ -123,6 +124,9 @@ class TaskRow:
     decision: dict[str, Any] | None = None
     # When `agentdeck cleanup` removed its worktree.
     cleaned: float | None = None
+
+    def __post_init__(self) -> None:
+        self.state = TaskState(self.state)  # SQLite hands back the plain string
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from agentdeck.cockpit_settings import CockpitSettings
 from agentdeck.runtime.command_error import CommandError
+from agentdeck.task_state import TaskState
 from agentdeck.tui import textual_patches
 from agentdeck.tui.attention import (
     OWN_INTERRUPT_S,
@@ -173,7 +174,7 @@ class CockpitApp(App[str]):
         (calls close together go out as one: see attention.py)."""
         interrupted = self.cockpit.interrupted_by_you.pop(view.id, None)
         if (
-            view.state == "waiting"
+            view.state == TaskState.WAITING
             and interrupted is not None
             and time.monotonic() - interrupted < OWN_INTERRUPT_S
         ):
@@ -345,7 +346,9 @@ class CockpitApp(App[str]):
             return
         # Queued and verifying tasks go on without you too: stopping is a real choice then.
         running = sum(
-            1 for view in self.state.tasks.values() if view.alive or view.state in ("queued", "verifying")
+            1
+            for view in self.state.tasks.values()
+            if view.alive or view.state in (TaskState.QUEUED, TaskState.VERIFYING)
         )
         if running == 0:
             self.exit("detached")

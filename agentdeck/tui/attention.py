@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
 
 # Attention calls closer together than this go out as one notification.
@@ -54,7 +55,7 @@ def attention_message(batch: list[Attention]) -> AttentionMessage:
     if len(batch) == 1:
         call = batch[0]
         detail = one_line(call.task, 60) + (
-            f"\n{one_line(call.reason, 120)}" if call.reason and call.state != "finished" else ""
+            f"\n{one_line(call.reason, 120)}" if call.reason and call.state != TaskState.FINISHED else ""
         )
         return AttentionMessage(severity, f"{call.task_id} {call.why}", detail, one_line(call.task, 100))
     lines = [f"{call.task_id} {call.why}" for call in batch[:ATTENTION_LINES]]

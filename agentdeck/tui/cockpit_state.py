@@ -17,17 +17,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agentdeck.task_state import TaskState
+
 if TYPE_CHECKING:
     from agentdeck.events import Event
 
-ACTIVE = ("running", "waiting", "stalled")
-ENDED = ("finished", "failed", "cancelled", "interrupted", "merged")
 # States a person has to act on; the cockpit says so once when a task enters one.
 NEEDS_YOU = {
-    "waiting": "is waiting for you",
-    "stalled": "is stalled",
-    "finished": "finished",
-    "failed": "failed",
+    TaskState.WAITING: "is waiting for you",
+    TaskState.STALLED: "is stalled",
+    TaskState.FINISHED: "finished",
+    TaskState.FAILED: "failed",
 }
 
 
@@ -37,7 +37,7 @@ class TaskView:
 
     id: str
     task: str
-    state: str = "queued"
+    state: TaskState = TaskState.QUEUED
     foreground: bool = False
     model: str | None = None
     priority: int = 0
@@ -61,6 +61,9 @@ class TaskView:
     # AgentStarted.sandbox: how its commands run ("sandbox: bwrap, network off", "unconfined: ..."; "" unknown).
     sandbox: str = ""
 
+    def __post_init__(self) -> None:
+        self.state = TaskState(self.state)  # a status reply carries the plain string
+
     @property
     def needs_you(self) -> str | None:
         """Why this task needs a person now, or None."""
@@ -68,7 +71,7 @@ class TaskView:
 
     @property
     def alive(self) -> bool:
-        return self.state in ACTIVE
+        return self.state.is_active
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> TaskView:
@@ -112,14 +115,14 @@ def _verdict_word(verdict: Any, tests: Any = None) -> str | None:
     return f"{VERDICT_WORDS.get(kind, kind)} {mark}".strip()
 
 
-def _state_activity(state: str, reason: str) -> str:
-    if state == "running":
+def _state_activity(state: TaskState, reason: str) -> str:
+    if state == TaskState.RUNNING:
         return "thinking"
-    if state in ("waiting", "stalled"):
+    if state in (TaskState.WAITING, TaskState.STALLED):
         return reason  # the state label already says "waiting for you" / "stalled"
-    if state == "queued":
-        return reason if reason and reason not in ("starting",) else "queued"
-    return state
+    if state == TaskState.QUEUED:
+        return reason if reason and reason != "starting" else "queued"
+    return str(state)
 
 
 @dataclass
@@ -224,10 +227,10 @@ class CockpitState:
 
     def panes(self, limit: int = 4) -> list[TaskView]:
         """The foreground tasks that get a pane: the live ones first, then the most recent ones that ended."""
-        foreground = [t for t in self.tasks.values() if t.foreground and t.state != "cancelled"]
+        foreground = [t for t in self.tasks.values() if t.foreground and t.state != TaskState.CANCELLED]
         # Live ones oldest first (they keep their place); ended ones newest first.
         foreground.sort(
-            key=lambda t: (not t.alive, t.state == "queued", t.created if t.alive else -t.created)
+            key=lambda t: (not t.alive, t.state == TaskState.QUEUED, t.created if t.alive else -t.created)
         )
         return foreground[:limit]
 
@@ -263,12 +266,12 @@ def fold_counts(view: TaskView, event: Event) -> None:
         case ev.TaskStateChanged():
             view.state, view.reason = event.state, event.reason
             view.activity = _state_activity(event.state, event.reason)
-            if event.state != "queued":
+            if event.state != TaskState.QUEUED:
                 view.waiting_reason = None
         case ev.TaskForegroundChanged():
             view.foreground = event.foreground
         case ev.AgentStarted():
-            view.model, view.state = event.model, "running"
+            view.model, view.state = event.model, TaskState.RUNNING
         case ev.TurnFinished():
             view.steps += 1
             view.cost_usd += event.cost_usd or 0.0
@@ -276,11 +279,11 @@ def fold_counts(view: TaskView, event: Event) -> None:
         case ev.ContextUsage():
             view.context_fraction = event.fraction
         case ev.SteerReceived():
-            if view.state == "waiting":
-                view.state = "running"
+            if view.state == TaskState.WAITING:
+                view.state = TaskState.RUNNING
         case ev.AgentWaiting():
             # A sub-agent that waits (interrupted, or stuck) holds up its whole task.
-            view.state, view.reason = "waiting", event.reason
+            view.state, view.reason = TaskState.WAITING, event.reason
         case ev.VerificationFinished():
             view.verdict = _verdict_word(event.verdict.kind, event.tests.status)
 
@@ -451,9 +454,11 @@ def _note_tone(event: Event) -> str | None:
             return "sub"
         case ev.AgentWaiting():
             return "waiting"
-        case ev.TaskStateChanged() if event.state == "stalled":
+        case ev.TaskStateChanged() if event.state == TaskState.STALLED:
             return "stalled"
-        case ev.TaskStateChanged() if event.state == "running" and event.previous == "stalled":
+        case ev.TaskStateChanged() if (
+            event.state == TaskState.RUNNING and event.previous == TaskState.STALLED
+        ):
             return "info"
         case ev.ModelRetrying():
             return "info"

@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from agentdeck.events import TaskStateChanged
-from agentdeck.runtime.scheduler import ACTIVE
+from agentdeck.task_state import TaskState
 from tests.support.cli import run_cli
 from tests.support.faults import crash_at, one_finished_task, resume_to_the_end, settled, status, store_report
 from tests.support.git_repos import git, make_repo
@@ -115,7 +115,7 @@ def kill_and_resume(repo: Path, fault: str, texts: list[str]) -> tuple[int, int,
         asyncio.run(crash_at(repo, mp, fault, texts))
         before, now, lost = after_kill(repo)
         # Status tells the truth: every agent that ran when the daemon died shows as interrupted.
-        ran = {task_id for task_id, state in before.states.items() if state in ACTIVE}
+        ran = {task_id for task_id, state in before.states.items() if TaskState(state).is_active}
         interrupted = [t["id"] for t in now["tasks"] if t["state"] == "interrupted"]
         assert ran and ran == set(interrupted), f"status lies: ran {sorted(ran)}, interrupted {interrupted}"
         asyncio.run(resume_to_the_end(repo, interrupted))

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from agentdeck.runtime.command_error import CommandError
+from agentdeck.task_state import TaskState
 from agentdeck.tui.cockpit_state import Change, CockpitState, TaskView, Update, merge_prose
 from agentdeck.tui.keys import key_hint
 from agentdeck.tui.screens.waiting import WaitsForChange
@@ -42,7 +43,6 @@ KEYS_FIRST_S = 0.06
 KEYS_FIRST_MAX_S = 0.3
 MAX_PANES = 4
 MAX_QUEUE_ROWS = 200
-DECIDED = ("merged", "rejected", "cancelled")
 
 
 def grid_shape(panes: int, width: int) -> tuple[int, int]:
@@ -270,11 +270,11 @@ class CockpitScreen(WaitsForChange, Screen):
     def _show_queue(self) -> None:
         shown = set(self.panes)
         # Decided tasks (merged, rejected, cancelled) leave the table; `agentdeck status` lists all.
-        views = [v for v in self.state.tasks.values() if v.id not in shown and v.state not in DECIDED]
+        views = [v for v in self.state.tasks.values() if v.id not in shown and not v.state.is_closed]
         if len(views) > MAX_QUEUE_ROWS:
             # A long session piles up results: keep what is alive or needs you, newest first,
             # so the table (and its memory and redraw cost) stays bounded.
-            views.sort(key=lambda v: (v.state in ("finished", "failed", "interrupted"), -v.created))
+            views.sort(key=lambda v: (v.state.is_ended and v.state != TaskState.VERIFYING, -v.created))
             views = views[:MAX_QUEUE_ROWS]
         self.queue.show(views, self.state.counts(), self.clock(), self.state.disk_summary())
 
@@ -454,7 +454,7 @@ class CockpitScreen(WaitsForChange, Screen):
 
             view = self.state.tasks.get(task_id)
             self.app.push_screen(
-                confirm_cancel(task_id, queued=view is not None and view.state == "queued"),
+                confirm_cancel(task_id, queued=view is not None and view.state == TaskState.QUEUED),
                 lambda yes: yes and self.command("cancel", task_id, done=f"cancelling {task_id}"),
             )
         else:

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from agentdeck.runtime.command_error import CommandError
+from agentdeck.task_state import TaskState
 from agentdeck.tui.cockpit_state import TaskView, Transcript, fold_counts, fold_display, merge_prose
 from agentdeck.tui.widgets.agent_pane import STATE_LABELS, compact
 from agentdeck.tui.widgets.footer import CockpitFooter
@@ -112,4 +113,6 @@ class PeekScreen(ModalScreen[None]):
             if yes:
                 await self._command("cancel")
 
-        self.app.push_screen(confirm_cancel(self.view.id, queued=self.view.state == "queued"), answered)
+        self.app.push_screen(
+            confirm_cancel(self.view.id, queued=self.view.state == TaskState.QUEUED), answered
+        )

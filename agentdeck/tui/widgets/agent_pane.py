@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.reactive import Reactive
 from textual.widgets import Input
 
+from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
 from agentdeck.tui.cockpit_state import TaskView
 from agentdeck.tui.colours import theme_colour, theme_style
@@ -19,27 +20,27 @@ from agentdeck.tui.widgets.meter import ContextMeter
 from agentdeck.tui.widgets.transcript import TranscriptView
 
 STATE_LABELS = {
-    "queued": "◌ queued",
-    "running": "● running",
-    "waiting": "⏸ waiting for you",
-    "stalled": "⚠ stalled",
-    "finished": "✔ finished",
-    "failed": "✘ failed",
-    "cancelled": "– cancelled",
-    "interrupted": "⏸ interrupted",
-    "merged": "✔ merged",
-    "verifying": "◎ verifying",
-    "rejected": "– rejected",
+    TaskState.QUEUED: "◌ queued",
+    TaskState.RUNNING: "● running",
+    TaskState.WAITING: "⏸ waiting for you",
+    TaskState.STALLED: "⚠ stalled",
+    TaskState.FINISHED: "✔ finished",
+    TaskState.FAILED: "✘ failed",
+    TaskState.CANCELLED: "– cancelled",
+    TaskState.INTERRUPTED: "⏸ interrupted",
+    TaskState.MERGED: "✔ merged",
+    TaskState.VERIFYING: "◎ verifying",
+    TaskState.REJECTED: "– rejected",
 }
 
 
 # A pane's tone by task state: its border, and the colour of its state line.
 TONES = {
-    "waiting": "warning",
-    "stalled": "warning",
-    "failed": "error",
-    "finished": "success",
-    "merged": "success",
+    TaskState.WAITING: "warning",
+    TaskState.STALLED: "warning",
+    TaskState.FAILED: "error",
+    TaskState.FINISHED: "success",
+    TaskState.MERGED: "success",
 }
 TONE_TEXT = {"warning": "bold $warning", "error": "$error", "success": "$success"}
 

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
 from agentdeck.tui.cockpit_state import TaskView
 from agentdeck.tui.colours import theme_style
@@ -28,22 +29,22 @@ COLUMNS = (
 # What `s` cycles through, and how each column sorts (the state column: what needs you first).
 SORTS = ("age", "state", "cost", "progress", "id")
 STATE_ORDER = {
-    "waiting": 0,
-    "stalled": 0,
-    "failed": 1,
-    "finished": 2,
-    "verifying": 3,
-    "running": 4,
-    "queued": 5,
-    "interrupted": 6,
+    TaskState.WAITING: 0,
+    TaskState.STALLED: 0,
+    TaskState.FAILED: 1,
+    TaskState.FINISHED: 2,
+    TaskState.VERIFYING: 3,
+    TaskState.RUNNING: 4,
+    TaskState.QUEUED: 5,
+    TaskState.INTERRUPTED: 6,
 }
 STATE_STYLE = {
-    "waiting": "bold $warning",
-    "stalled": "bold $warning",
-    "failed": "bold $error",
-    "finished": "$success",
-    "running": "$primary",
-    "verifying": "$accent",
+    TaskState.WAITING: "bold $warning",
+    TaskState.STALLED: "bold $warning",
+    TaskState.FAILED: "bold $error",
+    TaskState.FINISHED: "$success",
+    TaskState.RUNNING: "$primary",
+    TaskState.VERIFYING: "$accent",
 }
 
 
@@ -199,7 +200,7 @@ class QueuePanel(Vertical):
         # A queued task has no progress yet: say what it waits for instead.
         progress = (
             one_line(view.waiting_reason, 28)
-            if view.state == "queued" and view.waiting_reason
+            if view.state == TaskState.QUEUED and view.waiting_reason
             else f"{view.steps} step{'s' if view.steps != 1 else ''}{ctx}"
         )
         return (
