@@ -70,7 +70,8 @@ def _as_number(value: Any, kind: type, default: Any, low: float, high: float) ->
 def read_cockpit_settings(repo_root: Path | None) -> CockpitSettings:
     """The cockpit's values from the config files and the environment; ConfigError only for unreadable TOML."""
     data = merged(read_layers(repo_root))
-    ui = data.get("ui") if isinstance(data.get("ui"), dict) else {}
+    found = data.get("ui")
+    ui: dict[str, Any] = found if isinstance(found, dict) else {}
     whole_ui = _from_env("ui")
     if whole_ui:
         try:

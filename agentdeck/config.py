@@ -42,10 +42,10 @@ class ModelRole(_Section):
     `model = None` (planner, judge) means: the same model as the executor.
     """
 
-    model: str | None = Field(None, min_length=1)
+    model: str | None = Field(default=None, min_length=1)
     api_base: str | None = None
     # Needed for local models and for tests: litellm does not know their window.
-    context_window: int | None = Field(None, gt=0)
+    context_window: int | None = Field(default=None, gt=0)
     # Network for the `run` commands of agents in this role; None: sandbox.network.
     network: Literal["off", "on"] | None = None
 
@@ -53,16 +53,16 @@ class ModelRole(_Section):
 class Budgets(_Section):
     """Limits that stop an agent with a clear reason."""
 
-    max_steps: int = Field(50, gt=0)
-    max_cost_usd: float = Field(5.0, gt=0)
-    max_wall_seconds: float = Field(1800.0, gt=0)
+    max_steps: int = Field(default=50, gt=0)
+    max_cost_usd: float = Field(default=5.0, gt=0)
+    max_wall_seconds: float = Field(default=1800.0, gt=0)
 
 
 class RunTool(_Section):
     """The `run` tool: shell commands in the worktree."""
 
-    timeout_seconds: float = Field(120.0, gt=0)
-    output_cap_bytes: int = Field(16_000, ge=1000)
+    timeout_seconds: float = Field(default=120.0, gt=0)
+    output_cap_bytes: int = Field(default=16_000, ge=1000)
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$", re.IGNORECASE)
@@ -102,7 +102,7 @@ class ResourceLimits(_Section):
     """Limits per `run` command of an agent (prlimit-style; see docs/sandbox.md for root)."""
 
     max_memory_per_agent: str | None = "2GB"
-    max_processes_per_agent: int | None = Field(256, gt=0)
+    max_processes_per_agent: int | None = Field(default=256, gt=0)
 
     @field_validator("max_memory_per_agent")
     @classmethod
@@ -120,22 +120,22 @@ class DemoModel(_Section):
     """The offline demo model."""
 
     # Streaming pace; 0 streams as fast as possible (tests, benchmarks).
-    tokens_per_second: float = Field(40.0, ge=0)
+    tokens_per_second: float = Field(default=40.0, ge=0)
 
 
 class Retries(_Section):
     """Retries of model calls on rate limits, 5xx and timeouts."""
 
-    max_retries: int = Field(3, ge=0, le=10)
-    backoff_base_seconds: float = Field(1.0, ge=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    backoff_base_seconds: float = Field(default=1.0, ge=0)
 
 
 class SplitPolicy(_Section):
     """How an agent splits its work into sub-agents when its context fills up."""
 
     # A sub-agent of a sub-agent is depth 2; at the bound the agent finishes with what it has.
-    max_depth: int = Field(2, ge=0, le=5)
-    max_fanout: int = Field(4, ge=1, le=8)
+    max_depth: int = Field(default=2, ge=0, le=5)
+    max_fanout: int = Field(default=4, ge=1, le=8)
     # Sub-agents one after another in the parent's worktree (default), or side by side in
     # child worktrees merged back into the parent's branch.
     parallel: bool = False
@@ -151,11 +151,11 @@ class PlanPolicy(_Section):
 class SessionPolicy(_Section):
     """The session daemon: foreground slots, the background queue, the inbox, crash recovery."""
 
-    foreground_slots: int = Field(3, ge=2, le=4)
-    background_concurrency: int = Field(4, ge=1, le=200)
+    foreground_slots: int = Field(default=3, ge=2, le=4)
+    background_concurrency: int = Field(default=4, ge=1, le=200)
     # Spent by background tasks together; once reached, no new background task starts.
-    queue_budget_usd: float | None = Field(None, gt=0)
-    queue_budget_tokens: int | None = Field(None, gt=0)
+    queue_budget_usd: float | None = Field(default=None, gt=0)
+    queue_budget_tokens: int | None = Field(default=None, gt=0)
     # Relative to the repository root; dropped *.md files become background tasks.
     inbox_dir: Path = Path(".agentdeck/inbox")
     # Resume agents that a crash or `agentdeck stop` cut off, when the daemon starts again.
@@ -164,10 +164,10 @@ class SessionPolicy(_Section):
     after_waits_for: Literal["merged", "finished"] = "merged"
     # A running agent with no event for this long is marked stalled (a hung command, a stream
     # that stopped, retries that keep failing) and asks for your attention once.
-    stall_seconds: float = Field(300.0, gt=0)
+    stall_seconds: float = Field(default=300.0, gt=0)
     # Disk budget of all task worktrees (build output included), in GB. Over it, `gc` of merged
     # and rejected tasks runs by itself, and if still over, no new background task starts.
-    max_worktree_gb: float | None = Field(None, gt=0)
+    max_worktree_gb: float | None = Field(default=None, gt=0)
 
 
 class UIPolicy(_Section):
@@ -181,7 +181,7 @@ class UIPolicy(_Section):
     # Binding id -> key(s), e.g. {"interrupt" = "ctrl+c", "new_task" = "ctrl+n,f2"}.
     keys: dict[str, str] = Field(default_factory=dict)
     # Blocks (prose, tool calls) a pane keeps; older ones are dropped from the screen, not the store.
-    transcript_blocks: int = Field(80, ge=10, le=2000)
+    transcript_blocks: int = Field(default=80, ge=10, le=2000)
 
 
 class ReviewPolicy(_Section):
@@ -191,14 +191,14 @@ class ReviewPolicy(_Section):
     verify: bool = True
     # Ask the judge model for a verdict (off: tests and checks only).
     judge: bool = True
-    test_timeout_seconds: float = Field(600.0, gt=0)
+    test_timeout_seconds: float = Field(default=600.0, gt=0)
     # Test runs at the same time, across tasks: test suites often share ports, caches, databases.
-    test_concurrency: int = Field(1, ge=1, le=16)
+    test_concurrency: int = Field(default=1, ge=1, le=16)
     # Reviewability budget: a change of more lines (added + removed) is flagged "split it".
-    diff_budget_lines: int = Field(400, gt=0)
+    diff_budget_lines: int = Field(default=400, gt=0)
     # The diff the judge sees is cut here (the judge is told so).
-    judge_diff_chars: int = Field(60_000, ge=2_000)
-    judge_timeout_seconds: float = Field(300.0, gt=0)
+    judge_diff_chars: int = Field(default=60_000, ge=2_000)
+    judge_timeout_seconds: float = Field(default=300.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -215,7 +215,7 @@ class Settings(BaseSettings):
     executor: ModelRole = Field(default_factory=lambda: ModelRole(model=DEMO_MODEL))
     judge: ModelRole = Field(default_factory=ModelRole)
     budgets: Budgets = Field(default_factory=Budgets)
-    split_threshold: float = Field(0.6, gt=0, le=1)
+    split_threshold: float = Field(default=0.6, gt=0, le=1)
     split: SplitPolicy = Field(default_factory=SplitPolicy)
     plan: PlanPolicy = Field(default_factory=PlanPolicy)
     # The project's tests, run in each agent's worktree once it finishes (see [review]).

@@ -9,7 +9,7 @@ session, so a late client can replay from any point.
 from __future__ import annotations
 
 import time
-from typing import Annotated, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -21,6 +21,10 @@ class Event(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    if TYPE_CHECKING:
+        # Each event class fixes `type` to its own Literal (the discriminator); declared for the type
+        # checker only, so that any event's type can be read without knowing its class.
+        type: Any
     seq: int = 0
     ts: float = Field(default_factory=time.time)
     agent_id: str | None = None
@@ -267,7 +271,7 @@ class SessionStopping(Event):
     reason: str = ""
 
 
-# Verification and review events (issue 6) go below this line.
+# Verification and review events go below this line.
 
 
 class TestsResult(BaseModel):
@@ -313,7 +317,7 @@ class Verdict(BaseModel):
 
     kind: VerdictKind
     summary: str = ""
-    findings: list[Finding] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list[Finding])
     model: str | None = None
     reason: str = ""
     # Set when the judge is of the executor's model family: it tends to approve its own work.
@@ -366,7 +370,7 @@ class VerificationFinished(Event):
     type: Literal["verification_finished"] = "verification_finished"
     tests: TestsResult
     verdict: Verdict
-    checks: list[Check] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list[Check])
     stats: ChangeStats = Field(default_factory=ChangeStats)
     flags: list[str] = Field(default_factory=list)
 
@@ -451,14 +455,14 @@ AnyEvent = Annotated[
         SubAgentSpawned,
         SubAgentFinished,
         ContextCompacted,
-        # session events (issue 4) below
+        # session events below
         TaskQueued,
         TaskStateChanged,
         TaskForegroundChanged,
         InboxRejected,
         SessionStarted,
         SessionStopping,
-        # verification and review events (issue 6) below
+        # verification and review events below
         VerificationStarted,
         TestsFinished,
         VerificationFinished,
@@ -476,7 +480,7 @@ AnyEvent = Annotated[
 _event_adapter: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 
 
-def parse_event(data: str | bytes | dict) -> Event:
+def parse_event(data: str | bytes | dict[str, Any]) -> Event:
     """Parse one event from a JSON line (or an already-decoded dict)."""
     if isinstance(data, dict):
         return _event_adapter.validate_python(data)
@@ -502,7 +506,7 @@ class Interrupt(Command):
     type: Literal["interrupt"] = "interrupt"
 
 
-# Session commands (issue 4): what a client asks of the session, over the socket or in-process.
+# Session commands: what a client asks of the session, over the socket or in-process.
 
 
 class SessionCommand(BaseModel):
@@ -517,7 +521,7 @@ PRIORITY_LIMIT = 1_000_000
 class Enqueue(SessionCommand):
     type: Literal["enqueue"] = "enqueue"
     task: str = Field(min_length=1)
-    priority: int = Field(0, ge=-PRIORITY_LIMIT, le=PRIORITY_LIMIT)
+    priority: int = Field(default=0, ge=-PRIORITY_LIMIT, le=PRIORITY_LIMIT)
     after: str | None = None
     foreground: bool = False
     model: str | None = None
@@ -544,7 +548,7 @@ class EditTask(Command):
     """Change a queued task's priority or dependency (`after=""` removes the dependency)."""
 
     type: Literal["edit_task"] = "edit_task"
-    priority: int | None = Field(None, ge=-PRIORITY_LIMIT, le=PRIORITY_LIMIT)
+    priority: int | None = Field(default=None, ge=-PRIORITY_LIMIT, le=PRIORITY_LIMIT)
     after: str | None = None
 
 
@@ -562,7 +566,7 @@ class Subscribe(SessionCommand):
     """Stream events with seq > `from_seq` (replay, then live), optionally of one task only."""
 
     type: Literal["subscribe"] = "subscribe"
-    from_seq: int = Field(0, ge=0)
+    from_seq: int = Field(default=0, ge=0)
     task_id: str | None = None
     # False: only the stored events, then a `replayed` marker, and the stream ends.
     follow: bool = True
@@ -571,7 +575,7 @@ class Subscribe(SessionCommand):
     exclude: list[str] = Field(default_factory=list)
 
 
-# Review commands (issue 6): decisions on finished results, and the queries the review screen needs.
+# Review commands: decisions on finished results, and the queries the review screen needs.
 
 
 class Merge(SessionCommand):
@@ -659,7 +663,7 @@ AnyCommand = Annotated[
 _command_adapter: TypeAdapter[AnyCommand] = TypeAdapter(AnyCommand)
 
 
-def parse_command(data: str | bytes | dict) -> SessionCommand | Command:
+def parse_command(data: str | bytes | dict[str, Any]) -> SessionCommand | Command:
     """Parse one command from JSON (or an already-decoded dict)."""
     if isinstance(data, dict):
         return _command_adapter.validate_python(data)

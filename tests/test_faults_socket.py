@@ -1,4 +1,4 @@
-"""The daemon's Unix socket under hostile input: fuzzed frames, bad lines, other users (issue 16).
+"""The daemon's Unix socket under hostile input: fuzzed frames, bad lines, other users.
 
 A real daemon in a real repository on the demo model. The fuzz is seeded: a failure prints
 its seed and the frame, and `AGENTDECK_FUZZ_SEED=<seed>` replays it. The test sends

@@ -55,13 +55,19 @@ class BudgetMeter:
     def wall_remaining(self) -> float:
         return max(0.0, self.budget.max_wall_seconds - self.wall_seconds)
 
-    def exceeded(self, *, force_wall: bool = False) -> str | None:
+    def exceeded(self) -> str | None:
         """Why the agent must stop now, or None."""
         b = self.budget
         if self.steps >= b.max_steps:
             return f"step budget reached: {self.steps} of {b.max_steps} steps (raise budgets.max_steps or pass --max-steps)"
         if self.cost_usd >= b.max_cost_usd:
             return f"cost budget reached: ${self.cost_usd:.4f} of ${b.max_cost_usd:.2f} (raise budgets.max_cost_usd)"
-        if force_wall or self.wall_remaining() <= 0:
-            return f"wall-time budget reached: {self.wall_seconds:.1f} s of {b.max_wall_seconds:g} s (raise budgets.max_wall_seconds)"
+        if self.wall_remaining() <= 0:
+            return self.wall_time_up()
         return None
+
+    def wall_time_up(self) -> str:
+        return (
+            f"wall-time budget reached: {self.wall_seconds:.1f} s of {self.budget.max_wall_seconds:g} s "
+            "(raise budgets.max_wall_seconds)"
+        )

@@ -29,7 +29,7 @@ class Handoff(BaseModel):
 
     done: str = ""
     remaining: str = ""
-    briefs: list[Brief] = Field(default_factory=list)
+    briefs: list[Brief] = Field(default_factory=list[Brief])
 
 
 def handoff_tool_spec(max_briefs: int) -> ToolSpec:

@@ -56,14 +56,26 @@ MAX_NUDGES = 2
 INTERRUPTED_TOOL_RESULT = "error: not run: the user interrupted the agent before this call ran"
 
 
+class ChangeCounts(Protocol):
+    """A change's size, as the workspace counts it (agentdeck.workspace.task.DiffStats)."""
+
+    @property
+    def files_changed(self) -> int: ...
+    @property
+    def insertions(self) -> int: ...
+    @property
+    def deletions(self) -> int: ...
+
+
 class Workspace(Protocol):
     """What the loop needs of its worktree (agentdeck.workspace.TaskWorkspace has it)."""
 
-    path: object
+    @property
+    def path(self) -> Path: ...
 
     def checkpoint(self, message: str) -> str | None: ...
 
-    def diff_stats(self): ...
+    def diff_stats(self) -> ChangeCounts: ...
 
 
 Status = Literal["finished", "failed", "interrupted"]
@@ -140,7 +152,7 @@ class Agent:
         self.own_steps = 0
         self._steers: deque[str] = deque()
         self._wake = asyncio.Event()
-        self._current: asyncio.Task | None = None
+        self._current: asyncio.Task[None] | None = None
         self._waiting = False
         self._stop_requested = False
         # An interrupt that arrives between steps holds until the next step would start.
@@ -265,7 +277,7 @@ class Agent:
                     continue  # resumed: the cancelled step's calls were answered; the next turn goes on
                 await self._enter_waiting("interrupted by the user")
             except _WallTimeUp:
-                return await self._fail(self.meter.exceeded(force_wall=True), kind="budget")
+                return await self._fail(self.meter.wall_time_up(), kind="budget")
             except ModelError as exc:
                 return await self._fail(str(exc), kind="model")
             except Exception as exc:  # e.g. a checkpoint refused: end with an event, not a crash

@@ -76,7 +76,7 @@ def run_task(args: RunOptions) -> int:
     else:
         from agentdeck.llm.litellm_client import missing_credentials
 
-        missing = missing_credentials(role.model, role.api_base)
+        missing = missing_credentials(role.model or "", role.api_base)
         if missing:
             error(
                 f"model {role.model} needs {' and '.join(missing)}: set it in the environment, "

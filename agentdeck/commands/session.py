@@ -171,7 +171,7 @@ def render_table(tasks: list[dict[str, Any]]) -> str:
     from agentdeck.commands.gc import disk_cell
 
     header = ("ID", "TASK", "FG/BG", "STATE", "STEPS", "CTX", "COST", "DISK", "AGE", "NOTE")
-    rows = [header]
+    rows: list[tuple[str, ...]] = [header]
     for t in tasks:
         note = t.get("waiting_reason") or (t.get("reason") if t["state"] != TaskState.RUNNING else "") or ""
         if t.get("after_id") and t["state"] == TaskState.QUEUED and not note:

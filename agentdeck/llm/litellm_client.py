@@ -77,7 +77,7 @@ class LiteLLMClient:
             try:
                 return await self._attempt(litellm, messages, tools, on_text, progress)
             except _CallbackFailed as failed:
-                raise failed.__cause__ from None  # the caller's own bug, not a model error
+                raise failed.error from None  # the caller's own bug, not a model error
             except Exception as exc:  # CancelledError is a BaseException: it passes through
                 kind, detail = classify(exc, litellm)
                 if kind in RETRYABLE and not progress.streamed and attempts <= self.max_retries:
@@ -134,7 +134,7 @@ class LiteLLMClient:
                         if inspect.isawaitable(maybe_awaitable):
                             await maybe_awaitable
                     except Exception as exc:
-                        raise _CallbackFailed() from exc
+                        raise _CallbackFailed(exc) from exc
             exhausted = True
         finally:
             # On cancellation or error this drops the HTTP stream at once; the server sees
@@ -290,6 +290,10 @@ class LiteLLMClient:
 
 class _CallbackFailed(Exception):
     """`on_text` raised: re-raised as it is, never retried or reworded."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class _Progress:

@@ -37,6 +37,7 @@ from agentdeck.runtime.store import TaskRow
 from agentdeck.task_state import TaskState
 from agentdeck.workspace import WorkspaceError, merge_journal
 from agentdeck.workspace.merge_journal import MergeIntent
+from agentdeck.workspace.merging import Method
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
@@ -162,7 +163,7 @@ class Decisions:
             raise CommandError(str(exc), code="failed") from None
         report = MergeReport(merged=False, target=target)
         report.pair_conflicts = [_conflict(c) for c in plan.pair_conflicts]
-        if not plan.ok:
+        if plan.new_tip is None:  # a conflict stopped it
             report.conflicts = [_conflict(c) for c in plan.conflicts]
             files = ", ".join(c.path for c in plan.conflicts)
             report.reason = f"conflicts in {files}: nothing was merged"
@@ -173,7 +174,7 @@ class Decisions:
                 report.reason = f"the tests {report.tests.status} on the combined result ({report.tests.message}): nothing was merged"
                 return report
         reflog = f"agentdeck: merge {', '.join(task_ids)}"
-        methods = {branches[step.branch].id: step.method for step in plan.steps}
+        methods: dict[str, Method] = {branches[step.branch].id: step.method for step in plan.steps}
         # Written before the first write to git: a crash from here on is finished on the next start.
         try:
             merge_journal.begin(
@@ -209,7 +210,7 @@ class Decisions:
         s._schedule()  # tasks queued --after these may start now
         return report
 
-    def _mark_merged(self, methods: dict[str, str], target: str, commit: str, why: str) -> None:
+    def _mark_merged(self, methods: dict[str, Method], target: str, commit: str, why: str) -> None:
         s = self.session
         for task_id, method in methods.items():
             row = s.store.task(task_id)

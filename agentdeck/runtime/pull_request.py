@@ -27,7 +27,7 @@ def unavailable_reason(repo_root: Path) -> str | None:
 def _remote(repo_root: Path) -> str:
     import pygit2
 
-    names = [remote.name for remote in pygit2.Repository(str(repo_root)).remotes]
+    names = [remote.name or "" for remote in pygit2.Repository(str(repo_root)).remotes]
     return "origin" if "origin" in names else names[0]
 
 

@@ -384,7 +384,7 @@ class Session(SessionAPI):
         if row.state in (TaskState.STALLED, TaskState.WAITING) and agent is not None:
             # A live agent goes on in place: a stalled step is cancelled, a waiting agent woken.
             if row.state == TaskState.STALLED:
-                agent.resume(stall_note(row.reason))
+                agent.resume(stall_note(row.reason or "no progress"))
                 why = "resumed by the user: the stalled step was stopped and the agent goes on"
             else:
                 agent.resume()
@@ -642,7 +642,9 @@ class Session(SessionAPI):
         finished = [row for row in self.store.tasks() if row.state == TaskState.FINISHED and row.branch]
         if not finished:
             return
-        merged = await asyncio.to_thread(merged_into_head, self.repo_root, [row.branch for row in finished])
+        merged = await asyncio.to_thread(
+            merged_into_head, self.repo_root, [row.branch for row in finished if row.branch]
+        )
         for row in finished:
             current = self._task(row.id)
             if row.branch in merged and current.state == TaskState.FINISHED:  # not decided meanwhile

@@ -103,7 +103,7 @@ class SessionAPI:
     async def stop(self) -> dict[str, Any]:
         return await self.execute(Stop())
 
-    # -- review (issue 6): typed replies, parsed from the same JSON in-process and over the socket --
+    # -- review: typed replies, parsed from the same JSON in-process and over the socket --
 
     async def review(self) -> ReviewList:
         """Every result, ranked (those that need a decision first), and the night's summary."""

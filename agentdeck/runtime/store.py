@@ -69,7 +69,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_task ON events (task_id, seq);
     """,
-    # 2: verification and review (issue 6). JSON columns hold the pydantic payloads of events.py.
+    # 2: verification and review. JSON columns hold the pydantic payloads of events.py.
     """
     ALTER TABLE tasks ADD COLUMN base_branch TEXT;
     ALTER TABLE tasks ADD COLUMN tests TEXT;
@@ -171,7 +171,7 @@ class Store:
             if getattr(self, "_db", None) is not None:
                 self._db.close()
             raise StoreError(f"cannot open the session store {self.path}: {exc}") from exc
-        self.last_seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+        self.last_seq: int = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
         self.reserve = Reserve(self.path)
         # Why writing stopped (see store_space), or None; set when a write first hit a full disk.
         self.full: str | None = None if self.reserve.restore() else full_message(self.path)
@@ -242,6 +242,7 @@ class Store:
             "INSERT INTO events (ts, task_id, agent_id, type, json) VALUES (?, ?, ?, ?, ?)",
             (event.ts, event.task_id, event.agent_id, payload.get("type", "?"), json.dumps(payload)),
         )
+        assert cursor.lastrowid is not None  # an INSERT always sets it
         event.seq = cursor.lastrowid
         self.last_seq = event.seq
         fault_point("events:after-append")

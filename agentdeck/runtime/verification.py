@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.config import Settings
@@ -65,7 +66,7 @@ class Verifier:
     async def verify(self, subject: Subject) -> VerificationFinished:
         review = self.settings.review
         judge_role = self.settings.role("judge")
-        ids = {"task_id": subject.task_id, "agent_id": subject.task_id}
+        ids: dict[str, Any] = {"task_id": subject.task_id, "agent_id": subject.task_id}
         self.publish(
             VerificationStarted(
                 **ids,

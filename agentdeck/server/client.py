@@ -62,7 +62,7 @@ class SessionClient(SessionAPI):
                 message = protocol.decode(line)
                 kind = message.get("type")
                 if kind == "reply":
-                    future = self._pending.pop(message.get("id"), None)
+                    future = self._pending.pop(message.get("id", -1), None)
                     if future is not None and not future.done():
                         future.set_result(message)
                 elif kind == "replayed":

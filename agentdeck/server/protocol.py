@@ -20,6 +20,7 @@ import typing
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from agentdeck.text import one_line
 
@@ -157,7 +158,7 @@ def _valid_id(request_id: object) -> bool:
     )
 
 
-def _got(error: dict[str, Any]) -> str:
+def _got(error: ErrorDetails) -> str:
     value = error.get("input")
     if error["type"] in ("missing", "extra_forbidden") or isinstance(value, (dict, list)):
         return ""

@@ -22,6 +22,7 @@ from agentdeck.tui.attention import (
     notify_desktop,
 )
 from agentdeck.tui.bridge import SessionBridge
+from agentdeck.tui.callbacks import ignoring_result
 from agentdeck.tui.cockpit_state import CockpitState, TaskView
 from agentdeck.tui.gc_scheduler import TICK_S, GcScheduler
 from agentdeck.tui.link import SessionLink, SetupError
@@ -319,7 +320,7 @@ class CockpitApp(App[str]):
     def action_new_task(self) -> None:
         from agentdeck.tui.screens.dialogs import NewTaskScreen
 
-        self.push_screen(NewTaskScreen(), self._enqueue)
+        self.push_screen(NewTaskScreen(), ignoring_result(self._enqueue))
 
     @work(group="commands", exit_on_error=False)
     async def _enqueue(self, new) -> None:
@@ -353,7 +354,7 @@ class CockpitApp(App[str]):
         if running == 0:
             self.exit("detached")
             return
-        self.push_screen(QuitScreen(running), self._quit_chosen)
+        self.push_screen(QuitScreen(running), ignoring_result(self._quit_chosen))
 
     @work(group="commands", exit_on_error=False)
     async def _quit_chosen(self, choice: str | None) -> None:

@@ -337,7 +337,7 @@ def fold_display(view: TaskView, event: Event) -> None:
         case ev.SteerReceived():
             view.activity = "steered"
         case ev.AgentWaiting():
-            view.activity = _state_activity("waiting", event.reason)
+            view.activity = _state_activity(TaskState.WAITING, event.reason)
         case ev.ModelRetrying():
             view.activity = (
                 f"retrying after {event.cause} (attempt {event.attempt + 1} of {event.max_retries + 1})"
@@ -436,7 +436,7 @@ class Transcript:
                 return []  # a sub-agent's end: its SubAgentFinished is the note
         tone = _note_tone(event)
         text = describe(event) if tone is not None else None
-        return [self._add(Block("note", text=text, tone=tone))] if text else []
+        return [self._add(Block("note", text=text, tone=tone))] if text and tone else []
 
     def extend(self, events: Iterable[Event]) -> None:
         for event in events:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from textual_serve.server import Server
 
 from agentdeck.server.web_access import TOKEN_PARAMETER, WebAccess
@@ -31,7 +32,7 @@ class GuardedServer(Server):
         app.middlewares.append(self._guard())
         return app
 
-    def _guard(self) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    def _guard(self) -> Middleware:
         access = self.access
 
         @web.middleware

@@ -9,6 +9,7 @@ from pygit2.enums import DeltaStatus
 
 from agentdeck.faults import fault_point
 from agentdeck.workspace.errors import WorkspaceError
+from agentdeck.workspace.repository import commit_at, tree_changes
 
 FALLBACK_NAME = "agentdeck"
 FALLBACK_EMAIL = "agentdeck@localhost"
@@ -68,11 +69,11 @@ def commit_all(worktree: Path, ref_name: str, message: str) -> str | None:
 def tree_diff(repo: pygit2.Repository, base: str, ref_name: str) -> pygit2.Diff:
     """The diff from commit `base` to the commit `ref_name` points at."""
     try:
-        base_commit = repo.get(base).peel(pygit2.Commit)
+        base_commit = commit_at(repo, base)
         tip = repo.lookup_reference(ref_name).peel(pygit2.Commit)
     except (KeyError, AttributeError, ValueError, pygit2.GitError) as exc:
         raise WorkspaceError(f"cannot compare {ref_name} with {base}: {exc}") from exc
-    return repo.diff(base_commit.tree, tip.tree)
+    return tree_changes(base_commit, tip)
 
 
 def changed_paths(diff: pygit2.Diff) -> list[str]:

@@ -17,6 +17,7 @@ from pygit2.enums import ResetMode
 from agentdeck.workspace.checkpoints import signature
 from agentdeck.workspace.errors import WorkspaceError
 from agentdeck.workspace.naming import base_ref, branch_name
+from agentdeck.workspace.repository import commit_at
 from agentdeck.workspace.task import TaskWorkspace
 from agentdeck.workspace.worktrees import create_task_workspace, remove_task_workspace
 
@@ -50,8 +51,8 @@ def child_exists(parent: TaskWorkspace, child_id: str) -> bool:
 def merge_child(parent: TaskWorkspace, child: TaskWorkspace, message: str) -> MergeOutcome:
     """Merge the child's branch into the parent's, and bring the parent's (clean) worktree up to date."""
     repo = pygit2.Repository(str(parent.repo_root))
-    ours = repo.get(parent.head()).peel(pygit2.Commit)
-    theirs = repo.get(child.head()).peel(pygit2.Commit)
+    ours = commit_at(repo, parent.head())
+    theirs = commit_at(repo, child.head())
     if ours.id == theirs.id or repo.descendant_of(ours.id, theirs.id):
         return MergeOutcome(merged=True, commit=str(ours.id))
     if repo.descendant_of(theirs.id, ours.id):
@@ -60,7 +61,7 @@ def merge_child(parent: TaskWorkspace, child: TaskWorkspace, message: str) -> Me
         index = repo.merge_commits(ours, theirs)
         if index.conflicts is not None:
             paths = sorted(
-                {(entry.path) for conflict in index.conflicts for entry in conflict if entry is not None}
+                {str(entry.path) for conflict in index.conflicts for entry in conflict if entry is not None}
             )
             return MergeOutcome(merged=False, conflicts=paths)
         tree = index.write_tree(repo)

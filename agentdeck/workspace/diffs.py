@@ -51,11 +51,15 @@ def branch_diff(repo_root: Path, task_id: str, base_commit: str, max_chars: int 
     diff.find_similar()
     files = []
     for patch in diff:
+        if patch is None:  # the typing allows it; libgit2 gives a patch for every delta
+            continue
         delta = patch.delta
         _, added, removed = patch.line_stats
         path = delta.old_file.path if delta.status_char() == "D" else delta.new_file.path
         files.append(
-            FileChange(path, _STATUS.get(delta.status_char(), "changed"), added, removed, delta.is_binary)
+            FileChange(
+                path, _STATUS.get(delta.status_char(), "changed"), added, removed, bool(delta.is_binary)
+            )
         )
     text = diff.patch or ""
     total = len(text)

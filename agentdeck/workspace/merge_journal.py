@@ -22,6 +22,8 @@ import pygit2
 from pygit2.enums import CheckoutStrategy
 
 from agentdeck.workspace.errors import WorkspaceError
+from agentdeck.workspace.merging import Method
+from agentdeck.workspace.repository import tree_changes
 
 JOURNAL_NAME = "merge-in-progress.json"
 
@@ -34,7 +36,7 @@ class MergeIntent:
     old_tip: str
     new_tip: str
     # task id → the step's method ("fast-forward", "merge commit", "already merged")
-    methods: dict[str, str] = field(default_factory=dict)
+    methods: dict[str, Method] = field(default_factory=dict[str, Method])
     together: list[str] = field(default_factory=list)
 
 
@@ -122,7 +124,7 @@ def complete(repo_root: Path, intent: MergeIntent, reflog: str) -> Recovery:
 
 
 def _changed(repo: pygit2.Repository, old: pygit2.Commit, new: pygit2.Commit) -> list[str]:
-    diff = repo.diff(old.tree, new.tree)
+    diff = tree_changes(old, new)
     return sorted({p for d in diff.deltas for p in (d.old_file.path, d.new_file.path)})
 
 
@@ -137,6 +139,7 @@ def _holds(path: Path, old: pygit2.Commit, new: pygit2.Commit, name: str) -> boo
 
 def _blob(commit: pygit2.Commit, name: str) -> bytes | None:
     try:
-        return commit.tree[name].data
+        entry = commit.tree[name]
     except KeyError:
         return None
+    return entry.data if isinstance(entry, pygit2.Blob) else None

@@ -23,6 +23,7 @@ from agentdeck.faults import fault_point
 from agentdeck.workspace.checkpoints import signature
 from agentdeck.workspace.errors import WorkspaceError
 from agentdeck.workspace.naming import BRANCH_PREFIX, base_ref
+from agentdeck.workspace.repository import commit_at, tree_changes
 
 Method = Literal["fast-forward", "merge commit", "already merged"]
 MAX_DIRTY_SHOWN = 5
@@ -101,7 +102,7 @@ def plan_merge(
         new_id = repo.create_commit(
             None, author, author, message.rstrip("\n") + "\n", tree, [current.id, theirs.id]
         )
-        current = repo.get(new_id).peel(pygit2.Commit)
+        current = commit_at(repo, new_id)
         plan.steps.append(MergeStep(branch, "merge commit", str(current.id)))
     plan.new_tip = str(current.id)
     return plan
@@ -135,7 +136,7 @@ def land(repo_root: Path, plan: MergePlan, reflog: str) -> Landing:
             f"{plan.target} moved while the merge was prepared; nothing was written: merge again"
         )
     checkout = checkout_of(repo, plan.target)
-    new_commit = repo.get(plan.new_tip).peel(pygit2.Commit)
+    new_commit = commit_at(repo, plan.new_tip)
     if checkout is not None and plan.new_tip != plan.old_tip:
         tree_repo = _open(checkout)
         try:
@@ -214,21 +215,23 @@ def merged_into_head(repo_root: Path, branches: list[str]) -> dict[str, str]:
 
 
 def _changed_paths(repo: pygit2.Repository, old: str, new: str) -> set[str]:
-    diff = repo.diff(repo.get(old).peel(pygit2.Commit).tree, repo.get(new).peel(pygit2.Commit).tree)
+    diff = tree_changes(commit_at(repo, old), commit_at(repo, new))
     return {path for delta in diff.deltas for path in (delta.old_file.path, delta.new_file.path)}
 
 
 def _conflicts(index: pygit2.Index, between: tuple[str, str]) -> list[Conflict]:
     found = {}
-    for ancestor, ours, theirs in index.conflicts:
+    for ancestor, ours, theirs in index.conflicts or ():
         entry = ours or theirs or ancestor
+        if entry is None:  # the typing allows it; a conflict always has a side
+            continue
         if ours is None or theirs is None:
             kind = "deleted on one side, changed on the other"
         elif ancestor is None:
             kind = "added on both sides"
         else:
             kind = "changed on both sides"
-        found[entry.path] = Conflict(entry.path, between, kind)
+        found[str(entry.path)] = Conflict(str(entry.path), between, kind)
     return [found[path] for path in sorted(found)]
 
 

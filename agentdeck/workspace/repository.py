@@ -78,3 +78,16 @@ def has_changes(repo: pygit2.Repository) -> bool:
 def user_tree_is_dirty(repo: pygit2.Repository) -> bool:
     """True when the user's tree has staged, unstaged or untracked (not ignored) changes."""
     return has_changes(repo)
+
+
+def commit_at(repo: pygit2.Repository, rev: str | pygit2.Oid) -> pygit2.Commit:
+    """The commit that `rev` (a commit or tag id) names; KeyError when the repository has no such object."""
+    found = repo.get(rev)
+    if found is None:
+        raise KeyError(f"no object {rev} in the repository")
+    return found.peel(pygit2.Commit)
+
+
+def tree_changes(old: pygit2.Commit, new: pygit2.Commit) -> pygit2.Diff:
+    """What changed from `old`'s tree to `new`'s (`git diff old new`)."""
+    return old.tree.diff_to_tree(new.tree)

@@ -13,6 +13,7 @@ import pygit2
 from agentdeck.workspace.errors import WorkspaceError
 from agentdeck.workspace.naming import base_ref, branch_name, check_task_id
 from agentdeck.workspace.repository import (
+    commit_at,
     common_git_dir,
     default_worktrees_dir,
     has_changes,
@@ -57,10 +58,10 @@ def create_task_workspace(
     except OSError as exc:
         raise WorkspaceError(f"cannot create the worktrees directory {parent}: {exc.strerror}") from exc
 
-    base = repo.head.peel(pygit2.Commit) if base is None else repo.get(base).peel(pygit2.Commit)
+    base_commit = repo.head.peel(pygit2.Commit) if base is None else commit_at(repo, base)
     # Only refs are written in the user's repository: its HEAD, index and files stay as they are.
-    branch_reference = repo.create_branch(branch, base)
-    base_reference = repo.create_reference(base_ref(task_id), base.id)
+    branch_reference = repo.create_branch(branch, base_commit)
+    base_reference = repo.create_reference(base_ref(task_id), base_commit.id)
     try:
         repo.add_worktree(task_id, str(target), branch_reference)
     except (pygit2.GitError, OSError, ValueError) as exc:
@@ -68,7 +69,7 @@ def create_task_workspace(
         branch_reference.delete()
         raise WorkspaceError(f"cannot create the worktree {target}: {exc}") from exc
     return TaskWorkspace(
-        task_id=task_id, branch=branch, path=target, base_commit=str(base.id), repo_root=root
+        task_id=task_id, branch=branch, path=target, base_commit=str(base_commit.id), repo_root=root
     )
 
 

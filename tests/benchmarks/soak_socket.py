@@ -1,4 +1,4 @@
-"""Soak: hostile frames at a real session daemon while a well-behaved client works (issue 16).
+"""Soak: hostile frames at a real session daemon while a well-behaved client works.
 
 Run from the repository root (on demand; the test suite runs 2,000 frames of it):
 
@@ -93,9 +93,7 @@ def _process_figures(pid: int) -> tuple[int, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description="Hostile frames at a real session daemon (issue 16's socket soak)."
-    )
+    parser = argparse.ArgumentParser(description="Hostile frames at a real session daemon (the socket soak).")
     parser.add_argument("--frames", type=int, default=10_000, help="how many frames to send (default 10,000)")
     parser.add_argument(
         "--seed", type=int, default=16, help="the generator's seed: the same seed replays the same frames"

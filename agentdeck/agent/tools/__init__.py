@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -20,7 +21,7 @@ class Toolbox:
     def __init__(self, tools: tuple[Tool, ...] = DEFAULT_TOOLS) -> None:
         self._tools = {tool.name: tool for tool in tools}
 
-    def specs(self) -> list[dict]:
+    def specs(self) -> list[dict[str, Any]]:
         return [tool.spec() for tool in self._tools.values()]
 
     async def call(self, ctx: ToolContext, name: str, raw_arguments: str) -> ToolResult:

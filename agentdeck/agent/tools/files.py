@@ -53,11 +53,11 @@ def _read_text(path: Path) -> str:
 
 
 class ListArgs(ToolArgs):
-    path: str = Field(".", description="Directory to list, relative to the worktree root.")
+    path: str = Field(default=".", description="Directory to list, relative to the worktree root.")
     pattern: str | None = Field(
-        None, description="Optional glob on the relative path, e.g. '*.py' or 'src/**/test_*.py'."
+        default=None, description="Optional glob on the relative path, e.g. '*.py' or 'src/**/test_*.py'."
     )
-    max_entries: int = Field(200, ge=1, le=2000, description="At most this many files are listed.")
+    max_entries: int = Field(default=200, ge=1, le=2000, description="At most this many files are listed.")
 
 
 async def list_files(ctx: ToolContext, args: ListArgs) -> ToolResult:
@@ -85,8 +85,8 @@ async def list_files(ctx: ToolContext, args: ListArgs) -> ToolResult:
 
 class ReadArgs(ToolArgs):
     path: str = Field(description="File to read, relative to the worktree root.")
-    start_line: int = Field(1, ge=1, description="First line to show (1-based).")
-    end_line: int | None = Field(None, ge=1, description="Last line to show; default: to the end.")
+    start_line: int = Field(default=1, ge=1, description="First line to show (1-based).")
+    end_line: int | None = Field(default=None, ge=1, description="Last line to show; default: to the end.")
 
 
 async def read_file(ctx: ToolContext, args: ReadArgs) -> ToolResult:
@@ -104,10 +104,10 @@ async def read_file(ctx: ToolContext, args: ReadArgs) -> ToolResult:
 
 class SearchArgs(ToolArgs):
     pattern: str = Field(description="Regular expression (Python syntax) to look for.")
-    path: str = Field(".", description="Directory or file to search in.")
-    glob: str | None = Field(None, description="Only files whose name matches, e.g. '*.py'.")
+    path: str = Field(default=".", description="Directory or file to search in.")
+    glob: str | None = Field(default=None, description="Only files whose name matches, e.g. '*.py'.")
     ignore_case: bool = False
-    max_results: int = Field(100, ge=1, le=1000)
+    max_results: int = Field(default=100, ge=1, le=1000)
 
 
 def _search(ctx: ToolContext, args: SearchArgs) -> ToolResult:

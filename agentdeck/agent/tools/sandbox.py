@@ -117,7 +117,7 @@ class SandboxPolicy:
     max_processes: int | None = None
     # The configured values, as the user wrote them, for error messages that name the limit.
     memory_setting: str = ""
-    extra_env: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict[str, str])
 
     def label(self) -> str:
         """One short line for status, panes and events: 'sandbox: bwrap, network off' or 'unconfined: ...'."""
@@ -138,21 +138,24 @@ def resolve_policy(
     bwrap: str = "bwrap",
 ) -> SandboxPolicy:
     """The policy for a session: mode "bwrap" is confined only when bubblewrap works here."""
-    common = dict(
-        network=network,
-        bwrap=bwrap,
-        hide=tuple(hide),
-        keep_env=tuple(keep_env),
-        max_memory_bytes=max_memory_bytes,
-        memory_setting=memory_setting,
-        max_processes=max_processes,
-    )
+
+    def policy(confined: bool, reason: str) -> SandboxPolicy:
+        return SandboxPolicy(
+            confined=confined,
+            reason=reason,
+            network=network,
+            bwrap=bwrap,
+            hide=tuple(hide),
+            keep_env=tuple(keep_env),
+            max_memory_bytes=max_memory_bytes,
+            memory_setting=memory_setting,
+            max_processes=max_processes,
+        )
+
     if mode == "off":
-        return SandboxPolicy(confined=False, reason="sandbox.mode = off", **common)
+        return policy(False, "sandbox.mode = off")
     check = check_bwrap(bwrap)
-    if not check.ok:
-        return SandboxPolicy(confined=False, reason=check.problem, **common)
-    return SandboxPolicy(confined=True, reason="", **common)
+    return policy(True, "") if check.ok else policy(False, check.problem)
 
 
 def sandbox_environment(env: dict[str, str], keep: tuple[str, ...] = ()) -> dict[str, str]:

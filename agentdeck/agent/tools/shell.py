@@ -53,7 +53,7 @@ GIT_LOCATION_VARIABLES = (
 class RunArgs(ToolArgs):
     command: str = Field(description="Shell command, run with /bin/sh in the worktree root.")
     timeout_seconds: float | None = Field(
-        None, gt=0, description="Stop the command after this long; default: the configured limit."
+        default=None, gt=0, description="Stop the command after this long; default: the configured limit."
     )
 
 
@@ -218,7 +218,7 @@ async def _run_shell(
         try:
             process = await asyncio.shield(creating)
         finally:
-            if write_fd is not None:
+            if write_fd is not None and read_fd is not None:
                 os.close(write_fd)  # bwrap has its copy; EOF on read_fd once bwrap closes it
                 init = SandboxInit(read_fd)
     except asyncio.CancelledError:
@@ -228,6 +228,7 @@ async def _run_shell(
         await asyncio.shield(_terminate(process, init))
         raise
     output = CappedOutput(output_cap_bytes)
+    assert process.stdout is not None  # started with stdout=PIPE
     reader = asyncio.create_task(_collect(process.stdout, output))
     timed_out = False
     try:

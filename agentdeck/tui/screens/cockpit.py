@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.task_state import TaskState
+from agentdeck.tui.callbacks import ignoring_result
 from agentdeck.tui.cockpit_state import Change, CockpitState, TaskView, Update, merge_prose
 from agentdeck.tui.keys import key_hint
 from agentdeck.tui.screens.waiting import WaitsForChange
@@ -284,7 +285,7 @@ class CockpitScreen(WaitsForChange, Screen):
         wanted = [v.id for v in self.state.panes(min(MAX_PANES, max(self.state.foreground_slots, 1) + 1))]
         wanted = wanted[:MAX_PANES]
         gone = [task_id for task_id in self.panes if task_id not in wanted]
-        on_screen = [pane.task_id for pane in self.grid.query("AgentPane")]
+        on_screen = [cast("AgentPane", pane).task_id for pane in self.grid.query("AgentPane")]
         # Typing in a pane that closes: the focus moves to another pane, not to the queue.
         focus_was_in_gone = any(self.panes[task_id].has_focus_within for task_id in gone)
         for task_id in gone:
@@ -455,7 +456,9 @@ class CockpitScreen(WaitsForChange, Screen):
             view = self.state.tasks.get(task_id)
             self.app.push_screen(
                 confirm_cancel(task_id, queued=view is not None and view.state == TaskState.QUEUED),
-                lambda yes: yes and self.command("cancel", task_id, done=f"cancelling {task_id}"),
+                ignoring_result(
+                    lambda yes: yes and self.command("cancel", task_id, done=f"cancelling {task_id}")
+                ),
             )
         else:
             self.command(

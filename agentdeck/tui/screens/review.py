@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -23,6 +24,7 @@ from textual.widgets import Collapsible, DataTable, Input, Label, Static
 
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.text import one_line
+from agentdeck.tui.callbacks import ignoring_result
 from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.keys import key_hint
 from agentdeck.tui.screens.cockpit import CockpitScreen, SessionFollower
@@ -537,7 +539,7 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
         # Set before the call: the decision's own event may reload the list before the reply comes.
         self._keep_next = self._following(task_ids)
         failed: str | None = None
-        reply = None
+        reply: Any = None
         try:
             reply = await getattr(self.bridge.session, verb)(*task_ids, *args)
         except CommandError as exc:
@@ -623,7 +625,7 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
     def _ask_feedback(self, task_id: str, text: str = "") -> None:
         self.app.push_screen(
             FeedbackScreen(task_id, text),
-            lambda typed: typed and self._decide("request_changes", [task_id], typed),
+            ignoring_result(lambda typed: typed and self._decide("request_changes", [task_id], typed)),
         )
 
     def action_editor(self) -> None:

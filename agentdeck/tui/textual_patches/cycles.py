@@ -21,7 +21,7 @@ tests/tui/test_frame_costs.py fails if an upgrade changes what these methods do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from rich.style import Style
@@ -33,7 +33,7 @@ from textual.strip import Strip
 def install() -> None:
     divide, crop_extend, lru_clear = Strip.divide, Strip.crop_extend, LRUCache.clear
 
-    def divide_without_self_cycle(self: Strip, cuts: Iterable[int]) -> list[Strip]:
+    def divide_without_self_cycle(self: Strip, cuts: Iterable[int]) -> Sequence[Strip]:
         cuts = [cut for cut in cuts if cut <= self.cell_length]
         if cuts == [self.cell_length]:
             return [self]

@@ -272,4 +272,5 @@ class QueuePanel(Vertical):
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.post_message(self.ActionRequested("peek", event.row_key.value))
+        if event.row_key.value is not None:
+            self.post_message(self.ActionRequested("peek", event.row_key.value))
