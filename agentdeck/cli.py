@@ -23,6 +23,7 @@ examples:
   agentdeck run "add a CONTRIBUTING.md with how to run the tests"
   agentdeck run --model anthropic/claude-sonnet-4-5 "fix the failing test in tests/test_io.py"
   agentdeck run --model openai/qwen2.5-coder --api-base http://127.0.0.1:8080/v1 --json "..."
+  agentdeck run --skill test-first-bug-fix "fix the crash on an empty config file"
 
 The agent works on a new branch agentdeck/<task-id> in a worktree outside your working
 tree; your files, index and uncommitted changes are never touched. Ctrl-C interrupts
@@ -83,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="start with a plan written by the planner model (default: plan.foreground, off)",
+    )
+    run.add_argument(
+        "--skill",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a skill the agent loads and follows (repeatable; `agentdeck skills` lists them)",
     )
     run.add_argument(
         "-C",

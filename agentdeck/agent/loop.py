@@ -24,7 +24,8 @@ from agentdeck.agent.context_meter import ContextMeter, fit_output
 from agentdeck.agent.planning import task_with_plan, write_plan
 from agentdeck.agent.prompts import NUDGE, system_prompt
 from agentdeck.agent.splitting import SplitSettings
-from agentdeck.agent.tools import Toolbox, ToolContext
+from agentdeck.agent.task_skills import TaskSkills
+from agentdeck.agent.tools import DEFAULT_TOOLS, Toolbox, ToolContext
 from agentdeck.events import (
     AgentFailed,
     AgentFinished,
@@ -105,6 +106,7 @@ class Agent:
         depth: int = 0,
         budget_meter: BudgetMeter | None = None,
         final_events: bool = True,
+        skills: TaskSkills | None = None,
     ) -> None:
         self.agent_id = agent_id
         self.task_id = task_id
@@ -113,7 +115,9 @@ class Agent:
         self.workspace = workspace
         self.tool_context = tool_context
         self.context_window = context_window
-        self.toolbox = toolbox or Toolbox()
+        # With skills, the agent gets their listing in its instructions and `load_skill` among its tools.
+        self.skills = skills
+        self.toolbox = toolbox or Toolbox(DEFAULT_TOOLS + (skills.tools() if skills else ()))
         # Sub-agents share their parent's meter: budgets hold for the task as a whole.
         self.meter = budget_meter or BudgetMeter(budget, clock)
         self.split_settings = split_settings or SplitSettings()
@@ -125,7 +129,7 @@ class Agent:
         self._final_events = final_events
         self._emit_raw = emit
         self.messages: list[Message] = [
-            {"role": "system", "content": system_prompt(tool_context.worktree)},
+            {"role": "system", "content": system_prompt(tool_context.worktree, skills)},
             {"role": "user", "content": task},
         ]
         self._tool_specs = self.toolbox.specs()
@@ -469,6 +473,7 @@ class Agent:
             depth=self.depth + 1,
             budget_meter=self.meter,
             final_events=False,
+            skills=self.skills,
         )
 
     def new_child_id(self) -> str:

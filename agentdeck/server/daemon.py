@@ -108,7 +108,12 @@ class Daemon:
 
         async def enqueue(item: InboxTask) -> str:
             reply = await session.enqueue(
-                item.task, priority=item.priority, after=item.after, model=item.model, source="inbox"
+                item.task,
+                priority=item.priority,
+                after=item.after,
+                model=item.model,
+                source="inbox",
+                skills=item.skills,
             )
             return reply["task_id"]
 

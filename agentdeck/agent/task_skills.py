@@ -1,0 +1,54 @@
+"""What an agent is told of skills: each available one by name and description (a line each, so the
+context stays small), the task's own marked to use; the agent reads one in full with `load_skill`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentdeck.skills import Skill, SkillCatalog, load_catalog
+from agentdeck.text import one_line
+
+# The demo model finds the task's skills by this line (agentdeck/llm/demo.py SKILLS_TO_USE): keep them equal.
+USE_LINE = "Use these skills for this task: "
+# A description is cut to this in the listing; `agentdeck skills` shows it whole.
+DESCRIPTION_WIDTH = 160
+
+
+@dataclass(frozen=True)
+class TaskSkills:
+    """The skills an agent may load, and the ones its task names (in the task's order)."""
+
+    catalog: SkillCatalog = field(default_factory=SkillCatalog)
+    named: tuple[str, ...] = ()
+
+    @classmethod
+    def for_task(cls, repo_root: Path | None, names: list[str] | tuple[str, ...] = ()) -> TaskSkills:
+        """The repository's skills; UnknownSkill when the task names one that is not there."""
+        catalog = load_catalog(repo_root)
+        return cls(catalog, tuple(catalog.check(list(names))))
+
+    def get(self, name: str) -> Skill | None:
+        return self.catalog.get(name)
+
+    def tools(self) -> tuple:
+        """The tools these skills need: `load_skill`, when there is any skill to load."""
+        from agentdeck.agent.tools.skills import load_skill_tool
+
+        return (load_skill_tool(self),) if self.catalog.skills else ()
+
+
+def skills_prompt(skills: TaskSkills | None) -> str:
+    """The part of the system prompt that lists the skills; empty when there are none."""
+    if skills is None or not skills.catalog.skills:
+        return ""
+    lines = [
+        "\nSkills are instructions for a kind of task. Each is listed here by its description only; "
+        "when one fits what you are doing, call load_skill with its name to read it in full, then follow it."
+    ]
+    if skills.named:
+        lines.append(f"{USE_LINE}{', '.join(skills.named)} (load each with load_skill before you start).")
+    for skill in skills.catalog.skills.values():
+        mark = " [use this]" if skill.name in skills.named else ""
+        lines.append(f"- {skill.name}{mark}: {one_line(skill.description, DESCRIPTION_WIDTH)}")
+    return "\n".join(lines)
