@@ -138,3 +138,24 @@ def test_the_listing_is_small() -> None:
     listing = skills_prompt(TaskSkills(load_catalog(None), ("test-first-bug-fix",)))
     bodies = sum(len(s.body) for s in load_catalog(None).skills.values())
     assert estimate_tokens(len(listing)) < 200 and len(listing) < bodies / 4
+
+
+def test_a_sub_agent_is_told_only_the_tasks_own_skills(repo: Path) -> None:
+    from agentdeck.agent.task_skills import TaskSkills
+    from tests.support.agents import make_agent
+    from tests.support.scripted_model import ScriptedModel
+
+    def child_of(named: tuple[str, ...]):
+        skills = TaskSkills.for_task(repo, list(named))
+        parent = make_agent(repo, ScriptedModel([]), skills=skills).agent
+        assert "load_skill" in [spec["function"]["name"] for spec in parent.toolbox.specs()]
+        return parent.spawn_child(parent.new_child_id(), "## Your brief\nReview README.md")
+
+    child = child_of(("test-first-bug-fix",))
+    system = system_of(child.messages)
+    assert "- test-first-bug-fix [use this]: " in system and "write-docs-for-a-change" not in system
+    assert "load_skill" in [spec["function"]["name"] for spec in child.toolbox.specs()]
+
+    plain = child_of(())
+    assert "Skills" not in system_of(plain.messages)
+    assert "load_skill" not in [spec["function"]["name"] for spec in plain.toolbox.specs()]

@@ -26,6 +26,7 @@ from agentdeck.agent.prompts import NUDGE, system_prompt
 from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.task_skills import TaskSkills
 from agentdeck.agent.tools import DEFAULT_TOOLS, Toolbox, ToolContext
+from agentdeck.agent.tools.skills import LOAD_SKILL
 from agentdeck.events import (
     AgentFailed,
     AgentFinished,
@@ -458,6 +459,8 @@ class Agent:
         tool_context = self.tool_context
         if workspace is not None:
             tool_context = dataclasses.replace(tool_context, worktree=Path(str(workspace.path)))
+        skills = self.skills.for_sub_agent() if self.skills else None
+        toolbox = self.toolbox if skills else self.toolbox.without(LOAD_SKILL)
         return Agent(
             agent_id=agent_id,
             task_id=self.task_id,
@@ -468,12 +471,12 @@ class Agent:
             budget=self.meter.budget,
             emit=self._emit_raw,
             context_window=self.context_window,
-            toolbox=self.toolbox,
+            toolbox=toolbox,
             split_settings=self.split_settings,
             depth=self.depth + 1,
             budget_meter=self.meter,
             final_events=False,
-            skills=self.skills,
+            skills=skills,
         )
 
     def new_child_id(self) -> str:

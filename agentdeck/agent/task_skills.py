@@ -28,6 +28,13 @@ class TaskSkills:
         catalog = load_catalog(repo_root)
         return cls(catalog, tuple(catalog.check(list(names))))
 
+    def for_sub_agent(self) -> TaskSkills | None:
+        """What a sub-agent is told: only the task's own skills (its context is kept for its brief)."""
+        if not self.named:
+            return None
+        named = {name: skill for name, skill in self.catalog.skills.items() if name in self.named}
+        return TaskSkills(SkillCatalog(named), self.named)
+
     def get(self, name: str) -> Skill | None:
         return self.catalog.get(name)
 
@@ -43,8 +50,7 @@ def skills_prompt(skills: TaskSkills | None) -> str:
     if skills is None or not skills.catalog.skills:
         return ""
     lines = [
-        "\nSkills are instructions for a kind of task. Each is listed here by its description only; "
-        "when one fits what you are doing, call load_skill with its name to read it in full, then follow it."
+        "\nSkills (instructions for a kind of task): when one fits, read it in full with load_skill, then follow it."
     ]
     if skills.named:
         lines.append(f"{USE_LINE}{', '.join(skills.named)} (load each with load_skill before you start).")

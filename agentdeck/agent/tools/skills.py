@@ -9,6 +9,8 @@ from pydantic import Field
 from agentdeck.agent.tools.base import Tool, ToolArgs, ToolContext, ToolResult, cap_text
 from agentdeck.agent.tools.paths import ToolError
 
+LOAD_SKILL = "load_skill"
+
 if TYPE_CHECKING:
     from agentdeck.agent.task_skills import TaskSkills
 
@@ -32,7 +34,7 @@ def load_skill_tool(skills: TaskSkills) -> Tool:
         return ToolResult(cap_text(text, ctx.output_cap_bytes))
 
     return Tool(
-        name="load_skill",
+        name=LOAD_SKILL,
         description="Read one skill's instructions in full (the skills are listed in your instructions). "
         "Load a skill before you follow it; load only the ones you need.",
         args=LoadSkillArgs,
