@@ -9,6 +9,7 @@ import pytest
 
 from agentdeck.events import AgentFinished, InboxRejected, SessionStarted, TaskQueued
 from tests.support.cli import run_cli
+from tests.support.git_repos import git
 from tests.support.session import attach, collect_until, kill_daemon
 from tests.test_skills import skill_text, write
 
@@ -119,3 +120,8 @@ async def test_an_inbox_file_naming_an_unknown_skill_is_rejected_with_the_list(s
     assert "unknown skill 'tset-first': the skills are " in rejected.reason
     assert "unknown skill 'tset-first'" in (inbox / "rejected" / "typo.md.error").read_text()
     await client.close()
+    # The inbox stays out of git status; the repository's skills are there to commit.
+    write(session_repo / ".agentdeck" / "skills" / "db" / "SKILL.md", skill_text("db-migration", "Migrate."))
+    assert git(session_repo, "status", "--porcelain", "-uall").splitlines() == [
+        "?? .agentdeck/skills/db/SKILL.md"
+    ]
