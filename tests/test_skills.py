@@ -140,3 +140,18 @@ def test_naming_an_unknown_skill_lists_the_ones_there_are(repo: Path) -> None:
     message = str(caught.value)
     assert "unknown skill 'fix-bug'" in message
     assert "review-comments-to-changes, test-first-bug-fix, write-docs-for-a-change" in message
+
+
+def test_the_built_in_skills_are_package_data_of_the_wheel() -> None:
+    """An installed agentdeck reads them with importlib.resources: pyproject.toml must ship every one."""
+    import fnmatch
+    import tomllib
+
+    from agentdeck.skills.catalog import builtin_skills_dir
+
+    root = Path(__file__).resolve().parent.parent
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = patterns["agentdeck.skills"]
+    files = [entry.name for entry in builtin_skills_dir().iterdir() if not entry.name.startswith("__")]
+    assert len(files) == 3
+    assert all(any(fnmatch.fnmatch(f"builtin/{name}", pattern) for pattern in shipped) for name in files)

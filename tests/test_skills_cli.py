@@ -125,3 +125,19 @@ async def test_an_inbox_file_naming_an_unknown_skill_is_rejected_with_the_list(s
     assert git(session_repo, "status", "--porcelain", "-uall").splitlines() == [
         "?? .agentdeck/skills/db/SKILL.md"
     ]
+
+
+def test_run_skill_loads_it_and_an_unknown_one_is_a_usage_error_before_any_worktree(
+    repo: Path, agentdeck_cmd
+) -> None:
+    unknown = run_cli(agentdeck_cmd, "run", "--model", "demo", "--skill", "nope", "fix it", cwd=repo)
+    assert unknown.returncode == 2
+    assert "unknown skill 'nope': the skills are review-comments-to-changes, " in unknown.stderr
+    assert git(repo, "branch", "--list", "agentdeck/*").strip() == ""
+
+    result = run_cli(
+        agentdeck_cmd, "run", "--model", "demo", "--skill", "write-docs-for-a-change", "doc it", cwd=repo
+    )
+    assert result.returncode == 0, result.stderr
+    assert "→ load_skill write-docs-for-a-change" in result.stdout
+    assert "✓ # Skill write-docs-for-a-change (built-in)" in result.stdout
