@@ -155,3 +155,11 @@ def test_the_built_in_skills_are_package_data_of_the_wheel() -> None:
     files = [entry.name for entry in builtin_skills_dir().iterdir() if not entry.name.startswith("__")]
     assert len(files) == 3
     assert all(any(fnmatch.fnmatch(f"builtin/{name}", pattern) for pattern in shipped) for name in files)
+
+
+def test_a_skill_file_that_is_not_text_is_reported_without_a_line(repo: Path) -> None:
+    bad = repo / ".agentdeck" / "skills" / "binary.md"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"---\nname: \xff\xfe\n---\n")
+    [problem] = load_catalog(repo).problems
+    assert str(problem).startswith(f"{bad}: cannot be read as UTF-8 text")

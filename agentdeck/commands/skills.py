@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from agentdeck.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
@@ -89,7 +89,7 @@ def render_catalog(catalog: SkillCatalog, root: Path | None) -> str:
     if catalog.problems:
         count = len(catalog.problems)
         lines += ["", f"{count} skill file{'s' if count != 1 else ''} could not be read (fix and run again):"]
-        lines += [f"  {_shown(p.path, root)}:{p.line}: {p.message}" for p in catalog.problems]
+        lines += [f"  {replace(p, path=_shown(p.path, root))}" for p in catalog.problems]
     folders = _folders(root)
     repo_folder = folders["repository"] or "(not in a repository)"
     lines += [

@@ -47,11 +47,12 @@ class SkillProblem:
     """A skill file that was not loaded: where, and why in words that say what to do."""
 
     path: str
+    # 1-based; 0 when the file (or folder) could not be read at all.
     line: int
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
 
 
 class UnknownSkill(Exception):
@@ -102,11 +103,11 @@ def builtin_skills_dir() -> Traversable:
     return resources.files("agentdeck.skills").joinpath("builtin")
 
 
-def load_catalog(repo_root: Path | None, *, user_dir: Path | None = None) -> SkillCatalog:
+def load_catalog(repo_root: Path | None) -> SkillCatalog:
     """Every skill that applies to `repo_root` (None: the user's and the built-in ones only)."""
     folders: list[tuple[Source, Path | Traversable | None]] = [
         ("repository", repository_skills_dir(repo_root) if repo_root is not None else None),
-        ("user", user_dir or user_skills_dir()),
+        ("user", user_skills_dir()),
         ("built-in", builtin_skills_dir()),
     ]
     catalog = SkillCatalog()
