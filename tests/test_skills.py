@@ -41,9 +41,14 @@ def test_a_flat_file_and_the_skill_md_folder_layout_are_both_read(repo: Path) ->
         skill_text("release-notes", "Draft release notes from the merged changes.", tools="[read, run]"),
     )
     write(skills / "release" / "reference.md", "Not a skill: a file the skill's folder carries.\n")
+    write(skills / "README.md", "# Our skills\n\nWhat this folder is for.\n")
+    write(
+        skills / "bom.md",
+        "\ufeff" + skill_text("with-bom", "Saved by an editor that writes a byte-order mark."),
+    )
     catalog = load_catalog(repo)
     assert catalog.problems == []
-    assert {"db-migration", "release-notes"} <= set(catalog.skills)
+    assert {"db-migration", "release-notes", "with-bom"} <= set(catalog.skills)
     release = catalog.skills["release-notes"]
     assert release.source == "repository"
     assert release.path.endswith("release/SKILL.md")

@@ -1,8 +1,8 @@
 """Finding and reading skills: the repository's, the user's and the built-in ones, by name.
 
 A skill is a Markdown file with front matter (`name`, `description`; optional `tools`, `role`,
-`model`). In a skills folder, `<anything>.md` and `<name>/SKILL.md` (the layout other coding
-agents use) are both read. The repository's skills override the user's, which override the
+`model`). In a skills folder, `<anything>.md` (but README.md, which is about the folder) and
+`<name>/SKILL.md` (the layout other coding agents use) are both read. The repository's skills override the user's, which override the
 built-in ones, by name. A file that cannot be read is a `SkillProblem` (path, line, what is
 wrong and how to fix it); the others still load.
 """
@@ -153,7 +153,7 @@ def _read_folder(folder: Path | Traversable, source: Source, problems: list[Skil
             inner = entry.joinpath(SKILL_FILE)
             if inner.is_file():
                 files.append(inner)
-        elif entry.name.endswith(".md") and entry.is_file():
+        elif entry.name.endswith(".md") and entry.name.lower() != "readme.md" and entry.is_file():
             files.append(entry)
     skills = []
     for path in files:

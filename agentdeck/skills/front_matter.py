@@ -34,7 +34,7 @@ class FrontMatter:
 
 def parse_front_matter(text: str) -> FrontMatter:
     """Split `text` into front matter and body; FrontMatterError says which line is wrong and why."""
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()  # an editor's byte-order mark is not content
     if not lines or lines[0].strip() != "---":
         raise FrontMatterError(
             1, "no front matter: a skill file starts with a `---` line, then `name:` and `description:`"
