@@ -159,3 +159,19 @@ def test_a_sub_agent_is_told_only_the_tasks_own_skills(repo: Path) -> None:
     plain = child_of(())
     assert "Skills" not in system_of(plain.messages)
     assert "load_skill" not in [spec["function"]["name"] for spec in plain.toolbox.specs()]
+
+
+async def test_the_planner_gets_the_tasks_named_skills_in_full(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(repo / ".agentdeck" / "skills" / "db.md", skill_text("db-migration", "Write a migration.", BODY))
+    session, scripted = scripted_session(repo, monkeypatch, [Turn(text="1. Add the migration."), finish()])
+    session.settings.plan.background = True
+    await session.start()
+    task_id = (await session.enqueue("add a locale column", skills=["db-migration"]))["task_id"]
+    await wait_for(session, state_is(task_id, "finished", "failed"))
+    await session.shutdown()
+    planning, executing = scripted.requests[0], scripted.requests[1]
+    assert scripted.tool_names[0] == []  # the planner's turn
+    assert "## Skills the task names" in planning[1]["content"] and BODY in planning[1]["content"]
+    assert BODY not in whole(executing) and "1. Add the migration." in executing[1]["content"]

@@ -495,7 +495,8 @@ class Agent:
     async def _write_plan(self) -> None:
         assert self.planner is not None
         self._partial_text = []
-        turn = await write_plan(self.planner, self.task, self.tool_context.worktree, self._on_text)
+        skills = self.skills.named_in_full() if self.skills else ""
+        turn = await write_plan(self.planner, self.task, self.tool_context.worktree, self._on_text, skills)
         self.meter.add_cost(turn.usage.cost_usd)
         self._planned = True
         self.plan = turn.text.strip()

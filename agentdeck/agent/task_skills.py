@@ -35,6 +35,16 @@ class TaskSkills:
         named = {name: skill for name, skill in self.catalog.skills.items() if name in self.named}
         return TaskSkills(SkillCatalog(named), self.named)
 
+    def named_in_full(self) -> str:
+        """The task's own skills in full, for the planner (it has no tools to load them with)."""
+        skills = [skill for name in self.named if (skill := self.catalog.get(name)) is not None]
+        if not skills:
+            return ""
+        parts = [f"### {skill.name}: {skill.description}\n\n{skill.body}" for skill in skills]
+        return "## Skills the task names (the agent will follow them: so should the plan)\n\n" + "\n\n".join(
+            parts
+        )
+
     def get(self, name: str) -> Skill | None:
         return self.catalog.get(name)
 
