@@ -23,6 +23,7 @@ examples:
   agentdeck run "add a CONTRIBUTING.md with how to run the tests"
   agentdeck run --model anthropic/claude-sonnet-4-5 "fix the failing test in tests/test_io.py"
   agentdeck run --model openai/qwen2.5-coder --api-base http://127.0.0.1:8080/v1 --json "..."
+  agentdeck run --skill test-first-bug-fix "fix the crash on an empty config file"
 
 The agent works on a new branch agentdeck/<task-id> in a worktree outside your working
 tree; your files, index and uncommitted changes are never touched. Ctrl-C interrupts
@@ -83,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="start with a plan written by the planner model (default: plan.foreground, off)",
+    )
+    run.add_argument(
+        "--skill",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a skill the agent loads and follows (repeatable; `agentdeck skills` lists them)",
     )
     run.add_argument(
         "-C",
@@ -155,6 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)"
     )
+    skills = commands.add_parser(
+        "skills",
+        help="list the skills a task can name (--skill), and the skill files that are broken",
+        description="List the skills of this repository (.agentdeck/skills/), yours (the config dir) and the\n"
+        "built-in ones: name, description, where each comes from. A repository's skill overrides\n"
+        "yours and the built-in one of the same name. With NAME: that skill in full.\n"
+        "Exit status 1 when a skill file could not be read (each is listed with its path and line).",
+        epilog="examples:\n  agentdeck skills\n  agentdeck skills test-first-bug-fix\n  agentdeck skills --json\n\n"
+        "See docs/skills.md for the file format.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    skills.add_argument("name", nargs="?", metavar="NAME", help="show this skill in full")
+    skills.add_argument("--json", action="store_true", help="print one JSON document")
+    skills.add_argument(
+        "-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)"
+    )
     from agentdeck.commands.session_args import add_session_parsers
 
     add_session_parsers(commands)
@@ -216,6 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from agentdeck.commands.serve import serve_command
 
             return serve_command(args)
+        if args.command == "skills":
+            from agentdeck.commands.skills import skills_command
+
+            return skills_command(args)
         if args.command == "attach":
             from agentdeck.commands.cockpit import cockpit_command
 

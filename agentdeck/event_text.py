@@ -7,6 +7,8 @@ output, meters and turns. Those have renderings of their own (progress.py, the t
 
 from __future__ import annotations
 
+import json
+
 from agentdeck import events as ev
 from agentdeck.task_state import TaskState
 from agentdeck.text import format_bytes, one_line
@@ -20,6 +22,15 @@ def retry_text(event: ev.ModelRetrying) -> str:
     """'retrying after rate limits (429) in 2 s (attempt 2 of 4): <the provider's words>'."""
     attempt = f"attempt {event.attempt + 1} of {event.max_retries + 1}"
     return f"retrying after {event.cause} in {event.delay_s:g} s ({attempt}): {event.error}"
+
+
+def _argument(arguments: str, key: str) -> str:
+    """One argument of a tool call's JSON arguments, or "?" when they cannot be read."""
+    try:
+        value = json.loads(arguments or "{}").get(key)
+    except (ValueError, AttributeError):
+        value = None
+    return one_line(str(value), 60) if value is not None else "?"
 
 
 def describe(event: ev.Event) -> str | None:
@@ -36,6 +47,9 @@ def _session(event: ev.Event) -> str | None:
                     f" after {event.after}" if event.after else "",
                     f" priority {event.priority}" if event.priority else "",
                     f" from the {event.source}" if event.source != "cli" else "",
+                    f" with skill{'s' if len(event.skills) > 1 else ''} {', '.join(event.skills)}"
+                    if event.skills
+                    else "",
                 ]
             )
             return f"queued{extra}: {one_line(event.task)}"
@@ -73,6 +87,10 @@ def _agent(event: ev.Event) -> str | None:
     match event:
         case ev.AgentStarted():
             return f"agent started · model {event.model} · branch {event.branch}"
+        case ev.ToolCallStarted() if event.name == "load_skill":
+            return (
+                f"→ load_skill {_argument(event.arguments, 'name')}: reads the skill's instructions in full"
+            )
         case ev.ToolCallStarted():
             return f"→ {event.name}"
         case ev.SteerReceived():

@@ -225,6 +225,8 @@ class TaskQueued(Event):
     foreground: bool = False
     model: str | None = None
     source: Literal["cli", "inbox", "api"] = "cli"
+    # Skills the task names: the agent is told to load them (see agentdeck/skills).
+    skills: list[str] = Field(default_factory=list)
 
 
 class TaskStateChanged(Event):
@@ -526,6 +528,8 @@ class Enqueue(SessionCommand):
     foreground: bool = False
     model: str | None = None
     source: Literal["cli", "inbox", "api"] = "cli"
+    # Names of skills (agentdeck skills); an unknown one is refused with the list of known ones.
+    skills: list[str] = Field(default_factory=list)
 
 
 class Cancel(Command):

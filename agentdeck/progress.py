@@ -41,6 +41,7 @@ _KEY_ARGUMENT = {
     "write": "path",
     "edit": "path",
     "run": "command",
+    "load_skill": "name",
 }
 
 

@@ -83,6 +83,7 @@ def test_run_against_a_local_openai_compatible_server(repo: Path, agentdeck_cmd)
         "edit",
         "run",
         "finish",
+        "load_skill",  # the built-in skills are there to load (docs/skills.md)
     }
     assert requests[0]["messages"][1] == {"role": "user", "content": "add a changelog"}
     second = requests[1]["messages"]

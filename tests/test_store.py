@@ -110,3 +110,23 @@ def test_json_columns_round_trip_as_python_values(tmp_path: Path) -> None:
     row = store.task("t-1")
     assert row.verdict == {"kind": "approve", "findings": []} and row.checks[0]["name"] == "size"
     assert row.feedback[0]["text"] == "again" and row.tests is None
+
+
+def test_skills_are_stored_as_a_list_and_a_row_from_before_skills_names_none(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        MIGRATIONS[0]
+        + ";"
+        + MIGRATIONS[1]
+        + "; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (2);"
+    )
+    db.execute(
+        "INSERT INTO tasks (id, task, state, created, updated) VALUES ('old', 'old task', 'queued', 1, 1)"
+    )
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.task("old").skills == []
+    store.add_task(TaskRow(id="new", task="fix it", state="queued", skills=["test-first-bug-fix"]))
+    assert store.task("new").skills == ["test-first-bug-fix"]

@@ -24,7 +24,9 @@ from agentdeck.agent.context_meter import ContextMeter, fit_output
 from agentdeck.agent.planning import task_with_plan, write_plan
 from agentdeck.agent.prompts import NUDGE, system_prompt
 from agentdeck.agent.splitting import SplitSettings
-from agentdeck.agent.tools import Toolbox, ToolContext
+from agentdeck.agent.task_skills import TaskSkills
+from agentdeck.agent.tools import DEFAULT_TOOLS, Toolbox, ToolContext
+from agentdeck.agent.tools.skills import LOAD_SKILL
 from agentdeck.events import (
     AgentFailed,
     AgentFinished,
@@ -117,6 +119,7 @@ class Agent:
         depth: int = 0,
         budget_meter: BudgetMeter | None = None,
         final_events: bool = True,
+        skills: TaskSkills | None = None,
     ) -> None:
         self.agent_id = agent_id
         self.task_id = task_id
@@ -125,7 +128,9 @@ class Agent:
         self.workspace = workspace
         self.tool_context = tool_context
         self.context_window = context_window
-        self.toolbox = toolbox or Toolbox()
+        # With skills, the agent gets their listing in its instructions and `load_skill` among its tools.
+        self.skills = skills
+        self.toolbox = toolbox or Toolbox(DEFAULT_TOOLS + (skills.tools() if skills else ()))
         # Sub-agents share their parent's meter: budgets hold for the task as a whole.
         self.meter = budget_meter or BudgetMeter(budget, clock)
         self.split_settings = split_settings or SplitSettings()
@@ -137,7 +142,7 @@ class Agent:
         self._final_events = final_events
         self._emit_raw = emit
         self.messages: list[Message] = [
-            {"role": "system", "content": system_prompt(tool_context.worktree)},
+            {"role": "system", "content": system_prompt(tool_context.worktree, skills)},
             {"role": "user", "content": task},
         ]
         self._tool_specs = self.toolbox.specs()
@@ -466,6 +471,8 @@ class Agent:
         tool_context = self.tool_context
         if workspace is not None:
             tool_context = dataclasses.replace(tool_context, worktree=Path(str(workspace.path)))
+        skills = self.skills.for_sub_agent() if self.skills else None
+        toolbox = self.toolbox if skills else self.toolbox.without(LOAD_SKILL)
         return Agent(
             agent_id=agent_id,
             task_id=self.task_id,
@@ -476,11 +483,12 @@ class Agent:
             budget=self.meter.budget,
             emit=self._emit_raw,
             context_window=self.context_window,
-            toolbox=self.toolbox,
+            toolbox=toolbox,
             split_settings=self.split_settings,
             depth=self.depth + 1,
             budget_meter=self.meter,
             final_events=False,
+            skills=skills,
         )
 
     def new_child_id(self) -> str:
@@ -499,7 +507,8 @@ class Agent:
     async def _write_plan(self) -> None:
         assert self.planner is not None
         self._partial_text = []
-        turn = await write_plan(self.planner, self.task, self.tool_context.worktree, self._on_text)
+        skills = self.skills.named_in_full() if self.skills else ""
+        turn = await write_plan(self.planner, self.task, self.tool_context.worktree, self._on_text, skills)
         self.meter.add_cost(turn.usage.cost_usd)
         self._planned = True
         self.plan = turn.text.strip()

@@ -1,6 +1,7 @@
 """The planning step: the planner model (the slow, thinking one) writes a plan; the executor carries it out.
 
-The planner gets the task, the project's file list and its conventions file, and no tools:
+The planner gets the task, the project's file list, its conventions file and the skills the task
+names (in full), and no tools:
 one streamed answer, so the plan costs one call and is cheap to show and store.
 """
 
@@ -28,19 +29,23 @@ def list_files(root: Path, limit: int = MAX_LISTED_FILES) -> list[str]:
     return [str(path.relative_to(root)) for path in islice(walk_files(root, root), limit)]
 
 
-def planning_messages(task: str, worktree: Path) -> list[Message]:
+def planning_messages(task: str, worktree: Path, skills: str = "") -> list[Message]:
     files = list_files(worktree)
     more = " (the first ones only)" if len(files) >= MAX_LISTED_FILES else ""
     parts = [f"## The task\n\n{task.strip()}", f"## Files in the repository{more}\n\n" + "\n".join(files)]
     conventions = read_conventions(worktree)
     if conventions:
         parts.append(conventions)
+    if skills:
+        parts.append(skills)
     return [{"role": "system", "content": PLANNER_SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
-async def write_plan(model: ModelClient, task: str, worktree: Path, on_text: OnText) -> TurnResult:
-    """One planner turn with no tools; its text is the plan."""
-    return await model.stream_turn(planning_messages(task, worktree), [], on_text)
+async def write_plan(
+    model: ModelClient, task: str, worktree: Path, on_text: OnText, skills: str = ""
+) -> TurnResult:
+    """One planner turn with no tools; its text is the plan. `skills`: the task's named skills in full."""
+    return await model.stream_turn(planning_messages(task, worktree, skills), [], on_text)
 
 
 def task_with_plan(task: str, plan: str) -> str:

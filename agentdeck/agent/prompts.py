@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agentdeck.agent.task_skills import TaskSkills, skills_prompt
+
 NUDGE = (
     "Continue with the task using the tools. When it is done, call finish with a short "
     "summary of what you changed and how you checked it."
 )
 
 
-def system_prompt(worktree: Path) -> str:
+def system_prompt(worktree: Path, skills: TaskSkills | None = None) -> str:
     return (
         "You are a coding agent working in a git worktree of the user's repository. "
         f"The worktree root is {worktree}; give every path relative to it. "
@@ -21,4 +23,4 @@ def system_prompt(worktree: Path) -> str:
         "A message from the user may arrive between your turns: take it into account.\n"
         "When the task is done, call finish with a short summary of what changed and how "
         "you checked it."
-    )
+    ) + skills_prompt(skills)

@@ -7,7 +7,7 @@ import asyncio
 import os
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
@@ -15,6 +15,7 @@ from agentdeck.config import ConfigError, ModelRole, Settings, load_settings
 from agentdeck.events import AgentWaiting, Event
 from agentdeck.progress import ProgressPrinter
 from agentdeck.runtime.bus import EventBus
+from agentdeck.skills import UnknownSkill
 from agentdeck.workspace import WorkspaceError, open_repository, repository_root, user_tree_is_dirty
 
 # Environment variables that suggest the user has a hosted model to hand.
@@ -41,6 +42,7 @@ class RunOptions:
     context_window: int | None = None
     split_threshold: float | None = None
     plan: bool | None = None
+    skills: list[str] = field(default_factory=list)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -54,6 +56,7 @@ def run_command(args: argparse.Namespace) -> int:
         context_window=args.context_window,
         split_threshold=args.split_threshold,
         plan=args.plan,
+        skills=args.skill,
     )
     if not options.task:
         error("the task is empty: say what the agent should do")
@@ -135,9 +138,13 @@ async def _run(repo, settings: Settings, role: ModelRole, task: str, args: RunOp
             max_steps=args.max_steps,
             plan=settings.plan.foreground if args.plan is None else args.plan,
             split_threshold=args.split_threshold,
+            skills=args.skills,
         )
     except WorkspaceError as exc:
         error(f"cannot create the task's worktree: {exc}")
+        return EXIT_USAGE
+    except UnknownSkill as exc:
+        error(str(exc))
         return EXIT_USAGE
     agent, workspace = started.agent, started.workspace
 

@@ -94,7 +94,12 @@ async def _run(args: argparse.Namespace, client) -> int:
                 error("the task is empty: say what the agent should do")
                 return EXIT_USAGE
             reply = await client.enqueue(
-                text, priority=args.priority, after=args.after, foreground=args.foreground, model=args.model
+                text,
+                priority=args.priority,
+                after=args.after,
+                foreground=args.foreground,
+                model=args.model,
+                skills=args.skill,
             )
             if args.json:
                 print(json.dumps(reply))

@@ -81,7 +81,8 @@ def add_session_parsers(commands) -> None:
         "queue a task (background unless --foreground)",
         "Queue TASK. It starts when a slot is free, in priority order, after its dependency.",
         '  agentdeck queue add "add type hints to src/io.py"\n'
-        '  agentdeck queue add --after add-type-hints-1a2b --priority 5 "document the io module"',
+        '  agentdeck queue add --after add-type-hints-1a2b --priority 5 "document the io module"\n'
+        '  agentdeck queue add --skill test-first-bug-fix "fix the crash on an empty config file"',
     )
     add.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do")
     add.add_argument(
@@ -93,6 +94,13 @@ def add_session_parsers(commands) -> None:
         "--priority", type=_priority, default=0, metavar="N", help="higher starts first (default 0)"
     )
     add.add_argument("--model", metavar="M", help="litellm model string, or `demo` (default: executor.model)")
+    add.add_argument(
+        "--skill",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a skill the agent loads and follows (repeatable; `agentdeck skills` lists them)",
+    )
     add.add_argument(
         "--foreground", action="store_true", help="run in a foreground slot instead of the background queue"
     )

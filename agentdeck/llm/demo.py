@@ -31,6 +31,8 @@ BRIEF_HEADING = "## Your brief"
 # Must match agentdeck.runtime.judge.JUDGE_HEADING (the llm layer cannot import runtime).
 JUDGE_HEADING = "# Review request for the judge"
 COMPACTED_HEADING = "## Summaries from sub-agents"
+# Must match agentdeck.agent.task_skills.USE_LINE: the line of the instructions naming the task's skills.
+SKILLS_TO_USE = "Use these skills for this task: "
 
 
 def _chars(messages: list[Message]) -> int:
@@ -44,12 +46,38 @@ def _task_of(messages: list[Message]) -> str:
     return ""
 
 
-def _tool_calls_so_far(messages: list[Message]) -> list[dict[str, Any]]:
+def _all_calls(messages: list[Message]) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
     for message in messages:
         if message.get("role") == "assistant":
             calls.extend(message.get("tool_calls") or [])
     return calls
+
+
+def _tool_calls_so_far(messages: list[Message]) -> list[dict[str, Any]]:
+    """The calls of the work itself: loading a skill is reading instructions, not a step of the task."""
+    return [c for c in _all_calls(messages) if c["function"]["name"] != "load_skill"]
+
+
+def _skills_to_use(messages: list[Message]) -> list[str]:
+    """The skills the task names, from the line of the instructions that lists them."""
+    for message in messages:
+        if message.get("role") == "system":
+            found = re.search(
+                rf"^{re.escape(SKILLS_TO_USE)}([\w, -]+?)(?: \(|$)", str(message["content"]), re.M
+            )
+            if found:
+                return [name.strip() for name in found.group(1).split(",") if name.strip()]
+    return []
+
+
+def _loaded_skills(messages: list[Message]) -> list[str]:
+    """Skills loaded so far (a load that answered with an error doesn't count)."""
+    return [
+        json.loads(c["function"]["arguments"] or "{}").get("name", "")
+        for c in _all_calls(messages)
+        if c["function"]["name"] == "load_skill" and not _tool_output(messages, c["id"]).startswith("error:")
+    ]
 
 
 def _tool_output(messages: list[Message], call_id: str) -> str:
@@ -186,7 +214,7 @@ class DemoModel:
         calls = (
             [
                 ToolCall(
-                    id=f"demo_{len(_tool_calls_so_far(messages)) + 1}",
+                    id=f"demo_{len(_all_calls(messages)) + 1}",
                     name=call[0],
                     arguments=json.dumps(call[1]),
                 )
@@ -316,6 +344,17 @@ class DemoModel:
         made = _tool_calls_so_far(messages)
         names = [c["function"]["name"] for c in made]
         compacted = COMPACTED_HEADING in task
+        tried = [
+            json.loads(c["function"]["arguments"] or "{}").get("name")
+            for c in _all_calls(messages)
+            if c["function"]["name"] == "load_skill"
+        ]
+        to_load = [name for name in _skills_to_use(messages) if name not in tried]
+        if to_load and not made and not compacted:
+            return (
+                f"{LABEL} The task names the skill {to_load[0]}; I'll read its instructions in full first.\n",
+                ("load_skill", {"name": to_load[0]}),
+            )
         if not made and not compacted:
             return (
                 f"{LABEL} To {_lower_first(_plain_task(task))[:100]}, I'll first see what the repository holds.\n",
@@ -368,6 +407,11 @@ class DemoModel:
                 if compacted
                 else ""
             )
+            + (
+                f"Followed the skill{'s' if len(loaded) > 1 else ''} {', '.join(loaded)}, loaded with load_skill. "
+                if (loaded := _loaded_skills(messages))
+                else ""
+            )
             + "Each step was checkpointed as a commit on this agent's branch."
         )
         if "finish" not in names:
@@ -418,6 +462,13 @@ class DemoModel:
             requested = _section(task, "Changes requested").split("\n\nYour earlier work")[0]
             wanted = [line.strip() for line in requested.splitlines() if line.strip().startswith("- ")]
             lines += ["", "Changes requested by the reviewer, addressed in this revision:", *wanted]
+        loaded = _loaded_skills(messages)
+        if loaded:
+            lines += [
+                "",
+                "Skills followed (loaded in full with load_skill):",
+                *[f"- {name}" for name in loaded],
+            ]
         steers = _steers(messages)
         if steers:
             lines += ["", "Steering received:", *[f"- {s.strip()}" for s in steers]]

@@ -1,6 +1,7 @@
 """The inbox: a Markdown file dropped into the inbox folder becomes a background task.
 
-Optional front matter between `---` lines, `key: value` per line (priority, after, model);
+Optional front matter between `---` lines, `key: value` per line (priority, after, model, skills:
+names separated by commas, or `[a, b]`);
 the rest is the task text. A queued file moves to `done/`; a file that cannot be queued
 moves to `rejected/` with a `<name>.error` note beside it saying why — never silently
 dropped. Files whose name starts with `.` or does not end in `.md` are left alone (editors'
@@ -12,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentdeck.events import InboxRejected
 
-FRONT_MATTER_KEYS = ("priority", "after", "model")
+FRONT_MATTER_KEYS = ("priority", "after", "model", "skills")
 
 
 class InboxError(Exception):
@@ -30,6 +31,7 @@ class InboxTask:
     priority: int = 0
     after: str | None = None
     model: str | None = None
+    skills: list[str] = field(default_factory=list)
 
 
 def parse_inbox_text(text: str) -> InboxTask:
@@ -67,8 +69,13 @@ def parse_inbox_text(text: str) -> InboxTask:
             priority = int(fields["priority"])
         except ValueError:
             raise InboxError(f"priority must be a whole number, got {fields['priority']!r}") from None
+    skills = [name.strip().strip("\"'") for name in fields.get("skills", "").strip("[]").split(",")]
     return InboxTask(
-        task=body, priority=priority, after=fields.get("after") or None, model=fields.get("model") or None
+        task=body,
+        priority=priority,
+        after=fields.get("after") or None,
+        model=fields.get("model") or None,
+        skills=[name for name in skills if name],
     )
 
 

@@ -340,6 +340,7 @@ class Session(SessionAPI):
             check_dependency(task_id, command.after, tasks)
         except SchedulingError as exc:
             raise CommandError(str(exc)) from None
+        skills, model = self._named_skills(command)
         row = TaskRow(
             id=task_id,
             task=text,
@@ -347,8 +348,9 @@ class Session(SessionAPI):
             priority=command.priority,
             after_id=command.after or None,
             foreground=command.foreground,
-            model=command.model,
+            model=model,
             source=command.source,
+            skills=skills,
         )
         self.store.add_task(row)
         self.publish(
@@ -358,12 +360,27 @@ class Session(SessionAPI):
                 priority=command.priority,
                 after=row.after_id,
                 foreground=command.foreground,
-                model=command.model,
+                model=model,
                 source=command.source,
+                skills=skills,
             )
         )
         self._schedule()
         return {"task_id": task_id, "state": self._task(task_id).state}
+
+    def _named_skills(self, command: Enqueue) -> tuple[list[str], str | None]:
+        """The task's skills, checked against the repository's; and its model (a named skill's, if it has one)."""
+        if not command.skills:
+            return [], command.model
+        from agentdeck.skills import UnknownSkill, load_catalog
+
+        catalog = load_catalog(self.repo_root)
+        try:
+            names = catalog.check(command.skills)
+        except UnknownSkill as exc:
+            raise CommandError(str(exc)) from None
+        skill_model = next((m for m in (catalog.skills[n].model for n in names) if m), None)
+        return names, command.model or skill_model
 
     def _cancel(self, task_id: str) -> dict[str, Any]:
         row = self._task(task_id)
@@ -526,11 +543,25 @@ class Session(SessionAPI):
                         self.store.update_task(task_id, feedback=feedback)
                     text = row.task + note
                     started = await start_task(
-                        repo, self.settings, text, self.bus, role=role, workspace=workspace, plan=plan
+                        repo,
+                        self.settings,
+                        text,
+                        self.bus,
+                        role=role,
+                        workspace=workspace,
+                        plan=plan,
+                        skills=row.skills,
                     )
                 else:
                     started = await start_task(
-                        repo, self.settings, row.task, self.bus, role=role, task_id=task_id, plan=plan
+                        repo,
+                        self.settings,
+                        row.task,
+                        self.bus,
+                        role=role,
+                        task_id=task_id,
+                        plan=plan,
+                        skills=row.skills,
                     )
             except Exception as exc:
                 self._set_state(

@@ -67,10 +67,17 @@ class SessionAPI:
         foreground: bool = False,
         model: str | None = None,
         source: Literal["cli", "inbox", "api"] = "cli",
+        skills: list[str] | None = None,
     ) -> dict[str, Any]:
         return await self.execute(
             Enqueue(
-                task=task, priority=priority, after=after, foreground=foreground, model=model, source=source
+                task=task,
+                priority=priority,
+                after=after,
+                foreground=foreground,
+                model=model,
+                source=source,
+                skills=skills or [],
             )
         )
 

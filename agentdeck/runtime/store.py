@@ -18,7 +18,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE tasks ADD COLUMN decision TEXT;
     ALTER TABLE tasks ADD COLUMN cleaned REAL
     """,
+    # 3: the skills a task names (a JSON list of names).
+    """
+    ALTER TABLE tasks ADD COLUMN skills TEXT
+    """,
 ]
 
 
@@ -124,6 +128,8 @@ class TaskRow:
     decision: dict[str, Any] | None = None
     # When `agentdeck cleanup` removed its worktree.
     cleaned: float | None = None
+    # Names of the skills the task names (JSON list; NULL in rows from before skills: none).
+    skills: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.state = TaskState(self.state)  # SQLite hands back the plain string
@@ -133,7 +139,7 @@ class TaskRow:
 
 
 _TASK_COLUMNS = [f.name for f in fields(TaskRow)]
-_JSON_COLUMNS = {"tests", "verdict", "checks", "stats", "feedback", "decision"}
+_JSON_COLUMNS = {"tests", "verdict", "checks", "stats", "feedback", "decision", "skills"}
 
 
 def _encode(name: str, value: Any) -> Any:
@@ -313,4 +319,5 @@ class Store:
         task = TaskRow(**data)
         task.foreground = bool(task.foreground)
         task.resume = bool(task.resume)
+        task.skills = task.skills or []
         return task

@@ -9,6 +9,7 @@ from pathlib import Path
 from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
 from agentdeck.agent.splitting import SplitSettings
+from agentdeck.agent.task_skills import TaskSkills
 from agentdeck.agent.tools import ToolContext
 from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.config import ModelRole, Settings
@@ -16,7 +17,7 @@ from agentdeck.events import AgentStarted
 from agentdeck.llm import make_model_client
 from agentdeck.llm.windows import context_window
 from agentdeck.runtime.bus import EventBus
-from agentdeck.workspace import TaskWorkspace, create_task_workspace, new_task_id
+from agentdeck.workspace import TaskWorkspace, create_task_workspace, new_task_id, repository_root
 
 
 @dataclass
@@ -38,13 +39,17 @@ async def start_task(
     plan: bool = False,
     split_threshold: float | None = None,
     network: str | None = None,
+    skills: list[str] | None = None,
 ) -> StartedTask:
     """Create the task's branch and worktree and an agent ready to `run()`; publishes AgentStarted.
 
     `task_id` names the task (default: a new id from its text). With `workspace`, the agent
     works in that existing worktree and branch instead (a resumed task): nothing is created.
     `network` ("on"/"off") overrides the role's and the configured sandbox network for this task.
+    `skills` are the names the task gives; every skill of the repository is listed to the agent
+    (UnknownSkill, before anything is created, when a name is not among them).
     """
+    task_skills = await asyncio.to_thread(TaskSkills.for_task, repository_root(repo), skills or [])
     role = role or settings.role("executor")
     model_name = role.model or "demo"
     if workspace is not None:
@@ -84,6 +89,7 @@ async def start_task(
             parallel=settings.split.parallel,
         ),
         planner=planner,
+        skills=task_skills,
     )
     bus.publish(
         AgentStarted(

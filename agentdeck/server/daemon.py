@@ -108,7 +108,12 @@ class Daemon:
 
         async def enqueue(item: InboxTask) -> str:
             reply = await session.enqueue(
-                item.task, priority=item.priority, after=item.after, model=item.model, source="inbox"
+                item.task,
+                priority=item.priority,
+                after=item.after,
+                model=item.model,
+                source="inbox",
+                skills=item.skills,
             )
             return reply["task_id"]
 
@@ -296,6 +301,12 @@ def _parse_line(line: bytes) -> tuple[int | str | None, object, str | None]:
     return protocol.request_id_of(message), None, _error_text(error)
 
 
+# What an older agentdeck wrote: it hid .agentdeck/skills/ from git too.
+_OLD_GITIGNORE = "# agentdeck's inbox: not part of the project\n*\n"
+# The inbox stays out of git; the repository's skills (.agentdeck/skills/) are the project's to commit.
+GITIGNORE = "# agentdeck's inbox: not part of the project; skills/ is (commit it to share skills)\n*\n!skills/\n!skills/**\n"
+
+
 def _ignore_in_git(repo_root: Path, inbox: Path) -> None:
     """Keep the inbox out of the user's `git status` when it lives in the working tree."""
     try:
@@ -303,8 +314,9 @@ def _ignore_in_git(repo_root: Path, inbox: Path) -> None:
     except ValueError:
         return
     top = repo_root / relative.parts[0]
-    if top.name == ".agentdeck" and not (top / ".gitignore").exists():
-        (top / ".gitignore").write_text("# agentdeck's inbox: not part of the project\n*\n")
+    ignore = top / ".gitignore"
+    if top.name == ".agentdeck" and (not ignore.exists() or ignore.read_text() == _OLD_GITIGNORE):
+        ignore.write_text(GITIGNORE)
 
 
 def run_daemon(repo_root: Path, settings: Settings, paths: SessionPaths) -> int:

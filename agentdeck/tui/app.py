@@ -328,10 +328,14 @@ class CockpitApp(App[str]):
             return
         try:
             reply = await self.bridge.session.enqueue(
-                new.text, foreground=new.foreground, model=new.model, source="api"
+                new.text, foreground=new.foreground, model=new.model, source="api", skills=new.skills
             )
         except (CommandError, RuntimeError) as exc:
             self.notify(str(exc), title="New task", severity="error")
+            if isinstance(exc, CommandError):  # refused (an unknown skill, say): fix what was typed
+                from agentdeck.tui.screens.dialogs import NewTaskScreen
+
+                self.push_screen(NewTaskScreen(new), ignoring_result(self._enqueue))
             return
         where = "a pane" if new.foreground else "the background queue"
         self.notify(f"{reply['task_id']} queued for {where} ({reply['state']})", timeout=4)

@@ -9,6 +9,7 @@ from pathlib import Path
 from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
 from agentdeck.agent.splitting import SplitSettings
+from agentdeck.agent.task_skills import TaskSkills
 from agentdeck.agent.tools import ToolContext
 from agentdeck.events import Event
 from agentdeck.llm.types import ModelClient
@@ -52,6 +53,7 @@ def make_agent(
     context_window: int | None = 10_000,
     split_settings: SplitSettings | None = None,
     planner: ModelClient | None = None,
+    skills: TaskSkills | None = None,
 ) -> Harness:
     repository = open_repository(repo)
     task_id = new_task_id(task)
@@ -71,5 +73,6 @@ def make_agent(
         context_window=context_window,
         split_settings=split_settings,
         planner=planner,
+        skills=skills,
     )
     return harness

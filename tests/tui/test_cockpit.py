@@ -348,3 +348,29 @@ async def test_the_palette_names_each_command_once_and_quit_always_asks(recorded
         assert "Quit" not in titles and "Quit agentdeck" in titles  # Textual's would not ask
         keys = next(command for command in commands if command.title == "Keys")
         assert "F1" in keys.help
+
+
+async def test_new_task_dialog_names_skills_and_an_unknown_one_reopens_it_with_what_was_typed(
+    repo: Path,
+) -> None:
+    session, app = await started_cockpit(repo, tokens_per_second=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        await pilot.press(
+            "ctrl+n", *typed("document the app"), "tab", "tab", *typed("no-such-skill"), "enter"
+        )
+        await app.cockpit.wait_until(
+            lambda: (
+                type(app.screen).__name__ == "NewTaskScreen"
+                and app.screen.initial.skills == ["no-such-skill"]
+            )
+        )
+        assert any("unknown skill 'no-such-skill'" in n.message for n in app._notifications)
+        assert app.screen.query_one("#task-text").value == "document the app"
+        assert session.store.tasks() == []
+        app.screen.query_one("#task-skills").value = "write-docs-for-a-change"
+        await pilot.press("enter")
+        await app.cockpit.wait_until(lambda: any(r.task == "document the app" for r in session.store.tasks()))
+        [row] = session.store.tasks()
+        assert row.skills == ["write-docs-for-a-change"]
+    await session.shutdown()

@@ -21,6 +21,10 @@ class Toolbox:
     def __init__(self, tools: tuple[Tool, ...] = DEFAULT_TOOLS) -> None:
         self._tools = {tool.name: tool for tool in tools}
 
+    def without(self, *names: str) -> Toolbox:
+        """The same tools less `names` (e.g. a sub-agent that has no use for a tool)."""
+        return Toolbox(tuple(tool for tool in self._tools.values() if tool.name not in names))
+
     def specs(self) -> list[dict[str, Any]]:
         return [tool.spec() for tool in self._tools.values()]
 

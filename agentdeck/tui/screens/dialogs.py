@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
@@ -28,23 +28,43 @@ class NewTask:
     text: str
     model: str | None
     foreground: bool
+    skills: list[str] = field(default_factory=list)
+
+
+def skill_names(text: str) -> list[str]:
+    """'test-first-bug-fix, write-docs' (commas or spaces) -> the names, in order, without repeats."""
+    return list(dict.fromkeys(text.replace(",", " ").split()))
 
 
 class NewTaskScreen(ModalScreen[NewTask | None]):
-    """Ask for the task text (and optionally its model, and foreground or background)."""
+    """Ask for the task text (and optionally its model, skills, and foreground or background).
+
+    `initial` fills the fields in again, e.g. after the session refused the task: nothing typed is lost."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="NewTaskScreen") + "NewTaskScreen Switch { margin-right: 1; }"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
+    def __init__(self, initial: NewTask | None = None) -> None:
+        super().__init__()
+        self.initial = initial or NewTask("", None, True)
+
     def compose(self) -> ComposeResult:
+        initial = self.initial
         with Vertical():
             yield Label("New task", classes="title")
-            yield Input(placeholder="what should the agent do?", id="task-text")
+            yield Input(initial.text, placeholder="what should the agent do?", id="task-text")
             yield Input(
-                placeholder="model (optional, e.g. demo or anthropic/claude-sonnet-4-5)", id="task-model"
+                initial.model or "",
+                placeholder="model (optional, e.g. demo or anthropic/claude-sonnet-4-5)",
+                id="task-model",
+            )
+            yield Input(
+                ", ".join(initial.skills),
+                placeholder="skills (optional, e.g. test-first-bug-fix; `agentdeck skills` lists them)",
+                id="task-skills",
             )
             with Horizontal():
-                yield Switch(value=True, id="task-foreground")
+                yield Switch(value=initial.foreground, id="task-foreground")
                 yield Label("in a foreground pane (off: the background queue)")
             yield Label("Enter starts it · Esc cancels", classes="hint")
 
@@ -56,7 +76,8 @@ class NewTaskScreen(ModalScreen[NewTask | None]):
             self.query_one("#task-text", Input).focus()
             return
         model = self.query_one("#task-model", Input).value.strip() or None
-        self.dismiss(NewTask(text, model, self.query_one("#task-foreground", Switch).value))
+        skills = skill_names(self.query_one("#task-skills", Input).value)
+        self.dismiss(NewTask(text, model, self.query_one("#task-foreground", Switch).value, skills))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
