@@ -22,7 +22,6 @@ from textual.worker import Worker, WorkerState
 
 from agentdeck.tui.themes import (
     DEFAULT_THEME,
-    WHEEL_DATA_DIR,
     ThemeError,
     ThemeManager,
     load_theme_dirs,
@@ -332,7 +331,8 @@ def test_wheel_ships_the_themes_where_shipped_themes_dir_finds_them(tmp_path: Pa
     # Build from a copy: an in-place build writes build/ and *.egg-info into the checkout.
     source = tmp_path / "source"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
-    shutil.copytree(REPO / "agentdeck", source / "agentdeck", ignore=ignore)
+    # symlinks=True: as a clone has it, agentdeck/tui/themes/shipped -> ../../../themes.
+    shutil.copytree(REPO / "agentdeck", source / "agentdeck", ignore=ignore, symlinks=True)
     shutil.copytree(REPO / "themes", source / "themes", ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)
@@ -350,7 +350,7 @@ def test_wheel_ships_the_themes_where_shipped_themes_dir_finds_them(tmp_path: Pa
         ).stdout.split()
     )
     for stem in ("agentdeck-dark.toml", "agentdeck-light.toml", "agentdeck-dark.tcss"):
-        assert f"agentdeck-0.1.0.data/data/{WHEEL_DATA_DIR}/{stem}" in names
+        assert f"agentdeck/tui/themes/shipped/{stem}" in names
 
     prefix = tmp_path / "prefix"
     # --ignore-installed: without it pip first uninstalls the agentdeck this venv runs
@@ -384,5 +384,5 @@ def test_wheel_ships_the_themes_where_shipped_themes_dir_finds_them(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     module, themes_dir, loaded = result.stdout.splitlines()
     assert Path(module).is_relative_to(site)
-    assert Path(themes_dir) == (prefix / WHEEL_DATA_DIR).resolve()
+    assert Path(themes_dir) == (site / "agentdeck/tui/themes/shipped").resolve()
     assert loaded == "['agentdeck-dark', 'agentdeck-light'] []"

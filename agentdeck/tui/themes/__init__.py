@@ -9,7 +9,7 @@ the last good version (or the default theme) stays in use.
 
 from __future__ import annotations
 
-from agentdeck.tui.themes.locations import WHEEL_DATA_DIR, shipped_themes_dir, user_themes_dir
+from agentdeck.tui.themes.locations import shipped_themes_dir, user_themes_dir
 from agentdeck.tui.themes.manager import DEFAULT_THEME, ThemeManager
 from agentdeck.tui.themes.theme_file import (
     COLOUR_KEYS,
@@ -25,7 +25,6 @@ __all__ = [
     "COLOUR_KEYS",
     "DEFAULT_THEME",
     "THEME_KEYS",
-    "WHEEL_DATA_DIR",
     "LoadedTheme",
     "ThemeError",
     "ThemeManager",
