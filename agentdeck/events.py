@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from agentdeck.priority import PRIORITY_LIMIT
 from agentdeck.task_state import TaskState
 
 
@@ -513,11 +514,6 @@ class Interrupt(Command):
 
 class SessionCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-# Priorities are stored as SQLite integers (64-bit): a bound keeps a huge number a usage
-# error instead of a failure inside the store; nobody ranks tasks beyond a million.
-PRIORITY_LIMIT = 1_000_000
 
 
 class Enqueue(SessionCommand):

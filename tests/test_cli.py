@@ -125,7 +125,7 @@ def test_help_is_fast_and_loads_no_heavy_module(tmp_path: Path) -> None:
         "import sys, time\n"
         "from agentdeck.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('litellm', 'pygit2', 'pydantic', 'textual', 'rich') if m in sys.modules]\n"
+        "heavy = [m for m in ('asyncio', 'litellm', 'pygit2', 'pydantic', 'textual', 'rich') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)

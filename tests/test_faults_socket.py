@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from agentdeck.events import PRIORITY_LIMIT
+from agentdeck.priority import PRIORITY_LIMIT
 from agentdeck.server import protocol
 from agentdeck.server.launcher import daemon_pid, open_connection
 from tests.support.cli import run_cli

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from agentdeck.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 
 DEMO_TOML = """\
 # Settings for `agentdeck demo`: the offline demo model with a small context window, so
@@ -41,6 +41,21 @@ DEMO_TASKS = [
     ("Suggest clearer names for the helpers in invoice_tools", False),
     ("Write a changelog entry for the next release", False),
 ]
+
+
+def register(commands) -> None:
+    attach = commands.add_parser(
+        "attach",
+        help="open the cockpit on this repository's session (what `agentdeck` alone does)",
+        description="Open the cockpit, attached to the repository's session daemon (started if none runs). "
+        "Detach with Ctrl+D: the agents keep working; run `agentdeck` again to come back.",
+        epilog="examples:\n  agentdeck\n  agentdeck attach -C ~/src/project",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    attach.add_argument(
+        "-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)"
+    )
+    attach.set_defaults(func=cockpit_command)
 
 
 def working_tree_root(path: Path) -> Path | None:

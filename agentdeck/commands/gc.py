@@ -5,8 +5,32 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from agentdeck.cli import EXIT_OK
+from agentdeck.commands.exit_status import EXIT_OK
 from agentdeck.text import format_bytes
+
+
+def register(commands) -> None:
+    """gc: free the disk of decided tasks' worktrees (docs/session.md, "Disk")."""
+    from agentdeck.commands.session import attached, session_parser
+
+    gc = session_parser(
+        commands,
+        "gc",
+        "free disk: remove worktrees of merged and rejected tasks, oldest first (branches stay)",
+        "Remove the worktrees (build output included) of merged and rejected tasks, the ones decided longest\n"
+        "ago first, and print the space freed per task and in total. Only worktrees go: every branch and\n"
+        "ref (refs/agentdeck/...) stays, so no commit is lost, merged or not. A worktree with uncommitted\n"
+        "changes is kept and listed. `cleanup` does the same and also deletes fully merged branches.\n"
+        "With session.max_worktree_gb set, the daemon runs gc by itself when the worktrees grow over it.",
+        "  agentdeck gc --dry-run\n  agentdeck gc\n  agentdeck gc --json",
+    )
+    gc.add_argument(
+        "--dry-run", action="store_true", help="list what would go and how much it takes; delete nothing"
+    )
+    gc.add_argument(
+        "--json", action="store_true", help="print the gc report as one JSON document (see docs/session.md)"
+    )
+    gc.set_defaults(func=attached(run_gc))
 
 
 async def run_gc(args: argparse.Namespace, client) -> int:

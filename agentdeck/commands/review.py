@@ -5,13 +5,100 @@ from __future__ import annotations
 import argparse
 import sys
 
-from agentdeck.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
-from agentdeck.commands.session import sandbox_line
+from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.commands.session import attached, open_session, sandbox_line, session_command, session_parser
 from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
 
-REVIEW_COMMANDS = {"review", "merge", "reject", "retry", "cleanup", "pr"}
 MAX_UNMERGED_SHOWN = 10
+
+
+def register(commands) -> None:
+    """review, merge, reject, retry, cleanup, pr: deciding about finished results (docs/review.md)."""
+    review = session_parser(
+        commands,
+        "review",
+        "decide finished results: the review screen, or the ranked list; or one result in full",
+        "In a terminal: the review screen, on the first result that needs a decision (best first: approved\n"
+        "with green tests; failures last). m merges, x rejects, f sends it back with feedback, n/p move,\n"
+        "space marks several to merge together, e opens the worktree in $EDITOR, g opens a pull request.\n"
+        "Otherwise (--plain, or no terminal): every result as a list, and how the session went.\n"
+        "With ID: that result in full — task, plan, the judge's verdict and findings, tests, stats, the diff.",
+        "  agentdeck review\n  agentdeck review --plain\n  agentdeck review --json\n  agentdeck review add-type-hints-1a2b",
+    )
+    review.add_argument("id", nargs="?", metavar="ID", help="show this result in full")
+    review.add_argument("--json", action="store_true", help="print one JSON document (see docs/review.md)")
+    review.add_argument("--no-diff", action="store_true", help="with ID: leave the diff out")
+    review.add_argument(
+        "--plain", action="store_true", help="print the ranked list instead of opening the review screen"
+    )
+    merge = session_parser(
+        commands,
+        "merge",
+        "land results on their base branch (several: an integration pass)",
+        "Merge task ID's branch into the branch it started from: fast-forward when possible, else a merge\n"
+        "commit. Conflicts are found in memory first and nothing is written; a checked-out base branch with\n"
+        "uncommitted changes is refused. Several IDs merge in order, conflicts between them are reported\n"
+        "pair by pair, and the test command runs on the combined result before anything lands.",
+        "  agentdeck merge add-type-hints-1a2b\n  agentdeck merge add-type-hints-1a2b document-io-3f9c",
+    )
+    merge.add_argument("ids", nargs="+", metavar="ID")
+    merge.add_argument("--json", action="store_true", help="print the merge report as one JSON document")
+    reject = session_parser(
+        commands,
+        "reject",
+        "turn a result down (its branch stays until cleanup)",
+        "Reject task ID's result. Its branch and worktree stay until `agentdeck cleanup`.",
+        '  agentdeck reject add-type-hints-1a2b "wrong approach"',
+    )
+    reject.add_argument("id", metavar="ID")
+    reject.add_argument("reason", nargs="*", metavar="REASON", help="why, for the log")
+    retry = session_parser(
+        commands,
+        "retry",
+        "send a result back to its agent, on the same branch, with your feedback",
+        "Queue task ID again on its own branch and worktree; --feedback goes into the agent's context.",
+        '  agentdeck retry add-type-hints-1a2b --feedback "use typing.Protocol, and add a test"',
+    )
+    retry.add_argument("id", metavar="ID")
+    retry.add_argument("--feedback", nargs="+", metavar="TEXT", help="what to change")
+    cleanup = session_parser(
+        commands,
+        "cleanup",
+        "remove worktrees of merged and rejected tasks (unmerged commits only with --force)",
+        "Remove the worktrees of merged and rejected tasks, and their branches when every commit is on another\n"
+        "branch. Commits on no other branch are listed and kept unless you pass --force.",
+        "  agentdeck cleanup\n  agentdeck cleanup --force",
+    )
+    cleanup.add_argument(
+        "--force", action="store_true", help="also delete unmerged commits and uncommitted changes (listed)"
+    )
+    cleanup.add_argument("--json", action="store_true", help="print the cleanup report as one JSON document")
+    pr = session_parser(
+        commands,
+        "pr",
+        "push a result's branch and open a pull request with gh",
+        "Push task ID's branch to the remote and open a pull request with the GitHub CLI `gh`.",
+        "  agentdeck pr add-type-hints-1a2b",
+    )
+    pr.add_argument("id", metavar="ID")
+    review.set_defaults(func=review_command)
+    for parser in (merge, reject, retry, cleanup, pr):
+        parser.set_defaults(func=attached(run_review_command))
+
+
+def review_command(args: argparse.Namespace) -> int:
+    """In a terminal, the review screen; for scripts, --plain, --json or one ID, the list or the result."""
+    if args.id or args.json or args.plain or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return session_command(args, run_review_command)
+    from agentdeck.cockpit_settings import CockpitSettings
+    from agentdeck.commands.cockpit import run_app
+
+    opened = open_session(args)
+    if isinstance(opened, int):
+        return opened
+    root, settings, _ = opened
+    return run_app(root, CockpitSettings.from_settings(settings), start_on="review")[0]
 
 
 async def run_review_command(args: argparse.Namespace, client) -> int:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
-from agentdeck.config import ConfigError, ModelRole, Settings, load_settings
-from agentdeck.events import AgentWaiting, Event
-from agentdeck.progress import ProgressPrinter
-from agentdeck.runtime.bus import EventBus
-from agentdeck.skills import UnknownSkill
-from agentdeck.workspace import WorkspaceError, open_repository, repository_root, user_tree_is_dirty
+from agentdeck.commands.arg_types import fraction, positive_int
+from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error, notice
+
+if TYPE_CHECKING:
+    from agentdeck.config import ModelRole, Settings
+    from agentdeck.events import Event
 
 # Environment variables that suggest the user has a hosted model to hand.
 _PROVIDER_KEYS = {
@@ -26,9 +24,80 @@ _PROVIDER_KEYS = {
 }
 
 
-def notice(message: str) -> None:
-    """Side remarks go to stderr, so that stdout stays clean for --json."""
-    print(f"agentdeck: {message}", file=sys.stderr)
+RUN_EPILOG = """\
+examples:
+  agentdeck run "add a CONTRIBUTING.md with how to run the tests"
+  agentdeck run --model anthropic/claude-sonnet-4-5 "fix the failing test in tests/test_io.py"
+  agentdeck run --model openai/qwen2.5-coder --api-base http://127.0.0.1:8080/v1 --json "..."
+  agentdeck run --skill test-first-bug-fix "fix the crash on an empty config file"
+
+The agent works on a new branch agentdeck/<task-id> in a worktree outside your working
+tree; your files, index and uncommitted changes are never touched. Ctrl-C interrupts
+the agent and keeps its worktree. Exit status: 0 finished, 1 failed, 2 usage or
+configuration error, 130 interrupted."""
+
+
+def register(commands) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run one agent on a task in a new worktree, to the end",
+        description="Run one agent on TASK in a new git worktree and branch, printing its progress.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "task", nargs="+", metavar="TASK", help="what the agent should do (quote it, or give several words)"
+    )
+    run.add_argument(
+        "--model", metavar="M", help="litellm model string, or `demo` (default: executor.model from config)"
+    )
+    run.add_argument(
+        "--api-base",
+        metavar="URL",
+        help="base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1",
+    )
+    run.add_argument(
+        "--json", action="store_true", help="print one JSON event per line on stdout, and nothing else there"
+    )
+    run.add_argument(
+        "--max-steps",
+        type=positive_int,
+        metavar="N",
+        help="stop after N LLM turns (default: budgets.max_steps)",
+    )
+    run.add_argument(
+        "--context-window",
+        type=positive_int,
+        metavar="N",
+        help="the model's context window in tokens, for the meter and the split (default: from litellm, or the role's context_window)",
+    )
+    run.add_argument(
+        "--split-threshold",
+        type=fraction,
+        metavar="F",
+        help="split into sub-agents when the context is this full, 0 < F <= 1 (default: split_threshold, 0.6)",
+    )
+    run.add_argument(
+        "--plan",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="start with a plan written by the planner model (default: plan.foreground, off)",
+    )
+    run.add_argument(
+        "--skill",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a skill the agent loads and follows (repeatable; `agentdeck skills` lists them)",
+    )
+    run.add_argument(
+        "-C",
+        "--repo",
+        default=".",
+        metavar="PATH",
+        help="the repository to work in (default: the current directory)",
+    )
+    run.set_defaults(func=run_command)
 
 
 @dataclass
@@ -66,6 +135,11 @@ def run_command(args: argparse.Namespace) -> int:
 
 def run_task(args: RunOptions) -> int:
     """Run one agent to the end and return the exit status; the whole of `agentdeck run`."""
+    import asyncio
+
+    from agentdeck.config import ConfigError, load_settings
+    from agentdeck.workspace import WorkspaceError, open_repository, repository_root, user_tree_is_dirty
+
     task = args.task
     try:
         repo = open_repository(args.repo)
@@ -95,6 +169,8 @@ def run_task(args: RunOptions) -> int:
 
 
 def _role_with_overrides(settings: Settings, args: RunOptions) -> ModelRole:
+    from agentdeck.config import ModelRole
+
     role = settings.role("executor")
     if args.model:
         # A different model on the command line doesn't inherit the configured api_base.
@@ -123,7 +199,15 @@ def _demo_notice(explicit: bool) -> str:
 
 
 async def _run(repo, settings: Settings, role: ModelRole, task: str, args: RunOptions) -> int:
+    import asyncio
+    import signal
+
+    from agentdeck.events import AgentWaiting
+    from agentdeck.progress import ProgressPrinter
+    from agentdeck.runtime.bus import EventBus
     from agentdeck.runtime.task_start import start_task
+    from agentdeck.skills import UnknownSkill
+    from agentdeck.workspace import WorkspaceError
 
     bus = EventBus()
     printer = ProgressPrinter()
@@ -194,7 +278,9 @@ async def _run(repo, settings: Settings, role: ModelRole, task: str, args: RunOp
 
 async def _drop_if_empty(repo, workspace) -> None:
     """A failed run that changed nothing leaves no worktree or branch behind to clean up."""
-    from agentdeck.workspace import remove_task_workspace
+    import asyncio
+
+    from agentdeck.workspace import WorkspaceError, remove_task_workspace
 
     if await asyncio.to_thread(workspace.head) != workspace.base_commit:
         return

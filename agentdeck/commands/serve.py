@@ -14,7 +14,45 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from agentdeck.cli import EXIT_OK, EXIT_USAGE, error
+from agentdeck.commands.arg_types import positive_int
+from agentdeck.commands.exit_status import EXIT_OK, EXIT_USAGE, error
+
+
+def register(commands) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve the cockpit in a browser, behind a token, on 127.0.0.1",
+        description="Serve the cockpit in a web browser (textual-serve). Each browser tab attaches to the\n"
+        "repository's session like `agentdeck` does. The printed address carries a random token:\n"
+        "without it (or the cookie it sets) the page and its WebSocket answer 403, and a WebSocket\n"
+        "opened by another site's page is refused (its Origin). AGENTDECK_SERVE_TOKEN sets a fixed token.",
+        epilog="examples:\n  agentdeck serve --port 8080    # then open the printed http://127.0.0.1:8080/?token=...\n"
+        "  ssh -L 8080:127.0.0.1:8080 devbox agentdeck serve --port 8080 -C ~/src/project",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--port", type=positive_int, default=8000, metavar="N", help="the port to listen on (default: 8000)"
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="the address to listen on (default: 127.0.0.1); any other than loopback needs --i-know",
+    )
+    serve.add_argument(
+        "--i-know",
+        action="store_true",
+        help="serve on a --host other than loopback (anyone who reaches it with the token can run commands as you)",
+    )
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address browsers use, when it differs from --host/--port (a TLS proxy, e.g. https://deck.example.org)",
+    )
+    serve.add_argument(
+        "-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)"
+    )
+    serve.set_defaults(func=serve_command)
 
 
 def _public_url(args: argparse.Namespace) -> str:

@@ -1,25 +1,128 @@
-"""The session commands on the client side: attach to the daemon (starting it), ask, print."""
+"""The session commands on the client side: attach to the daemon (starting it), ask, print.
+
+`attached(handler)` makes a command of `handler(args, client)`; the queue, logs, review and gc
+commands register theirs the same way (queue.py, logs.py, review.py, gc.py).
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import functools
 import json
-import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentdeck.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.commands.arg_types import add_repo
+from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error, notice
 from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
 
+if TYPE_CHECKING:
+    from agentdeck.config import Settings
+    from agentdeck.server.client import SessionClient
+    from agentdeck.server.paths import SessionPaths
 
-def notice(message: str) -> None:
-    print(f"agentdeck: {message}", file=sys.stderr)
+ClientHandler = Callable[[argparse.Namespace, "SessionClient"], Awaitable[int]]
+
+SESSION_NOTE = """
+These commands talk to the repository's session daemon, starting it when none runs
+(said on stderr). Agents keep running after the command returns, like tmux; `agentdeck
+stop` ends the daemon. Exit status: 0 done, 1 failed, 2 usage error (unknown id,
+dependency cycle, not a git repository). See docs/session.md."""
 
 
-def session_command(args: argparse.Namespace) -> int:
+def session_parser(
+    commands, name: str, help: str, description: str, examples: str
+) -> argparse.ArgumentParser:
+    """A session command's parser: its help, its examples, what every session command shares, and -C."""
+    return add_repo(
+        commands.add_parser(
+            name,
+            help=help,
+            description=description,
+            epilog=f"example{'s' if examples.count(chr(10)) else ''}:\n{examples}\n{SESSION_NOTE}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
+
+
+def attached(handler: ClientHandler) -> Callable[[argparse.Namespace], int]:
+    """A command that runs `handler(args, client)` against the repository's session daemon."""
+    return functools.partial(session_command, handler=handler)
+
+
+def register(commands) -> None:
+    status = session_parser(
+        commands,
+        "status",
+        "show every task of the session: state, steps, context, cost",
+        "Show every task of the session as a table.",
+        "  agentdeck status\n  agentdeck status --json",
+    )
+    status.add_argument("--json", action="store_true", help="print one JSON document (see docs/session.md)")
+    status.set_defaults(func=attached(_status))
+    steer = session_parser(
+        commands,
+        "steer",
+        "send a message to a running agent",
+        "Queue a message for the agent's next turn; wakes a waiting agent.",
+        '  agentdeck steer add-type-hints-1a2b "use typing.Protocol, not ABCs"',
+    )
+    steer.add_argument("id", metavar="ID")
+    steer.add_argument("text", nargs="+", metavar="TEXT")
+    steer.set_defaults(func=attached(_steer))
+    for name, help, description in (
+        (
+            "interrupt",
+            "cancel what an agent is doing now; it then waits for you",
+            "Interrupt task ID's agent at once; it checkpoints and waits to be steered.",
+        ),
+        (
+            "cancel",
+            "cancel a queued task, or stop a running one for good",
+            "Cancel task ID. A running agent checkpoints first; its branch is kept.",
+        ),
+        (
+            "resume",
+            "continue an interrupted (or failed, cancelled) task in its worktree",
+            "Restart task ID's agent in its existing worktree and branch, with fresh context.",
+        ),
+        (
+            "promote",
+            "move a background agent into a foreground slot (no restart)",
+            "Move task ID to a foreground slot; refused when every slot is busy.",
+        ),
+        (
+            "demote",
+            "move a foreground agent to the background (no restart)",
+            "Move task ID to the background.",
+        ),
+    ):
+        parser = session_parser(commands, name, help, description, f"  agentdeck {name} add-type-hints-1a2b")
+        parser.add_argument("id", metavar="ID")
+        parser.set_defaults(func=attached(_task_verb))
+    stop = session_parser(
+        commands,
+        "stop",
+        "stop the session daemon (agents checkpoint first)",
+        "Stop the session daemon: every agent checkpoints, then the daemon exits.",
+        "  agentdeck stop",
+    )
+    stop.set_defaults(func=attached(_stop))
+    daemon = session_parser(
+        commands,
+        "daemon",
+        "(internal) run the session daemon in this process",
+        "Run the repository's session daemon in the foreground. Other commands start it on their own.",
+        "  agentdeck daemon -C ~/src/project",
+    )
+    daemon.set_defaults(func=daemon_command)
+
+
+def open_session(args: argparse.Namespace) -> tuple[Path, Settings, SessionPaths] | int:
+    """The repository's root, settings and session paths; or the exit status after saying what is wrong."""
     from agentdeck.config import ConfigError, load_settings
     from agentdeck.server.paths import session_paths
     from agentdeck.workspace import WorkspaceError, open_repository, repository_root
@@ -31,35 +134,32 @@ def session_command(args: argparse.Namespace) -> int:
     except (WorkspaceError, ConfigError) as exc:
         error(str(exc))
         return EXIT_USAGE
-    paths = session_paths(repo)
-    if _wants_review_screen(args):
-        from agentdeck.cockpit_settings import CockpitSettings
-        from agentdeck.commands.cockpit import run_app
+    return root, settings, session_paths(repo)
 
-        return run_app(root, CockpitSettings.from_settings(settings), start_on="review")[0]
-    if args.command == "daemon":
-        from agentdeck.server.daemon import run_daemon
 
-        return run_daemon(root, settings, paths)
-    if args.command == "queue" and args.queue_command is None:
-        error(
-            "say what to do with the queue: agentdeck queue add TASK, agentdeck queue list, agentdeck queue edit ID"
-        )
-        return EXIT_USAGE
+def session_command(args: argparse.Namespace, handler: ClientHandler) -> int:
+    import asyncio
+
+    opened = open_session(args)
+    if isinstance(opened, int):
+        return opened
+    root, _, paths = opened
     try:
-        return asyncio.run(_attached(args, root, paths))
+        return asyncio.run(_attached(args, root, paths, handler))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 
 
-def _wants_review_screen(args: argparse.Namespace) -> bool:
-    """`agentdeck review` in a terminal opens the review screen; scripts and --plain get the list."""
-    if args.command != "review" or args.id or args.json or args.plain:
-        return False
-    return sys.stdin.isatty() and sys.stdout.isatty()
+def daemon_command(args: argparse.Namespace) -> int:
+    from agentdeck.server.daemon import run_daemon
+
+    opened = open_session(args)
+    if isinstance(opened, int):
+        return opened
+    return run_daemon(*opened)
 
 
-async def _attached(args: argparse.Namespace, root: Path, paths) -> int:
+async def _attached(args: argparse.Namespace, root: Path, paths: SessionPaths, handler: ClientHandler) -> int:
     from agentdeck.runtime.command_error import CommandError
     from agentdeck.server.client import SessionClient
     from agentdeck.server.launcher import DaemonError
@@ -73,7 +173,7 @@ async def _attached(args: argparse.Namespace, root: Path, paths) -> int:
         notice("no session daemon is running for this repository")
         return EXIT_OK
     try:
-        return await _run(args, client)
+        return await handler(args, client)
     except CommandError as exc:
         error(str(exc))
         return EXIT_USAGE if exc.code == "usage" else EXIT_FAILED
@@ -81,85 +181,51 @@ async def _attached(args: argparse.Namespace, root: Path, paths) -> int:
         await client.close()
 
 
-async def _run(args: argparse.Namespace, client) -> int:
-    command = args.command
-    from agentdeck.commands.review import REVIEW_COMMANDS, run_review_command
+async def _status(args: argparse.Namespace, client: SessionClient) -> int:
+    status = await client.status()
+    if args.json:
+        print(json.dumps(status))
+    else:
+        print(render_status(status))
+    return EXIT_OK
 
-    if command in REVIEW_COMMANDS:
-        return await run_review_command(args, client)
-    if command == "queue":
-        if args.queue_command == "add":
-            text = " ".join(args.task).strip()
-            if not text:
-                error("the task is empty: say what the agent should do")
-                return EXIT_USAGE
-            reply = await client.enqueue(
-                text,
-                priority=args.priority,
-                after=args.after,
-                foreground=args.foreground,
-                model=args.model,
-                skills=args.skill,
-            )
-            if args.json:
-                print(json.dumps(reply))
-            else:
-                print(f"queued {reply['task_id']} ({reply['state']})")
-            return EXIT_OK
-        if args.queue_command == "edit":
-            if args.after is None and args.priority is None:
-                error("nothing to change: give --after ID and/or --priority N")
-                return EXIT_USAGE
-            reply = await client.edit(args.id, priority=args.priority, after=args.after)
-            print(f"edited {reply['task_id']}")
-            return EXIT_OK
-        status = await client.status()
-        tasks = [t for t in status["tasks"] if TaskState(t["state"]).in_queue]
-        tasks.sort(key=lambda t: (t["state"] == TaskState.QUEUED, -t["priority"], t["created"]))
-        if args.json:
-            print(json.dumps({"tasks": tasks}))
-        else:
-            print(render_table(tasks) if tasks else "the queue is empty")
-        return EXIT_OK
-    if command == "status":
-        status = await client.status()
-        if args.json:
-            print(json.dumps(status))
-        else:
-            print(render_status(status))
-        return EXIT_OK
-    if command == "gc":
-        from agentdeck.commands.gc import run_gc
 
-        return await run_gc(args, client)
-    if command == "logs":
-        from agentdeck.commands.logs import print_logs
+async def _steer(args: argparse.Namespace, client: SessionClient) -> int:
+    await client.steer(args.id, " ".join(args.text))
+    print(f"steered {args.id}")
+    return EXIT_OK
 
-        return await print_logs(client, args)
-    if command == "steer":
-        await client.steer(args.id, " ".join(args.text))
-        print(f"steered {args.id}")
-        return EXIT_OK
-    if command in ("interrupt", "cancel", "resume", "promote", "demote"):
-        reply = await getattr(client, command)(args.id)
-        done = {
-            "interrupt": "interrupted",
-            "cancel": "cancelling",
-            "resume": "resuming",
-            "promote": "promoted",
-            "demote": "demoted",
-        }
-        extra = f" ({reply['state']})" if "state" in reply else ""
-        print(f"{done[command]} {args.id}{extra}")
-        return EXIT_OK
-    if command == "stop":
-        pid = client.welcome.get("pid")
-        await client.stop()
-        await client.wait_closed(timeout=60)
-        print(f"stopped the session daemon (pid {pid}); agents checkpointed their work")
-        return EXIT_OK
-    error(f"unknown command {command!r}")
-    return EXIT_USAGE
+
+_DONE = {
+    "interrupt": "interrupted",
+    "cancel": "cancelling",
+    "resume": "resuming",
+    "promote": "promoted",
+    "demote": "demoted",
+}
+
+
+async def _task_verb(args: argparse.Namespace, client: SessionClient) -> int:
+    """interrupt, cancel, resume, promote, demote: one task id, one verb."""
+    verbs = {
+        "interrupt": client.interrupt,
+        "cancel": client.cancel,
+        "resume": client.resume,
+        "promote": client.promote,
+        "demote": client.demote,
+    }
+    reply = await verbs[args.command](args.id)
+    extra = f" ({reply['state']})" if "state" in reply else ""
+    print(f"{_DONE[args.command]} {args.id}{extra}")
+    return EXIT_OK
+
+
+async def _stop(args: argparse.Namespace, client: SessionClient) -> int:
+    pid = client.welcome.get("pid")
+    await client.stop()
+    await client.wait_closed(timeout=60)
+    print(f"stopped the session daemon (pid {pid}); agents checkpointed their work")
+    return EXIT_OK
 
 
 def _age(seconds: float) -> str:

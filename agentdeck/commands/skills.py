@@ -7,12 +7,37 @@ import json
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agentdeck.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
-from agentdeck.skills import Skill, SkillCatalog, load_catalog, repository_skills_dir, user_skills_dir
+from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+
+if TYPE_CHECKING:
+    from agentdeck.skills import Skill, SkillCatalog
+
+
+def register(commands) -> None:
+    skills = commands.add_parser(
+        "skills",
+        help="list the skills a task can name (--skill), and the skill files that are broken",
+        description="List the skills of this repository (.agentdeck/skills/), yours (the config dir) and the\n"
+        "built-in ones: name, description, where each comes from. A repository's skill overrides\n"
+        "yours and the built-in one of the same name. With NAME: that skill in full.\n"
+        "Exit status 1 when a skill file could not be read (each is listed with its path and line).",
+        epilog="examples:\n  agentdeck skills\n  agentdeck skills test-first-bug-fix\n  agentdeck skills --json\n\n"
+        "See docs/skills.md for the file format.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    skills.add_argument("name", nargs="?", metavar="NAME", help="show this skill in full")
+    skills.add_argument("--json", action="store_true", help="print one JSON document")
+    skills.add_argument(
+        "-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)"
+    )
+    skills.set_defaults(func=skills_command)
 
 
 def skills_command(args: argparse.Namespace) -> int:
+    from agentdeck.skills import load_catalog
+
     root = _repository_root(Path(args.repo))
     catalog = load_catalog(root)
     if args.name:
@@ -53,6 +78,8 @@ def _repository_root(path: Path) -> Path | None:
 
 
 def _folders(root: Path | None) -> dict[str, str | None]:
+    from agentdeck.skills import repository_skills_dir, user_skills_dir
+
     return {
         "repository": str(repository_skills_dir(root)) if root is not None else None,
         "user": str(user_skills_dir()),

@@ -122,7 +122,7 @@ class Decisions:
             case GetResult():
                 from agentdeck.runtime.review import result_details
 
-                row = self.session._task(command.agent_id)
+                row = self.session.tasks.get(command.agent_id)
                 details = await asyncio.to_thread(result_details, self.session.repo_root, row)
                 details.sandbox = self.session.sandbox_of(row.id)  # the store has one owner: this thread
                 return details.model_dump(mode="json")
@@ -134,7 +134,7 @@ class Decisions:
         s = self.session
         if len(set(task_ids)) != len(task_ids):
             raise CommandError(f"a task is given twice: {' '.join(task_ids)}")
-        rows = [s._task(task_id) for task_id in task_ids]
+        rows = [s.tasks.get(task_id) for task_id in task_ids]
         for row in rows:
             _check_state(row, row.state.can_merge, "merge")
         target = await self._target(rows)
@@ -155,7 +155,7 @@ class Decisions:
         s = self.session
         task_ids = [row.id for row in rows]
         for row in rows:  # decided meanwhile, while an earlier merge held the lock?
-            current = s._task(row.id)
+            current = s.tasks.get(row.id)
             _check_state(current, current.state.can_merge, "merge")
         try:
             plan = await asyncio.to_thread(plan_merge, s.repo_root, target, list(branches), messages)
@@ -207,7 +207,7 @@ class Decisions:
             report.steps.append(MergeStepInfo(task_id=row.id, branch=step.branch, method=step.method))
         self._mark_merged(methods, target, landing.commit, f"merged into {target}")
         merge_journal.done(self._journal_dir)
-        s._schedule()  # tasks queued --after these may start now
+        s.schedule()  # tasks queued --after these may start now
         return report
 
     def _mark_merged(self, methods: dict[str, Method], target: str, commit: str, why: str) -> None:
@@ -216,7 +216,7 @@ class Decisions:
             row = s.store.task(task_id)
             if row is None or row.state == TaskState.MERGED:
                 continue
-            s._set_state(
+            s.tasks.set_state(
                 row,
                 TaskState.MERGED,
                 f"{why} ({method})",
@@ -316,24 +316,24 @@ class Decisions:
 
     def reject(self, task_id: str, reason: str) -> dict[str, Any]:
         s = self.session
-        row = s._task(task_id)
+        row = s.tasks.get(task_id)
         _check_state(row, row.state.can_reject, "reject")
         self._check_not_merging(task_id, "reject")
         why = reason.strip() or "rejected by the user"
-        s._set_state(
+        s.tasks.set_state(
             row,
             TaskState.REJECTED,
             f"{why}; its branch is kept until `agentdeck cleanup`",
             decision={"kind": "rejected", "ts": time.time(), "reason": why},
         )
         s.publish(Rejected(task_id=task_id, agent_id=task_id, reason=why))
-        s._schedule()
+        s.schedule()
         return {"task_id": task_id, "state": TaskState.REJECTED}
 
     def send_back(self, task_id: str, feedback: str | None) -> dict[str, Any]:
         """Queue the task again on its branch; `feedback` goes into the next run's context."""
         s = self.session
-        row = s._task(task_id)
+        row = s.tasks.get(task_id)
         verb = "request changes to" if feedback else "retry"
         _check_state(row, row.state.can_send_back, verb)
         self._check_not_merging(task_id, verb)
@@ -359,15 +359,15 @@ class Decisions:
         if text:
             s.publish(ChangesRequested(task_id=task_id, agent_id=task_id, feedback=text))
         reason = f"changes requested: {' '.join(text.split())[:200]}" if text else "retried by the user"
-        s._set_state(s._task(task_id), TaskState.QUEUED, reason)
-        s._schedule()
-        return {"task_id": task_id, "state": s._task(task_id).state}
+        s.tasks.set_state(s.tasks.get(task_id), TaskState.QUEUED, reason)
+        s.schedule()
+        return {"task_id": task_id, "state": s.tasks.get(task_id).state}
 
     async def pull_request(self, task_id: str) -> dict[str, Any]:
         from agentdeck.runtime.pull_request import create_pull_request
 
         s = self.session
-        row = s._task(task_id)
+        row = s.tasks.get(task_id)
         if not row.branch:
             raise CommandError(f"task {task_id} has no branch (its agent never started): nothing to propose")
         if row.state.in_queue and row.state != TaskState.INTERRUPTED:

@@ -180,7 +180,7 @@ class DiskMeter:
                     )
                 )
         if resumed:
-            self.session._schedule()
+            self.session.schedule()
 
     # -- gc by hand ----------------------------------------------------------------------
 

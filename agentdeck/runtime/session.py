@@ -47,7 +47,6 @@ from agentdeck.events import (
     Stop,
     TaskForegroundChanged,
     TaskQueued,
-    TaskStateChanged,
     TurnFinished,
     VerificationFinished,
 )
@@ -68,6 +67,7 @@ from agentdeck.runtime.scheduler import (
 from agentdeck.runtime.session_api import SessionAPI
 from agentdeck.runtime.stalls import StallWatch
 from agentdeck.runtime.store import Store, StoreFull, TaskRow
+from agentdeck.runtime.task_table import TaskTable
 from agentdeck.runtime.verification import Subject, Verifier, verified_reason
 from agentdeck.task_state import TaskState
 from agentdeck.workspace.merging import merged_into_head
@@ -137,6 +137,7 @@ class Session(SessionAPI):
         self.full_disk = FullDisk(self)
         self.bus = EventBus(stamp=self.full_disk.stamp)
         self.bus.subscribe(self.full_disk.guard(self._track))
+        self.tasks = TaskTable(store, self.publish)
         # After _track: by the time the watchdog sees an event, the task's row reflects it.
         self.stalls = StallWatch(settings.session.stall_seconds, self._stalled, self._active_again)
         self.bus.subscribe(self.stalls.note)
@@ -183,7 +184,7 @@ class Session(SessionAPI):
         for row in self.store.tasks():
             if row.state.is_active:
                 interrupted.append(row.id)
-                self._set_state(
+                self.tasks.set_state(
                     row,
                     TaskState.INTERRUPTED,
                     "the session daemon ended while the agent ran (crash or kill); its worktree and "
@@ -207,7 +208,7 @@ class Session(SessionAPI):
         if self.store.full is not None:  # no room even for the reserve
             self.full_disk.enter()
         await self.disk.start()
-        self._schedule()
+        self.schedule()
         self._tick = asyncio.create_task(self._tick_loop())
         self._watchdog = asyncio.create_task(self.stalls.run(), name="stall watchdog")
         return interrupted
@@ -219,7 +220,7 @@ class Session(SessionAPI):
                 self.full_disk.tick()
                 await self._check_merged()
                 self.disk.poke()
-                self._schedule()
+                self.schedule()
             except Exception:  # a bad tick must not end scheduling; the next one tries again
                 continue
 
@@ -308,14 +309,8 @@ class Session(SessionAPI):
         finally:
             sub.close()
 
-    def _task(self, task_id: str) -> TaskRow:
-        row = self.store.task(task_id)
-        if row is None:
-            raise CommandError(f"unknown task id {task_id!r}: `agentdeck queue list` shows the ids")
-        return row
-
     def _live_agent(self, task_id: str, verb: str):
-        row = self._task(task_id)
+        row = self.tasks.get(task_id)
         agent = self.agents.get(task_id)
         if agent is None:
             hint = (
@@ -365,8 +360,8 @@ class Session(SessionAPI):
                 skills=skills,
             )
         )
-        self._schedule()
-        return {"task_id": task_id, "state": self._task(task_id).state}
+        self.schedule()
+        return {"task_id": task_id, "state": self.tasks.get(task_id).state}
 
     def _named_skills(self, command: Enqueue) -> tuple[list[str], str | None]:
         """The task's skills, checked against the repository's; and its model (a named skill's, if it has one)."""
@@ -383,9 +378,9 @@ class Session(SessionAPI):
         return names, command.model or skill_model
 
     def _cancel(self, task_id: str) -> dict[str, Any]:
-        row = self._task(task_id)
+        row = self.tasks.get(task_id)
         if row.state == TaskState.QUEUED or row.state == TaskState.INTERRUPTED:
-            self._set_state(row, TaskState.CANCELLED, "cancelled by the user")
+            self.tasks.set_state(row, TaskState.CANCELLED, "cancelled by the user")
         elif row.state.is_active:
             self._cancel_requested.add(task_id)
             agent = self.agents.get(task_id)
@@ -396,7 +391,7 @@ class Session(SessionAPI):
         return {"task_id": task_id}
 
     def _resume(self, task_id: str) -> dict[str, Any]:
-        row = self._task(task_id)
+        row = self.tasks.get(task_id)
         agent = self.agents.get(task_id)
         if row.state in (TaskState.STALLED, TaskState.WAITING) and agent is not None:
             # A live agent goes on in place: a stalled step is cancelled, a waiting agent woken.
@@ -406,7 +401,7 @@ class Session(SessionAPI):
             else:
                 agent.resume()
                 why = "resumed by the user"
-            self._set_state(row, TaskState.RUNNING, why)
+            self.tasks.set_state(row, TaskState.RUNNING, why)
             return {"task_id": task_id, "state": TaskState.RUNNING}
         if row.state.is_active:
             raise CommandError(
@@ -417,16 +412,16 @@ class Session(SessionAPI):
                 f"task {task_id} is {row.state}: only interrupted, failed or cancelled tasks resume"
             )
         self.requeue_for_resume(row, "resumed by the user")
-        self._schedule()
-        return {"task_id": task_id, "state": self._task(task_id).state}
+        self.schedule()
+        return {"task_id": task_id, "state": self.tasks.get(task_id).state}
 
     def requeue_for_resume(self, row: TaskRow, reason: str) -> None:
         """Queue an interrupted task to go on where it stopped (on its branch, if it has one)."""
         self.store.update_task(row.id, resume=bool(row.branch), error=None)
-        self._set_state(row, TaskState.QUEUED, reason)
+        self.tasks.set_state(row, TaskState.QUEUED, reason)
 
     def _set_foreground(self, task_id: str, foreground: bool) -> dict[str, Any]:
-        row = self._task(task_id)
+        row = self.tasks.get(task_id)
         # An ended foreground task may still be demoted: its pane closes and it waits in the list.
         if not (row.state == TaskState.QUEUED or row.state.is_active) and (foreground or not row.foreground):
             raise CommandError(f"task {task_id} is {row.state}: only queued or running tasks move")
@@ -439,11 +434,11 @@ class Session(SessionAPI):
             raise CommandError(f"task {task_id} is already in the background")
         self.store.update_task(task_id, foreground=foreground)
         self.publish(TaskForegroundChanged(task_id=task_id, agent_id=task_id, foreground=foreground))
-        self._schedule()
+        self.schedule()
         return {"task_id": task_id, "foreground": foreground}
 
     def _edit(self, command: EditTask) -> dict[str, Any]:
-        row = self._task(command.agent_id)
+        row = self.tasks.get(command.agent_id)
         if row.state != TaskState.QUEUED:
             raise CommandError(f"task {row.id} is {row.state}: only queued tasks can be edited")
         changes: dict[str, Any] = {}
@@ -457,7 +452,7 @@ class Session(SessionAPI):
             changes["priority"] = command.priority
         if changes:
             self.store.update_task(row.id, **changes)
-            self._schedule()
+            self.schedule()
         return {"task_id": row.id, **changes}
 
     # -- status ------------------------------------------------------------------------
@@ -499,22 +494,14 @@ class Session(SessionAPI):
 
     # -- scheduling and agents ---------------------------------------------------------
 
-    def _set_state(self, row: TaskRow, state: TaskState, reason: str = "", **changes: Any) -> None:
-        if state.is_ended:
-            changes.setdefault("ended", time.time())
-        self.store.update_task(row.id, state=state, reason=reason, **changes)
-        self.publish(
-            TaskStateChanged(task_id=row.id, agent_id=row.id, state=state, previous=row.state, reason=reason)
-        )
-        row.state = state
-
-    def _schedule(self) -> None:
+    def schedule(self) -> None:
+        """Start the queued tasks that may start now (slots, dependencies, budgets)."""
         if self._stopping or self.full_disk.active:
             return
         decision = decide(self.store.tasks(), self.limits)
         for task_id in decision.start:
-            row = self._task(task_id)
-            self._set_state(
+            row = self.tasks.get(task_id)
+            self.tasks.set_state(
                 row, TaskState.RUNNING, "resuming" if row.resume else "starting", started=time.time()
             )
             self._runs[task_id] = asyncio.create_task(self._run_agent(row), name=f"agent {task_id}")
@@ -564,8 +551,11 @@ class Session(SessionAPI):
                         skills=row.skills,
                     )
             except Exception as exc:
-                self._set_state(
-                    self._task(task_id), TaskState.FAILED, f"the agent could not start: {exc}", error=str(exc)
+                self.tasks.set_state(
+                    self.tasks.get(task_id),
+                    TaskState.FAILED,
+                    f"the agent could not start: {exc}",
+                    error=str(exc),
                 )
                 return
             agent = started.agent
@@ -578,9 +568,9 @@ class Session(SessionAPI):
             except Exception as exc:  # the loop reports its own failures; this is a last resort
                 status, summary, error = "failed", "", f"{type(exc).__name__}: {exc}"
             try:
-                current = self._task(task_id)
+                current = self.tasks.get(task_id)
                 if status == "finished" and self.settings.review.verify:
-                    self._set_state(
+                    self.tasks.set_state(
                         current,
                         TaskState.VERIFYING,
                         "the agent finished; its tests and the judge run now",
@@ -588,20 +578,20 @@ class Session(SessionAPI):
                         resume=False,
                     )
                     if not self._stopping:  # else the next start verifies it
-                        self._start_verification(self._task(task_id))
+                        self._start_verification(self.tasks.get(task_id))
                 elif status == "finished":
-                    self._set_state(
+                    self.tasks.set_state(
                         current, TaskState.FINISHED, "the agent finished", summary=summary, resume=False
                     )
                 elif status == "failed":
-                    self._set_state(current, TaskState.FAILED, error, error=error, resume=False)
+                    self.tasks.set_state(current, TaskState.FAILED, error, error=error, resume=False)
                 elif task_id in self._cancel_requested:
-                    self._set_state(
+                    self.tasks.set_state(
                         current, TaskState.CANCELLED, "cancelled by the user; its work is kept on its branch"
                     )
                 else:
                     reason = self.full_disk.interrupted_reason(task_id)
-                    self._set_state(
+                    self.tasks.set_state(
                         current,
                         TaskState.INTERRUPTED,
                         reason or f"the session was stopped; `agentdeck resume {task_id}` continues it",
@@ -614,20 +604,20 @@ class Session(SessionAPI):
             self.agents.pop(task_id, None)
             self._runs.pop(task_id, None)
             self._cancel_requested.discard(task_id)
-            self._schedule()
+            self.schedule()
 
     def _stalled(self, task_id: str, reason: str) -> bool:
         """The watchdog found the task idle for stall_seconds: mark it, if its agent is running."""
         row = self.store.task(task_id)
         if self._stopping or row is None or row.state != TaskState.RUNNING or task_id not in self.agents:
             return False
-        self._set_state(row, TaskState.STALLED, reason)
+        self.tasks.set_state(row, TaskState.STALLED, reason)
         return True
 
     def _active_again(self, task_id: str) -> None:
         row = self.store.task(task_id)
         if row is not None and row.state == TaskState.STALLED:
-            self._set_state(row, TaskState.RUNNING, "making progress again")
+            self.tasks.set_state(row, TaskState.RUNNING, "making progress again")
 
     def _role(self, model: str | None) -> ModelRole:
         role = self.settings.role("executor")
@@ -638,7 +628,7 @@ class Session(SessionAPI):
     def _start_verification(self, row: TaskRow) -> None:
         if row.id in self._verifications or not row.worktree or not row.base_commit:
             if row.id not in self._verifications:
-                self._set_state(
+                self.tasks.set_state(
                     row, TaskState.FINISHED, "the agent finished; nothing to verify (no worktree)"
                 )
             return
@@ -662,9 +652,9 @@ class Session(SessionAPI):
                 raise
             except Exception as exc:  # verification must never leave a task stuck in "verifying"
                 reason = f"verification failed ({type(exc).__name__}: {exc}); review the change yourself"
-            current = self._task(subject.task_id)
+            current = self.tasks.get(subject.task_id)
             if current.state == TaskState.VERIFYING:
-                self._set_state(current, TaskState.FINISHED, reason)
+                self.tasks.set_state(current, TaskState.FINISHED, reason)
         finally:
             self._verifications.pop(subject.task_id, None)
 
@@ -677,7 +667,7 @@ class Session(SessionAPI):
             merged_into_head, self.repo_root, [row.branch for row in finished if row.branch]
         )
         for row in finished:
-            current = self._task(row.id)
+            current = self.tasks.get(row.id)
             if row.branch in merged and current.state == TaskState.FINISHED:  # not decided meanwhile
                 # Merged outside agentdeck (git merge, or a change of nothing): the state `agentdeck merge` gives.
                 decision = {
@@ -687,7 +677,7 @@ class Session(SessionAPI):
                     "commit": None,
                     "method": "outside agentdeck",
                 }
-                self._set_state(current, TaskState.MERGED, merged[row.branch], decision=decision)
+                self.tasks.set_state(current, TaskState.MERGED, merged[row.branch], decision=decision)
 
     def _track(self, event: Event) -> None:
         """Keep each task's row in step with its agent's events (no events published from here)."""
