@@ -93,6 +93,9 @@ async def _run(args: argparse.Namespace, client) -> int:
             if not text:
                 error("the task is empty: say what the agent should do")
                 return EXIT_USAGE
+            if args.models and args.attempts < 2:
+                error("--models spreads attempts over models: give --attempts N (2 or more) too")
+                return EXIT_USAGE
             reply = await client.enqueue(
                 text,
                 priority=args.priority,
@@ -100,9 +103,16 @@ async def _run(args: argparse.Namespace, client) -> int:
                 foreground=args.foreground,
                 model=args.model,
                 skills=args.skill,
+                attempts=args.attempts,
+                models=args.models,
             )
             if args.json:
                 print(json.dumps(reply))
+            elif "attempt_group" in reply:
+                print(f"queued {len(reply['attempts'])} attempts as group {reply['attempt_group']}:")
+                for attempt in reply["attempts"]:
+                    print(f"  {attempt['task_id']} ({attempt['model'] or 'executor.model'})")
+                print("when all have ended, the judge ranks them: `agentdeck review` shows them as one entry")
             else:
                 print(f"queued {reply['task_id']} ({reply['state']})")
             return EXIT_OK

@@ -46,6 +46,25 @@ def _priority(text: str) -> int:
     return value
 
 
+def _attempts(text: str) -> int:
+    """--attempts N: 1 (no best-of-N) up to events.MAX_ATTEMPTS."""
+    limit = 5  # events.MAX_ATTEMPTS; not imported: --help stays light without pydantic
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= limit:
+        raise argparse.ArgumentTypeError(f"{value} attempts: give 2 to {limit} (1 is an ordinary task)")
+    return value
+
+
+def _models(text: str) -> list[str]:
+    models = [name.strip() for name in text.split(",")]
+    if not all(models):
+        raise argparse.ArgumentTypeError(f"an empty model name in {text!r}: give names separated by commas")
+    return models
+
+
 def _repo(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "-C", "--repo", default=".", metavar="PATH", help="the repository (default: the current directory)"
@@ -82,7 +101,8 @@ def add_session_parsers(commands) -> None:
         "Queue TASK. It starts when a slot is free, in priority order, after its dependency.",
         '  agentdeck queue add "add type hints to src/io.py"\n'
         '  agentdeck queue add --after add-type-hints-1a2b --priority 5 "document the io module"\n'
-        '  agentdeck queue add --skill test-first-bug-fix "fix the crash on an empty config file"',
+        '  agentdeck queue add --skill test-first-bug-fix "fix the crash on an empty config file"\n'
+        '  agentdeck queue add --attempts 3 --models anthropic/claude-sonnet-4-5,openai/gpt-5 "fix the parser"',
     )
     add.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do")
     add.add_argument(
@@ -100,6 +120,21 @@ def add_session_parsers(commands) -> None:
         default=[],
         metavar="NAME",
         help="a skill the agent loads and follows (repeatable; `agentdeck skills` lists them)",
+    )
+    add.add_argument(
+        "--attempts",
+        type=_attempts,
+        default=1,
+        metavar="N",
+        help="best-of-N: run the task N times (2-5), each in its own worktree; when all end, the judge "
+        "ranks them and `agentdeck review` shows them as one entry (default 1)",
+    )
+    add.add_argument(
+        "--models",
+        type=_models,
+        metavar="A,B",
+        help="with --attempts: spread the attempts over these models, round-robin (other model families "
+        "make errors that don't correlate)",
     )
     add.add_argument(
         "--foreground", action="store_true", help="run in a foreground slot instead of the background queue"

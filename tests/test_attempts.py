@@ -1,0 +1,227 @@
+"""Best-of-N through the Session: N attempts in N worktrees, ranked side by side by the judge, one merged."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentdeck.config import ModelRole, load_settings
+from agentdeck.events import AgentStarted, AttemptsRanked, Rejected, TaskQueued
+from agentdeck.runtime import task_start
+from agentdeck.runtime.attempt_ranking import RANKING_HEADING
+from agentdeck.runtime.command_error import CommandError
+from agentdeck.runtime.review import review_list
+from agentdeck.runtime.session import Session
+from agentdeck.runtime.store import Store
+from tests.support.git_repos import git, make_repo
+from tests.support.scripted_model import ScriptedModel, Turn, call, finish
+from tests.support.scripted_session import wait_for
+
+PROJECT = {
+    "calc.py": "def add(a, b):\n    return a + b\n",
+    "tests/__init__.py": "",
+    "tests/test_calc.py": (
+        "import unittest\n\nfrom calc import add\n\n\n"
+        "class AddTest(unittest.TestCase):\n"
+        "    def test_adds(self):\n        self.assertEqual(add(2, 3), 5)\n"
+    ),
+}
+# What each attempt writes: two valid ways, and one that breaks the tests.
+CHANGES = {
+    1: "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n",
+    2: "def add(a, b):\n    return a - b\n",
+    3: "def add(a, b):\n    '''Add two numbers.'''\n    return a + b\n",
+}
+
+
+def attempt_of(messages) -> int:
+    found = re.search(r"## Attempt (\d+) of \d+", json.dumps(messages))
+    assert found, "each attempt's agent is told which attempt it is"
+    return int(found.group(1))
+
+
+def executor_turn(messages) -> Turn:
+    if any(m.get("role") == "tool" for m in messages):
+        return finish(f"attempt {attempt_of(messages)} done")
+    return Turn("Editing.", [call("write", path="calc.py", content=CHANGES[attempt_of(messages)])])
+
+
+def ranking_reply(order: list[str]) -> Turn:
+    return Turn(
+        json.dumps({"ranking": [{"id": task_id, "reason": f"reason for {task_id}"} for task_id in order]})
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "calc", PROJECT)
+
+
+def best_of_n_session(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, judge: ScriptedModel, executors: dict[str, ScriptedModel]
+) -> Session:
+    """Executors by model name and a scripted judge; real worktrees, tests, store."""
+    original = task_start.client_for
+
+    def client_for(role, settings):
+        if role.model == "scripted-judge":
+            return judge
+        return executors.get(role.model) or original(role, settings)
+
+    monkeypatch.setattr(task_start, "client_for", client_for)
+    settings = load_settings(repo)
+    settings.executor = ModelRole(model="scripted", context_window=100_000)
+    settings.judge = ModelRole(model="scripted-judge")
+    settings.plan.background = settings.plan.foreground = False
+    settings.test_command = f"{sys.executable} -m unittest -q"
+    settings.session.background_concurrency = 3
+    return Session(repo, settings, Store(repo / ".git" / "agentdeck" / "session.db"))
+
+
+def judge_script(ranking: list):
+    """The judge: a verdict per attempt, then the ranking turns in order (a function gets the attempts' ids)."""
+    turns = iter(ranking)
+
+    def script(messages) -> Turn:
+        if RANKING_HEADING not in messages[1]["content"]:
+            return Turn('{"decision": "approve", "summary": "fine"}')
+        turn = next(turns)
+        return (
+            turn(re.findall(r"^## Attempt (\S+)$", messages[1]["content"], re.MULTILINE))
+            if callable(turn)
+            else turn
+        )
+
+    return ScriptedModel(script)
+
+
+def ranking_requests(judge: ScriptedModel) -> list:
+    return [r for r in judge.requests if RANKING_HEADING in r[1]["content"]]
+
+
+async def run_group(session: Session, attempts: int = 3, **enqueue) -> tuple[dict, AttemptsRanked]:
+    await session.start()
+    reply = await session.enqueue("make calc better", attempts=attempts, **enqueue)
+    ranked = await wait_for(session, lambda e: isinstance(e, AttemptsRanked), timeout=60)
+    return reply, ranked
+
+
+async def test_best_of_n_runs_each_attempt_in_its_own_worktree_and_the_judge_compares_all_in_one_request(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The judge puts the third attempt first, then the first, then the second.
+    judge = judge_script([lambda ids: ranking_reply([ids[2], ids[0], ids[1]])])
+    session = best_of_n_session(project, monkeypatch, judge, {"scripted": ScriptedModel(executor_turn)})
+    reply, ranked = await run_group(session)
+    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+    group = reply["attempt_group"]
+    assert ids == [f"{group}-1", f"{group}-2", f"{group}-3"]
+    order = [ids[2], ids[0], ids[1]]
+
+    started = [e for e in session.store.events() if isinstance(e, AgentStarted)]
+    assert sorted(e.task_id for e in started) == sorted(ids)
+    assert len({e.worktree for e in started}) == 3 and len({e.branch for e in started}) == 3
+    for task_id, number in zip(ids, (1, 2, 3), strict=True):
+        assert git(project, "show", f"agentdeck/{task_id}:calc.py") == CHANGES[number]
+
+    # One request holds all three diffs and all three test results.
+    (request,) = ranking_requests(judge)
+    text = request[1]["content"]
+    for task_id in ids:
+        assert f"## Attempt {task_id}" in text
+    assert "+def sub(a, b):" in text and "+    return a - b" in text and "Add two numbers." in text
+    assert text.count("Test result: passed") == 2 and text.count("Test result: failed") == 1
+
+    assert [entry.task_id for entry in ranked.ranking.order] == order
+    assert ranked.ranking.fallback == "" and ranked.ranking.judge_model == "scripted"
+    assert session.store.rankings()[group]["order"][0]["task_id"] == ids[2]
+
+    listing = review_list(session.store.tasks(), session.store.rankings())
+    (entry,) = listing.results
+    assert entry.task_id == ids[2] and entry.needs_decision and entry.attempt_group == group
+    assert [(a.task_id, a.rank, a.reason) for a in entry.attempts] == [
+        (task_id, place, f"reason for {task_id}") for place, task_id in enumerate(order, start=1)
+    ]
+    assert [a.tests for a in entry.attempts] == ["passed", "passed", "failed"]
+    assert listing.summary.to_review == 1
+    await session.shutdown()
+
+
+async def test_merging_one_attempt_rejects_the_others_of_its_group_in_the_same_step(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judge = judge_script([lambda ids: ranking_reply([ids[2], ids[0], ids[1]])])
+    session = best_of_n_session(project, monkeypatch, judge, {"scripted": ScriptedModel(executor_turn)})
+    reply, ranked = await run_group(session)
+    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+    assert ranked.ranking.pick == ids[2]
+    with pytest.raises(CommandError, match="attempts at the same task"):
+        await session.merge(ids[0], ids[2])
+
+    report = await session.merge(ids[2])
+    assert report.merged and report.rejected == [ids[0], ids[1]]
+    assert git(project, "show", "main:calc.py") == CHANGES[3]
+    states = {task_id: session.store.task(task_id).state for task_id in ids}
+    assert states == {ids[0]: "rejected", ids[1]: "rejected", ids[2]: "merged"}
+    rejected = [e for e in session.store.events() if isinstance(e, Rejected)]
+    assert {e.task_id for e in rejected} == {ids[0], ids[1]}
+    assert all(f"attempt {ids[2]} of its group was merged instead" in e.reason for e in rejected)
+    assert review_list(session.store.tasks(), session.store.rankings()).summary.to_review == 0
+    await session.shutdown()
+
+
+async def test_a_bad_ranking_is_asked_again_once_then_ordered_by_test_results(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judge = judge_script([Turn("I like the second one best."), Turn('{"ranking": [{"id": "nope"}]}')])
+    session = best_of_n_session(project, monkeypatch, judge, {"scripted": ScriptedModel(executor_turn)})
+    reply, ranked = await run_group(session)
+    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+
+    first, second = ranking_requests(judge)
+    assert "Your reply could not be used: the reply held no JSON object" in second[-1]["content"]
+    assert second[-2] == {"role": "assistant", "content": "I like the second one best."}
+    ranking = ranked.ranking
+    assert ranking.fallback.startswith("ordered by test results: the judge's ranking could not be used")
+    assert "nope" in ranking.fallback
+    # Green tests first (the smaller change ahead), the failing attempt last.
+    assert [entry.task_id for entry in ranking.order] == [ids[2], ids[0], ids[1]]
+    assert ranking.order[2].reason.startswith("tests failed")
+    item = review_list(session.store.tasks(), session.store.rankings()).results[0]
+    assert item.ranking_note == ranking.fallback
+    await session.shutdown()
+
+
+async def test_models_are_spread_over_the_attempts_round_robin(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    executors = {"fam-a/one": ScriptedModel(executor_turn), "fam-b/two": ScriptedModel(executor_turn)}
+    judge = judge_script([lambda ids: ranking_reply(ids)])
+    session = best_of_n_session(project, monkeypatch, judge, executors)
+    reply, ranked = await run_group(session, models=["fam-a/one", "fam-b/two"])
+    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+    queued = {e.task_id: e for e in session.store.events() if isinstance(e, TaskQueued)}
+    assert [queued[task_id].model for task_id in ids] == ["fam-a/one", "fam-b/two", "fam-a/one"]
+    started = {e.task_id: e.model for e in session.store.events() if isinstance(e, AgentStarted)}
+    assert [started[task_id] for task_id in ids] == ["fam-a/one", "fam-b/two", "fam-a/one"]
+    # Each model family did its own attempts: two requests' worth for one, one for the other.
+    assert {attempt_of(r) for r in executors["fam-a/one"].requests} == {1, 3}
+    assert {attempt_of(r) for r in executors["fam-b/two"].requests} == {2}
+    (request,) = ranking_requests(judge)
+    assert "Model: fam-a/one" in request[1]["content"] and "Model: fam-b/two" in request[1]["content"]
+    await session.shutdown()
+
+
+async def test_models_without_attempts_and_too_many_attempts_are_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = best_of_n_session(project, monkeypatch, judge_script([]), {})
+    with pytest.raises(CommandError, match="give --attempts N"):
+        await session.enqueue("x", models=["a", "b"])
+    with pytest.raises(Exception, match="less than or equal to 5"):
+        await session.enqueue("x", attempts=6)
+    assert session.store.tasks() == []
