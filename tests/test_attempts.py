@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,11 @@ from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.review import review_list
 from agentdeck.runtime.session import Session
 from agentdeck.runtime.store import Store
+from tests.support.cli import run_cli
 from tests.support.git_repos import git, make_repo
 from tests.support.scripted_model import ScriptedModel, Turn, call, finish
 from tests.support.scripted_session import wait_for
+from tests.support.session import kill_daemon
 
 PROJECT = {
     "calc.py": "def add(a, b):\n    return a + b\n",
@@ -225,3 +228,62 @@ async def test_models_without_attempts_and_too_many_attempts_are_refused(
     with pytest.raises(Exception, match="less than or equal to 5"):
         await session.enqueue("x", attempts=6)
     assert session.store.tasks() == []
+
+
+async def test_demo_attempts_make_different_valid_changes_and_the_demo_judge_ranks_them(repo: Path) -> None:
+    settings = load_settings(repo)
+    settings.demo.tokens_per_second = 0
+    session = Session(repo, settings, Store(repo / ".git" / "agentdeck" / "session.db"))
+    reply, ranked = await run_group(session, model="demo")
+    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+    notes = [git(repo, "show", f"agentdeck/{task_id}:agentdeck-demo-notes.md") for task_id in ids]
+    assert len(set(notes)) == 3
+    assert all("- [x] Write these notes" in text for text in notes)  # each ran its whole way
+    assert "File by file:" in notes[1] and "Short notes" in notes[2]
+    ranking = ranked.ranking
+    assert ranking.fallback == "" and ranking.judge_model == "demo"
+    assert {entry.task_id for entry in ranking.order} == set(ids)
+    # The demo judge keeps the smallest change when no tests tell them apart: the short notes.
+    assert ranking.pick == ids[2] and "smallest change" in ranking.order[0].reason
+    await session.shutdown()
+
+
+def test_queue_add_attempts_ends_in_one_review_entry_with_three_ranked_attempts(
+    repo: Path, agentdeck_cmd
+) -> None:
+    def cli(*args: str):
+        return run_cli(agentdeck_cmd, *args, cwd=repo)
+
+    try:
+        queued = cli("queue", "add", "--attempts", "3", "--model", "demo", "write notes on the app")
+        assert queued.returncode == 0, queued.stderr
+        assert "queued 3 attempts as group" in queued.stdout
+        ids = re.findall(r"^  (\S+) \(demo\)$", queued.stdout, re.MULTILINE)
+        assert len(ids) == 3
+        deadline = time.monotonic() + 90
+        while True:  # the ranking is stored before AttemptsRanked goes out: the list shows it then
+            listing = json.loads(cli("review", "--json").stdout)
+            if listing["results"] and listing["results"][0]["attempts"][0]["rank"]:
+                break
+            assert time.monotonic() < deadline, f"no ranking: {listing}"
+            time.sleep(0.3)
+        (entry,) = listing["results"]
+        assert [a["rank"] for a in entry["attempts"]] == [1, 2, 3]
+        assert {a["task_id"] for a in entry["attempts"]} == set(ids)
+        assert all(a["reason"] and a["tests"] == "not_configured" for a in entry["attempts"])
+        pick = entry["attempts"][0]["task_id"]
+        assert entry["task_id"] == pick and entry["ranking_note"] == ""
+
+        plain = cli("review", "--plain").stdout
+        assert "best of 3: write notes on the app" in plain
+        assert f"1. {pick} (judge's pick) · demo · finished" in plain
+        assert "1 to review" in plain
+
+        merged = cli("merge", pick)
+        assert merged.returncode == 0, merged.stderr
+        others = [task_id for task_id in ids if task_id != pick]
+        assert f"rejected the other attempts of its group: {', '.join(others)}" in merged.stdout
+        status = {t["id"]: t["state"] for t in json.loads(cli("status", "--json").stdout)["tasks"]}
+        assert status == {pick: "merged", **{task_id: "rejected" for task_id in others}}
+    finally:
+        kill_daemon(repo)

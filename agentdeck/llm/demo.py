@@ -441,6 +441,7 @@ class DemoModel:
                 f"- {line}" for line in summaries.splitlines() if line.strip()
             )
         variant = _attempt_number(task)
+        searched = any(call["function"]["name"] == "search" for call in made)
         if variant % 3 == 2:
             # A second attempt at the same task takes another way: the notes go file by file.
             overview += "\n\nFile by file:\n\n" + "\n".join(
@@ -450,8 +451,9 @@ class DemoModel:
                 for name in [json.loads(c["function"]["arguments"] or "{}").get("path", "")]
             )
         elif variant % 3 == 0 and variant:
-            # A third takes the shortest way: no overview of the repository.
+            # A third takes the shortest way: the task and the checklist, nothing around them.
             overview = "Short notes: only what the task needs."
+            searched = False
         lines = [
             "# Notes from the agentdeck demo model" + (f" (attempt {variant})" if variant else ""),
             "",
@@ -467,8 +469,8 @@ class DemoModel:
                     *[f"- `{todo}`" for todo in todos[:10]],
                     "",
                 ]
-                if any(call["function"]["name"] == "search" for call in made)
-                else []  # compacted: the summaries above say what was found
+                if searched
+                else []  # compacted: the summaries above say what was found (or the short way)
             ),
             "- [ ] Write these notes",
             "- [ ] Check them with a command",
