@@ -287,3 +287,73 @@ def test_queue_add_attempts_ends_in_one_review_entry_with_three_ranked_attempts(
         assert status == {pick: "merged", **{task_id: "rejected" for task_id in others}}
     finally:
         kill_daemon(repo)
+
+
+def stored_attempt(session: Session, repo: Path, group: str, number: int, state: str, files: dict) -> str:
+    """An attempt as the session leaves it when it ended, with its change on its branch."""
+    from agentdeck.runtime.store import TaskRow
+    from agentdeck.workspace import create_task_workspace, open_repository
+
+    task_id = f"{group}-{number}"
+    workspace = create_task_workspace(open_repository(repo), task_id)
+    for name, text in files.items():
+        (Path(workspace.path) / name).write_text(text)
+    workspace.checkpoint(f"attempt {number}")
+    session.store.add_task(
+        TaskRow(
+            id=task_id,
+            task="make calc better",
+            state=state,
+            branch=workspace.branch,
+            worktree=str(workspace.path),
+            base_commit=workspace.base_commit,
+            base_branch="main",
+            error="boom: the model went away" if state == "failed" else None,
+            tests={"status": "passed", "message": "1 passed"} if state == "finished" else None,
+            attempt_group=group,
+            attempt=number,
+        )
+    )
+    return task_id
+
+
+async def test_a_group_that_ended_while_the_daemon_was_down_is_ranked_at_start_failed_attempts_last(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judge = judge_script([lambda ids: ranking_reply(ids[::-1])])
+    session = best_of_n_session(project, monkeypatch, judge, {})
+    ids = [
+        stored_attempt(session, project, "calc-0000", number, state, {"calc.py": CHANGES[number]})
+        for number, state in ((1, "finished"), (2, "failed"), (3, "finished"))
+    ]
+    await session.start()
+    ranked = await wait_for(session, lambda e: isinstance(e, AttemptsRanked))
+    (request,) = ranking_requests(judge)
+    # The judge compares the two that finished; the failed one comes last, with why.
+    assert f"## Attempt {ids[0]}" in request[1]["content"] and f"## Attempt {ids[2]}" in request[1]["content"]
+    assert f"## Attempt {ids[1]}" not in request[1]["content"]
+    assert [(e.task_id, e.reason) for e in ranked.ranking.order] == [
+        (ids[2], f"reason for {ids[2]}"),
+        (ids[0], f"reason for {ids[0]}"),
+        (ids[1], "the agent failed: boom: the model went away"),
+    ]
+    await session.shutdown()
+
+
+async def test_an_attempt_sent_back_drops_the_ranking_and_the_group_is_ranked_again_when_it_ends(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judge = judge_script([lambda ids: ranking_reply(ids), lambda ids: ranking_reply(ids[::-1])])
+    session = best_of_n_session(project, monkeypatch, judge, {"scripted": ScriptedModel(executor_turn)})
+    reply, first = await run_group(session)
+    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+    group = reply["attempt_group"]
+    seq = session.store.last_seq
+    await session.retry(ids[1], "make the tests pass")
+    assert group not in session.store.rankings()
+    item = review_list(session.store.tasks(), session.store.rankings()).results[0]
+    assert item.ranking_note.startswith("not ranked yet: 1 of 3 attempts still at work")
+    second = await wait_for(session, lambda e: isinstance(e, AttemptsRanked), from_seq=seq, timeout=60)
+    assert [e.task_id for e in second.ranking.order] == ids[::-1]
+    assert len(ranking_requests(judge)) == 2
+    await session.shutdown()

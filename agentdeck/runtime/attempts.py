@@ -52,11 +52,18 @@ class Attempts:
         self._ranking: dict[str, asyncio.Task] = {}
 
     def on_event(self, event: Event) -> None:
-        """Bus subscriber: an attempt ended, so its group may be complete."""
-        if not isinstance(event, TaskStateChanged) or event.state not in ENDED or event.task_id is None:
+        """Bus subscriber: an attempt ended, so its group may be complete; or one runs again."""
+        if not isinstance(event, TaskStateChanged) or event.task_id is None:
+            return
+        if event.state not in ENDED and event.state != "queued":
             return
         row = self.session.store.task(event.task_id)
-        if row is not None and row.attempt_group:
+        if row is None or not row.attempt_group:
+            return
+        if event.state == "queued":
+            # Sent back or resumed: the ranking compared work that is about to change.
+            self.session.store.drop_ranking(row.attempt_group)
+        else:
             self.consider(row.attempt_group)
 
     def start(self) -> None:
@@ -83,47 +90,57 @@ class Attempts:
             await asyncio.wait(list(self._ranking.values()), timeout=5)
 
     async def _rank(self, group: str) -> None:
-        s = self.session
         try:
-            rows = s.store.group(group)
-            comparable = [row for row in rows if row.state in COMPARABLE and row.branch and row.base_commit]
-            views = [await self._view(row) for row in comparable]
-            if len(views) >= 2:
-                ranking = await rank_attempts(
-                    s.verifier.judge_client(),
-                    group,
-                    rows[0].task,
-                    views,
-                    s.settings.review.judge_timeout_seconds,
-                )
-            else:
-                ranking = AttemptRanking(
-                    attempt_group=group,
-                    order=[
-                        RankedAttempt(task_id=view.task_id, reason="the only attempt with a change to merge")
-                        for view in views
-                    ],
-                    fallback="nothing to compare: fewer than two attempts ended with a change",
-                )
-            ranked = {entry.task_id for entry in ranking.order}
-            ranking.order += [
-                RankedAttempt(task_id=row.id, reason=_why_unranked(row))
-                for row in rows
-                if row.id not in ranked
-            ]
-            s.store.set_ranking(group, ranking.model_dump(mode="json"))
-            if ranking.prompt_tokens or ranking.cost_usd:
-                # The comparison counts toward the queue's budget, on the group's first attempt.
-                first = s.store.task(rows[0].id)
-                if first is not None:
-                    s.store.update_task(
-                        first.id,
-                        tokens=first.tokens + ranking.prompt_tokens + ranking.completion_tokens,
-                        cost_usd=first.cost_usd + ranking.cost_usd,
-                    )
-            s.publish(AttemptsRanked(ranking=ranking))
+            await self._rank_group(group)
+        except Exception as exc:  # noqa: BLE001 - the group must still be shown, in some order
+            rows = self.session.store.group(group)
+            ranking = AttemptRanking(
+                attempt_group=group,
+                order=[RankedAttempt(task_id=row.id, reason=_why_unranked(row)) for row in rows],
+                fallback=f"not ranked: the comparison failed ({type(exc).__name__}: {exc}); by attempt number",
+            )
+            self.session.store.set_ranking(group, ranking.model_dump(mode="json"))
+            self.session.publish(AttemptsRanked(ranking=ranking))
         finally:
             self._ranking.pop(group, None)
+
+    async def _rank_group(self, group: str) -> None:
+        s = self.session
+        rows = s.store.group(group)
+        comparable = [row for row in rows if row.state in COMPARABLE and row.branch and row.base_commit]
+        views = [await self._view(row) for row in comparable]
+        if len(views) >= 2:
+            ranking = await rank_attempts(
+                s.verifier.judge_client(),
+                group,
+                rows[0].task,
+                views,
+                s.settings.review.judge_timeout_seconds,
+            )
+        else:
+            ranking = AttemptRanking(
+                attempt_group=group,
+                order=[
+                    RankedAttempt(task_id=view.task_id, reason="the only attempt with a change to merge")
+                    for view in views
+                ],
+                fallback="nothing to compare: fewer than two attempts ended with a change",
+            )
+        ranked = {entry.task_id for entry in ranking.order}
+        ranking.order += [
+            RankedAttempt(task_id=row.id, reason=_why_unranked(row)) for row in rows if row.id not in ranked
+        ]
+        s.store.set_ranking(group, ranking.model_dump(mode="json"))
+        if ranking.prompt_tokens or ranking.cost_usd:
+            # The comparison counts toward the queue's budget, on the group's first attempt.
+            first = s.store.task(rows[0].id)
+            if first is not None:
+                s.store.update_task(
+                    first.id,
+                    tokens=first.tokens + ranking.prompt_tokens + ranking.completion_tokens,
+                    cost_usd=first.cost_usd + ranking.cost_usd,
+                )
+        s.publish(AttemptsRanked(ranking=ranking))
 
     async def _view(self, row: TaskRow) -> AttemptView:
         from agentdeck.workspace import WorkspaceError
@@ -157,6 +174,8 @@ class Attempts:
 
 
 def _why_unranked(row: TaskRow) -> str:
+    if row.state in COMPARABLE:
+        return f"{row.state}; tests {(row.tests or {}).get('status', 'not run')}"
     if row.state == "failed":
         return f"the agent failed: {row.error or row.reason or 'no reason recorded'}"
     if row.state == "cancelled":

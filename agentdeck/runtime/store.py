@@ -341,6 +341,9 @@ class Store:
             (attempt_group, json.dumps(ranking), time.time()),
         )
 
+    def drop_ranking(self, attempt_group: str) -> None:
+        self._write("DELETE FROM attempt_rankings WHERE attempt_group = ?", (attempt_group,))
+
     def rankings(self) -> dict[str, dict[str, Any]]:
         """Every group's ranking, by group id."""
         rows = self._db.execute("SELECT attempt_group, ranking FROM attempt_rankings").fetchall()
