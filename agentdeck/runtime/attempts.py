@@ -23,14 +23,18 @@ from agentdeck.events import (
 )
 from agentdeck.runtime.attempt_ranking import AttemptView, rank_attempts
 from agentdeck.runtime.store import Store, TaskRow
+from agentdeck.task_state import TaskState
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
 
-# An attempt in one of these will not change on its own: the group can be compared.
-ENDED = ("finished", "failed", "cancelled", "merged", "rejected")
 # Attempts with a verified change to compare; the others are ranked last, without the judge.
-COMPARABLE = ("finished", "rejected")
+COMPARABLE = (TaskState.FINISHED, TaskState.REJECTED)
+
+
+def settled(state: TaskState) -> bool:
+    """The attempt will not change on its own (an interrupted one may be resumed): it can be compared."""
+    return not state.in_queue
 
 
 def attempt_note(row: TaskRow, store: Store) -> str:
@@ -55,12 +59,12 @@ class Attempts:
         """Bus subscriber: an attempt ended, so its group may be complete; or one runs again."""
         if not isinstance(event, TaskStateChanged) or event.task_id is None:
             return
-        if event.state not in ENDED and event.state != "queued":
+        if not settled(event.state) and event.state != TaskState.QUEUED:
             return
         row = self.session.store.task(event.task_id)
         if row is None or not row.attempt_group:
             return
-        if event.state == "queued":
+        if event.state == TaskState.QUEUED:
             # Sent back or resumed: the ranking compared work that is about to change.
             self.session.store.drop_ranking(row.attempt_group)
         else:
@@ -77,9 +81,9 @@ class Attempts:
         if self.session.stopping or group in self._ranking or group in self.session.store.rankings():
             return
         rows = self.session.store.group(group)
-        if not rows or any(row.state not in ENDED for row in rows):
+        if not rows or not all(settled(row.state) for row in rows):
             return
-        if any(row.state == "merged" for row in rows):
+        if any(row.state == TaskState.MERGED for row in rows):
             return  # you chose before the judge could: nothing is left to rank
         self._ranking[group] = asyncio.create_task(self._rank(group), name=f"rank {group}")
 
@@ -176,8 +180,8 @@ class Attempts:
 def _why_unranked(row: TaskRow) -> str:
     if row.state in COMPARABLE:
         return f"{row.state}; tests {(row.tests or {}).get('status', 'not run')}"
-    if row.state == "failed":
+    if row.state == TaskState.FAILED:
         return f"the agent failed: {row.error or row.reason or 'no reason recorded'}"
-    if row.state == "cancelled":
+    if row.state == TaskState.CANCELLED:
         return "cancelled before it finished"
     return f"no change to compare ({row.state})"
