@@ -357,3 +357,12 @@ async def test_an_attempt_sent_back_drops_the_ranking_and_the_group_is_ranked_ag
     assert [e.task_id for e in second.ranking.order] == ids[::-1]
     assert len(ranking_requests(judge)) == 2
     await session.shutdown()
+
+
+def test_models_without_attempts_is_a_usage_error_before_any_daemon_starts(repo: Path, agentdeck_cmd) -> None:
+    result = run_cli(agentdeck_cmd, "queue", "add", "--models", "a,b", "write notes", cwd=repo)
+    assert result.returncode == 2
+    assert "--models spreads attempts over models: give --attempts N (2 or more) too" in result.stderr
+    assert "started the session daemon" not in result.stderr
+    too_many = run_cli(agentdeck_cmd, "queue", "add", "--attempts", "6", "write notes", cwd=repo)
+    assert too_many.returncode == 2 and "6 attempts: give 2 to 5" in too_many.stderr

@@ -46,6 +46,9 @@ def session_command(args: argparse.Namespace) -> int:
             "say what to do with the queue: agentdeck queue add TASK, agentdeck queue list, agentdeck queue edit ID"
         )
         return EXIT_USAGE
+    if args.command == "queue" and args.queue_command == "add" and args.models and args.attempts < 2:
+        error("--models spreads attempts over models: give --attempts N (2 or more) too")
+        return EXIT_USAGE  # said before a daemon is started for nothing
     try:
         return asyncio.run(_attached(args, root, paths))
     except KeyboardInterrupt:
@@ -92,9 +95,6 @@ async def _run(args: argparse.Namespace, client) -> int:
             text = " ".join(args.task).strip()
             if not text:
                 error("the task is empty: say what the agent should do")
-                return EXIT_USAGE
-            if args.models and args.attempts < 2:
-                error("--models spreads attempts over models: give --attempts N (2 or more) too")
                 return EXIT_USAGE
             reply = await client.enqueue(
                 text,

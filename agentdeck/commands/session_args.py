@@ -140,7 +140,10 @@ def add_session_parsers(commands) -> None:
         "--foreground", action="store_true", help="run in a foreground slot instead of the background queue"
     )
     add.add_argument(
-        "--json", action="store_true", help='print {"task_id": ..., "state": ...} as one JSON document'
+        "--json",
+        action="store_true",
+        help='print {"task_id": ..., "state": ...} as one JSON document (with --attempts also '
+        '"attempt_group" and "attempts": [{"task_id", "model"}])',
     )
     listing = _add(
         actions,
