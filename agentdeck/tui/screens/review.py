@@ -29,6 +29,7 @@ from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.keys import key_hint
 from agentdeck.tui.screens.cockpit import CockpitScreen, SessionFollower
 from agentdeck.tui.screens.waiting import WaitsForChange
+from agentdeck.tui.widgets.attempt_list import AttemptColours, render_attempt_list
 from agentdeck.tui.widgets.diff_view import DiffColours, render_diff
 from agentdeck.tui.widgets.footer import CockpitFooter
 
@@ -420,7 +421,14 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
     def _describe(self, details, rendered) -> Text:
         item, body = details.item, Text()
         if details.group is not None:
-            self._describe_attempts(details, body)
+            colours = AttemptColours(
+                accent=theme_style(self.app, "bold $accent"),
+                pick=theme_style(self.app, "bold $success"),
+                warning=self._colour("warning", ""),
+                tests={status: self._colour(name, "") for status, name in TESTS_COLOUR.items()},
+            )
+            keys = (self._key("review.attempt"), self._key("review.merge"))
+            body.append_text(render_attempt_list(details.group, details.item.task_id, colours, keys))
         verdict = details.verdict
         if verdict is not None:
             body.append(
@@ -486,35 +494,6 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             body.append(" ")
             body.append(f"−{entry.deletions}\n", style=self._colour("error", ""))
         return body
-
-    def _describe_attempts(self, details, body: Text) -> None:
-        """Best of N: every attempt of the group, the judge's pick first, its reason and tests each."""
-        group = details.group
-        body.append(f"best of {len(group.attempts)}", style="bold")
-        body.append(
-            f" — {self._key('review.attempt')} shows the next attempt; {self._key('review.merge')} merges the one "
-            "shown and rejects the others\n",
-            style="dim",
-        )
-        for entry in group.attempts:
-            shown = entry.task_id == details.item.task_id
-            body.append("▶ " if shown else "  ", style=theme_style(self.app, "bold $accent"))
-            place = f"{entry.rank}." if entry.rank else "·"
-            body.append(f"{place} {entry.task_id}", style="bold" if shown else "")
-            if entry.rank == 1 and not group.ranking_note:
-                body.append(" judge's pick", style=theme_style(self.app, "bold $success"))
-            body.append(f" · {entry.model or 'executor.model'} · ")
-            tests = (entry.tests or "—").replace("_", " ")
-            body.append(f"tests {tests}", style=self._colour(TESTS_COLOUR.get(entry.tests or "", ""), ""))
-            body.append(f" · +{entry.insertions} −{entry.deletions}")
-            if entry.decision or not entry.needs_decision:
-                body.append(f" · {entry.decision or entry.state}", style="dim")
-            body.append("\n")
-            if entry.reason:
-                body.append(f"     {entry.reason}\n", style="dim" if not shown else "")
-        if group.ranking_note:
-            body.append(f"  ⚑ {group.ranking_note}\n", style=self._colour("warning", ""))
-        body.append("\n")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # "Next attempt" is in the footer only while a best-of-N group is selected.
