@@ -455,6 +455,8 @@ class AttemptRanking(BaseModel):
     # Why the order is not the judge's (its reply was unusable twice, or there was nothing to
     # compare): then attempts are ordered by their test results. "" when the judge ranked them.
     fallback: str = ""
+    # Set when the judge is of an attempt's model family: it tends to prefer its own kind of work.
+    same_family_warning: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0

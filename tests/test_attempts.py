@@ -141,6 +141,7 @@ async def test_best_of_n_runs_each_attempt_in_its_own_worktree_and_the_judge_com
 
     assert [entry.task_id for entry in ranked.ranking.order] == order
     assert ranked.ranking.fallback == "" and ranked.ranking.judge_model == "scripted"
+    assert ranked.ranking.same_family_warning.startswith("the judge (scripted) is of the executor's family")
     assert session.store.rankings()[group]["order"][0]["task_id"] == ids[2]
 
     listing = review_list(session.store.tasks(), session.store.rankings())
@@ -245,6 +246,7 @@ async def test_demo_attempts_make_different_valid_changes_and_the_demo_judge_ran
     assert {entry.task_id for entry in ranking.order} == set(ids)
     # The demo judge keeps the smallest change when no tests tell them apart: the short notes.
     assert ranking.pick == ids[2] and "smallest change" in ranking.order[0].reason
+    assert "the demo model judged the demo model's work" in ranking.same_family_warning
     await session.shutdown()
 
 

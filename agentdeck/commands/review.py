@@ -120,6 +120,8 @@ def render_attempts(item, indent: str = "  ") -> list[str]:
         )
     if item.ranking_note:
         lines.append(f"{indent}{item.ranking_note}")
+    if item.ranking_warning:
+        lines.append(f"{indent}warning: {item.ranking_warning}")
     return lines
 
 

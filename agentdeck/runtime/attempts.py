@@ -22,6 +22,7 @@ from agentdeck.events import (
     Verdict,
 )
 from agentdeck.runtime.attempt_ranking import AttemptView, rank_attempts
+from agentdeck.runtime.judge import same_family_warning
 from agentdeck.runtime.store import Store, TaskRow
 from agentdeck.task_state import TaskState
 
@@ -114,13 +115,12 @@ class Attempts:
         comparable = [row for row in rows if row.state in COMPARABLE and row.branch and row.base_commit]
         views = [await self._view(row) for row in comparable]
         if len(views) >= 2:
+            client = s.verifier.judge_client()
             ranking = await rank_attempts(
-                s.verifier.judge_client(),
-                group,
-                rows[0].task,
-                views,
-                s.settings.review.judge_timeout_seconds,
+                client, group, rows[0].task, views, s.settings.review.judge_timeout_seconds
             )
+            warnings = [same_family_warning(client.model, view.model) for view in views]
+            ranking.same_family_warning = next((warning for warning in warnings if warning), "")
         else:
             ranking = AttemptRanking(
                 attempt_group=group,

@@ -86,6 +86,8 @@ class ReviewItem(BaseModel):
     attempts: list[AttemptEntry] = Field(default_factory=list)
     # How the order came about when it is not the judge's: not ranked yet, or by test results and why.
     ranking_note: str = ""
+    # The judge is of an attempt's model family (it tends to prefer its own kind of work).
+    ranking_warning: str = ""
 
 
 class NightSummary(BaseModel):
@@ -284,6 +286,7 @@ def group_item(rows: list[TaskRow], ranking: dict | None) -> ReviewItem:
     item.attempt_group = lead.attempt_group
     item.attempts = entries
     item.ranking_note = note
+    item.ranking_warning = ranked.same_family_warning if ranked is not None else ""
     return item
 
 

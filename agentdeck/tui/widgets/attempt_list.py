@@ -43,7 +43,8 @@ def render_attempt_list(group, shown: str, colours: AttemptColours, keys: tuple[
         body.append("\n")
         if entry.reason:
             body.append(f"     {entry.reason}\n", style="" if on_screen else "dim")
-    if group.ranking_note:
-        body.append(f"  ⚑ {group.ranking_note}\n", style=colours.warning)
+    for note in (group.ranking_note, group.ranking_warning):
+        if note:
+            body.append(f"  ⚑ {note}\n", style=colours.warning)
     body.append("\n")
     return body
