@@ -50,6 +50,10 @@ def _session(event: ev.Event) -> str | None:
                     f" with skill{'s' if len(event.skills) > 1 else ''} {', '.join(event.skills)}"
                     if event.skills
                     else "",
+                    f" as attempt {event.attempt} of group {event.attempt_group}"
+                    if event.attempt_group
+                    else "",
+                    f" on {event.model}" if event.attempt_group and event.model else "",
                 ]
             )
             return f"queued{extra}: {one_line(event.task)}"
@@ -154,4 +158,10 @@ def _review(event: ev.Event) -> str | None:
             return f"cleaned up{by}: {', '.join(parts)}{dropped}{freed}"
         case ev.PullRequestCreated():
             return f"pull request: {event.url}"
+        case ev.AttemptsRanked():
+            ranking = event.ranking
+            order = " > ".join(entry.task_id for entry in ranking.order) or "nothing to rank"
+            how = f"; {ranking.fallback}" if ranking.fallback else f" (judge {ranking.judge_model})"
+            pick = f": pick {ranking.pick}: {one_line(ranking.order[0].reason, 120)}" if ranking.order else ""
+            return f"attempts of {ranking.attempt_group} ranked {order}{how}{pick}"
     return None

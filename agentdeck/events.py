@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from agentdeck.priority import PRIORITY_LIMIT
+from agentdeck.task_limits import MAX_ATTEMPTS, PRIORITY_LIMIT
 from agentdeck.task_state import TaskState
 
 
@@ -228,6 +228,9 @@ class TaskQueued(Event):
     source: Literal["cli", "inbox", "api"] = "cli"
     # Skills the task names: the agent is told to load them (see agentdeck/skills).
     skills: list[str] = Field(default_factory=list)
+    # Best-of-N: the tasks of one `queue add --attempts N` share a group; `attempt` is 1..N.
+    attempt_group: str | None = None
+    attempt: int | None = None
 
 
 class TaskStateChanged(Event):
@@ -433,6 +436,44 @@ class StoreFullChanged(Event):
     reason: str
 
 
+class RankedAttempt(BaseModel):
+    """One attempt in the judge's order, with the judge's one reason for its place."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    reason: str
+
+
+class AttemptRanking(BaseModel):
+    """The attempts of one group, best first: the judge's order, or by test results when it failed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attempt_group: str
+    order: list[RankedAttempt]
+    judge_model: str | None = None
+    # Why the order is not the judge's (its reply was unusable twice, or there was nothing to
+    # compare): then attempts are ordered by their test results. "" when the judge ranked them.
+    fallback: str = ""
+    # Set when the judge is of an attempt's model family: it tends to prefer its own kind of work.
+    same_family_warning: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def pick(self) -> str | None:
+        return self.order[0].task_id if self.order else None
+
+
+class AttemptsRanked(Event):
+    """Every attempt of a group ended: the judge compared them side by side and ranked them."""
+
+    type: Literal["attempts_ranked"] = "attempts_ranked"
+    ranking: AttemptRanking
+
+
 class PullRequestCreated(Event):
     type: Literal["pull_request_created"] = "pull_request_created"
     url: str
@@ -474,6 +515,7 @@ AnyEvent = Annotated[
         ChangesRequested,
         CleanedUp,
         PullRequestCreated,
+        AttemptsRanked,
         DiskUsageChanged,
         StoreFullChanged,
     ],
@@ -526,6 +568,11 @@ class Enqueue(SessionCommand):
     source: Literal["cli", "inbox", "api"] = "cli"
     # Names of skills (agentdeck skills); an unknown one is refused with the list of known ones.
     skills: list[str] = Field(default_factory=list)
+    # Best-of-N: run the task this many times, each in its own worktree, as one attempt group
+    # (the session makes the group, so it is never left half made); `models` are spread over
+    # the attempts round-robin (default: `model` for all).
+    attempts: int = Field(1, ge=1, le=MAX_ATTEMPTS)
+    models: list[str] = Field(default_factory=list)
 
 
 class Cancel(Command):

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from agentdeck.priority import PRIORITY_LIMIT
 from agentdeck.server import protocol
 from agentdeck.server.launcher import daemon_pid, open_connection
+from agentdeck.task_limits import PRIORITY_LIMIT
 from tests.support.cli import run_cli
 from tests.support.git_repos import make_repo
 from tests.support.good_client import GoodClient, crash_lines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from agentdeck.priority import PRIORITY_LIMIT
+from agentdeck.task_limits import MAX_ATTEMPTS, PRIORITY_LIMIT
 
 
 def positive_int(text: str) -> int:
@@ -38,6 +38,27 @@ def priority(text: str) -> int:
             f"{value} is out of range: a priority is between -{PRIORITY_LIMIT:,} and {PRIORITY_LIMIT:,}"
         )
     return value
+
+
+def attempts(text: str) -> int:
+    """--attempts N: 1 (no best-of-N) up to MAX_ATTEMPTS."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_ATTEMPTS:
+        raise argparse.ArgumentTypeError(
+            f"{value} attempts: give 2 to {MAX_ATTEMPTS} (1 is an ordinary task)"
+        )
+    return value
+
+
+def model_list(text: str) -> list[str]:
+    """--models a,b: model names separated by commas, none empty."""
+    models = [name.strip() for name in text.split(",")]
+    if not all(models):
+        raise argparse.ArgumentTypeError(f"an empty model name in {text!r}: give names separated by commas")
+    return models
 
 
 def add_repo(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

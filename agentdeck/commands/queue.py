@@ -6,9 +6,9 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from agentdeck.commands.arg_types import priority
+from agentdeck.commands.arg_types import attempts, model_list, priority
 from agentdeck.commands.exit_status import EXIT_OK, EXIT_USAGE, error
-from agentdeck.commands.session import SESSION_NOTE, attached, render_table, session_parser
+from agentdeck.commands.session import SESSION_NOTE, attached, render_table, session_command, session_parser
 from agentdeck.task_state import TaskState
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ def register(commands) -> None:
         "Queue TASK. It starts when a slot is free, in priority order, after its dependency.",
         '  agentdeck queue add "add type hints to src/io.py"\n'
         '  agentdeck queue add --after add-type-hints-1a2b --priority 5 "document the io module"\n'
-        '  agentdeck queue add --skill test-first-bug-fix "fix the crash on an empty config file"',
+        '  agentdeck queue add --skill test-first-bug-fix "fix the crash on an empty config file"\n'
+        '  agentdeck queue add --attempts 3 --models anthropic/claude-sonnet-4-5,openai/gpt-5 "fix the parser"',
     )
     add.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do")
     add.add_argument(
@@ -53,12 +54,30 @@ def register(commands) -> None:
         help="a skill the agent loads and follows (repeatable; `agentdeck skills` lists them)",
     )
     add.add_argument(
+        "--attempts",
+        type=attempts,
+        default=1,
+        metavar="N",
+        help="best-of-N: run the task N times (2-5), each in its own worktree; when all end, the judge "
+        "ranks them and `agentdeck review` shows them as one entry (default 1)",
+    )
+    add.add_argument(
+        "--models",
+        type=model_list,
+        metavar="A,B",
+        help="with --attempts: spread the attempts over these models, round-robin (other model families "
+        "make errors that don't correlate)",
+    )
+    add.add_argument(
         "--foreground", action="store_true", help="run in a foreground slot instead of the background queue"
     )
     add.add_argument(
-        "--json", action="store_true", help='print {"task_id": ..., "state": ...} as one JSON document'
+        "--json",
+        action="store_true",
+        help='print {"task_id": ..., "state": ...} as one JSON document (with --attempts also '
+        '"attempt_group" and "attempts": [{"task_id", "model"}])',
     )
-    add.set_defaults(func=attached(_add))
+    add.set_defaults(func=_add_command)
     listing = session_parser(
         actions,
         "list",
@@ -89,6 +108,13 @@ def _no_action(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
+def _add_command(args: argparse.Namespace) -> int:
+    if args.models and args.attempts < 2:
+        error("--models spreads attempts over models: give --attempts N (2 or more) too")
+        return EXIT_USAGE  # said before a daemon is started for nothing
+    return session_command(args, _add)
+
+
 async def _add(args: argparse.Namespace, client: SessionClient) -> int:
     text = " ".join(args.task).strip()
     if not text:
@@ -101,9 +127,16 @@ async def _add(args: argparse.Namespace, client: SessionClient) -> int:
         foreground=args.foreground,
         model=args.model,
         skills=args.skill,
+        attempts=args.attempts,
+        models=args.models,
     )
     if args.json:
         print(json.dumps(reply))
+    elif "attempt_group" in reply:
+        print(f"queued {len(reply['attempts'])} attempts as group {reply['attempt_group']}:")
+        for attempt in reply["attempts"]:
+            print(f"  {attempt['task_id']} ({attempt['model'] or 'executor.model'})")
+        print("when all have ended, the judge ranks them: `agentdeck review` shows them as one entry")
     else:
         print(f"queued {reply['task_id']} ({reply['state']})")
     return EXIT_OK

@@ -151,6 +151,7 @@ async def _review(args: argparse.Namespace, client) -> int:
 def render_review(listing) -> str:
     lines = []
     rows = [("ID", "STATE", "VERDICT", "TESTS", "SIZE", "FLAGS", "TASK")]
+    attempts = {}  # row number -> the group item whose attempts follow that row
     for item in listing.results:
         verdict = (item.verdict or "-").replace("_", " ")
         size = (
@@ -166,15 +167,17 @@ def render_review(listing) -> str:
                 (item.tests or "-").replace("_", " "),
                 size,
                 ", ".join(item.flags) or "-",
-                one_line(item.task, 50),
+                (f"best of {len(item.attempts)}: " if item.attempts else "") + one_line(item.task, 50),
             )
         )
+        if item.attempts:
+            attempts[len(rows) - 1] = item
     if len(rows) > 1:
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-        lines += [
-            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1]
-            for row in rows
-        ]
+        for number, row in enumerate(rows):
+            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1])
+            if number in attempts:
+                lines += render_attempts(attempts[number], indent="    ")
     else:
         lines.append("no results yet: agents' finished work shows up here")
     lines += ["", listing.summary.line()]
@@ -183,7 +186,30 @@ def render_review(listing) -> str:
             "",
             "decide: agentdeck merge ID [ID ...] · agentdeck reject ID · agentdeck retry ID --feedback TEXT · agentdeck review ID (diff, findings)",
         ]
+        if any(item.attempts and item.needs_decision for item in listing.results):
+            lines.append(
+                "best of N: `agentdeck merge ID` of one attempt rejects the other attempts of its group"
+            )
     return "\n".join(lines)
+
+
+def render_attempts(item, indent: str = "  ") -> list[str]:
+    """A best-of-N group's attempts, the judge's pick first, each with its place, tests, size and reason."""
+    lines = []
+    for entry in item.attempts:
+        place = f"{entry.rank}." if entry.rank else "-"
+        pick = " (judge's pick)" if entry.rank == 1 and not item.ranking_note else ""
+        state = entry.decision or entry.state
+        tests = (entry.tests or "-").replace("_", " ")
+        lines.append(
+            f"{indent}{place} {entry.task_id}{pick} · {entry.model or 'executor.model'} · {state} · tests {tests}"
+            f" · +{entry.insertions} −{entry.deletions}" + (f" — {entry.reason}" if entry.reason else "")
+        )
+    if item.ranking_note:
+        lines.append(f"{indent}{item.ranking_note}")
+    if item.ranking_warning:
+        lines.append(f"{indent}warning: {item.ranking_warning}")
+    return lines
 
 
 def render_details(details, *, diff: bool = True) -> str:
@@ -192,6 +218,9 @@ def render_details(details, *, diff: bool = True) -> str:
         f"{item.task_id} · {item.decision or item.state} · {details.branch or 'no branch'}",
         f"task: {details.task.strip()}",
     ]
+    if details.group is not None:
+        lines += ["", f"attempt {item.task_id} of group {details.group.attempt_group}:"]
+        lines += render_attempts(details.group)
     if details.plan:
         lines += ["", "plan:", *[f"  {line}" for line in details.plan.strip().splitlines()]]
     if details.summary:
@@ -254,6 +283,10 @@ async def _merge(args: argparse.Namespace, client) -> int:
             print(f"tests on the combined result: {report.tests.message}")
         where = f"; your checkout {report.checkout} was updated" if report.checkout else ""
         print(f"{report.target} is now at {(report.commit or '')[:10]}{where}")
+        if report.rejected:
+            print(
+                f"rejected the other attempts of its group: {', '.join(report.rejected)} (branches kept until cleanup)"
+            )
         return EXIT_OK
     print(report.reason, file=sys.stderr)  # says why, ending "nothing was merged"
     for conflict in report.conflicts:

@@ -33,6 +33,8 @@ JUDGE_HEADING = "# Review request for the judge"
 COMPACTED_HEADING = "## Summaries from sub-agents"
 # Must match agentdeck.agent.task_skills.USE_LINE: the line of the instructions naming the task's skills.
 SKILLS_TO_USE = "Use these skills for this task: "
+# Must match agentdeck.runtime.attempt_ranking.RANKING_HEADING.
+RANKING_HEADING = "# Ranking request for the judge"
 
 
 def _chars(messages: list[Message]) -> int:
@@ -199,7 +201,9 @@ class DemoModel:
         self, messages: list[Message], tools: list[ToolSpec], on_text: OnText
     ) -> TurnResult:
         offered = [tool["function"]["name"] for tool in tools]
-        if not offered and JUDGE_HEADING in _task_of(messages):
+        if not offered and RANKING_HEADING in _task_of(messages):
+            text, call = _rank(_task_of(messages)), None
+        elif not offered and JUDGE_HEADING in _task_of(messages):
             text, call = _judge(_task_of(messages)), None
         elif not offered:
             text, call = self._plan(messages), None
@@ -436,8 +440,22 @@ class DemoModel:
             overview = "Sub-agents with fresh contexts did part of the work:\n\n" + "\n".join(
                 f"- {line}" for line in summaries.splitlines() if line.strip()
             )
+        variant = _attempt_number(task)
+        searched = any(call["function"]["name"] == "search" for call in made)
+        if variant % 3 == 2:
+            # A second attempt at the same task takes another way: the notes go file by file.
+            overview += "\n\nFile by file:\n\n" + "\n".join(
+                f"- `{name}`: read, {len(_tool_output(messages, c['id']).splitlines())} lines"
+                for c in made
+                if c["function"]["name"] == "read"
+                for name in [json.loads(c["function"]["arguments"] or "{}").get("path", "")]
+            )
+        elif variant % 3 == 0 and variant:
+            # A third takes the shortest way: the task and the checklist, nothing around them.
+            overview = "Short notes: only what the task needs."
+            searched = False
         lines = [
-            "# Notes from the agentdeck demo model",
+            "# Notes from the agentdeck demo model" + (f" (attempt {variant})" if variant else ""),
             "",
             f"Task: {_plain_task(task)}",
             "",
@@ -451,8 +469,8 @@ class DemoModel:
                     *[f"- `{todo}`" for todo in todos[:10]],
                     "",
                 ]
-                if any(call["function"]["name"] == "search" for call in made)
-                else []  # compacted: the summaries above say what was found
+                if searched
+                else []  # compacted: the summaries above say what was found (or the short way)
             ),
             "- [ ] Write these notes",
             "- [ ] Check them with a command",
@@ -474,6 +492,12 @@ class DemoModel:
             lines += ["", "Steering received:", *[f"- {s.strip()}" for s in steers]]
         lines += ["", "This file was written by the offline demo model, not by a real LLM.", ""]
         return "\n".join(lines)
+
+
+def _attempt_number(task: str) -> int:
+    """Which attempt of a best-of-N group this agent is (`## Attempt K of N`), 0 when it is none."""
+    found = re.search(r"^## Attempt (\d+) of \d+", task, re.MULTILINE)
+    return int(found.group(1)) if found else 0
 
 
 def _lower_first(text: str) -> str:
@@ -557,3 +581,25 @@ def _judge(request: str) -> str:
         "findings": findings,
     }
     return json.dumps(verdict, indent=1)
+
+
+def _rank(request: str) -> str:
+    """A deterministic ranking of the attempts shown: green tests first, then the smallest change."""
+    attempts = []
+    for found in re.finditer(r"^## Attempt (\S+)\n(.*?)(?=^## Attempt |^Rank all |\Z)", request, re.M | re.S):
+        body = found.group(2)
+        tests = re.search(r"^Test result: (\S+)", body, re.MULTILINE)
+        status = tests.group(1) if tests else "not"
+        added = len(_added_lines(body))
+        failing = status in ("failed", "timeout", "error")
+        attempts.append((failing, status != "passed", added, found.group(1), status))
+    attempts.sort()
+    ranking = []
+    for place, (_, _, added, task_id, status) in enumerate(attempts):
+        tests = {"passed": "the tests pass", "not": "no tests ran"}.get(status, f"the tests {status}")
+        if place == 0:
+            reason = f"{tests} and it is the smallest change to review (+{added} lines)"
+        else:
+            reason = f"{tests}; +{added} lines, {added - attempts[0][2]:+d} against {attempts[0][3]}"
+        ranking.append({"id": task_id, "reason": f"{reason} (the offline demo judge)"})
+    return json.dumps({"ranking": ranking}, indent=1)

@@ -67,6 +67,8 @@ class MergeReport(BaseModel):
     tests: TestsResult | None = None
     checkout: str | None = None
     reason: str = ""
+    # Best-of-N: the other attempts of the merged ones' groups, rejected (or cancelled) in the same step.
+    rejected: list[str] = Field(default_factory=list)
 
 
 class CleanupEntry(BaseModel):
@@ -118,13 +120,18 @@ class Decisions:
             case GetReview():
                 from agentdeck.runtime.review import review_list
 
-                return review_list(self.session.store.tasks()).model_dump(mode="json")
+                store = self.session.store
+                return review_list(store.tasks(), store.rankings()).model_dump(mode="json")
             case GetResult():
-                from agentdeck.runtime.review import result_details
+                from agentdeck.runtime.review import group_item, result_details
 
+                store = self.session.store
                 row = self.session.tasks.get(command.agent_id)
                 details = await asyncio.to_thread(result_details, self.session.repo_root, row)
                 details.sandbox = self.session.sandbox_of(row.id)  # the store has one owner: this thread
+                if row.attempt_group:
+                    group = row.attempt_group
+                    details.group = group_item(store.group(group), store.rankings().get(group))
                 return details.model_dump(mode="json")
         raise CommandError(f"unknown review command {type(command).__name__}")
 
@@ -137,6 +144,7 @@ class Decisions:
         rows = [s.tasks.get(task_id) for task_id in task_ids]
         for row in rows:
             _check_state(row, row.state.can_merge, "merge")
+        _check_one_attempt_per_group(rows)
         target = await self._target(rows)
         branches = {row.branch: row for row in rows}
         messages = {row.branch: _merge_message(row, target) for row in rows}
@@ -207,8 +215,33 @@ class Decisions:
             report.steps.append(MergeStepInfo(task_id=row.id, branch=step.branch, method=step.method))
         self._mark_merged(methods, target, landing.commit, f"merged into {target}")
         merge_journal.done(self._journal_dir)
+        report.rejected = self._reject_other_attempts(rows)
         s.schedule()  # tasks queued --after these may start now
         return report
+
+    def _reject_other_attempts(self, merged: list[TaskRow]) -> list[str]:
+        """One attempt of a group landed: the others are turned down (still running ones cancelled)."""
+        s = self.session
+        done = []
+        for row in merged:
+            if not row.attempt_group:
+                continue
+            for other in s.store.group(row.attempt_group):
+                if other.id == row.id or other.state.is_closed:
+                    continue
+                why = f"attempt {row.id} of its group was merged instead"
+                if other.state.can_reject:
+                    s.tasks.set_state(
+                        other,
+                        TaskState.REJECTED,
+                        f"{why}; its branch is kept until `agentdeck cleanup`",
+                        decision={"kind": "rejected", "ts": time.time(), "reason": why},
+                    )
+                    s.publish(Rejected(task_id=other.id, agent_id=other.id, reason=why))
+                else:  # queued, running or verifying: it will never be chosen now
+                    s.cancel_attempt(other.id, why)
+                done.append(other.id)
+        return done
 
     def _mark_merged(self, methods: dict[str, Method], target: str, commit: str, why: str) -> None:
         s = self.session
@@ -459,6 +492,18 @@ def _check_state(row: TaskRow, allowed: bool, verb: str) -> None:
     }
     hint = hints.get(row.state, f"it is {row.state}")
     raise CommandError(f"cannot {verb} task {row.id}: {hint}")
+
+
+def _check_one_attempt_per_group(rows: list[TaskRow]) -> None:
+    groups: dict[str, str] = {}
+    for row in rows:
+        if row.attempt_group in groups:
+            raise CommandError(
+                f"{groups[row.attempt_group]} and {row.id} are attempts at the same task (group "
+                f"{row.attempt_group}): merge one of them; the others are rejected with it"
+            )
+        if row.attempt_group:
+            groups[row.attempt_group] = row.id
 
 
 def _merge_message(row: TaskRow, target: str) -> str:

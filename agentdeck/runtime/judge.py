@@ -166,7 +166,7 @@ def build_messages(
 
 def parse_verdict(text: str, model: str | None = None) -> Verdict:
     """The judge's reply as a Verdict; kind `judge_failed` with the reason when it is not a usable verdict."""
-    data = _json_object(text)
+    data = first_json_object(text)
     if data is None:
         return Verdict(
             kind="judge_failed",
@@ -206,7 +206,7 @@ async def ask_judge(client: ModelClient, messages: list[Message], timeout_s: flo
     return verdict
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
+def first_json_object(text: str) -> dict[str, Any] | None:
     """The first JSON object in `text`: the whole reply, a fenced block, or the outermost braces."""
     candidates = [text.strip()]
     candidates += re.findall(r"```(?:json)?\s*(\{.*?\})\s*```", text, re.DOTALL)

@@ -38,8 +38,27 @@ BUCKETS: tuple[str, ...] = (
 )
 
 
+class AttemptEntry(BaseModel):
+    """One attempt of a best-of-N group, as its group's entry lists it."""
+
+    task_id: str
+    attempt: int | None = None
+    model: str | None = None
+    state: str
+    needs_decision: bool = False
+    # Its place in the judge's order (1: the pick), None before the group is ranked.
+    rank: int | None = None
+    reason: str = ""
+    verdict: VerdictKind | None = None
+    tests: str | None = None  # TestsResult.status
+    tests_message: str = ""
+    insertions: int = 0
+    deletions: int = 0
+    decision: str | None = None
+
+
 class ReviewItem(BaseModel):
-    """One result in the ranked list."""
+    """One result in the ranked list (a best-of-N group is one item: its lead attempt, `attempts` all of them)."""
 
     task_id: str
     task: str
@@ -62,6 +81,13 @@ class ReviewItem(BaseModel):
     ended: float | None = None
     decision: str | None = None  # "merged" | "rejected"
     error: str | None = None
+    attempt_group: str | None = None
+    # Best-of-N: every attempt, in the judge's order (the pick first), else by attempt number.
+    attempts: list[AttemptEntry] = Field(default_factory=list)
+    # How the order came about when it is not the judge's: not ranked yet, or by test results and why.
+    ranking_note: str = ""
+    # The judge is of an attempt's model family (it tends to prefer its own kind of work).
+    ranking_warning: str = ""
 
 
 class NightSummary(BaseModel):
@@ -149,6 +175,8 @@ class ResultDetails(BaseModel):
     decision: dict[str, Any] | None = None
     # How the agent's commands ran: "sandbox: bwrap, network off", "unconfined: <why>", "" unknown.
     sandbox: str = ""
+    # Best-of-N: the group this attempt belongs to, as one item with every attempt ranked.
+    group: ReviewItem | None = None
 
 
 def review_item(row: TaskRow) -> ReviewItem:
@@ -184,9 +212,18 @@ def review_item(row: TaskRow) -> ReviewItem:
     )
 
 
-def rank_results(rows: list[TaskRow]) -> list[ReviewItem]:
-    """Results best first: approved and green, then untested, doubtful, failing, failed; pending and decided last."""
-    items = [review_item(row) for row in rows if row.state.has_result]
+def rank_results(rows: list[TaskRow], rankings: Mapping[str, dict] | None = None) -> list[ReviewItem]:
+    """Results best first: approved and green, then untested, doubtful, failing, failed; pending and decided last.
+
+    The attempts of a best-of-N group make one item (see `group_item`)."""
+    items = [review_item(row) for row in rows if row.state.has_result and not row.attempt_group]
+    groups: dict[str, list[TaskRow]] = {}
+    for row in rows:
+        if row.attempt_group:
+            groups.setdefault(row.attempt_group, []).append(row)
+    for group, members in groups.items():
+        if any(row.state.has_result for row in members):
+            items.append(group_item(members, (rankings or {}).get(group)))
 
     def key(item: ReviewItem) -> tuple:
         size = item.insertions + item.deletions
@@ -195,6 +232,62 @@ def rank_results(rows: list[TaskRow]) -> list[ReviewItem]:
         return (BUCKETS.index(item.bucket), len(item.flags), size, item.ended or 0, item.task_id)
 
     return sorted(items, key=key)
+
+
+def group_item(rows: list[TaskRow], ranking: dict | None) -> ReviewItem:
+    """One best-of-N group as one item: led by the judge's pick (or the best attempt still to decide)."""
+    from agentdeck.events import AttemptRanking
+
+    by_id = {row.id: row for row in rows}
+    order = sorted(rows, key=lambda row: (row.attempt or 0, row.id))
+    reasons: dict[str, str] = {}
+    note = ""
+    ranked = AttemptRanking.model_validate(ranking) if ranking else None
+    if ranked is not None:
+        reasons = {entry.task_id: entry.reason for entry in ranked.order}
+        known = [by_id[entry.task_id] for entry in ranked.order if entry.task_id in by_id]
+        order = known + [row for row in order if row not in known]
+        note = ranked.fallback
+    else:
+        running = sum(row.state.in_queue for row in rows)
+        note = (
+            f"not ranked yet: {running} of {len(rows)} attempts still at work"
+            if running
+            else "not ranked yet: the judge compares them now"
+        )
+    entries = []
+    for place, row in enumerate(order, start=1):
+        item = review_item(row)
+        entries.append(
+            AttemptEntry(
+                task_id=row.id,
+                attempt=row.attempt,
+                model=row.model,
+                state=row.state,
+                needs_decision=item.needs_decision,
+                rank=place if ranked is not None else None,
+                reason=reasons.get(row.id, ""),
+                verdict=item.verdict,
+                tests=item.tests,
+                tests_message=item.tests_message,
+                insertions=item.insertions,
+                deletions=item.deletions,
+                decision=item.decision,
+            )
+        )
+    lead = next((row for row in order if row.state.awaits_decision and row.branch), None)
+    lead = lead or next((row for row in order if row.state == TaskState.MERGED), None) or order[0]
+    item = review_item(lead)
+    if any(entry.needs_decision for entry in entries):
+        item.needs_decision = True
+        item.state = lead.state
+    elif any(row.state.in_queue for row in rows):
+        item.bucket = "verifying"
+    item.attempt_group = lead.attempt_group
+    item.attempts = entries
+    item.ranking_note = note
+    item.ranking_warning = ranked.same_family_warning if ranked is not None else ""
+    return item
 
 
 def summarize(rows: list[TaskRow]) -> NightSummary:
@@ -213,15 +306,19 @@ def summarize(rows: list[TaskRow]) -> NightSummary:
         summary.tests_failing += tests in ("failed", "timeout", "error")
         summary.failed += row.state == TaskState.FAILED
         summary.verifying += row.state == TaskState.VERIFYING
-        summary.to_review += row.state.awaits_decision and bool(row.branch)
+        summary.to_review += row.state.awaits_decision and bool(row.branch) and not row.attempt_group
         summary.merged += row.state == TaskState.MERGED
         summary.rejected += row.state == TaskState.REJECTED
+    # A best-of-N group is one decision, however many attempts wait in it.
+    summary.to_review += len(
+        {row.attempt_group for row in rows if row.attempt_group and row.state.awaits_decision and row.branch}
+    )
     summary.cost_usd = round(summary.cost_usd, 6)
     return summary
 
 
-def review_list(rows: list[TaskRow]) -> ReviewList:
-    return ReviewList(results=rank_results(rows), summary=summarize(rows))
+def review_list(rows: list[TaskRow], rankings: Mapping[str, dict] | None = None) -> ReviewList:
+    return ReviewList(results=rank_results(rows, rankings), summary=summarize(rows))
 
 
 def result_details(repo_root: Path, row: TaskRow, max_diff_chars: int = MAX_DIFF_CHARS) -> ResultDetails:

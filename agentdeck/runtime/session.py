@@ -50,6 +50,7 @@ from agentdeck.events import (
     TurnFinished,
     VerificationFinished,
 )
+from agentdeck.runtime.attempts import Attempts, attempt_note
 from agentdeck.runtime.bus import EventBus
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.decisions import Decisions
@@ -152,6 +153,8 @@ class Session(SessionAPI):
         self.verifier = Verifier(self.repo_root, settings, self.publish)
         self._verifications: dict[str, asyncio.Task] = {}
         self.decisions = Decisions(self)
+        self.attempts = Attempts(self)
+        self.bus.subscribe(self.attempts.on_event)
         self.disk = DiskMeter(self)
         self.bus.subscribe(self.disk.on_event)
         # Checked once here (bwrap tried, cached): status and SessionStarted tell the truth from the start.
@@ -171,6 +174,15 @@ class Session(SessionAPI):
             after_waits_for=s.after_waits_for,
             paused=self.disk.paused,
         )
+
+    @property
+    def stopping(self) -> bool:
+        """The session is shutting down: nothing new starts."""
+        return self._stopping
+
+    def model_of(self, row: TaskRow) -> str:
+        """The model a task's agent runs on (its own, else the executor's)."""
+        return self._role(row.model).model or "demo"
 
     def publish(self, event: Event) -> Event:
         self.bus.publish(event)
@@ -208,6 +220,7 @@ class Session(SessionAPI):
         if self.store.full is not None:  # no room even for the reserve
             self.full_disk.enter()
         await self.disk.start()
+        self.attempts.start()
         self.schedule()
         self._tick = asyncio.create_task(self._tick_loop())
         self._watchdog = asyncio.create_task(self.stalls.run(), name="stall watchdog")
@@ -241,6 +254,7 @@ class Session(SessionAPI):
         # Verification is redone on the next start; cancelling kills a running test command.
         for verification in list(self._verifications.values()):
             verification.cancel()
+        await self.attempts.stop()  # ranked again on the next start
         runs = list(self._runs.values()) + list(self._verifications.values())
         if runs:
             await asyncio.wait(runs, timeout=STOP_TIMEOUT_SECONDS)
@@ -327,41 +341,60 @@ class Session(SessionAPI):
         text = command.task.strip()
         if not text:
             raise CommandError("the task is empty: say what the agent should do")
-        task_id = new_task_id(text)
-        while self.store.task(task_id) is not None:
-            task_id = new_task_id(text)
+        if command.models and command.attempts < 2:
+            raise CommandError("--models spreads attempts over models: give --attempts N (2 or more) too")
+        group = None
+        task_ids = [new_task_id(text)]
+        if command.attempts > 1:
+            # The group's id, and its attempts' ids after it: "fix-the-parser-3f9c-1", "-2", ...
+            group = new_task_id(text)
+            task_ids = [f"{group}-{number}" for number in range(1, command.attempts + 1)]
+        if any(self.store.task(task_id) is not None for task_id in task_ids) or (
+            group and self.store.group(group)
+        ):
+            return self._enqueue(command)  # a clash with an older task: draw new ids
         tasks = self.store.tasks()
         try:
-            check_dependency(task_id, command.after, tasks)
+            check_dependency(task_ids[0], command.after, tasks)
         except SchedulingError as exc:
             raise CommandError(str(exc)) from None
         skills, model = self._named_skills(command)
-        row = TaskRow(
-            id=task_id,
-            task=text,
-            state=TaskState.QUEUED,
-            priority=command.priority,
-            after_id=command.after or None,
-            foreground=command.foreground,
-            model=model,
-            source=command.source,
-            skills=skills,
-        )
-        self.store.add_task(row)
-        self.publish(
-            TaskQueued(
-                task_id=task_id,
+        models = command.models or [model]
+        for number, task_id in enumerate(task_ids, start=1):
+            row = TaskRow(
+                id=task_id,
                 task=text,
+                state=TaskState.QUEUED,
                 priority=command.priority,
-                after=row.after_id,
+                after_id=command.after or None,
                 foreground=command.foreground,
-                model=model,
+                model=models[(number - 1) % len(models)] or None,
                 source=command.source,
                 skills=skills,
+                attempt_group=group,
+                attempt=number if group else None,
             )
-        )
+            self.store.add_task(row)
+            self.publish(
+                TaskQueued(
+                    task_id=task_id,
+                    task=text,
+                    priority=command.priority,
+                    after=row.after_id,
+                    foreground=command.foreground,
+                    model=row.model,
+                    source=command.source,
+                    skills=skills,
+                    attempt_group=group,
+                    attempt=row.attempt,
+                )
+            )
         self.schedule()
-        return {"task_id": task_id, "state": self.tasks.get(task_id).state}
+        reply: dict[str, Any] = {"task_id": task_ids[0], "state": self.tasks.get(task_ids[0]).state}
+        if group:
+            reply["attempt_group"] = group
+            reply["attempts"] = [{"task_id": i, "model": self.tasks.get(i).model} for i in task_ids]
+        return reply
 
     def _named_skills(self, command: Enqueue) -> tuple[list[str], str | None]:
         """The task's skills, checked against the repository's; and its model (a named skill's, if it has one)."""
@@ -389,6 +422,19 @@ class Session(SessionAPI):
         else:
             raise CommandError(f"task {task_id} is already {row.state}: nothing to cancel")
         return {"task_id": task_id}
+
+    def cancel_attempt(self, task_id: str, reason: str) -> None:
+        """Stop an attempt whose group was decided without it (its work stays on its branch)."""
+        row = self.tasks.get(task_id)
+        if row.state == TaskState.VERIFYING:
+            verification = self._verifications.get(task_id)
+            if verification is not None:
+                verification.cancel()
+            self.tasks.set_state(row, TaskState.CANCELLED, reason)
+        elif row.state.is_active:
+            self._cancel(task_id)
+        elif row.state in (TaskState.QUEUED, TaskState.INTERRUPTED):
+            self.tasks.set_state(row, TaskState.CANCELLED, reason)
 
     def _resume(self, task_id: str) -> dict[str, Any]:
         row = self.tasks.get(task_id)
@@ -528,7 +574,7 @@ class Session(SessionAPI):
                     note, feedback = resume_note(row)
                     if feedback is not None:
                         self.store.update_task(task_id, feedback=feedback)
-                    text = row.task + note
+                    text = row.task + attempt_note(row, self.store) + note
                     started = await start_task(
                         repo,
                         self.settings,
@@ -540,10 +586,11 @@ class Session(SessionAPI):
                         skills=row.skills,
                     )
                 else:
+                    text = row.task + attempt_note(row, self.store)
                     started = await start_task(
                         repo,
                         self.settings,
-                        row.task,
+                        text,
                         self.bus,
                         role=role,
                         task_id=task_id,
@@ -638,7 +685,7 @@ class Session(SessionAPI):
             plan=row.plan,
             worktree=Path(row.worktree),
             base_commit=row.base_commit,
-            executor_model=self._role(row.model).model or "demo",
+            executor_model=self.model_of(row),
             feedback=[entry["text"] for entry in row.feedback or []],
         )
         self._verifications[row.id] = asyncio.create_task(self._verify(subject), name=f"verify {row.id}")

@@ -68,7 +68,10 @@ class SessionAPI:
         model: str | None = None,
         source: Literal["cli", "inbox", "api"] = "cli",
         skills: list[str] | None = None,
+        attempts: int = 1,
+        models: list[str] | None = None,
     ) -> dict[str, Any]:
+        """Queue a task; with `attempts` > 1, that many attempts at it as one group (best-of-N)."""
         return await self.execute(
             Enqueue(
                 task=task,
@@ -78,6 +81,8 @@ class SessionAPI:
                 model=model,
                 source=source,
                 skills=skills or [],
+                attempts=attempts,
+                models=models or [],
             )
         )
 

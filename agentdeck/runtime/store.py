@@ -84,6 +84,17 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE tasks ADD COLUMN skills TEXT
     """,
+    # 4: best-of-N. Tasks of one `queue add --attempts N` share attempt_group; the judge's
+    # ranking of a group is kept once per group (an AttemptRanking of events.py, as JSON).
+    """
+    ALTER TABLE tasks ADD COLUMN attempt_group TEXT;
+    ALTER TABLE tasks ADD COLUMN attempt INTEGER;
+    CREATE TABLE attempt_rankings (
+        attempt_group TEXT PRIMARY KEY,
+        ranking TEXT NOT NULL,
+        ts REAL NOT NULL
+    )
+    """,
 ]
 
 
@@ -130,6 +141,9 @@ class TaskRow:
     cleaned: float | None = None
     # Names of the skills the task names (JSON list; NULL in rows from before skills: none).
     skills: list[str] = field(default_factory=list)
+    # Best-of-N: the group of attempts at one task this row belongs to, and its number (1..N).
+    attempt_group: str | None = None
+    attempt: int | None = None
 
     def __post_init__(self) -> None:
         self.state = TaskState(self.state)  # SQLite hands back the plain string
@@ -309,6 +323,31 @@ class Store:
             f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks ORDER BY created, id"
         ).fetchall()
         return [self._row(row) for row in rows]
+
+    def group(self, attempt_group: str) -> list[TaskRow]:
+        """The attempts of one group, by attempt number."""
+        rows = self._db.execute(
+            f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks WHERE attempt_group = ? ORDER BY attempt, id",
+            (attempt_group,),
+        ).fetchall()
+        return [self._row(row) for row in rows]
+
+    # -- attempt rankings --------------------------------------------------------------
+
+    def set_ranking(self, attempt_group: str, ranking: dict[str, Any]) -> None:
+        """Keep the judge's ranking of a group (replacing an earlier one)."""
+        self._write(
+            "INSERT OR REPLACE INTO attempt_rankings (attempt_group, ranking, ts) VALUES (?, ?, ?)",
+            (attempt_group, json.dumps(ranking), time.time()),
+        )
+
+    def drop_ranking(self, attempt_group: str) -> None:
+        self._write("DELETE FROM attempt_rankings WHERE attempt_group = ?", (attempt_group,))
+
+    def rankings(self) -> dict[str, dict[str, Any]]:
+        """Every group's ranking, by group id."""
+        rows = self._db.execute("SELECT attempt_group, ranking FROM attempt_rankings").fetchall()
+        return {group: json.loads(text) for group, text in rows}
 
     @staticmethod
     def _row(row: tuple) -> TaskRow:

@@ -106,7 +106,7 @@ class Verifier:
             )
         self.publish(TestsFinished(**ids, tests=tests))
         if review.judge:
-            client = self._judge_client()
+            client = self.judge_client()
             messages = build_messages(
                 task_text, subject.plan, diff.text, diff.cut, diff.total_chars, tests, stats
             )
@@ -115,6 +115,10 @@ class Verifier:
         else:
             verdict = Verdict(kind="skipped", reason="the judge is off (review.judge = false)")
         return self._finish(subject, tests, verdict, stats, checks)
+
+    def judge_client(self) -> ModelClient:
+        """The judge's model client (also the one that ranks best-of-N attempts)."""
+        return self._judge_client()
 
     def _judge_role_client(self) -> ModelClient:
         from agentdeck.runtime.task_start import client_for

@@ -123,3 +123,35 @@ async def test_marked_results_merge_together_or_not_at_all(repo: Path) -> None:
     assert git(repo, "rev-parse", "main").strip() == head_before
     assert git(repo, "status", "--porcelain").strip() == ""
     await session.shutdown()
+
+
+async def test_best_of_n_is_one_entry_the_pick_first_and_one_key_merges_one_and_rejects_the_rest(
+    repo: Path,
+) -> None:
+    session, app = await started_cockpit(repo, tokens_per_second=0)
+    head_before = git(repo, "rev-parse", "main").strip()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        reply = await session.enqueue("write notes on the project", attempts=3, model="demo")
+        group = reply["attempt_group"]
+        await app.cockpit.wait_until(lambda: group in session.store.rankings(), timeout=90)
+        pick = session.store.rankings()[group]["order"][0]["task_id"]
+        screen = await open_review(app, pilot)
+        await screen.wait_until(lambda: screen.items and screen.items[0].attempts[0].rank == 1)
+        (item,) = screen.items  # the three attempts are one entry
+        assert item.task_id == pick and [a.task_id for a in item.attempts][0] == pick
+        await screen.wait_until(lambda: screen.shown == pick)
+        shown = str(screen.body.render())
+        assert "best of 3" in shown and f"1. {pick} judge's pick" in shown
+        assert shown.count("tests not configured") == 3 and "smallest change" in shown
+        # a shows the next attempt in full; m merges the one on screen and rejects the other two.
+        second = item.attempts[1].task_id
+        await pilot.press("a")
+        await screen.wait_until(lambda: screen.shown == second)
+        assert "(attempt" in str(screen.head.render())
+        await pilot.press("m")
+        await screen.wait_until(lambda: screen.busy is None and not screen.items)
+        states = {a.task_id: session.store.task(a.task_id).state for a in item.attempts}
+        assert states == {a.task_id: "merged" if a.task_id == second else "rejected" for a in item.attempts}
+    assert second in git(repo, "log", "--format=%s", f"{head_before}..main")
+    await session.shutdown()

@@ -29,11 +29,12 @@ from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.keys import key_hint
 from agentdeck.tui.screens.cockpit import CockpitScreen, SessionFollower
 from agentdeck.tui.screens.waiting import WaitsForChange
+from agentdeck.tui.widgets.attempt_list import AttemptColours, render_attempt_list
 from agentdeck.tui.widgets.diff_view import DiffColours, render_diff
 from agentdeck.tui.widgets.footer import CockpitFooter
 
 # Events after which the list of results is out of date.
-RELOAD_ON = {"VerificationFinished", "Merged", "Rejected", "ChangesRequested", "CleanedUp"}
+RELOAD_ON = {"VerificationFinished", "Merged", "Rejected", "ChangesRequested", "CleanedUp", "AttemptsRanked"}
 VERDICT_COLOUR = {
     "approve": "success",
     "request_changes": "warning",
@@ -114,6 +115,13 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             id="review.changes",
             tooltip="Send it back to its agent with your feedback",
         ),
+        Binding(
+            "a",
+            "attempt",
+            "Next attempt",
+            id="review.attempt",
+            tooltip="Best of N: show the group's next attempt (m merges the one shown, the others are rejected)",
+        ),
         Binding("n", "move(1)", "Next", id="review.next", tooltip="The next result"),
         Binding("p", "move(-1)", "Previous", id="review.previous", tooltip="The previous result"),
         Binding(
@@ -187,6 +195,8 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
         self.exit_on_close = exit_on_close
         self.items: list = []
         self.marked: list[str] = []
+        # Best of N: which attempt of each group is on screen (by group id; default its lead, the pick).
+        self.viewing: dict[str, str] = {}
         self.details = None  # the ResultDetails on screen
         self.busy: str | None = None  # what a decision in flight is doing
         self.file_index = -1  # the diff's file that [ and ] last jumped to
@@ -243,11 +253,28 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
         return self.details.item.task_id if self.details is not None else None
 
     @property
-    def selected(self) -> str | None:
+    def selected_item(self):
         row = self.table.cursor_row
         if not self.items or row is None or not 0 <= row < len(self.items):
             return None
-        return self.items[row].task_id
+        return self.items[row]
+
+    @property
+    def selected(self) -> str | None:
+        """The task to show and decide: the row's result, or the attempt of its group being viewed."""
+        item = self.selected_item
+        if item is None:
+            return None
+        if item.attempt_group:
+            return self.viewing.get(item.attempt_group, item.task_id)
+        return item.task_id
+
+    def _item_index(self, task_id: str | None) -> int | None:
+        """The row of a result, or of the group one of whose attempts it is."""
+        for index, item in enumerate(self.items):
+            if item.task_id == task_id or any(a.task_id == task_id for a in item.attempts):
+                return index
+        return None
 
     # -- the list ------------------------------------------------------------------------
 
@@ -272,8 +299,8 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             self._changed.set()
             return
         self.items = [item for item in listing.results if item.needs_decision]
-        ids = [item.task_id for item in self.items]
-        self.marked = [task_id for task_id in self.marked if task_id in ids]
+        self.marked = [task_id for task_id in self.marked if self._item_index(task_id) is not None]
+        self._keep_viewing()
         self._summary_line = listing.summary.line()
         self._set_summary()
         self.table.clear()
@@ -296,16 +323,28 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             await self._clear_diff()
             self._changed.set()
             return
-        self.table.move_cursor(row=ids.index(keep) if keep in ids else 0)
+        self.table.move_cursor(row=self._item_index(keep) or 0)
         self._keep_next = None
         if self.selected != self.shown:
             self.show_selected()
         self._changed.set()
 
+    def _keep_viewing(self) -> None:
+        """An attempt that left its group's choice (decided) is no longer viewed: back to the lead."""
+        for item in self.items:
+            viewed = self.viewing.get(item.attempt_group or "")
+            if viewed and not any(a.task_id == viewed and a.needs_decision for a in item.attempts):
+                self.viewing.pop(item.attempt_group or "")
+
     def _row(self, item) -> Text:
         row = Text()
-        row.append("✓ " if item.task_id in self.marked else "", style=theme_style(self.app, "bold $accent"))
-        row.append(one_line(item.task, 40 - (2 if item.task_id in self.marked else 0)) + "\n", style="bold")
+        marked = any(
+            task_id == item.task_id or any(a.task_id == task_id for a in item.attempts)
+            for task_id in self.marked
+        )
+        row.append("✓ " if marked else "", style=theme_style(self.app, "bold $accent"))
+        best_of = f"best of {len(item.attempts)}: " if item.attempts else ""
+        row.append(one_line(best_of + item.task, 40 - (2 if marked else 0)) + "\n", style="bold")
         verdict = (item.verdict or "no verdict").replace("_", " ")
         row.append(verdict, style=self._colour(VERDICT_COLOUR.get(item.verdict or "", ""), ""))
         row.append(" · ")
@@ -329,6 +368,7 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:
+        self.refresh_bindings()
         if self.selected != self.shown:
             self.show_selected()
 
@@ -363,7 +403,12 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             return  # the cursor moved on while this was loading
         self.details = details
         self._show_problem(None)
-        self.head.update(f"{details.item.task_id} · {one_line(details.task, 200)}")
+        number = next(
+            (a.attempt for a in (details.group.attempts if details.group else []) if a.task_id == task_id),
+            None,
+        )
+        attempt = f" (attempt {number} of {len(details.group.attempts)})" if details.group and number else ""
+        self.head.update(f"{details.item.task_id}{attempt} · {one_line(details.task, 200)}")
         self.body.update(self._describe(details, rendered))
         self.plan.update(Text(details.plan.strip() if details.plan else "", style="dim"))
         self.plan_box.display = bool(details.plan)
@@ -375,6 +420,15 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
 
     def _describe(self, details, rendered) -> Text:
         item, body = details.item, Text()
+        if details.group is not None:
+            colours = AttemptColours(
+                accent=theme_style(self.app, "bold $accent"),
+                pick=theme_style(self.app, "bold $success"),
+                warning=self._colour("warning", ""),
+                tests={status: self._colour(name, "") for status, name in TESTS_COLOUR.items()},
+            )
+            keys = (self._key("review.attempt"), self._key("review.merge"))
+            body.append_text(render_attempt_list(details.group, details.item.task_id, colours, keys))
         verdict = details.verdict
         if verdict is not None:
             body.append(
@@ -441,6 +495,25 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             body.append(f"−{entry.deletions}\n", style=self._colour("error", ""))
         return body
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "Next attempt" is in the footer only while a best-of-N group is selected.
+        if action == "attempt":
+            item = self.selected_item
+            return bool(item is not None and item.attempts)
+        return True
+
+    def action_attempt(self) -> None:
+        item = self.selected_item
+        if item is None or not item.attempts:
+            self.notify("this result is a single attempt: nothing else to show", severity="information")
+            return
+        choices = [a.task_id for a in item.attempts if a.needs_decision] or [item.task_id]
+        current = self.selected
+        following = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
+        self.viewing[item.attempt_group] = following
+        if self.selected != self.shown:
+            self.show_selected()
+
     def _colour(self, name: str, fallback: str) -> str:
         return theme_colour(self.app, name, fallback)
 
@@ -497,7 +570,7 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
         else:
             self.marked.append(task_id)
         row = self.table.cursor_row
-        self.table.update_cell(task_id, "result", self._row(self.items[row]))
+        self.table.update_cell(self.items[row].task_id, "result", self._row(self.items[row]))
         self._set_summary()
 
     def action_file(self, step: int) -> None:
@@ -521,8 +594,10 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
     def _following(self, task_ids: list[str]) -> str | None:
         """Where the cursor goes after deciding `task_ids`: the next result still to decide."""
         ids = [item.task_id for item in self.items]
-        after = ids[ids.index(task_ids[-1]) + 1 :] + ids if task_ids[-1] in ids else ids
-        return next((task_id for task_id in after if task_id not in task_ids), None)
+        decided = {self._item_index(task_id) for task_id in task_ids}
+        last = self._item_index(task_ids[-1])
+        after = ids[last + 1 :] + ids if last is not None else ids
+        return next((task_id for task_id in after if ids.index(task_id) not in decided), None)
 
     @work(group="review-decide", exit_on_error=False)
     async def _decide(self, verb: str, task_ids: list[str], *args) -> None:
@@ -567,6 +642,8 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             done = f"merged {label} into {reply.target}"
             if reply.tests is not None and len(task_ids) > 1:
                 done += f" (tests on the combined result: {reply.tests.message})"
+            if reply.rejected:
+                done += f"; rejected the other attempts: {', '.join(reply.rejected)}"
         else:
             done = {
                 "reject": f"rejected {label}; its branch stays until `agentdeck cleanup`",
