@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentdeck.agent.briefing import brief_agent
 from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
 from agentdeck.agent.splitting import SplitSettings
@@ -63,6 +64,7 @@ async def start_task(
     planner = client_for(settings.role("planner"), settings) if plan else None
     budgets = settings.budgets
     sandbox = await asyncio.to_thread(sandbox_policy, settings, network or role.network)
+    briefing = await asyncio.to_thread(brief_agent, task_id, Path(workspace.path))
     agent = Agent(
         agent_id=task_id,
         task_id=task_id,
@@ -90,6 +92,7 @@ async def start_task(
         ),
         planner=planner,
         skills=task_skills,
+        briefing=briefing,
     )
     bus.publish(
         AgentStarted(

@@ -1,0 +1,28 @@
+"""What every agent is told about itself and the project besides its task: its name, its role, the
+role's own instructions and the project's conventions file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentdeck.agent.handoff import read_conventions
+
+DEFAULT_ROLE = "executor"
+
+
+@dataclass(frozen=True)
+class Briefing:
+    name: str
+    role: str = DEFAULT_ROLE
+    # The role's addition to the system prompt ([roles.NAME] prompt in agentdeck.toml).
+    role_prompt: str | None = None
+    # The conventions file's text as read_conventions gives it (with its heading), or None.
+    conventions: str | None = None
+
+
+def brief_agent(
+    name: str, worktree: Path, role: str = DEFAULT_ROLE, role_prompt: str | None = None
+) -> Briefing:
+    """The briefing of an agent working in `worktree`: reads the project's conventions file (blocking)."""
+    return Briefing(name=name, role=role, role_prompt=role_prompt, conventions=read_conventions(worktree))
