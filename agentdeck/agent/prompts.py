@@ -26,6 +26,9 @@ def system_prompt(worktree: Path, briefing: Briefing | None = None, skills: Task
         "Read the code you will change, and where it is used, before you change it: do not guess. "
         "Before you finish, verify the change with the project's tests (or the command closest to "
         "them) and fix what fails.\n"
+        "Each request ends with a budget note (steps, time, cost, context). Pace yourself by it; "
+        "when it says to wrap up, complete the edit in hand and call finish with what is done and "
+        "what is left, rather than stopping half-way.\n"
         "A message from the user may arrive between your turns: take it into account.\n"
         "When the task is done, call finish with a short summary of what changed and how "
         "you checked it." + skills_prompt(skills)

@@ -33,6 +33,9 @@ JUDGE_HEADING = "# Review request for the judge"
 COMPACTED_HEADING = "## Summaries from sub-agents"
 # Must match agentdeck.agent.task_skills.USE_LINE: the line of the instructions naming the task's skills.
 SKILLS_TO_USE = "Use these skills for this task: "
+# Must match agentdeck.agent.budget_note (the llm layer cannot import agent).
+BUDGET_NOTE_PREFIX = "[agentdeck budget]"
+WRAP_UP = "Wrap up now"
 
 
 def _chars(messages: list[Message]) -> int:
@@ -85,6 +88,10 @@ def _tool_output(messages: list[Message], call_id: str) -> str:
         if message.get("role") == "tool" and message.get("tool_call_id") == call_id:
             return str(message.get("content") or "")
     return ""
+
+
+def _has_finished(messages: list[Message]) -> bool:
+    return any(c["function"]["name"] == "finish" for c in _tool_calls_so_far(messages))
 
 
 def _plain_task(text: str) -> str:
@@ -199,12 +206,17 @@ class DemoModel:
         self, messages: list[Message], tools: list[ToolSpec], on_text: OnText
     ) -> TurnResult:
         offered = [tool["function"]["name"] for tool in tools]
+        note = ""
+        if messages and str(messages[-1].get("content") or "").startswith(BUDGET_NOTE_PREFIX):
+            note, messages = str(messages[-1]["content"]), messages[:-1]
         if not offered and JUDGE_HEADING in _task_of(messages):
             text, call = _judge(_task_of(messages)), None
         elif not offered:
             text, call = self._plan(messages), None
         elif offered == ["handoff"]:
             text, call = self._handoff(messages)
+        elif WRAP_UP in note and "finish" in offered and not _has_finished(messages):
+            text, call = self._wrap_up(messages)
         else:
             text, call = self._next_step(messages)
         steer = _latest_steer(messages) if offered and offered != ["handoff"] else None
@@ -328,6 +340,16 @@ class DemoModel:
                 ("finish", {"summary": f"Reviewed {', '.join(files) or 'the brief'}; wrote {review}."}),
             )
         return ("I have already finished.\n", None)
+
+    def _wrap_up(self, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]]]:
+        """The budget note says to wrap up: finish with what is done, and say what is left."""
+        names = [c["function"]["name"] for c in _tool_calls_so_far(messages)]
+        done = ", ".join(f"{name} ×{names.count(name)}" for name in dict.fromkeys(names)) or "nothing yet"
+        summary = (
+            f"{LABEL} My budget is nearly spent, so I am finishing with what I have. Done: {done}. "
+            f"Left undone: whatever of the task ({_plain_task(_task_of(messages))[:80]!r}) those steps did not reach."
+        )
+        return ("My budget is nearly spent; I'll wrap up here.\n", ("finish", {"summary": summary}))
 
     def _next_step(self, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]] | None]:
         task = _task_of(messages)

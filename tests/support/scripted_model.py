@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentdeck.agent.budget_note import BUDGET_NOTE_PREFIX
 from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult, Usage, estimate_tokens
 
 
@@ -97,6 +98,13 @@ class ScriptedModel:
         )
         usage = Usage(prompt, completion, cost_usd=turn.cost_usd)
         return TurnResult(text=turn.text, tool_calls=calls, usage=usage)
+
+
+def conversation(request: list[Message]) -> list[Message]:
+    """A request without the budget note the loop puts last on each one: the transcript as sent."""
+    if request and str(request[-1].get("content", "")).startswith(BUDGET_NOTE_PREFIX):
+        return request[:-1]
+    return request
 
 
 def request_tokens(messages: list[Message], tools: list[ToolSpec]) -> int:
