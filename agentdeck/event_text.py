@@ -44,6 +44,7 @@ def _session(event: ev.Event) -> str | None:
             extra = "".join(
                 [
                     " foreground" if event.foreground else "",
+                    f" as role {event.role}" if event.role else "",
                     f" after {event.after}" if event.after else "",
                     f" priority {event.priority}" if event.priority else "",
                     f" from the {event.source}" if event.source != "cli" else "",
@@ -86,7 +87,8 @@ def _session(event: ev.Event) -> str | None:
 def _agent(event: ev.Event) -> str | None:
     match event:
         case ev.AgentStarted():
-            return f"agent started · model {event.model} · branch {event.branch}"
+            role = f" · role {event.role}" if event.role else ""
+            return f"agent started · model {event.model}{role} · branch {event.branch}"
         case ev.ToolCallStarted() if event.name == "load_skill":
             return (
                 f"→ load_skill {_argument(event.arguments, 'name')}: reads the skill's instructions in full"

@@ -45,6 +45,8 @@ class AgentStarted(Event):
     # How its `run` commands are confined: "sandbox: bwrap, network off" or "unconfined: <why>".
     # Events stored before the sandbox existed load as "" (unknown).
     sandbox: str = ""
+    # The task's role of [roles] in agentdeck.toml; None: the executor.
+    role: str | None = None
 
 
 class TextDelta(Event):
@@ -228,6 +230,8 @@ class TaskQueued(Event):
     source: Literal["cli", "inbox", "api"] = "cli"
     # Skills the task names: the agent is told to load them (see agentdeck/skills).
     skills: list[str] = Field(default_factory=list)
+    # A role of [roles] in agentdeck.toml; None: the executor.
+    role: str | None = None
 
 
 class TaskStateChanged(Event):
@@ -526,6 +530,8 @@ class Enqueue(SessionCommand):
     source: Literal["cli", "inbox", "api"] = "cli"
     # Names of skills (agentdeck skills); an unknown one is refused with the list of known ones.
     skills: list[str] = Field(default_factory=list)
+    # A role of [roles] in agentdeck.toml; None: the executor.
+    role: str | None = None
 
 
 class Cancel(Command):

@@ -80,7 +80,8 @@ class ProgressPrinter:
                     if event.demo
                     else event.model
                 )
-                self.line(s(f"▶ agent {event.agent_id}", "1") + f" · model {model}")
+                role = f" · role {event.role}" if event.role else ""
+                self.line(s(f"▶ agent {event.agent_id}", "1") + f" · model {model}{role}")
                 self.line(f"  branch {event.branch} from {event.base_commit[:10]}")
                 self.line(s(f"  worktree {event.worktree}", "2"))
                 if event.sandbox.startswith("unconfined"):

@@ -204,6 +204,8 @@ def test_the_meter_uses_reported_usage_and_splits_on_the_real_litellm_path(repo:
     [split] = [e for e in events if isinstance(e, SplitTriggered)]
     assert split.fraction >= 0.6 and [b.goal for b in split.briefs] == ["write b.txt"]
     sub_first = [r for r in requests if "## Your brief" in r["messages"][1]["content"]][0]
-    assert len(sub_first["messages"]) == 2 and "Goal: write b.txt" in sub_first["messages"][1]["content"]
+    # The system prompt, the brief, and the budget note: nothing of the parent's history.
+    assert len(sub_first["messages"]) == 3 and "Goal: write b.txt" in sub_first["messages"][1]["content"]
+    assert sub_first["messages"][2]["content"].startswith("[agentdeck budget] step ")
     assert isinstance(events[-1], AgentFinished) and events[-1].summary == "a.txt and b.txt written"
     assert git(repo, "show", f"{events[0].branch}:b.txt") == "b\n"

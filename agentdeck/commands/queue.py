@@ -33,7 +33,8 @@ def register(commands) -> None:
         "Queue TASK. It starts when a slot is free, in priority order, after its dependency.",
         '  agentdeck queue add "add type hints to src/io.py"\n'
         '  agentdeck queue add --after add-type-hints-1a2b --priority 5 "document the io module"\n'
-        '  agentdeck queue add --skill test-first-bug-fix "fix the crash on an empty config file"',
+        '  agentdeck queue add --skill test-first-bug-fix "fix the crash on an empty config file"\n'
+        '  agentdeck queue add --role database "add an index for the slow orders query"',
     )
     add.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do")
     add.add_argument(
@@ -51,6 +52,11 @@ def register(commands) -> None:
         default=[],
         metavar="NAME",
         help="a skill the agent loads and follows (repeatable; `agentdeck skills` lists them)",
+    )
+    add.add_argument(
+        "--role",
+        metavar="NAME",
+        help="run as the role [roles.NAME] of agentdeck.toml: its model, prompt and budgets (default: the executor)",
     )
     add.add_argument(
         "--foreground", action="store_true", help="run in a foreground slot instead of the background queue"
@@ -101,6 +107,7 @@ async def _add(args: argparse.Namespace, client: SessionClient) -> int:
         foreground=args.foreground,
         model=args.model,
         skills=args.skill,
+        role=args.role,
     )
     if args.json:
         print(json.dumps(reply))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agentdeck.agent.tools.sandbox import sandbox_policy
-from agentdeck.config import ModelRole, Settings
+from agentdeck.config import ModelRole, Settings, UnknownRole
 from agentdeck.events import (
     AgentStarted,
     AgentWaiting,
@@ -330,6 +330,12 @@ class Session(SessionAPI):
         task_id = new_task_id(text)
         while self.store.task(task_id) is not None:
             task_id = new_task_id(text)
+        if command.role:
+            try:
+                task_role = self.settings.task_role(command.role)
+            except UnknownRole as exc:
+                raise CommandError(str(exc)) from None
+            self._check_role_skills(command.role, task_role.skills)
         tasks = self.store.tasks()
         try:
             check_dependency(task_id, command.after, tasks)
@@ -346,6 +352,7 @@ class Session(SessionAPI):
             model=model,
             source=command.source,
             skills=skills,
+            role=command.role,
         )
         self.store.add_task(row)
         self.publish(
@@ -358,10 +365,24 @@ class Session(SessionAPI):
                 model=model,
                 source=command.source,
                 skills=skills,
+                role=command.role,
             )
         )
         self.schedule()
         return {"task_id": task_id, "state": self.tasks.get(task_id).state}
+
+    def _check_role_skills(self, role: str, names: list[str]) -> None:
+        """A role's skills must be there when a task picks it, not only when its agent starts."""
+        if not names:
+            return
+        from agentdeck.skills import UnknownSkill, load_catalog
+
+        try:
+            load_catalog(self.repo_root).check(names)
+        except UnknownSkill as exc:
+            raise CommandError(
+                f"role {role!r} of agentdeck.toml names a skill that is not there: {exc}"
+            ) from None
 
     def _named_skills(self, command: Enqueue) -> tuple[list[str], str | None]:
         """The task's skills, checked against the repository's; and its model (a named skill's, if it has one)."""
@@ -519,7 +540,7 @@ class Session(SessionAPI):
                     self.store.update_task(
                         task_id, base_branch=None if repo.head_is_detached else repo.head.shorthand
                     )
-                role = self._role(row.model)
+                role = self._role(row)
                 # Background tasks start from a plan by the planner model by default (config: plan).
                 plan = self.settings.plan.foreground if row.foreground else self.settings.plan.background
                 if row.resume:
@@ -535,6 +556,7 @@ class Session(SessionAPI):
                         text,
                         self.bus,
                         role=role,
+                        role_name=row.role,
                         workspace=workspace,
                         plan=plan,
                         skills=row.skills,
@@ -546,6 +568,7 @@ class Session(SessionAPI):
                         row.task,
                         self.bus,
                         role=role,
+                        role_name=row.role,
                         task_id=task_id,
                         plan=plan,
                         skills=row.skills,
@@ -619,11 +642,21 @@ class Session(SessionAPI):
         if row is not None and row.state == TaskState.STALLED:
             self.tasks.set_state(row, TaskState.RUNNING, "making progress again")
 
-    def _role(self, model: str | None) -> ModelRole:
-        role = self.settings.role("executor")
-        if model and model != role.model:
-            return ModelRole(model=model)
+    def _role(self, row: TaskRow) -> ModelRole:
+        """The model settings the task runs with: its role's (the executor's by default), or its own --model."""
+        # A role removed from agentdeck.toml since the task was queued fails the start, naming it.
+        role = self.settings.task_role(row.role) if row.role else self.settings.role("executor")
+        if row.model and row.model != role.model:
+            # Another model does not inherit the role's api_base (it is that model's server).
+            return role.model_copy(update={"model": row.model, "api_base": None, "context_window": None})
         return role
+
+    def _executor_model(self, row: TaskRow) -> str:
+        """The model that did the task's work, for the judge to be told (and to differ from)."""
+        try:
+            return self._role(row).model or "demo"
+        except UnknownRole:  # its role left agentdeck.toml since: the task's own events still name it
+            return row.model or self.settings.role("executor").model or "demo"
 
     def _start_verification(self, row: TaskRow) -> None:
         if row.id in self._verifications or not row.worktree or not row.base_commit:
@@ -638,7 +671,7 @@ class Session(SessionAPI):
             plan=row.plan,
             worktree=Path(row.worktree),
             base_commit=row.base_commit,
-            executor_model=self._role(row.model).model or "demo",
+            executor_model=self._executor_model(row),
             feedback=[entry["text"] for entry in row.feedback or []],
         )
         self._verifications[row.id] = asyncio.create_task(self._verify(subject), name=f"verify {row.id}")

@@ -68,6 +68,7 @@ class SessionAPI:
         model: str | None = None,
         source: Literal["cli", "inbox", "api"] = "cli",
         skills: list[str] | None = None,
+        role: str | None = None,
     ) -> dict[str, Any]:
         return await self.execute(
             Enqueue(
@@ -78,6 +79,7 @@ class SessionAPI:
                 model=model,
                 source=source,
                 skills=skills or [],
+                role=role,
             )
         )
 

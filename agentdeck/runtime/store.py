@@ -84,6 +84,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE tasks ADD COLUMN skills TEXT
     """,
+    # 4: the role a task picked from [roles] (NULL: the executor).
+    """
+    ALTER TABLE tasks ADD COLUMN role TEXT
+    """,
 ]
 
 
@@ -130,6 +134,8 @@ class TaskRow:
     cleaned: float | None = None
     # Names of the skills the task names (JSON list; NULL in rows from before skills: none).
     skills: list[str] = field(default_factory=list)
+    # The role of [roles] the task runs as; None: the executor.
+    role: str | None = None
 
     def __post_init__(self) -> None:
         self.state = TaskState(self.state)  # SQLite hands back the plain string
