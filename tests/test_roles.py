@@ -151,3 +151,17 @@ async def test_a_role_naming_a_missing_skill_is_refused_when_the_task_picks_it(
         "role 'database' of agentdeck.toml names a skill that is not there: "
     )
     assert "migrations" in str(refused.value)
+
+
+async def test_a_role_added_after_the_session_started_is_refused_saying_to_restart_it(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, _ = scripted_session(repo, monkeypatch, [])
+    await session.start()
+    (repo / "agentdeck.toml").write_text(DATABASE_ROLE)
+    with pytest.raises(CommandError) as refused:
+        await session.enqueue("tidy up", role="database")
+    await session.shutdown()
+
+    assert "role 'database' was added to agentdeck.toml after this session started" in str(refused.value)
+    assert "`agentdeck stop`" in str(refused.value)

@@ -334,7 +334,7 @@ class Session(SessionAPI):
             try:
                 task_role = self.settings.task_role(command.role)
             except UnknownRole as exc:
-                raise CommandError(str(exc)) from None
+                raise CommandError(self._unknown_role(command.role, exc)) from None
             self._check_role_skills(command.role, task_role.skills)
         tasks = self.store.tasks()
         try:
@@ -650,6 +650,21 @@ class Session(SessionAPI):
             # Another model does not inherit the role's api_base (it is that model's server).
             return role.model_copy(update={"model": row.model, "api_base": None, "context_window": None})
         return role
+
+    def _unknown_role(self, name: str, problem: UnknownRole) -> str:
+        """Why `name` is refused; the session reads agentdeck.toml once, so say so if the file defines it now."""
+        from agentdeck.config import ConfigError, load_settings
+
+        try:
+            defined_now = name in load_settings(self.repo_root).roles
+        except ConfigError:
+            defined_now = False
+        if defined_now:
+            return (
+                f"role {name!r} was added to agentdeck.toml after this session started; the session reads "
+                "the file once: `agentdeck stop`, then queue the task again (the session starts anew)"
+            )
+        return str(problem)
 
     def _executor_model(self, row: TaskRow) -> str:
         """The model that did the task's work, for the judge to be told (and to differ from)."""
