@@ -87,8 +87,7 @@ def _session(event: ev.Event) -> str | None:
 def _agent(event: ev.Event) -> str | None:
     match event:
         case ev.AgentStarted():
-            role = f" · role {event.role}" if event.role else ""
-            return f"agent started · model {event.model}{role} · branch {event.branch}"
+            return f"agent started · model {event.model}{briefing_text(event)} · branch {event.branch}"
         case ev.ToolCallStarted() if event.name == "load_skill":
             return (
                 f"→ load_skill {_argument(event.arguments, 'name')}: reads the skill's instructions in full"
@@ -157,3 +156,15 @@ def _review(event: ev.Event) -> str | None:
         case ev.PullRequestCreated():
             return f"pull request: {event.url}"
     return None
+
+
+def briefing_text(event: ev.AgentStarted) -> str:
+    """' · role R · conventions AGENTS.md · budget 30 steps, $2.00, 20 min': what the agent was told."""
+    parts = [f"role {event.role}"] if event.role else []
+    if event.conventions:
+        parts.append(f"conventions {event.conventions}")
+    if event.max_steps is not None:
+        minutes = f", {event.max_wall_seconds / 60:g} min" if event.max_wall_seconds is not None else ""
+        cost = f", ${event.max_cost_usd:.2f}" if event.max_cost_usd is not None else ""
+        parts.append(f"budget {event.max_steps} steps{cost}{minutes}")
+    return "".join(f" · {part}" for part in parts)

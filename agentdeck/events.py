@@ -47,6 +47,12 @@ class AgentStarted(Event):
     sandbox: str = ""
     # The task's role of [roles] in agentdeck.toml; None: the executor.
     role: str | None = None
+    # The conventions file in the agent's system prompt (AGENTS.md, ...); None: the project has none.
+    conventions: str | None = None
+    # The budgets the agent was given (None in events stored before they were recorded).
+    max_steps: int | None = None
+    max_cost_usd: float | None = None
+    max_wall_seconds: float | None = None
 
 
 class TextDelta(Event):

@@ -120,6 +120,12 @@ def _fallback(done: str, task: str) -> Handoff:
 
 def read_conventions(worktree: Path) -> str | None:
     """The project's conventions or contract file, capped, if it has one."""
+    found = find_conventions(worktree)
+    return found[1] if found else None
+
+
+def find_conventions(worktree: Path) -> tuple[str, str] | None:
+    """(the conventions file's name, its text as read_conventions gives it), or None."""
     for name in CONVENTION_FILES:
         path = worktree / name
         if path.is_file() and not path.is_symlink():
@@ -129,7 +135,7 @@ def read_conventions(worktree: Path) -> str | None:
                 continue
             if len(text) > CONVENTIONS_CAP_CHARS:
                 text = text[:CONVENTIONS_CAP_CHARS] + "\n[… cut: read the file for the rest]"
-            return f"## Project conventions ({name})\n\n{text.strip()}"
+            return name, f"## Project conventions ({name})\n\n{text.strip()}"
     return None
 
 

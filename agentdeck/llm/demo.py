@@ -90,6 +90,13 @@ def _tool_output(messages: list[Message], call_id: str) -> str:
     return ""
 
 
+def _conventions_file(messages: list[Message]) -> str | None:
+    """The conventions file the system prompt carries (agentdeck.agent.handoff's heading), if any."""
+    system = next((str(m.get("content") or "") for m in messages if m.get("role") == "system"), "")
+    found = re.search(r"^## Project conventions \(([^)\n]+)\)$", system, re.MULTILINE)
+    return found.group(1) if found else None
+
+
 def _has_finished(messages: list[Message]) -> bool:
     return any(c["function"]["name"] == "finish" for c in _tool_calls_so_far(messages))
 
@@ -378,8 +385,11 @@ class DemoModel:
                 ("load_skill", {"name": to_load[0]}),
             )
         if not made and not compacted:
+            conventions = _conventions_file(messages)
+            following = f" I'll follow the project's conventions in {conventions}." if conventions else ""
             return (
-                f"{LABEL} To {_lower_first(_plain_task(task))[:100]}, I'll first see what the repository holds.\n",
+                f"{LABEL} To {_lower_first(_plain_task(task))[:100]}, I'll first see what the repository holds."
+                f"{following}\n",
                 ("list", {"path": "."}),
             )
         if "write" not in names and not compacted:

@@ -77,6 +77,11 @@ async def start_task(
         role_name or DEFAULT_ROLE,
         task_role.prompt if task_role else None,
     )
+    budget = Budget(
+        max_steps=max_steps or budgets.max_steps,
+        max_cost_usd=budgets.max_cost_usd,
+        max_wall_seconds=budgets.max_wall_seconds,
+    )
     agent = Agent(
         agent_id=task_id,
         task_id=task_id,
@@ -89,11 +94,7 @@ async def start_task(
             output_cap_bytes=settings.run_tool.output_cap_bytes,
             sandbox=sandbox,
         ),
-        budget=Budget(
-            max_steps=max_steps or budgets.max_steps,
-            max_cost_usd=budgets.max_cost_usd,
-            max_wall_seconds=budgets.max_wall_seconds,
-        ),
+        budget=budget,
         emit=bus.publish,
         context_window=window,
         split_settings=SplitSettings(
@@ -118,6 +119,10 @@ async def start_task(
             base_commit=workspace.base_commit,
             sandbox=sandbox.label(),
             role=role_name,
+            conventions=briefing.conventions_file,
+            max_steps=budget.max_steps,
+            max_cost_usd=budget.max_cost_usd,
+            max_wall_seconds=budget.max_wall_seconds,
         )
     )
     return StartedTask(agent=agent, workspace=workspace)
