@@ -145,8 +145,10 @@ async def test_split_fires_near_60_percent_and_sub_agents_finish_the_work_on_the
         r for r in map(conversation, model.requests) if len(r) == 2 and "## Your brief" in r[1]["content"]
     ]
     assert len(firsts) == len(unread)
-    for request, goal in zip(firsts, (s.goal for s in spawned)):
-        assert f"Goal: {goal}" in request[1]["content"]
+    for request, sub in zip(firsts, spawned):
+        assert f"Goal: {sub.goal}" in request[1]["content"]
+        # Briefed like every agent: its own name, the task's role.
+        assert f"You are agentdeck agent {sub.sub_agent_id} (role: executor)" in request[0]["content"]
         assert "summarise every file under notes/" in request[1]["content"]
     assert all(s.first_fraction < 0.4 for s in spawned)
     # The parent goes on from the handoff and every summary, in a compacted context.
