@@ -9,9 +9,9 @@ import pytest
 
 from agentdeck.commands.session import render_table
 from agentdeck.config import ConfigError, load_settings
-from agentdeck.events import AgentStarted, TaskQueued
+from agentdeck.events import AgentStarted, InboxRejected, TaskQueued
 from agentdeck.runtime.command_error import CommandError
-from agentdeck.runtime.inbox import parse_inbox_text
+from agentdeck.runtime.inbox import Inbox, InboxTask, parse_inbox_text
 from tests.support.cli import run_cli
 from tests.support.git_repos import make_repo
 from tests.support.openai_server import FakeOpenAIServer, Reply
@@ -165,3 +165,28 @@ async def test_a_role_added_after_the_session_started_is_refused_saying_to_resta
 
     assert "role 'database' was added to agentdeck.toml after this session started" in str(refused.value)
     assert "`agentdeck stop`" in str(refused.value)
+
+
+async def test_an_inbox_file_with_an_unknown_role_is_moved_aside_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repo_with(tmp_path, DATABASE_ROLE)
+    session, _ = scripted_session(repo, monkeypatch, [finish("done")])
+    await session.start()
+    rejected: list[InboxRejected] = []
+
+    async def enqueue(item: InboxTask) -> str:
+        return (await session.enqueue(item.task, source="inbox", role=item.role))["task_id"]
+
+    inbox = Inbox(tmp_path / "inbox", enqueue, rejected.append)
+    inbox.prepare()
+    (tmp_path / "inbox" / "dba.md").write_text("---\nrole: dba\n---\nAdd an index.\n")
+    (tmp_path / "inbox" / "db.md").write_text("---\nrole: database\n---\nAdd an index.\n")
+    await inbox.scan()
+    tasks = (await session.status())["tasks"]
+    await session.shutdown()
+
+    [why] = [r.reason for r in rejected]
+    assert why.startswith("unknown role 'dba': the roles defined in agentdeck.toml are database")
+    assert why in (tmp_path / "inbox" / "rejected" / "dba.md.error").read_text()
+    assert [t["role"] for t in tasks] == ["database"]
