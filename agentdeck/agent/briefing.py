@@ -13,6 +13,8 @@ DEFAULT_ROLE = "executor"
 
 @dataclass(frozen=True)
 class Briefing:
+    """Who the agent is and the rules it works by; its system prompt is made from it (prompts.py)."""
+
     name: str
     role: str = DEFAULT_ROLE
     # The role's addition to the system prompt ([roles.NAME] prompt in agentdeck.toml).

@@ -24,6 +24,7 @@ def budget_note(meter: BudgetMeter, context_fraction: float | None) -> Message:
 
 
 def budget_line(meter: BudgetMeter, context_fraction: float | None) -> str:
+    """'[agentdeck budget] step 3 of 50; 27m10s of 30m00s left; $4.91 of $5.00 left; context 12% full.'"""
     budget = meter.budget
     step = meter.steps + 1
     steps_left = budget.max_steps - meter.steps  # this step included
