@@ -11,11 +11,11 @@ from agentdeck.events import AgentFailed
 from agentdeck.llm import demo
 from agentdeck.llm.demo import DemoModel
 from tests.support.agents import make_agent
-from tests.support.scripted_model import ScriptedModel, Turn, call, finish
+from tests.support.scripted_model import ScriptedModel, Turn, budget_note_of, call, finish
 
 
-def notes_in(request: list[dict]) -> list[str]:
-    return [str(m["content"]) for m in request if str(m.get("content", "")).startswith(BUDGET_NOTE_PREFIX)]
+def notes_in(messages: list[dict]) -> int:
+    return sum(str(m.get("content", "")).count(BUDGET_NOTE_PREFIX) for m in messages)
 
 
 async def test_every_request_ends_with_a_fresh_budget_note_and_the_transcript_keeps_none(repo: Path) -> None:
@@ -26,18 +26,24 @@ async def test_every_request_ends_with_a_fresh_budget_note_and_the_transcript_ke
     result = await h.agent.run()
 
     assert result.status == "finished"
-    lines = [request[-1]["content"] for request in model.requests]
-    assert all(len(notes_in(request)) == 1 for request in model.requests), "one note a request, the latest"
+    lines = [budget_note_of(request) or "" for request in model.requests]
+    assert all(notes_in(request) == 1 for request in model.requests), "one note a request, the latest"
     assert lines[0].startswith("[agentdeck budget] step 1 of 20; ")
     assert lines[1].startswith("[agentdeck budget] step 2 of 20; ")
     assert "of 10m00s left; $2.00 of $2.00 left; context " in lines[0]
     assert not any(WRAP_UP in line for line in lines)
-    assert notes_in(h.agent.messages) == []
+    assert notes_in(h.agent.messages) == 0
+    # After the task (a user message) the note joins it; after a tool result it is a message of its own.
+    assert model.requests[0][1]["content"] == f"do the task\n\n{lines[0]}" and len(model.requests[0]) == 2
+    assert model.requests[1][-2]["role"] == "tool" and model.requests[1][-1] == {
+        "role": "user",
+        "content": lines[1],
+    }
 
 
 async def test_near_the_step_limit_the_agent_is_told_to_wrap_up_and_finishes(repo: Path) -> None:
     def script(messages: list[dict]) -> Turn:
-        if WRAP_UP in str(messages[-1]["content"]):
+        if WRAP_UP in (budget_note_of(messages) or ""):
             return finish("stopped with what I had: read README.md")
         return Turn("Reading again.", [call("read", path="README.md")])
 
@@ -46,9 +52,9 @@ async def test_near_the_step_limit_the_agent_is_told_to_wrap_up_and_finishes(rep
     result = await h.agent.run()
 
     assert result.status == "finished" and result.summary == "stopped with what I had: read README.md"
-    told = [i for i, request in enumerate(model.requests) if WRAP_UP in request[-1]["content"]]
+    told = [i for i, request in enumerate(model.requests) if WRAP_UP in (budget_note_of(request) or "")]
     assert told == [3], "told at step 4 of 5, with two steps left"
-    assert "steps nearly spent" in model.requests[3][-1]["content"]
+    assert "steps nearly spent" in (budget_note_of(model.requests[3]) or "")
     assert h.of(AgentFailed) == []
 
 

@@ -15,7 +15,7 @@ from agentdeck.runtime.inbox import Inbox, InboxTask, parse_inbox_text
 from tests.support.cli import run_cli
 from tests.support.git_repos import make_repo
 from tests.support.openai_server import FakeOpenAIServer, Reply
-from tests.support.scripted_model import finish
+from tests.support.scripted_model import budget_note_of, finish
 from tests.support.scripted_session import scripted_session, state_is, wait_for
 
 DATABASE_ROLE = """
@@ -46,7 +46,7 @@ async def test_a_queued_task_with_a_role_briefs_its_agent_with_conventions_budge
     await session.shutdown()
 
     first = scripted.requests[0]
-    system, note = first[0]["content"], first[-1]["content"]
+    system, note = first[0]["content"], budget_note_of(first) or ""
     assert f"agent {task_id} (role: database)" in system
     assert (
         "## Your role: database\n\nYou own the database layer: every migration must be reversible." in system
@@ -110,7 +110,7 @@ def test_a_custom_roles_model_temperature_and_prompt_reach_the_providers_request
     assert request["model"] == "db-model" and request["temperature"] == 0.1
     system = request["messages"][0]["content"]
     assert "(role: database)" in system and "every migration must be reversible" in system
-    assert request["messages"][-1]["content"].startswith("[agentdeck budget] step 1 of 7; ")
+    assert "\n\n[agentdeck budget] step 1 of 7; " in request["messages"][-1]["content"]
 
 
 @pytest.mark.parametrize(

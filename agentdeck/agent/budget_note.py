@@ -13,14 +13,39 @@ from agentdeck.llm.types import Message
 # The offline demo model recognises the note by this prefix (agentdeck.llm.demo repeats it).
 BUDGET_NOTE_PREFIX = "[agentdeck budget]"
 WRAP_UP = "Wrap up now"
+# Between a user's message and the note joined to it.
+NOTE_SEPARATOR = "\n\n"
 # Wrap up when this few steps are left (this one included), or this share of the time or cost.
 WRAP_UP_STEPS = 2
 WRAP_UP_SHARE = 0.10
 
 
-def budget_note(meter: BudgetMeter, context_fraction: float | None) -> Message:
-    """The note for the request about to be sent (its step is meter.steps + 1)."""
-    return {"role": "user", "content": budget_line(meter, context_fraction)}
+def with_budget_note(
+    messages: list[Message], meter: BudgetMeter, context_fraction: float | None
+) -> list[Message]:
+    """The request to send: `messages` (untouched) with the note for its step (meter.steps + 1) at the end.
+
+    After a message of the user's (the task, a steer, a nudge) the note joins that message:
+    some chat templates (Mistral's, Gemma's) refuse two user messages in a row. After a
+    tool result it is a user message of its own, as a steer would be."""
+    line = budget_line(meter, context_fraction)
+    last = messages[-1] if messages else None
+    if last is not None and last.get("role") == "user" and isinstance(last.get("content"), str):
+        return [*messages[:-1], {**last, "content": f"{last['content']}{NOTE_SEPARATOR}{line}"}]
+    return [*messages, {"role": "user", "content": line}]
+
+
+def without_budget_note(request: list[Message]) -> tuple[list[Message], str | None]:
+    """A request split back into the transcript as stored and its note (None: it has none)."""
+    if not request or not isinstance(request[-1].get("content"), str):
+        return request, None
+    content: str = request[-1]["content"]
+    if content.startswith(BUDGET_NOTE_PREFIX):
+        return request[:-1], content
+    head, separator, note = content.rpartition(NOTE_SEPARATOR)
+    if separator and note.startswith(BUDGET_NOTE_PREFIX):
+        return [*request[:-1], {**request[-1], "content": head}], note
+    return request, None
 
 
 def budget_line(meter: BudgetMeter, context_fraction: float | None) -> str:

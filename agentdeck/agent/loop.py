@@ -20,7 +20,7 @@ from typing import Literal, Protocol
 
 from agentdeck.agent import splitting
 from agentdeck.agent.briefing import Briefing, brief_agent
-from agentdeck.agent.budget_note import budget_note
+from agentdeck.agent.budget_note import with_budget_note
 from agentdeck.agent.budgets import Budget, BudgetMeter
 from agentdeck.agent.context_meter import ContextMeter, fit_output
 from agentdeck.agent.planning import task_with_plan, write_plan
@@ -330,7 +330,7 @@ class Agent:
                 raise _Finished(summary)
             return
         # The note rides on this request only: the next one carries a fresh note instead.
-        request = [*self.messages, budget_note(self.meter, fraction if self.context_window else None)]
+        request = with_budget_note(self.messages, self.meter, fraction if self.context_window else None)
         try:
             turn = await self.call_model(request, self._tool_specs)
         except asyncio.CancelledError:

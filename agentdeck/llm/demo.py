@@ -33,7 +33,8 @@ JUDGE_HEADING = "# Review request for the judge"
 COMPACTED_HEADING = "## Summaries from sub-agents"
 # Must match agentdeck.agent.task_skills.USE_LINE: the line of the instructions naming the task's skills.
 SKILLS_TO_USE = "Use these skills for this task: "
-# Must match agentdeck.agent.budget_note (the llm layer cannot import agent).
+# Must match agentdeck.agent.budget_note, whose note joins the last user message after a blank
+# line (the llm layer cannot import agent).
 BUDGET_NOTE_PREFIX = "[agentdeck budget]"
 WRAP_UP = "Wrap up now"
 
@@ -88,6 +89,17 @@ def _tool_output(messages: list[Message], call_id: str) -> str:
         if message.get("role") == "tool" and message.get("tool_call_id") == call_id:
             return str(message.get("content") or "")
     return ""
+
+
+def _without_budget_note(messages: list[Message]) -> tuple[list[Message], str]:
+    """The transcript without the note the loop ends each request with (a message, or joined to the last)."""
+    content = str(messages[-1].get("content") or "") if messages else ""
+    if content.startswith(BUDGET_NOTE_PREFIX):
+        return messages[:-1], content
+    head, separator, note = content.rpartition("\n\n" + BUDGET_NOTE_PREFIX)
+    if separator:
+        return [*messages[:-1], {**messages[-1], "content": head}], BUDGET_NOTE_PREFIX + note
+    return messages, ""
 
 
 def _conventions_file(messages: list[Message]) -> str | None:
@@ -213,9 +225,7 @@ class DemoModel:
         self, messages: list[Message], tools: list[ToolSpec], on_text: OnText
     ) -> TurnResult:
         offered = [tool["function"]["name"] for tool in tools]
-        note = ""
-        if messages and str(messages[-1].get("content") or "").startswith(BUDGET_NOTE_PREFIX):
-            note, messages = str(messages[-1]["content"]), messages[:-1]
+        messages, note = _without_budget_note(messages)
         if not offered and JUDGE_HEADING in _task_of(messages):
             text, call = _judge(_task_of(messages)), None
         elif not offered:

@@ -9,7 +9,8 @@ loop and tools) makes its first request to a scripted model, which records it. A
 the first request as it was before agents were briefed (the system prompt of commit cc214fc,
 copied below, and the task). Tokens are counted two ways: `message_tokens`, the context
 meter's estimate (JSON characters / 4), and litellm's `token_counter` for gpt-4o (a real
-tokenizer) unless --no-litellm. The wrap-up note (the longest one) is measured on its own.
+tokenizer) unless --no-litellm. The note joins the task (the last user message) in the first request; the wrap-up note
+(the longest one) is measured as a message of its own, as it is sent after a tool result.
 The tool schemas are the same in both and are left out.
 """
 
@@ -21,7 +22,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from agentdeck.agent.budget_note import budget_line
+from agentdeck.agent.budget_note import budget_line, without_budget_note
 from agentdeck.agent.budgets import Budget, BudgetMeter
 from agentdeck.agent.context_meter import message_tokens
 from agentdeck.llm.types import Message
@@ -78,11 +79,12 @@ def main() -> None:
     meter = BudgetMeter(Budget(max_steps=50), lambda: 0.0)
     meter.steps = 48
     wrap_up: list[Message] = [{"role": "user", "content": budget_line(meter, 0.42)}]
-    print(f"first request: {len(request)} messages; the note: {request[-1]['content']!r}")
+    stored, line = without_budget_note(request)
+    print(f"first request: {len(request)} messages; the note (joined to the task): {line!r}")
     for name, count in counters(not args.no_litellm):
         now, before = count(request), count(baseline)
         system = count(request[:1]) - count(baseline[:1])
-        note = count(request[-1:])
+        note = now - count(stored)
         print(
             f"{name:>16}: {now} tokens vs {before} before: +{now - before} "
             f"(system prompt +{system}, budget note {note}, wrap-up note {count(wrap_up)}); goal ≤ {GOAL_TOKENS}"

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from agentdeck.agent.briefing import brief_agent
-from agentdeck.agent.budget_note import budget_note
+from agentdeck.agent.budget_note import budget_line, with_budget_note
 from agentdeck.agent.budgets import Budget, BudgetMeter
 from agentdeck.agent.prompts import system_prompt
 from agentdeck.agent.tools import ToolContext
@@ -88,18 +88,20 @@ async def bare_loop(repo: Path, base_url: str, steps: int, tools: list[dict]) ->
         {"role": "system", "content": system_prompt(repo, brief_agent(new_task_id("benchmark task"), repo))},
         {"role": "user", "content": "benchmark task"},
     ]
-    # The engine ends each request with a budget note (sent, not kept): one per step, made up front.
+    # The engine ends each request with a budget note (sent, not kept): after a tool result, a
+    # message of its own, made up front; the first request's joins the task, as the engine's does.
     meter = BudgetMeter(Budget(max_steps=steps + 5), time.monotonic)
     meter.start()
+    first = with_budget_note(messages, meter, 0.01)
     notes = []
     for step in range(steps):
         meter.steps = step
-        notes.append(budget_note(meter, 0.01))
+        notes.append({"role": "user", "content": budget_line(meter, 0.01)})
     started = time.perf_counter()
     for step in range(steps):
         stream = await litellm.acompletion(
             model="openai/test-model",
-            messages=[*messages, notes[step]],
+            messages=first if step == 0 else [*messages, notes[step]],
             tools=tools,
             stream=True,
             stream_options={"include_usage": True},

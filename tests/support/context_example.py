@@ -86,7 +86,7 @@ def example() -> str:
     for index, message in enumerate(request):
         label = message["role"]
         if index == len(request) - 1:
-            label += " (the budget note: sent with this request only; the next one carries a fresh note)"
+            label += " (the task; the budget note joins it in this request only, the next one carries a fresh note)"
         parts.append(f"── {label} ──\n{message['content']}")
     text = "\n\n".join(parts)
     return (
