@@ -76,21 +76,21 @@ class ModelRole(_Section):
     # Network for the `run` commands of agents in this role; None: sandbox.network.
     network: Literal["off", "on"] | None = None
     # Sampling temperature sent with each request; None: the provider's default.
-    temperature: float | None = Field(None, ge=0, le=2)
+    temperature: float | None = Field(default=None, ge=0, le=2)
 
 
 class RoleBudgets(_Section):
     """A role's own budgets; each one left out is the [budgets] one."""
 
-    max_steps: int | None = Field(None, gt=0)
-    max_cost_usd: float | None = Field(None, gt=0)
-    max_wall_seconds: float | None = Field(None, gt=0)
+    max_steps: int | None = Field(default=None, gt=0)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    max_wall_seconds: float | None = Field(default=None, gt=0)
 
 
 class TaskRole(ModelRole):
     """A role a task can pick (`--role NAME`), defined as `[roles.NAME]`; `model = None`: the executor's."""
 
-    # Skill names offered to agents in this role.
+    # Skills the role's agents are told to use, before those the task names itself.
     skills: list[str] = Field(default_factory=list)
     # Added to the system prompt of the role's agents, under "## Your role: NAME".
     prompt: str | None = None

@@ -13,7 +13,7 @@ from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.task_skills import TaskSkills
 from agentdeck.agent.tools import ToolContext
 from agentdeck.agent.tools.sandbox import sandbox_policy
-from agentdeck.config import ModelRole, RoleBudgets, Settings
+from agentdeck.config import ModelRole, Settings
 from agentdeck.events import AgentStarted
 from agentdeck.llm import make_model_client
 from agentdeck.llm.windows import context_window
@@ -55,7 +55,7 @@ async def start_task(
     """
     task_role = settings.task_role(role_name) if role_name else None
     # The role's skills come first, then the ones the task names itself (each once).
-    named = list(dict.fromkeys([*(task_role.skills if task_role else []), *(skills or [])]))
+    named: list[str] = list(dict.fromkeys([*(task_role.skills if task_role else []), *(skills or [])]))
     task_skills = await asyncio.to_thread(TaskSkills.for_task, repository_root(repo), named)
     role = role or task_role or settings.role("executor")
     model_name = role.model or "demo"
@@ -68,7 +68,7 @@ async def start_task(
     window = await asyncio.to_thread(context_window, model_name, role.context_window)
     # The planner role falls back to the executor's model when none is configured.
     planner = client_for(settings.role("planner"), settings) if plan else None
-    budgets = settings.budgets.under(task_role.budgets if task_role else RoleBudgets())
+    budgets = settings.budgets.under(task_role.budgets) if task_role else settings.budgets
     sandbox = await asyncio.to_thread(sandbox_policy, settings, network or role.network)
     briefing = await asyncio.to_thread(
         brief_agent,

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.support.context_example --write    # rewrite the doc's example
 
-An Agent (the real class, prompts and budget note) makes its first request to a scripted
+An Agent (the real class, prompts, skills listing and budget note) makes its first request to a scripted
 model; the example is that request, word for word. The worktree is a fixed path that need
 not exist and the clock stands still, so the text is the same on every machine.
 tests/test_context_doc.py fails when the doc no longer matches the code.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ from agentdeck.agent.briefing import brief_agent
 from agentdeck.agent.budget_note import budget_line
 from agentdeck.agent.budgets import Budget, BudgetMeter
 from agentdeck.agent.loop import Agent
+from agentdeck.agent.task_skills import TaskSkills
 from agentdeck.agent.tools import ToolContext
 from agentdeck.llm.types import Message
 from agentdeck.workspace.task import DiffStats
@@ -54,6 +56,16 @@ def first_request() -> tuple[list[Message], list[str]]:
     with tempfile.TemporaryDirectory() as project:
         (Path(project) / "AGENTS.md").write_text(AGENTS_MD, encoding="utf-8")
         briefing = brief_agent("add-an-index-7f3a", Path(project), "database", ROLE_PROMPT)
+        # The built-in skills only: not the skills of whoever renews the example.
+        saved = os.environ.get("XDG_CONFIG_HOME")
+        os.environ["XDG_CONFIG_HOME"] = str(Path(project) / "config")
+        try:
+            skills = TaskSkills.for_task(Path(project))
+        finally:
+            if saved is None:
+                del os.environ["XDG_CONFIG_HOME"]
+            else:
+                os.environ["XDG_CONFIG_HOME"] = saved
     model = ScriptedModel([finish()])
     agent = Agent(
         agent_id="add-an-index-7f3a",
@@ -67,6 +79,7 @@ def first_request() -> tuple[list[Message], list[str]]:
         context_window=128_000,
         clock=lambda: 0.0,
         briefing=briefing,
+        skills=skills,
     )
     asyncio.run(agent.run())
     return model.requests[0], model.tool_names[0]
