@@ -27,9 +27,36 @@ from agentdeck.config_files import (
     user_config_path,
 )
 
-__all__ = ["CONFIG_FILE_NAME", "ConfigError", "Settings", "config_paths", "load_settings", "user_config_path"]
+__all__ = [
+    "CONFIG_FILE_NAME",
+    "ConfigError",
+    "Settings",
+    "TaskRole",
+    "UnknownRole",
+    "config_paths",
+    "load_settings",
+    "user_config_path",
+]
 
 DEMO_MODEL = "demo"
+BUILT_IN_ROLES = ("planner", "executor", "judge")
+ROLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+
+
+class UnknownRole(ValueError):
+    """A task asked for a role that agentdeck.toml does not define."""
+
+
+def unknown_role_message(name: str, defined: list[str]) -> str:
+    if not defined:
+        return (
+            f"unknown role {name!r}: no roles are defined; add a [roles.{name}] table to agentdeck.toml "
+            "(see docs/configuration.md), or leave out --role to use the executor"
+        )
+    return (
+        f"unknown role {name!r}: the roles defined in agentdeck.toml are {', '.join(sorted(defined))}; "
+        "pick one of them, or leave out --role to use the executor"
+    )
 
 
 class _Section(BaseModel):
@@ -48,6 +75,26 @@ class ModelRole(_Section):
     context_window: int | None = Field(default=None, gt=0)
     # Network for the `run` commands of agents in this role; None: sandbox.network.
     network: Literal["off", "on"] | None = None
+    # Sampling temperature sent with each request; None: the provider's default.
+    temperature: float | None = Field(default=None, ge=0, le=2)
+
+
+class RoleBudgets(_Section):
+    """A role's own budgets; each one left out is the [budgets] one."""
+
+    max_steps: int | None = Field(default=None, gt=0)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    max_wall_seconds: float | None = Field(default=None, gt=0)
+
+
+class TaskRole(ModelRole):
+    """A role a task can pick (`--role NAME`), defined as `[roles.NAME]`; `model = None`: the executor's."""
+
+    # Skills the role's agents are told to use, before those the task names itself.
+    skills: list[str] = Field(default_factory=list)
+    # Added to the system prompt of the role's agents, under "## Your role: NAME".
+    prompt: str | None = None
+    budgets: RoleBudgets = Field(default_factory=RoleBudgets)
 
 
 class Budgets(_Section):
@@ -56,6 +103,10 @@ class Budgets(_Section):
     max_steps: int = Field(default=50, gt=0)
     max_cost_usd: float = Field(default=5.0, gt=0)
     max_wall_seconds: float = Field(default=1800.0, gt=0)
+
+    def under(self, role: RoleBudgets) -> Budgets:
+        """These budgets with a role's own ones in place of those it sets."""
+        return self.model_copy(update=role.model_dump(exclude_none=True))
 
 
 class RunTool(_Section):
@@ -230,6 +281,38 @@ class Settings(BaseSettings):
     session: SessionPolicy = Field(default_factory=SessionPolicy)
     ui: UIPolicy = Field(default_factory=UIPolicy)
     review: ReviewPolicy = Field(default_factory=ReviewPolicy)
+    # Roles a task can pick with --role: [roles.NAME] tables.
+    roles: dict[str, TaskRole] = Field(default_factory=dict)
+
+    @field_validator("roles")
+    @classmethod
+    def _role_names(cls, roles: dict[str, TaskRole]) -> dict[str, TaskRole]:
+        for name in roles:
+            if name in BUILT_IN_ROLES:
+                raise ValueError(
+                    f"[roles.{name}]: {name} is a built-in role, set as [{name}]; give this role another name"
+                )
+            if not ROLE_NAME.fullmatch(name):
+                raise ValueError(
+                    f"[roles.{name}]: a role name is letters, digits, - and _ (at most 32), e.g. [roles.database]"
+                )
+        return roles
+
+    def task_role(self, name: str) -> TaskRole:
+        """The role `name` of [roles], its unset model, api_base and window the executor's; UnknownRole if none."""
+        role = self.roles.get(name)
+        if role is None:
+            raise UnknownRole(unknown_role_message(name, list(self.roles)))
+        if role.model is not None:
+            return role
+        executor = self.role("executor")
+        return role.model_copy(
+            update={
+                "model": executor.model,
+                "api_base": role.api_base or executor.api_base,
+                "context_window": role.context_window or executor.context_window,
+            }
+        )
 
     @field_validator("planner", "executor", "judge", mode="before")
     @classmethod

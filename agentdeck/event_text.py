@@ -44,6 +44,7 @@ def _session(event: ev.Event) -> str | None:
             extra = "".join(
                 [
                     " foreground" if event.foreground else "",
+                    f" as role {event.role}" if event.role else "",
                     f" after {event.after}" if event.after else "",
                     f" priority {event.priority}" if event.priority else "",
                     f" from the {event.source}" if event.source != "cli" else "",
@@ -90,7 +91,7 @@ def _session(event: ev.Event) -> str | None:
 def _agent(event: ev.Event) -> str | None:
     match event:
         case ev.AgentStarted():
-            return f"agent started · model {event.model} · branch {event.branch}"
+            return f"agent started · model {event.model}{briefing_text(event)} · branch {event.branch}"
         case ev.ToolCallStarted() if event.name == "load_skill":
             return (
                 f"→ load_skill {_argument(event.arguments, 'name')}: reads the skill's instructions in full"
@@ -165,3 +166,15 @@ def _review(event: ev.Event) -> str | None:
             pick = f": pick {ranking.pick}: {one_line(ranking.order[0].reason, 120)}" if ranking.order else ""
             return f"attempts of {ranking.attempt_group} ranked {order}{how}{pick}"
     return None
+
+
+def briefing_text(event: ev.AgentStarted) -> str:
+    """' · role R · conventions AGENTS.md · budget 30 steps, $2.00, 20 min': what the agent was told."""
+    parts = [f"role {event.role}"] if event.role else []
+    if event.conventions:
+        parts.append(f"conventions {event.conventions}")
+    if event.max_steps is not None:
+        minutes = f", {event.max_wall_seconds / 60:g} min" if event.max_wall_seconds is not None else ""
+        cost = f", ${event.max_cost_usd:.2f}" if event.max_cost_usd is not None else ""
+        parts.append(f"budget {event.max_steps} steps{cost}{minutes}")
+    return "".join(f" · {part}" for part in parts)

@@ -45,6 +45,14 @@ class AgentStarted(Event):
     # How its `run` commands are confined: "sandbox: bwrap, network off" or "unconfined: <why>".
     # Events stored before the sandbox existed load as "" (unknown).
     sandbox: str = ""
+    # The task's role of [roles] in agentdeck.toml; None: the executor.
+    role: str | None = None
+    # The conventions file in the agent's system prompt (AGENTS.md, ...); None: the project has none.
+    conventions: str | None = None
+    # The budgets the agent was given (None in events stored before they were recorded).
+    max_steps: int | None = None
+    max_cost_usd: float | None = None
+    max_wall_seconds: float | None = None
 
 
 class TextDelta(Event):
@@ -231,6 +239,8 @@ class TaskQueued(Event):
     # Best-of-N: the tasks of one `queue add --attempts N` share a group; `attempt` is 1..N.
     attempt_group: str | None = None
     attempt: int | None = None
+    # A role of [roles] in agentdeck.toml; None: the executor.
+    role: str | None = None
 
 
 class TaskStateChanged(Event):
@@ -573,6 +583,8 @@ class Enqueue(SessionCommand):
     # the attempts round-robin (default: `model` for all).
     attempts: int = Field(1, ge=1, le=MAX_ATTEMPTS)
     models: list[str] = Field(default_factory=list)
+    # A role of [roles] in agentdeck.toml; None: the executor.
+    role: str | None = None
 
 
 class Cancel(Command):

@@ -9,7 +9,7 @@ import json
 import sys
 from typing import TextIO
 
-from agentdeck.event_text import describe
+from agentdeck.event_text import briefing_text, describe
 from agentdeck.event_text import files as _files
 from agentdeck.events import (
     AgentFailed,
@@ -81,6 +81,9 @@ class ProgressPrinter:
                     else event.model
                 )
                 self.line(s(f"▶ agent {event.agent_id}", "1") + f" · model {model}")
+                told = briefing_text(event)
+                if told:
+                    self.line(s(f"  {told.removeprefix(' · ')}", "2"))
                 self.line(f"  branch {event.branch} from {event.base_commit[:10]}")
                 self.line(s(f"  worktree {event.worktree}", "2"))
                 if event.sandbox.startswith("unconfined"):

@@ -25,7 +25,7 @@ from agentdeck.events import (
 from agentdeck.llm.types import ModelError
 from tests.support.agents import make_agent
 from tests.support.git_repos import git
-from tests.support.scripted_model import ScriptedModel, Turn, call, finish
+from tests.support.scripted_model import ScriptedModel, Turn, call, conversation, finish
 
 # Long enough that a test would visibly hang if an interrupt did not land.
 WAIT = 5.0
@@ -114,8 +114,8 @@ async def test_steer_is_seen_on_the_next_turn(repo: Path) -> None:
 
     first, second = model.requests
     assert not any(m.get("content") == "please use British spelling" for m in first)
-    assert second[-1] == {"role": "user", "content": "please use British spelling"}
-    assert second[-2]["role"] == "tool"
+    assert conversation(second)[-1] == {"role": "user", "content": "please use British spelling"}
+    assert conversation(second)[-2]["role"] == "tool"
     assert h.of(SteerReceived)[0].text == "please use British spelling"
 
 
@@ -131,7 +131,7 @@ async def test_steer_wakes_an_interrupted_agent_which_then_continues(repo: Path)
     result = await asyncio.wait_for(run, WAIT)
 
     assert result.status == "finished" and result.summary == "finished after the steer"
-    assert model.requests[1][-1] == {"role": "user", "content": "go on, but be brief"}
+    assert conversation(model.requests[1])[-1] == {"role": "user", "content": "go on, but be brief"}
 
 
 async def test_step_budget_stops_the_agent_with_a_clear_reason(repo: Path) -> None:
@@ -170,7 +170,7 @@ async def test_text_only_replies_are_nudged_then_the_agent_waits(repo: Path) -> 
     await asyncio.wait_for(h.seen(AgentWaiting).wait(), WAIT)
 
     assert len(model.requests) == 3
-    assert model.requests[1][-1]["content"].startswith("Continue with the task")
+    assert conversation(model.requests[1])[-1]["content"].startswith("Continue with the task")
     assert "without calling finish" in h.of(AgentWaiting)[0].reason
     h.agent.stop()
     await asyncio.wait_for(run, WAIT)
@@ -196,7 +196,8 @@ async def test_tool_errors_go_back_to_the_model(repo: Path) -> None:
     finished = h.of(ToolCallFinished)[0]
     assert not finished.ok and "outside the worktree" in finished.output
     assert (
-        model.requests[1][-1]["role"] == "tool" and "outside the worktree" in model.requests[1][-1]["content"]
+        conversation(model.requests[1])[-1]["role"] == "tool"
+        and "outside the worktree" in conversation(model.requests[1])[-1]["content"]
     )
 
 

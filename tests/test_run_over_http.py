@@ -18,6 +18,7 @@ from agentdeck.events import (
 from tests.support.cli import run_cli
 from tests.support.git_repos import git
 from tests.support.openai_server import FakeOpenAIServer, Reply
+from tests.support.scripted_model import conversation
 
 
 def scripted_session(request: dict) -> Reply:
@@ -85,7 +86,11 @@ def test_run_against_a_local_openai_compatible_server(repo: Path, agentdeck_cmd)
         "finish",
         "load_skill",  # the built-in skills are there to load (docs/skills.md)
     }
-    assert requests[0]["messages"][1] == {"role": "user", "content": "add a changelog"}
+    # The task, and the budget note joined to it for this request (conversation() takes it off).
+    assert conversation(requests[0]["messages"])[1] == {"role": "user", "content": "add a changelog"}
+    assert requests[0]["messages"][1]["content"].startswith(
+        "add a changelog\n\n[agentdeck budget] step 1 of 50; "
+    )
     second = requests[1]["messages"]
     call_ids = [c["id"] for c in second[2]["tool_calls"]]
     assert [m["tool_call_id"] for m in second[3:5]] == call_ids
@@ -204,6 +209,8 @@ def test_the_meter_uses_reported_usage_and_splits_on_the_real_litellm_path(repo:
     [split] = [e for e in events if isinstance(e, SplitTriggered)]
     assert split.fraction >= 0.6 and [b.goal for b in split.briefs] == ["write b.txt"]
     sub_first = [r for r in requests if "## Your brief" in r["messages"][1]["content"]][0]
+    # The system prompt and the brief (the budget note joined to it): nothing of the parent's history.
     assert len(sub_first["messages"]) == 2 and "Goal: write b.txt" in sub_first["messages"][1]["content"]
+    assert "\n\n[agentdeck budget] step " in sub_first["messages"][1]["content"]
     assert isinstance(events[-1], AgentFinished) and events[-1].summary == "a.txt and b.txt written"
     assert git(repo, "show", f"{events[0].branch}:b.txt") == "b\n"

@@ -30,7 +30,7 @@ from agentdeck.events import (
 )
 from tests.support.agents import make_agent
 from tests.support.git_repos import git, make_repo
-from tests.support.scripted_model import ScriptedModel, Turn, call, finish
+from tests.support.scripted_model import ScriptedModel, Turn, call, conversation, finish
 
 WINDOW = 6000
 FILES = [f"notes/part{n}.md" for n in range(1, 9)]
@@ -141,14 +141,20 @@ async def test_split_fires_near_60_percent_and_sub_agents_finish_the_work_on_the
     assert [s.goal for s in spawned] == [f"summarise {f}" for f in unread]
     assert [f.status for f in finished] == ["finished"] * len(unread)
     # Each sub-agent starts short, with the task and its brief, not the parent's history.
-    firsts = [r for r in model.requests if len(r) == 2 and "## Your brief" in r[1]["content"]]
+    firsts = [
+        r for r in map(conversation, model.requests) if len(r) == 2 and "## Your brief" in r[1]["content"]
+    ]
     assert len(firsts) == len(unread)
-    for request, goal in zip(firsts, (s.goal for s in spawned)):
-        assert f"Goal: {goal}" in request[1]["content"]
+    for request, sub in zip(firsts, spawned):
+        assert f"Goal: {sub.goal}" in request[1]["content"]
+        # Briefed like every agent: its own name, the task's role.
+        assert f"You are agentdeck agent {sub.sub_agent_id} (role: executor)" in request[0]["content"]
         assert "summarise every file under notes/" in request[1]["content"]
     assert all(s.first_fraction < 0.4 for s in spawned)
     # The parent goes on from the handoff and every summary, in a compacted context.
-    compacted = next(r for r in model.requests if "## Summaries from sub-agents" in r[1]["content"])
+    compacted = next(
+        r for r in map(conversation, model.requests) if "## Summaries from sub-agents" in r[1]["content"]
+    )
     assert len(compacted) == 2
     for f in finished:
         assert f.summary in compacted[1]["content"]
@@ -348,7 +354,9 @@ async def test_parallel_sub_agents_that_conflict_are_reported_and_their_branch_k
     kept = set(git(big_repo, "branch", "--list", "--format=%(refname:short)", "agentdeck/*").split())
     assert {f"agentdeck/{f.sub_agent_id}" for f in conflicted} <= kept
     # The parent hears of the conflicts in its compacted context.
-    compacted = next(r for r in model.requests if "## Summaries from sub-agents" in r[1]["content"])
+    compacted = next(
+        r for r in map(conversation, model.requests) if "## Summaries from sub-agents" in r[1]["content"]
+    )
     assert compacted[1]["content"].count("NOT merged: conflicts in summaries/all.txt") == 2
 
 

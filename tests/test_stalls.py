@@ -12,7 +12,7 @@ from agentdeck.events import AgentStarted, AgentWaiting, ModelRetrying, TaskStat
 from agentdeck.runtime.session import Session
 from agentdeck.runtime.store import Store
 from agentdeck.tui.cockpit_state import CockpitState
-from tests.support.scripted_model import Turn, call, finish
+from tests.support.scripted_model import Turn, call, conversation, finish
 from tests.support.scripted_session import scripted_session, state_is, wait_for
 
 
@@ -77,7 +77,10 @@ async def test_interrupting_a_stalled_agent_leaves_it_waiting_and_resume_continu
     assert reply["state"] == "running"
     await wait_for(session, state_is(task_id, "finished"), from_seq=seq)
     # The second turn saw the interrupted command answered, as providers require.
-    assert scripted.requests[1][-1]["role"] == "tool" and "interrupted" in scripted.requests[1][-1]["content"]
+    assert (
+        conversation(scripted.requests[1])[-1]["role"] == "tool"
+        and "interrupted" in conversation(scripted.requests[1])[-1]["content"]
+    )
     await session.shutdown()
 
 
@@ -95,7 +98,7 @@ async def test_resuming_a_stalled_agent_stops_the_stuck_step_and_tells_the_model
     reply = await session.resume(task_id)
     assert reply["state"] == "running"
     await wait_for(session, state_is(task_id, "finished"), from_seq=seq)
-    told = scripted.requests[1][-1]
+    told = conversation(scripted.requests[1])[-1]
     assert (
         told["role"] == "user" and "made no progress" in told["content"] and "`sleep 60`" in told["content"]
     )

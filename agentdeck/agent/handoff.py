@@ -19,7 +19,7 @@ from agentdeck.events import Brief
 from agentdeck.llm.types import ToolCall, ToolSpec
 
 HANDOFF_TOOL_NAME = "handoff"
-# Project files that hold conventions every sub-agent must follow, first found wins.
+# Project files that hold conventions every agent must follow, first found wins.
 CONVENTION_FILES = ("AGENTS.md", "CONVENTIONS.md", "CLAUDE.md", ".github/copilot-instructions.md")
 CONVENTIONS_CAP_CHARS = 6000
 
@@ -120,6 +120,12 @@ def _fallback(done: str, task: str) -> Handoff:
 
 def read_conventions(worktree: Path) -> str | None:
     """The project's conventions or contract file, capped, if it has one."""
+    found = find_conventions(worktree)
+    return found[1] if found else None
+
+
+def find_conventions(worktree: Path) -> tuple[str, str] | None:
+    """(the conventions file's name, its text as read_conventions gives it), or None."""
     for name in CONVENTION_FILES:
         path = worktree / name
         if path.is_file() and not path.is_symlink():
@@ -129,7 +135,7 @@ def read_conventions(worktree: Path) -> str | None:
                 continue
             if len(text) > CONVENTIONS_CAP_CHARS:
                 text = text[:CONVENTIONS_CAP_CHARS] + "\n[… cut: read the file for the rest]"
-            return f"## Project conventions ({name})\n\n{text.strip()}"
+            return name, f"## Project conventions ({name})\n\n{text.strip()}"
     return None
 
 
@@ -142,16 +148,14 @@ def _brief_text(brief: Brief) -> str:
     return "\n".join(lines)
 
 
-def sub_agent_task(
-    task: str, handoff: Handoff, brief: Brief, index: int, of: int, conventions: str | None
-) -> str:
-    """The first user message of a sub-agent: the global context plus its brief, nothing else."""
+def sub_agent_task(task: str, handoff: Handoff, brief: Brief, index: int, of: int) -> str:
+    """The first user message of a sub-agent: the global context plus its brief, nothing else.
+
+    The conventions are not repeated here: every agent's system prompt carries them."""
     parts = [
         f"You are sub-agent {index} of {of}, working on one part of a larger task with a fresh context.",
         f"## The whole task\n\n{task.strip()}",
     ]
-    if conventions:
-        parts.append(conventions)
     parts.append(
         f"## Handoff from the previous agent\n\nDone so far: {handoff.done.strip()}\n\nLeft to do: {handoff.remaining.strip()}"
     )

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from agentdeck.agent import splitting
+from agentdeck.agent.briefing import Briefing, brief_agent
+from agentdeck.agent.budget_note import with_budget_note
 from agentdeck.agent.budgets import Budget, BudgetMeter
 from agentdeck.agent.context_meter import ContextMeter, fit_output
 from agentdeck.agent.planning import task_with_plan, write_plan
@@ -120,6 +122,7 @@ class Agent:
         budget_meter: BudgetMeter | None = None,
         final_events: bool = True,
         skills: TaskSkills | None = None,
+        briefing: Briefing | None = None,
     ) -> None:
         self.agent_id = agent_id
         self.task_id = task_id
@@ -141,8 +144,10 @@ class Agent:
         # reported by its parent as SubAgentFinished.
         self._final_events = final_events
         self._emit_raw = emit
+        # Every agent, a task's own and its sub-agents alike, sees its name, role and the conventions.
+        self.briefing = briefing or brief_agent(agent_id, tool_context.worktree)
         self.messages: list[Message] = [
-            {"role": "system", "content": system_prompt(tool_context.worktree, skills)},
+            {"role": "system", "content": system_prompt(tool_context.worktree, self.briefing, skills)},
             {"role": "user", "content": task},
         ]
         self._tool_specs = self.toolbox.specs()
@@ -324,8 +329,10 @@ class Agent:
             if summary is not None:
                 raise _Finished(summary)
             return
+        # The note rides on this request only: the next one carries a fresh note instead.
+        request = with_budget_note(self.messages, self.meter, fraction if self.context_window else None)
         try:
-            turn = await self.call_model(self.messages, self._tool_specs)
+            turn = await self.call_model(request, self._tool_specs)
         except asyncio.CancelledError:
             if self._partial_text:
                 # Keep what the model had said, so its next turn knows where it stopped.
@@ -489,6 +496,7 @@ class Agent:
             budget_meter=self.meter,
             final_events=False,
             skills=skills,
+            briefing=dataclasses.replace(self.briefing, name=agent_id),
         )
 
     def new_child_id(self) -> str:

@@ -20,7 +20,6 @@ from agentdeck.agent.handoff import (
     handoff_request,
     handoff_tool_spec,
     parse_handoff,
-    read_conventions,
     sub_agent_task,
 )
 from agentdeck.events import Brief, ContextCompacted, SplitTriggered, SubAgentFinished, SubAgentSpawned
@@ -79,16 +78,15 @@ async def split(parent: Agent, fraction: float) -> str | None:
             briefs=briefs,
         )
     )
-    conventions = read_conventions(parent.tool_context.worktree)
     # While its sub-agents work, the parent neither works (its clock stops; theirs run) nor
     # can be cancelled half-way: interrupts reach the sub-agents, or wait for the split's end.
     parent.splitting = True
     parent.meter.pause()
     try:
         if settings.parallel and isinstance(parent.workspace, TaskWorkspace):
-            summaries = await _run_in_parallel(parent, handoff, briefs, conventions, fraction)
+            summaries = await _run_in_parallel(parent, handoff, briefs, fraction)
         else:
-            summaries = await _run_one_after_another(parent, handoff, briefs, conventions, fraction)
+            summaries = await _run_one_after_another(parent, handoff, briefs, fraction)
     finally:
         parent.meter.resume()
         parent.splitting = False
@@ -105,7 +103,7 @@ async def split(parent: Agent, fraction: float) -> str | None:
 
 
 async def _run_one_after_another(
-    parent: Agent, handoff: Handoff, briefs: list[Brief], conventions: str | None, fraction: float
+    parent: Agent, handoff: Handoff, briefs: list[Brief], fraction: float
 ) -> list[str]:
     """Each sub-agent in the parent's own worktree, in turn: each sees the work of those before it."""
     summaries: list[str] = []
@@ -115,7 +113,7 @@ async def _run_one_after_another(
             continue
         child = parent.spawn_child(
             parent.new_child_id(),
-            sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions),
+            sub_agent_task(parent.task, handoff, brief, index, len(briefs)),
         )
         if not _announce(parent, child, brief, index, len(briefs), fraction, summaries):
             continue
@@ -125,7 +123,7 @@ async def _run_one_after_another(
 
 
 async def _run_in_parallel(
-    parent: Agent, handoff: Handoff, briefs: list[Brief], conventions: str | None, fraction: float
+    parent: Agent, handoff: Handoff, briefs: list[Brief], fraction: float
 ) -> list[str]:
     """Sub-agents side by side in child worktrees from the parent's branch, merged back one by one."""
     workspace: TaskWorkspace = parent.workspace  # type: ignore[assignment]
@@ -146,7 +144,7 @@ async def _run_in_parallel(
             continue
         child = parent.spawn_child(
             child_id,
-            sub_agent_task(parent.task, handoff, brief, index, len(briefs), conventions),
+            sub_agent_task(parent.task, handoff, brief, index, len(briefs)),
             workspace=child_workspace,
         )
         if not _announce(parent, child, brief, index, len(briefs), fraction, summaries):

@@ -34,7 +34,8 @@ def register(commands) -> None:
         '  agentdeck queue add "add type hints to src/io.py"\n'
         '  agentdeck queue add --after add-type-hints-1a2b --priority 5 "document the io module"\n'
         '  agentdeck queue add --skill test-first-bug-fix "fix the crash on an empty config file"\n'
-        '  agentdeck queue add --attempts 3 --models anthropic/claude-sonnet-4-5,openai/gpt-5 "fix the parser"',
+        '  agentdeck queue add --attempts 3 --models anthropic/claude-sonnet-4-5,openai/gpt-5 "fix the parser"\n'
+        '  agentdeck queue add --role database "add an index for the slow orders query"',
     )
     add.add_argument("task", nargs="+", metavar="TASK", help="what the agent should do")
     add.add_argument(
@@ -67,6 +68,11 @@ def register(commands) -> None:
         metavar="A,B",
         help="with --attempts: spread the attempts over these models, round-robin (other model families "
         "make errors that don't correlate)",
+    )
+    add.add_argument(
+        "--role",
+        metavar="NAME",
+        help="run as the role [roles.NAME] of agentdeck.toml: its model, prompt and budgets (default: the executor)",
     )
     add.add_argument(
         "--foreground", action="store_true", help="run in a foreground slot instead of the background queue"
@@ -129,6 +135,7 @@ async def _add(args: argparse.Namespace, client: SessionClient) -> int:
         skills=args.skill,
         attempts=args.attempts,
         models=args.models,
+        role=args.role,
     )
     if args.json:
         print(json.dumps(reply))

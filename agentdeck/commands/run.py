@@ -30,6 +30,7 @@ examples:
   agentdeck run --model anthropic/claude-sonnet-4-5 "fix the failing test in tests/test_io.py"
   agentdeck run --model openai/qwen2.5-coder --api-base http://127.0.0.1:8080/v1 --json "..."
   agentdeck run --skill test-first-bug-fix "fix the crash on an empty config file"
+  agentdeck run --role database "add an index for the slow orders query"
 
 The agent works on a new branch agentdeck/<task-id> in a worktree outside your working
 tree; your files, index and uncommitted changes are never touched. Ctrl-C interrupts
@@ -50,6 +51,11 @@ def register(commands) -> None:
     )
     run.add_argument(
         "--model", metavar="M", help="litellm model string, or `demo` (default: executor.model from config)"
+    )
+    run.add_argument(
+        "--role",
+        metavar="NAME",
+        help="run as the role [roles.NAME] of agentdeck.toml: its model, prompt and budgets (default: the executor)",
     )
     run.add_argument(
         "--api-base",
@@ -112,6 +118,7 @@ class RunOptions:
     split_threshold: float | None = None
     plan: bool | None = None
     skills: list[str] = field(default_factory=list)
+    role: str | None = None
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -126,6 +133,7 @@ def run_command(args: argparse.Namespace) -> int:
         split_threshold=args.split_threshold,
         plan=args.plan,
         skills=args.skill,
+        role=args.role,
     )
     if not options.task:
         error("the task is empty: say what the agent should do")
@@ -137,7 +145,7 @@ def run_task(args: RunOptions) -> int:
     """Run one agent to the end and return the exit status; the whole of `agentdeck run`."""
     import asyncio
 
-    from agentdeck.config import ConfigError, load_settings
+    from agentdeck.config import ConfigError, UnknownRole, load_settings
     from agentdeck.workspace import WorkspaceError, open_repository, repository_root, user_tree_is_dirty
 
     task = args.task
@@ -147,7 +155,11 @@ def run_task(args: RunOptions) -> int:
     except (WorkspaceError, ConfigError) as exc:
         error(str(exc))
         return EXIT_USAGE
-    role = _role_with_overrides(settings, args)
+    try:
+        role = _role_with_overrides(settings, args)
+    except UnknownRole as exc:
+        error(str(exc))
+        return EXIT_USAGE
     if role.model == "demo":
         notice(_demo_notice(explicit=args.model == "demo"))
     else:
@@ -169,16 +181,16 @@ def run_task(args: RunOptions) -> int:
 
 
 def _role_with_overrides(settings: Settings, args: RunOptions) -> ModelRole:
-    from agentdeck.config import ModelRole
-
-    role = settings.role("executor")
+    role = settings.task_role(args.role) if args.role else settings.role("executor")
     if args.model:
         # A different model on the command line doesn't inherit the configured api_base.
         same = args.model == role.model
-        role = ModelRole(
-            model=args.model,
-            api_base=args.api_base or (role.api_base if same else None),
-            context_window=role.context_window if same else None,
+        role = role.model_copy(
+            update={
+                "model": args.model,
+                "api_base": args.api_base or (role.api_base if same else None),
+                "context_window": role.context_window if same else None,
+            }
         )
     elif args.api_base:
         role = role.model_copy(update={"api_base": args.api_base})
@@ -219,6 +231,7 @@ async def _run(repo, settings: Settings, role: ModelRole, task: str, args: RunOp
             task,
             bus,
             role=role,
+            role_name=args.role,
             max_steps=args.max_steps,
             plan=settings.plan.foreground if args.plan is None else args.plan,
             split_threshold=args.split_threshold,

@@ -241,7 +241,7 @@ def _age(seconds: float) -> str:
 def render_table(tasks: list[dict[str, Any]]) -> str:
     from agentdeck.commands.gc import disk_cell
 
-    header = ("ID", "TASK", "FG/BG", "STATE", "STEPS", "CTX", "COST", "DISK", "AGE", "NOTE")
+    header = ("ID", "TASK", "ROLE", "FG/BG", "STATE", "STEPS", "CTX", "COST", "DISK", "AGE", "NOTE")
     rows: list[tuple[str, ...]] = [header]
     for t in tasks:
         note = t.get("waiting_reason") or (t.get("reason") if t["state"] != TaskState.RUNNING else "") or ""
@@ -252,6 +252,7 @@ def render_table(tasks: list[dict[str, Any]]) -> str:
             (
                 t["id"],
                 one_line(t["task"], 32),
+                t.get("role") or "executor",
                 "fg" if t["foreground"] else "bg",
                 t["state"],
                 str(t["steps"]),

@@ -14,6 +14,7 @@ def make_model_client(
     demo_tokens_per_second: float = 40.0,
     max_retries: int = 3,
     backoff_base_s: float = 1.0,
+    temperature: float | None = None,
 ) -> ModelClient:
     """The client for a model string: `demo`, or anything litellm understands."""
     if model == "demo":
@@ -23,4 +24,6 @@ def make_model_client(
     # Imported here: the module is light, but keep even that off the `--help` path.
     from agentdeck.llm.litellm_client import LiteLLMClient
 
-    return LiteLLMClient(model, api_base, max_retries=max_retries, backoff_base_s=backoff_base_s)
+    return LiteLLMClient(
+        model, api_base, max_retries=max_retries, backoff_base_s=backoff_base_s, temperature=temperature
+    )

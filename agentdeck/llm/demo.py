@@ -35,6 +35,10 @@ COMPACTED_HEADING = "## Summaries from sub-agents"
 SKILLS_TO_USE = "Use these skills for this task: "
 # Must match agentdeck.runtime.attempt_ranking.RANKING_HEADING.
 RANKING_HEADING = "# Ranking request for the judge"
+# Must match agentdeck.agent.budget_note, whose note joins the last user message after a blank
+# line (the llm layer cannot import agent).
+BUDGET_NOTE_PREFIX = "[agentdeck budget]"
+WRAP_UP = "Wrap up now"
 
 
 def _chars(messages: list[Message]) -> int:
@@ -87,6 +91,28 @@ def _tool_output(messages: list[Message], call_id: str) -> str:
         if message.get("role") == "tool" and message.get("tool_call_id") == call_id:
             return str(message.get("content") or "")
     return ""
+
+
+def _without_budget_note(messages: list[Message]) -> tuple[list[Message], str]:
+    """The transcript without the note the loop ends each request with (a message, or joined to the last)."""
+    content = str(messages[-1].get("content") or "") if messages else ""
+    if content.startswith(BUDGET_NOTE_PREFIX):
+        return messages[:-1], content
+    head, separator, note = content.rpartition("\n\n" + BUDGET_NOTE_PREFIX)
+    if separator:
+        return [*messages[:-1], {**messages[-1], "content": head}], BUDGET_NOTE_PREFIX + note
+    return messages, ""
+
+
+def _conventions_file(messages: list[Message]) -> str | None:
+    """The conventions file the system prompt carries (agentdeck.agent.handoff's heading), if any."""
+    system = next((str(m.get("content") or "") for m in messages if m.get("role") == "system"), "")
+    found = re.search(r"^## Project conventions \(([^)\n]+)\)$", system, re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def _has_finished(messages: list[Message]) -> bool:
+    return any(c["function"]["name"] == "finish" for c in _tool_calls_so_far(messages))
 
 
 def _plain_task(text: str) -> str:
@@ -201,6 +227,7 @@ class DemoModel:
         self, messages: list[Message], tools: list[ToolSpec], on_text: OnText
     ) -> TurnResult:
         offered = [tool["function"]["name"] for tool in tools]
+        messages, note = _without_budget_note(messages)
         if not offered and RANKING_HEADING in _task_of(messages):
             text, call = _rank(_task_of(messages)), None
         elif not offered and JUDGE_HEADING in _task_of(messages):
@@ -209,6 +236,8 @@ class DemoModel:
             text, call = self._plan(messages), None
         elif offered == ["handoff"]:
             text, call = self._handoff(messages)
+        elif WRAP_UP in note and "finish" in offered and not _has_finished(messages):
+            text, call = self._wrap_up(messages)
         else:
             text, call = self._next_step(messages)
         steer = _latest_steer(messages) if offered and offered != ["handoff"] else None
@@ -333,6 +362,16 @@ class DemoModel:
             )
         return ("I have already finished.\n", None)
 
+    def _wrap_up(self, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]]]:
+        """The budget note says to wrap up: finish with what is done, and say what is left."""
+        names = [c["function"]["name"] for c in _tool_calls_so_far(messages)]
+        done = ", ".join(f"{name} ×{names.count(name)}" for name in dict.fromkeys(names)) or "nothing yet"
+        summary = (
+            f"{LABEL} My budget is nearly spent, so I am finishing with what I have. Done: {done}. "
+            f"Left undone: whatever of the task ({_plain_task(_task_of(messages))[:80]!r}) those steps did not reach."
+        )
+        return ("My budget is nearly spent; I'll wrap up here.\n", ("finish", {"summary": summary}))
+
     def _next_step(self, messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]] | None]:
         task = _task_of(messages)
         if BRIEF_HEADING in task and COMPACTED_HEADING in task:
@@ -360,8 +399,11 @@ class DemoModel:
                 ("load_skill", {"name": to_load[0]}),
             )
         if not made and not compacted:
+            conventions = _conventions_file(messages)
+            following = f" I'll follow the project's conventions in {conventions}." if conventions else ""
             return (
-                f"{LABEL} To {_lower_first(_plain_task(task))[:100]}, I'll first see what the repository holds.\n",
+                f"{LABEL} To {_lower_first(_plain_task(task))[:100]}, I'll first see what the repository holds."
+                f"{following}\n",
                 ("list", {"path": "."}),
             )
         if "write" not in names and not compacted:

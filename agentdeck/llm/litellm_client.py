@@ -49,8 +49,10 @@ class LiteLLMClient:
         max_retries: int = 3,
         backoff_base_s: float = 1.0,
         request_timeout_s: float = 600.0,
+        temperature: float | None = None,
     ) -> None:
         self.model = model
+        self.temperature = temperature
         self.api_base = api_base
         self.max_retries = max_retries
         self.backoff_base_s = backoff_base_s
@@ -170,6 +172,8 @@ class LiteLLMClient:
             # We retry ourselves (and only before anything streamed): no SDK retries below.
             "max_retries": 0,
         }
+        if self.temperature is not None:
+            request["temperature"] = self.temperature
         if self.api_base:
             request["api_base"] = self.api_base
             # Local OpenAI-compatible servers (llama.cpp, vLLM, LM Studio) take no key, but

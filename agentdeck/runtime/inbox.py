@@ -1,7 +1,7 @@
 """The inbox: a Markdown file dropped into the inbox folder becomes a background task.
 
-Optional front matter between `---` lines, `key: value` per line (priority, after, model, skills:
-names separated by commas, or `[a, b]`);
+Optional front matter between `---` lines, `key: value` per line (priority, after, model, role,
+skills: names separated by commas, or `[a, b]`);
 the rest is the task text. A queued file moves to `done/`; a file that cannot be queued
 moves to `rejected/` with a `<name>.error` note beside it saying why — never silently
 dropped. Files whose name starts with `.` or does not end in `.md` are left alone (editors'
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agentdeck.events import InboxRejected
 
-FRONT_MATTER_KEYS = ("priority", "after", "model", "skills")
+FRONT_MATTER_KEYS = ("priority", "after", "model", "skills", "role")
 
 
 class InboxError(Exception):
@@ -32,6 +32,7 @@ class InboxTask:
     after: str | None = None
     model: str | None = None
     skills: list[str] = field(default_factory=list)
+    role: str | None = None
 
 
 def parse_inbox_text(text: str) -> InboxTask:
@@ -76,6 +77,7 @@ def parse_inbox_text(text: str) -> InboxTask:
         after=fields.get("after") or None,
         model=fields.get("model") or None,
         skills=[name for name in skills if name],
+        role=fields.get("role") or None,
     )
 
 

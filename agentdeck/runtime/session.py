@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agentdeck.agent.tools.sandbox import sandbox_policy
-from agentdeck.config import ModelRole, Settings
+from agentdeck.config import ModelRole, Settings, UnknownRole
 from agentdeck.events import (
     AgentStarted,
     AgentWaiting,
@@ -181,8 +181,11 @@ class Session(SessionAPI):
         return self._stopping
 
     def model_of(self, row: TaskRow) -> str:
-        """The model a task's agent runs on (its own, else the executor's)."""
-        return self._role(row.model).model or "demo"
+        """The model a task's agent runs on (its own, its role's, else the executor's)."""
+        try:
+            return self._role(row).model or "demo"
+        except UnknownRole:  # its role left agentdeck.toml since: the task's own events still name it
+            return row.model or self.settings.role("executor").model or "demo"
 
     def publish(self, event: Event) -> Event:
         self.bus.publish(event)
@@ -353,6 +356,12 @@ class Session(SessionAPI):
             group and self.store.group(group)
         ):
             return self._enqueue(command)  # a clash with an older task: draw new ids
+        if command.role:
+            try:
+                task_role = self.settings.task_role(command.role)
+            except UnknownRole as exc:
+                raise CommandError(self._unknown_role(command.role, exc)) from None
+            self._check_role_skills(command.role, task_role.skills)
         tasks = self.store.tasks()
         try:
             check_dependency(task_ids[0], command.after, tasks)
@@ -373,6 +382,7 @@ class Session(SessionAPI):
                 skills=skills,
                 attempt_group=group,
                 attempt=number if group else None,
+                role=command.role,
             )
             self.store.add_task(row)
             self.publish(
@@ -387,6 +397,7 @@ class Session(SessionAPI):
                     skills=skills,
                     attempt_group=group,
                     attempt=row.attempt,
+                    role=command.role,
                 )
             )
         self.schedule()
@@ -395,6 +406,19 @@ class Session(SessionAPI):
             reply["attempt_group"] = group
             reply["attempts"] = [{"task_id": i, "model": self.tasks.get(i).model} for i in task_ids]
         return reply
+
+    def _check_role_skills(self, role: str, names: list[str]) -> None:
+        """A role's skills must be there when a task picks it, not only when its agent starts."""
+        if not names:
+            return
+        from agentdeck.skills import UnknownSkill, load_catalog
+
+        try:
+            load_catalog(self.repo_root).check(names)
+        except UnknownSkill as exc:
+            raise CommandError(
+                f"role {role!r} of agentdeck.toml names a skill that is not there: {exc}"
+            ) from None
 
     def _named_skills(self, command: Enqueue) -> tuple[list[str], str | None]:
         """The task's skills, checked against the repository's; and its model (a named skill's, if it has one)."""
@@ -565,7 +589,7 @@ class Session(SessionAPI):
                     self.store.update_task(
                         task_id, base_branch=None if repo.head_is_detached else repo.head.shorthand
                     )
-                role = self._role(row.model)
+                role = self._role(row)
                 # Background tasks start from a plan by the planner model by default (config: plan).
                 plan = self.settings.plan.foreground if row.foreground else self.settings.plan.background
                 if row.resume:
@@ -581,6 +605,7 @@ class Session(SessionAPI):
                         text,
                         self.bus,
                         role=role,
+                        role_name=row.role,
                         workspace=workspace,
                         plan=plan,
                         skills=row.skills,
@@ -593,6 +618,7 @@ class Session(SessionAPI):
                         text,
                         self.bus,
                         role=role,
+                        role_name=row.role,
                         task_id=task_id,
                         plan=plan,
                         skills=row.skills,
@@ -666,11 +692,29 @@ class Session(SessionAPI):
         if row is not None and row.state == TaskState.STALLED:
             self.tasks.set_state(row, TaskState.RUNNING, "making progress again")
 
-    def _role(self, model: str | None) -> ModelRole:
-        role = self.settings.role("executor")
-        if model and model != role.model:
-            return ModelRole(model=model)
+    def _role(self, row: TaskRow) -> ModelRole:
+        """The model settings the task runs with: its role's (the executor's by default), or its own --model."""
+        # A role removed from agentdeck.toml since the task was queued fails the start, naming it.
+        role = self.settings.task_role(row.role) if row.role else self.settings.role("executor")
+        if row.model and row.model != role.model:
+            # Another model does not inherit the role's api_base (it is that model's server).
+            return role.model_copy(update={"model": row.model, "api_base": None, "context_window": None})
         return role
+
+    def _unknown_role(self, name: str, problem: UnknownRole) -> str:
+        """Why `name` is refused; the session reads agentdeck.toml once, so say so if the file defines it now."""
+        from agentdeck.config import ConfigError, load_settings
+
+        try:
+            defined_now = name in load_settings(self.repo_root).roles
+        except ConfigError:
+            defined_now = False
+        if defined_now:
+            return (
+                f"role {name!r} was added to agentdeck.toml after this session started; the session reads "
+                "the file once: `agentdeck stop`, then queue the task again (the session starts anew)"
+            )
+        return str(problem)
 
     def _start_verification(self, row: TaskRow) -> None:
         if row.id in self._verifications or not row.worktree or not row.base_commit:

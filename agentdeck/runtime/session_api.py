@@ -70,6 +70,7 @@ class SessionAPI:
         skills: list[str] | None = None,
         attempts: int = 1,
         models: list[str] | None = None,
+        role: str | None = None,
     ) -> dict[str, Any]:
         """Queue a task; with `attempts` > 1, that many attempts at it as one group (best-of-N)."""
         return await self.execute(
@@ -83,6 +84,7 @@ class SessionAPI:
                 skills=skills or [],
                 attempts=attempts,
                 models=models or [],
+                role=role,
             )
         )
 

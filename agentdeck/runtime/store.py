@@ -95,6 +95,10 @@ MIGRATIONS: list[str] = [
         ts REAL NOT NULL
     )
     """,
+    # 5: the role a task picked from [roles] (NULL: the executor).
+    """
+    ALTER TABLE tasks ADD COLUMN role TEXT
+    """,
 ]
 
 
@@ -144,6 +148,8 @@ class TaskRow:
     # Best-of-N: the group of attempts at one task this row belongs to, and its number (1..N).
     attempt_group: str | None = None
     attempt: int | None = None
+    # The role of [roles] the task runs as; None: the executor.
+    role: str | None = None
 
     def __post_init__(self) -> None:
         self.state = TaskState(self.state)  # SQLite hands back the plain string

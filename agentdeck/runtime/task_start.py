@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentdeck.agent.briefing import DEFAULT_ROLE, brief_agent
 from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
 from agentdeck.agent.splitting import SplitSettings
@@ -33,6 +34,7 @@ async def start_task(
     bus: EventBus,
     *,
     role: ModelRole | None = None,
+    role_name: str | None = None,
     max_steps: int | None = None,
     task_id: str | None = None,
     workspace: TaskWorkspace | None = None,
@@ -48,9 +50,14 @@ async def start_task(
     `network` ("on"/"off") overrides the role's and the configured sandbox network for this task.
     `skills` are the names the task gives; every skill of the repository is listed to the agent
     (UnknownSkill, before anything is created, when a name is not among them).
+    `role_name` picks a role of [roles] (its model unless `role` is given; its prompt, budgets and
+    name in any case); without it the agent is the executor.
     """
-    task_skills = await asyncio.to_thread(TaskSkills.for_task, repository_root(repo), skills or [])
-    role = role or settings.role("executor")
+    task_role = settings.task_role(role_name) if role_name else None
+    # The role's skills come first, then the ones the task names itself (each once).
+    named: list[str] = list(dict.fromkeys([*(task_role.skills if task_role else []), *(skills or [])]))
+    task_skills = await asyncio.to_thread(TaskSkills.for_task, repository_root(repo), named)
+    role = role or task_role or settings.role("executor")
     model_name = role.model or "demo"
     if workspace is not None:
         task_id = workspace.task_id
@@ -61,8 +68,20 @@ async def start_task(
     window = await asyncio.to_thread(context_window, model_name, role.context_window)
     # The planner role falls back to the executor's model when none is configured.
     planner = client_for(settings.role("planner"), settings) if plan else None
-    budgets = settings.budgets
+    budgets = settings.budgets.under(task_role.budgets) if task_role else settings.budgets
     sandbox = await asyncio.to_thread(sandbox_policy, settings, network or role.network)
+    briefing = await asyncio.to_thread(
+        brief_agent,
+        task_id,
+        Path(workspace.path),
+        role_name or DEFAULT_ROLE,
+        task_role.prompt if task_role else None,
+    )
+    budget = Budget(
+        max_steps=max_steps or budgets.max_steps,
+        max_cost_usd=budgets.max_cost_usd,
+        max_wall_seconds=budgets.max_wall_seconds,
+    )
     agent = Agent(
         agent_id=task_id,
         task_id=task_id,
@@ -75,11 +94,7 @@ async def start_task(
             output_cap_bytes=settings.run_tool.output_cap_bytes,
             sandbox=sandbox,
         ),
-        budget=Budget(
-            max_steps=max_steps or budgets.max_steps,
-            max_cost_usd=budgets.max_cost_usd,
-            max_wall_seconds=budgets.max_wall_seconds,
-        ),
+        budget=budget,
         emit=bus.publish,
         context_window=window,
         split_settings=SplitSettings(
@@ -90,6 +105,7 @@ async def start_task(
         ),
         planner=planner,
         skills=task_skills,
+        briefing=briefing,
     )
     bus.publish(
         AgentStarted(
@@ -102,6 +118,11 @@ async def start_task(
             worktree=str(workspace.path),
             base_commit=workspace.base_commit,
             sandbox=sandbox.label(),
+            role=role_name,
+            conventions=briefing.conventions_file,
+            max_steps=budget.max_steps,
+            max_cost_usd=budget.max_cost_usd,
+            max_wall_seconds=budget.max_wall_seconds,
         )
     )
     return StartedTask(agent=agent, workspace=workspace)
@@ -115,4 +136,5 @@ def client_for(role: ModelRole, settings: Settings):
         demo_tokens_per_second=settings.demo.tokens_per_second,
         max_retries=settings.retries.max_retries,
         backoff_base_s=settings.retries.backoff_base_seconds,
+        temperature=role.temperature,
     )

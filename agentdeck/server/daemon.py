@@ -114,6 +114,7 @@ class Daemon:
                 model=item.model,
                 source="inbox",
                 skills=item.skills,
+                role=item.role,
             )
             return reply["task_id"]
 

@@ -51,7 +51,10 @@ class TaskView:
     context_fraction: float | None = None
     # The agent at work: the task's own agent, or one of its sub-agents after a split.
     worker: str | None = None
-    role: str = "executor"
+    # What the agent at work is: the task's role (executor, or one of [roles]) or "sub-agent i/n".
+    worker_role: str = "executor"
+    # The role of [roles] the task picked; None: the executor.
+    role: str | None = None
     # What the agent is doing right now, in a few words (thinking, running `read`, ...).
     activity: str = ""
     # The context fractions at which the task split into sub-agents (markers on the meter).
@@ -81,6 +84,7 @@ class TaskView:
             state=row["state"],
             foreground=bool(row.get("foreground")),
             model=row.get("model"),
+            role=row.get("role"),
             priority=row.get("priority") or 0,
             created=row.get("created") or time.time(),
             reason=row.get("reason") or "",
@@ -179,6 +183,7 @@ class CockpitState:
         if isinstance(event, ev.TaskQueued):
             view = self.tasks.get(task_id) or TaskView(id=task_id, task=event.task, created=event.ts)
             view.foreground, view.model, view.priority = event.foreground, event.model, event.priority
+            view.role = event.role
             self.tasks[task_id] = view
             return Update(view)
         view = self.tasks.get(task_id)
@@ -297,10 +302,11 @@ def fold_display(view: TaskView, event: Event) -> None:
         case ev.TaskStateChanged():
             view.activity = _state_activity(event.state, event.reason)
         case ev.AgentStarted():
-            view.model, view.worker, view.role, view.activity = (
+            view.role = event.role or view.role
+            view.model, view.worker, view.worker_role, view.activity = (
                 event.model,
                 event.agent_id,
-                "executor",
+                view.role or "executor",
                 "starting",
             )
             view.sandbox = event.sandbox
@@ -309,7 +315,7 @@ def fold_display(view: TaskView, event: Event) -> None:
         case ev.TextDelta():
             view.worker, view.activity = event.agent_id, "thinking"
             if not sub_agent:
-                view.role = "executor"
+                view.worker_role = view.role or "executor"
         case ev.ToolCallStarted():
             view.worker, view.activity = event.agent_id, f"running {event.name}"
         case ev.ToolCallFinished():
@@ -325,15 +331,15 @@ def fold_display(view: TaskView, event: Event) -> None:
             view.splits.append(event.fraction)
             view.activity = f"split into {len(event.briefs)} sub-agents"
         case ev.SubAgentSpawned():
-            view.worker, view.role, view.activity = (
+            view.worker, view.worker_role, view.activity = (
                 event.sub_agent_id,
                 f"sub-agent {event.index}/{event.of}",
                 "thinking",
             )
         case ev.SubAgentFinished():
-            view.role = "executor"
+            view.worker_role = view.role or "executor"
         case ev.ContextCompacted():
-            view.role, view.worker = "executor", view.id
+            view.worker_role, view.worker = view.role or "executor", view.id
         case ev.SteerReceived():
             view.activity = "steered"
         case ev.AgentWaiting():

@@ -22,13 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from agentdeck.agent.budgets import Budget
+from agentdeck.agent.briefing import brief_agent
+from agentdeck.agent.budget_note import budget_line, with_budget_note
+from agentdeck.agent.budgets import Budget, BudgetMeter
 from agentdeck.agent.prompts import system_prompt
 from agentdeck.agent.tools import ToolContext
 from agentdeck.agent.tools.files import ReadArgs, read_file
 from agentdeck.events import AgentFinished
 from agentdeck.llm.litellm_client import LiteLLMClient
 from agentdeck.llm.litellm_loader import load_litellm
+from agentdeck.workspace import new_task_id
 from tests.benchmarks.timing import median_wall_time
 from tests.support.agents import make_agent
 from tests.support.git_repos import make_repo
@@ -82,14 +85,23 @@ async def bare_loop(repo: Path, base_url: str, steps: int, tools: list[dict]) ->
     # so that only the engine's own work differs between the two loops.
     read_result = await read_file(ToolContext(worktree=repo), ReadArgs(path="README.md"))
     messages = [
-        {"role": "system", "content": system_prompt(repo)},
+        {"role": "system", "content": system_prompt(repo, brief_agent(new_task_id("benchmark task"), repo))},
         {"role": "user", "content": "benchmark task"},
     ]
+    # The engine ends each request with a budget note (sent, not kept): after a tool result, a
+    # message of its own, made up front; the first request's joins the task, as the engine's does.
+    meter = BudgetMeter(Budget(max_steps=steps + 5), time.monotonic)
+    meter.start()
+    first = with_budget_note(messages, meter, 0.01)
+    notes = []
+    for step in range(steps):
+        meter.steps = step
+        notes.append({"role": "user", "content": budget_line(meter, 0.01)})
     started = time.perf_counter()
     for step in range(steps):
         stream = await litellm.acompletion(
             model="openai/test-model",
-            messages=messages,
+            messages=first if step == 0 else [*messages, notes[step]],
             tools=tools,
             stream=True,
             stream_options={"include_usage": True},

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentdeck.agent.budget_note import without_budget_note
 from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult, Usage, estimate_tokens
 
 
@@ -97,6 +98,16 @@ class ScriptedModel:
         )
         usage = Usage(prompt, completion, cost_usd=turn.cost_usd)
         return TurnResult(text=turn.text, tool_calls=calls, usage=usage)
+
+
+def conversation(request: list[Message]) -> list[Message]:
+    """A request without the budget note the loop ends each one with: the transcript as stored."""
+    return without_budget_note(request)[0]
+
+
+def budget_note_of(request: list[Message]) -> str | None:
+    """The budget note a request ends with."""
+    return without_budget_note(request)[1]
 
 
 def request_tokens(messages: list[Message], tools: list[ToolSpec]) -> int:

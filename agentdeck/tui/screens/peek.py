@@ -87,7 +87,7 @@ class PeekScreen(ModalScreen[None]):
 
     def _redraw_header(self) -> None:
         self.state_line.update(
-            f"{STATE_LABELS.get(self.view.state, self.view.state)}  {self.view.activity}  · {self.view.role}"
+            f"{STATE_LABELS.get(self.view.state, self.view.state)}  {self.view.activity}  · {self.view.worker_role}"
         )
         view = self.view
         counters = f"step {view.steps} · {compact(view.tokens)} tok · ${view.cost_usd:.2f}"

@@ -111,7 +111,7 @@ class AgentPane(Vertical, can_focus=False):
     def show(self, view: TaskView) -> None:
         """Redraw the title, state, meter and counters (the transcript has its own updates)."""
         self._view = view
-        self.title_line.show_text(one_line(view.task, 200))
+        self.title_line.show_text(one_line(f"[{view.role}] {view.task}" if view.role else view.task, 200))
         label = STATE_LABELS.get(view.state, view.state)
         activity = view.activity if view.activity and view.activity != view.state else ""
         tone = TONES.get(view.state)
@@ -122,7 +122,7 @@ class AgentPane(Vertical, can_focus=False):
             # Never quiet, and first, so that even a narrow pane shows it: the agent's commands
             # can touch your files, keys and network.
             line.append("  UNCONFINED", style=theme_style(self.app, TONE_TEXT["warning"]))
-        line.append(f"   {view.id} · {view.model or 'default model'} · {view.role}", style="dim")
+        line.append(f"   {view.id} · {view.model or 'default model'} · {view.worker_role}", style="dim")
         if view.sandbox and not view.sandbox.startswith("unconfined"):
             line.append(f" · {view.sandbox}", style="dim")
         self.activity_line.show_text(line)

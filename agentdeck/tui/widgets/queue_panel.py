@@ -205,7 +205,7 @@ class QueuePanel(Vertical):
         )
         return (
             view.id,
-            one_line(view.task, 34),
+            one_line(f"{view.role} · {view.task}" if view.role else view.task, 34),
             state,
             progress,
             view.verdict or "—",
