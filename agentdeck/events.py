@@ -241,6 +241,9 @@ class TaskQueued(Event):
     attempt: int | None = None
     # A role of [roles] in agentdeck.toml; None: the executor.
     role: str | None = None
+    sprint_id: str | None = None
+    # Task ids it waits for (a sprint's role tasks), beside `after`.
+    depends_on: list[str] = Field(default_factory=list)
 
 
 class TaskStateChanged(Event):
@@ -585,6 +588,7 @@ class Enqueue(SessionCommand):
     models: list[str] = Field(default_factory=list)
     # A role of [roles] in agentdeck.toml; None: the executor.
     role: str | None = None
+    sprint_id: str | None = None
 
 
 class Cancel(Command):

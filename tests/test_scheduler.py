@@ -101,3 +101,33 @@ def test_promote_is_refused_when_every_foreground_slot_is_busy() -> None:
     check_promote(tasks[2], tasks, Limits(foreground_slots=3))
     with pytest.raises(SchedulingError, match="already in the foreground"):
         check_promote(tasks[0], tasks, Limits(foreground_slots=3))
+
+
+def with_deps(row: TaskRow, *deps: str) -> TaskRow:
+    row.depends_on = list(deps)
+    return row
+
+
+def test_a_task_with_several_dependencies_starts_once_all_have_finished_and_verified() -> None:
+    tasks = [
+        task("core", "finished"),
+        task("api", "verifying"),
+        with_deps(task("ui"), "core", "api"),
+        with_deps(task("docs"), "core"),
+    ]
+    decision = decide(tasks, Limits())
+    assert decision.start == ["docs"]
+    assert decision.waiting == {"ui": "waiting for api's tests and judge"}
+    tasks[1].state = "finished"
+    assert decide(tasks, Limits()).start == ["docs", "ui"]
+
+
+def test_a_failed_dependency_blocks_its_dependants_and_says_what_to_do() -> None:
+    tasks = [task("core", "failed"), with_deps(task("ui"), "core")]
+    reason = decide(tasks, Limits()).waiting["ui"]
+    assert reason.startswith("blocked: its dependency core failed; retry it (`agentdeck retry core`)")
+
+
+def test_after_and_depends_on_both_hold() -> None:
+    tasks = [task("first", "finished"), task("core", "merged"), with_deps(task("ui", after="first"), "core")]
+    assert decide(tasks, Limits()).waiting == {"ui": "waiting for first to be merged"}

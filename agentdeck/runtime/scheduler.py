@@ -3,7 +3,9 @@
 Foreground and background are separate pools: foreground slots (2–4) for agents you
 watch, a background concurrency limit for the queue. Within a pool: priority (higher
 first), then age. A task queued `--after ID` starts once ID is merged (or, configured,
-finished); if ID failed or was cancelled it stays blocked and says so. Once background
+finished); if ID failed or was cancelled it stays blocked and says so. A task may also wait
+for several tasks (`depends_on`, a sprint's role tasks): each must have finished and been
+verified (or merged). Once background
 tasks together have spent the queue budget, no new background task starts; the same while
 `Limits.paused` says why (the worktrees are over their disk budget). Foreground tasks, started
 by a person, are never held back by either.
@@ -27,6 +29,7 @@ class TaskLike(Protocol):
     state: TaskState
     priority: int
     after_id: str | None
+    depends_on: list[str] | None
     foreground: bool
     created: float
     cost_usd: float
@@ -84,6 +87,30 @@ def decide(tasks: Iterable[TaskLike], limits: Limits) -> Decision:
 
 
 def dependency_wait(task: TaskLike, by_id: dict[str, TaskLike], limits: Limits) -> str | None:
+    """Why `task` cannot start yet because of its dependencies; None when it may."""
+    return after_wait(task, by_id, limits) or depends_on_wait(task, by_id)
+
+
+def depends_on_wait(task: TaskLike, by_id: dict[str, TaskLike]) -> str | None:
+    """Why `task` waits for one of its `depends_on` tasks (finished and verified, or merged); None when none."""
+    for dep_id in task.depends_on or []:
+        dep = by_id.get(dep_id)
+        if dep is None:
+            return f"blocked: its dependency {dep_id} no longer exists"
+        if dep.state in ("finished", "merged"):
+            continue
+        if dep.state in DEAD:
+            return (
+                f"blocked: its dependency {dep.id} {dep.state}; retry it (`agentdeck retry {dep.id}`), "
+                "or drop it from the sprint, or cancel"
+            )
+        if dep.state == "verifying":
+            return f"waiting for {dep.id}'s tests and judge"
+        return f"waiting for {dep.id} to finish"
+    return None
+
+
+def after_wait(task: TaskLike, by_id: dict[str, TaskLike], limits: Limits) -> str | None:
     """Why `task` cannot start yet because of its `--after` dependency; None when it may."""
     if not task.after_id:
         return None

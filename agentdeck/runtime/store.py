@@ -99,6 +99,20 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE tasks ADD COLUMN role TEXT
     """,
+    # 6: sprints. A role task belongs to a sprint and may wait for several tasks (depends_on, JSON list).
+    """
+    ALTER TABLE tasks ADD COLUMN sprint_id TEXT;
+    ALTER TABLE tasks ADD COLUMN depends_on TEXT;
+    CREATE TABLE sprints (
+        id TEXT PRIMARY KEY,
+        feature TEXT NOT NULL,
+        state TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        data TEXT NOT NULL
+    )
+    """,
 ]
 
 
@@ -150,6 +164,10 @@ class TaskRow:
     attempt: int | None = None
     # The role of [roles] the task runs as; None: the executor.
     role: str | None = None
+    # The sprint this task is part of (a role task, or the sprint's integration task itself).
+    sprint_id: str | None = None
+    # Task ids that must have finished (and been verified) before this one starts, beside after_id.
+    depends_on: list[str] | None = None
 
     def __post_init__(self) -> None:
         self.state = TaskState(self.state)  # SQLite hands back the plain string
@@ -159,7 +177,20 @@ class TaskRow:
 
 
 _TASK_COLUMNS = [f.name for f in fields(TaskRow)]
-_JSON_COLUMNS = {"tests", "verdict", "checks", "stats", "feedback", "decision", "skills"}
+_JSON_COLUMNS = {"tests", "verdict", "checks", "stats", "feedback", "decision", "skills", "depends_on"}
+
+
+@dataclass
+class SprintRow:
+    """One sprint as stored: its feature, state, and `data` (plan, contracts, tasks, integration; JSON)."""
+
+    id: str
+    feature: str
+    state: str
+    reason: str = ""
+    created: float = 0.0
+    updated: float = 0.0
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _encode(name: str, value: Any) -> Any:
@@ -366,3 +397,51 @@ class Store:
         task.resume = bool(task.resume)
         task.skills = task.skills or []
         return task
+
+    # -- sprints -----------------------------------------------------------------------
+
+    def add_sprint(self, row: SprintRow) -> None:
+        now = time.time()
+        row.created = row.created or now
+        row.updated = now
+        self._write(
+            "INSERT INTO sprints (id, feature, state, reason, created, updated, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.id, row.feature, row.state, row.reason, row.created, row.updated, json.dumps(row.data)),
+        )
+
+    def update_sprint(
+        self, sprint_id: str, *, state: str | None = None, reason: str | None = None, **data: Any
+    ) -> None:
+        """Set the sprint's state and reason, and merge `data` into its JSON data."""
+        row = self.sprint(sprint_id)
+        if row is None:
+            raise ValueError(f"unknown sprint {sprint_id}")
+        row.data.update(data)
+        self._write(
+            "UPDATE sprints SET state = ?, reason = ?, updated = ?, data = ? WHERE id = ?",
+            (
+                state or row.state,
+                row.reason if reason is None else reason,
+                time.time(),
+                json.dumps(row.data),
+                sprint_id,
+            ),
+        )
+
+    def sprint(self, sprint_id: str) -> SprintRow | None:
+        found = self._db.execute(
+            "SELECT id, feature, state, reason, created, updated, data FROM sprints WHERE id = ?",
+            (sprint_id,),
+        ).fetchone()
+        return _sprint_row(found) if found else None
+
+    def sprints(self) -> list[SprintRow]:
+        rows = self._db.execute(
+            "SELECT id, feature, state, reason, created, updated, data FROM sprints ORDER BY created, id"
+        ).fetchall()
+        return [_sprint_row(row) for row in rows]
+
+
+def _sprint_row(row: tuple) -> SprintRow:
+    sprint_id, feature, state, reason, created, updated, data = row
+    return SprintRow(sprint_id, feature, state, reason, created, updated, json.loads(data))
