@@ -165,6 +165,10 @@ def _review(event: ev.Event) -> str | None:
             how = f"; {ranking.fallback}" if ranking.fallback else f" (judge {ranking.judge_model})"
             pick = f": pick {ranking.pick}: {one_line(ranking.order[0].reason, 120)}" if ranking.order else ""
             return f"attempts of {ranking.attempt_group} ranked {order}{how}{pick}"
+        case ev.SprintStarted():
+            return f"sprint started: {one_line(event.feature)} ({len(event.tasks)} role tasks after the contracts)"
+        case ev.ConflictResolved():
+            return f"conflict resolved in {event.path} ({' vs '.join(event.between)}): {one_line(event.why, 160)}"
     return None
 
 

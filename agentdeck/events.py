@@ -493,6 +493,27 @@ class PullRequestCreated(Event):
     branch: str
 
 
+class SprintStarted(Event):
+    """A sprint's plan was confirmed and its contracts committed; its tasks are queued (task_id: the sprint)."""
+
+    type: Literal["sprint_started"] = "sprint_started"
+    sprint_id: str
+    feature: str
+    tasks: list[str] = Field(default_factory=list)
+    contracts_commit: str
+
+
+class ConflictResolved(Event):
+    """The integration agent resolved a conflict between two parts of a sprint, in one commit."""
+
+    type: Literal["conflict_resolved"] = "conflict_resolved"
+    sprint_id: str
+    path: str
+    between: list[str]
+    why: str
+    commit: str
+
+
 AnyEvent = Annotated[
     Union[  # noqa: UP007 - one member per line reads better than 30 `|`s
         AgentStarted,
@@ -531,6 +552,8 @@ AnyEvent = Annotated[
         AttemptsRanked,
         DiskUsageChanged,
         StoreFullChanged,
+        SprintStarted,
+        ConflictResolved,
     ],
     Field(discriminator="type"),
 ]
@@ -699,6 +722,40 @@ class GetResult(Command):
     type: Literal["result"] = "result"
 
 
+class PlanSprint(SessionCommand):
+    """Ask the planner for a sprint plan of `feature`; nothing is stored or started."""
+
+    type: Literal["plan_sprint"] = "plan_sprint"
+    feature: str
+    roles: list[str] = Field(default_factory=list)
+    max_agents: int = Field(4, ge=2, le=32)
+    model: str | None = None
+
+
+class StartSprint(SessionCommand):
+    """Start a sprint from `plan` (what PlanSprint returned, edited or not): contracts, then its tasks."""
+
+    type: Literal["start_sprint"] = "start_sprint"
+    plan: dict[str, Any]
+    roles: list[str] = Field(default_factory=list)
+    max_agents: int = Field(4, ge=2, le=32)
+    model: str | None = None
+
+
+class GetSprint(SessionCommand):
+    """Query: one sprint (or every sprint when `sprint_id` is None) with its plan and tasks."""
+
+    type: Literal["sprint"] = "sprint"
+    sprint_id: str | None = None
+
+
+class DropSprintTask(SessionCommand):
+    """Take a (failed) role task out of its sprint: its dependants and the integration stop waiting for it."""
+
+    type: Literal["drop_sprint_task"] = "drop_sprint_task"
+    task_id: str
+
+
 AnyCommand = Annotated[
     Enqueue
     | Steer
@@ -719,7 +776,11 @@ AnyCommand = Annotated[
     | CreatePullRequest
     | GetReview
     | GetResult
-    | Gc,
+    | Gc
+    | PlanSprint
+    | StartSprint
+    | GetSprint
+    | DropSprintTask,
     Field(discriminator="type"),
 ]
 

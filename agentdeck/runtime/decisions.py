@@ -132,6 +132,8 @@ class Decisions:
                 if row.attempt_group:
                     group = row.attempt_group
                     details.group = group_item(store.group(group), store.rankings().get(group))
+                if self.session.sprints.is_integration(row):
+                    details.sprint = self.session.sprints.details(row.id)
                 return details.model_dump(mode="json")
         raise CommandError(f"unknown review command {type(command).__name__}")
 
@@ -214,6 +216,7 @@ class Decisions:
             row = branches[step.branch]
             report.steps.append(MergeStepInfo(task_id=row.id, branch=step.branch, method=step.method))
         self._mark_merged(methods, target, landing.commit, f"merged into {target}")
+        s.sprints.landed(task_ids, target, landing.commit)
         merge_journal.done(self._journal_dir)
         report.rejected = self._reject_other_attempts(rows)
         s.schedule()  # tasks queued --after these may start now

@@ -177,6 +177,13 @@ class ResultDetails(BaseModel):
     sandbox: str = ""
     # Best-of-N: the group this attempt belongs to, as one item with every attempt ranked.
     group: ReviewItem | None = None
+    # A sprint's result: its roles' parts, the conflicts resolved, the contracts (see sprint_runs.describe).
+    sprint: dict[str, Any] | None = None
+
+
+def is_sprint_part(row: TaskRow) -> bool:
+    """A role task of a sprint: reviewed, merged and rejected with its sprint, as one result."""
+    return bool(row.sprint_id) and row.sprint_id != row.id
 
 
 def review_item(row: TaskRow) -> ReviewItem:
@@ -215,8 +222,13 @@ def review_item(row: TaskRow) -> ReviewItem:
 def rank_results(rows: list[TaskRow], rankings: Mapping[str, dict] | None = None) -> list[ReviewItem]:
     """Results best first: approved and green, then untested, doubtful, failing, failed; pending and decided last.
 
-    The attempts of a best-of-N group make one item (see `group_item`)."""
-    items = [review_item(row) for row in rows if row.state.has_result and not row.attempt_group]
+    The attempts of a best-of-N group make one item (see `group_item`); a sprint is one result (its
+    integration task): its role tasks are parts of it, not results of their own."""
+    items = [
+        review_item(row)
+        for row in rows
+        if row.state.has_result and not row.attempt_group and not is_sprint_part(row)
+    ]
     groups: dict[str, list[TaskRow]] = {}
     for row in rows:
         if row.attempt_group:
@@ -295,6 +307,8 @@ def summarize(rows: list[TaskRow]) -> NightSummary:
     for row in rows:
         summary.tokens += row.tokens
         summary.cost_usd += row.cost_usd
+        if is_sprint_part(row):
+            continue
         verdict = (row.verdict or {}).get("kind")
         tests = (row.tests or {}).get("status")
         if row.summary and row.state.has_result and row.state != TaskState.FAILED:

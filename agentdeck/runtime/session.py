@@ -25,15 +25,18 @@ from agentdeck.events import (
     ContextUsage,
     CreatePullRequest,
     Demote,
+    DropSprintTask,
     EditTask,
     Enqueue,
     Event,
     Gc,
     GetResult,
     GetReview,
+    GetSprint,
     GetStatus,
     Interrupt,
     Merge,
+    PlanSprint,
     PlanWritten,
     Promote,
     Reject,
@@ -42,6 +45,7 @@ from agentdeck.events import (
     Retry,
     SessionStarted,
     SessionStopping,
+    StartSprint,
     Steer,
     SteerReceived,
     Stop,
@@ -66,6 +70,7 @@ from agentdeck.runtime.scheduler import (
     decide,
 )
 from agentdeck.runtime.session_api import SessionAPI
+from agentdeck.runtime.sprint_runs import Sprints
 from agentdeck.runtime.stalls import StallWatch
 from agentdeck.runtime.store import Store, StoreFull, TaskRow
 from agentdeck.runtime.task_table import TaskTable
@@ -155,6 +160,7 @@ class Session(SessionAPI):
         self.decisions = Decisions(self)
         self.attempts = Attempts(self)
         self.bus.subscribe(self.attempts.on_event)
+        self.sprints = Sprints(self)
         self.disk = DiskMeter(self)
         self.bus.subscribe(self.disk.on_event)
         # Checked once here (bwrap tried, cached): status and SessionStarted tell the truth from the start.
@@ -268,7 +274,9 @@ class Session(SessionAPI):
     async def execute(self, command: Any) -> dict[str, Any]:
         if self._stopping and not isinstance(command, (GetStatus, Stop)):
             raise CommandError("the session is stopping; try again once it has stopped", code="failed")
-        if self.full_disk.active and isinstance(command, (Enqueue, Resume, Retry, RequestChanges, Merge)):
+        if self.full_disk.active and isinstance(
+            command, (Enqueue, Resume, Retry, RequestChanges, Merge, StartSprint)
+        ):
             raise CommandError(self.full_disk.reason or "the disk is full", code="failed")
         match command:
             case Enqueue():
@@ -304,6 +312,8 @@ class Session(SessionAPI):
                 | GetResult()
             ):
                 return await self.decisions.execute(command)
+            case PlanSprint() | StartSprint() | GetSprint() | DropSprintTask():
+                return await self.sprints.execute(command)
             case Stop():
                 await self.shutdown()
                 return {"stopped": True}
@@ -436,6 +446,18 @@ class Session(SessionAPI):
 
     def _cancel(self, task_id: str) -> dict[str, Any]:
         row = self.tasks.get(task_id)
+        if self.sprints.is_integration(row) and row.state in (
+            TaskState.QUEUED,
+            TaskState.INTERRUPTED,
+            TaskState.FAILED,
+        ):
+            # Cancelling a sprint (its id is its integration task's) cancels every role not yet ended.
+            self.sprints.cancel(task_id)
+            if row.state == TaskState.FAILED:
+                self._set_state(
+                    self._task(task_id), TaskState.CANCELLED, "the sprint was cancelled by the user"
+                )
+                return {"task_id": task_id}
         if row.state == TaskState.QUEUED or row.state == TaskState.INTERRUPTED:
             self.tasks.set_state(row, TaskState.CANCELLED, "cancelled by the user")
         elif row.state.is_active:
@@ -547,6 +569,8 @@ class Session(SessionAPI):
             data["age_s"] = round(now - row.created, 1)
             data["waiting_reason"] = decision.waiting.get(row.id) if row.state == TaskState.QUEUED else None
             data["disk_bytes"] = self.disk.task_bytes(row.id)
+            if data.get("role") is None and row.sprint_id:
+                data["role"] = self.sprints.role_of(row)
             rows.append(data)
         limits = self.limits
         return {
@@ -560,6 +584,10 @@ class Session(SessionAPI):
             "sandbox": self.sandbox.label(),
             "sandbox_confined": self.sandbox.confined,
             "tasks": rows,
+            "sprints": [
+                {"sprint_id": d["sprint_id"], "feature": d["feature"], "state": d["state"]}
+                for d in map(self.sprints.describe, self.store.sprints())
+            ],
         }
 
     # -- scheduling and agents ---------------------------------------------------------
@@ -581,6 +609,13 @@ class Session(SessionAPI):
         from agentdeck.workspace import open_repository, open_task_workspace
 
         task_id = row.id
+        if self.sprints.is_integration(row):
+            try:
+                await self.sprints.run_integration(row)
+            finally:
+                self._runs.pop(task_id, None)
+                self._schedule()
+            return
         try:
             try:
                 repo = await asyncio.to_thread(open_repository, self.repo_root)
@@ -592,6 +627,8 @@ class Session(SessionAPI):
                 role = self._role(row)
                 # Background tasks start from a plan by the planner model by default (config: plan).
                 plan = self.settings.plan.foreground if row.foreground else self.settings.plan.background
+                # A sprint's role task already has its plan: the sprint's brief, scope and contracts.
+                plan = plan and not row.sprint_id
                 if row.resume:
                     workspace = await asyncio.to_thread(open_task_workspace, repo, task_id)
                     self._bases[task_id] = (row.steps, row.cost_usd)
@@ -611,7 +648,7 @@ class Session(SessionAPI):
                         skills=row.skills,
                     )
                 else:
-                    text = row.task + attempt_note(row, self.store)
+                    text = self.sprints.start_text(row) + attempt_note(row, self.store)
                     started = await start_task(
                         repo,
                         self.settings,
@@ -622,6 +659,7 @@ class Session(SessionAPI):
                         task_id=task_id,
                         plan=plan,
                         skills=row.skills,
+                        base=self.sprints.base_for(row),
                     )
             except Exception as exc:
                 self.tasks.set_state(
@@ -732,12 +770,15 @@ class Session(SessionAPI):
             executor_model=self.model_of(row),
             feedback=[entry["text"] for entry in row.feedback or []],
         )
-        self._verifications[row.id] = asyncio.create_task(self._verify(subject), name=f"verify {row.id}")
+        verifier = self.sprints.verifier_for(row) or self.verifier
+        self._verifications[row.id] = asyncio.create_task(
+            self._verify(subject, verifier), name=f"verify {row.id}"
+        )
 
-    async def _verify(self, subject: Subject) -> None:
+    async def _verify(self, subject: Subject, verifier: Verifier) -> None:
         try:
             try:
-                result = await self.verifier.verify(subject)
+                result = await verifier.verify(subject)
                 reason = verified_reason(result)
             except asyncio.CancelledError:
                 raise

@@ -42,11 +42,13 @@ async def start_task(
     split_threshold: float | None = None,
     network: str | None = None,
     skills: list[str] | None = None,
+    base: str | None = None,
 ) -> StartedTask:
     """Create the task's branch and worktree and an agent ready to `run()`; publishes AgentStarted.
 
     `task_id` names the task (default: a new id from its text). With `workspace`, the agent
     works in that existing worktree and branch instead (a resumed task): nothing is created.
+    `base` is the commit a new branch starts from (default HEAD's; a sprint's contracts commit).
     `network` ("on"/"off") overrides the role's and the configured sandbox network for this task.
     `skills` are the names the task gives; every skill of the repository is listed to the agent
     (UnknownSkill, before anything is created, when a name is not among them).
@@ -63,7 +65,9 @@ async def start_task(
         task_id = workspace.task_id
     else:
         task_id = task_id or new_task_id(task)
-        workspace = await asyncio.to_thread(create_task_workspace, repo, task_id, settings.worktrees_dir)
+        workspace = await asyncio.to_thread(
+            create_task_workspace, repo, task_id, settings.worktrees_dir, base
+        )
     model = client_for(role, settings)
     window = await asyncio.to_thread(context_window, model_name, role.context_window)
     # The planner role falls back to the executor's model when none is configured.

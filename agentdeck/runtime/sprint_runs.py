@@ -1,0 +1,464 @@
+"""Sprints in the session: plan, contracts, role tasks in dependency order, one integrated result.
+
+A sprint is ordinary session tasks: one per role (id `<sprint>-<plan task id>`, waiting for its
+`depends_on` tasks to finish and verify), plus the integration task whose id is the sprint's
+own id. The scheduler starts the integration once every role task has finished; it merges
+their branches (integration.py), and the session verifies it like any result, so the sprint
+ends as ONE result in the review list, and `agentdeck merge <sprint id>` lands it all at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentdeck.config import ModelRole
+from agentdeck.events import (
+    ConflictResolved,
+    DropSprintTask,
+    GetSprint,
+    PlanSprint,
+    SprintStarted,
+    StartSprint,
+)
+from agentdeck.runtime.command_error import CommandError
+from agentdeck.runtime.store import SprintRow, TaskRow
+from agentdeck.sprints.contracts import commit_contracts, contracts_path, plan_table, write_contracts
+from agentdeck.sprints.integration import Part, integrate, move_worktree, resolver_for
+from agentdeck.sprints.plan import PlanRefused, SprintPlan, check_feature, parse_plan, validate_plan
+from agentdeck.sprints.planner import plan_sprint
+
+if TYPE_CHECKING:
+    from agentdeck.runtime.session import Session
+
+DEAD = ("failed", "cancelled", "rejected")
+# Must match agentdeck.llm.demo.SPRINT_ROLE_HEADING: the demo model plays a role agent on it.
+ROLE_HEADING = "## Your sprint role"
+
+
+class Sprints:
+    """The session's sprints: commands, the integration run, and what status and review show of them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- commands ------------------------------------------------------------------------
+
+    async def execute(self, command) -> dict[str, Any]:
+        match command:
+            case PlanSprint():
+                plan = await self.plan(command.feature, command.roles, command.max_agents, command.model)
+                return {"plan": plan.model_dump(mode="json"), "table": plan_table(plan)}
+            case StartSprint():
+                return await self.start(command.plan, command.roles, command.max_agents, command.model)
+            case GetSprint():
+                if command.sprint_id is None:
+                    return {"sprints": [self.describe(row) for row in self.session.store.sprints()]}
+                return self.details(command.sprint_id)
+            case DropSprintTask():
+                return self.drop(command.task_id)
+        raise CommandError(f"unknown sprint command {type(command).__name__}")
+
+    async def plan(self, feature: str, roles: list[str], max_agents: int, model: str | None) -> SprintPlan:
+        from agentdeck.runtime import task_start
+
+        try:
+            client = task_start.client_for(self._role("planner", model), self.session.settings)
+            return await plan_sprint(
+                client, feature, self.session.repo_root, max_agents=max_agents, roles=roles or None
+            )
+        except PlanRefused as exc:
+            raise CommandError(str(exc)) from None
+
+    async def start(
+        self, data: dict[str, Any], roles: list[str], max_agents: int, model: str | None
+    ) -> dict[str, Any]:
+        from agentdeck.runtime import task_start
+
+        s = self.session
+        try:
+            plan = parse_plan(data)
+            plan.feature = check_feature(plan.feature)
+            validate_plan(plan, max_agents, roles or None)
+        except PlanRefused as exc:
+            raise CommandError(f"the plan was refused: {exc}") from None
+        sprint_id = f"sprint-{secrets.token_hex(2)}"
+        while s.store.sprint(sprint_id) is not None or s.store.task(sprint_id) is not None:
+            sprint_id = f"sprint-{secrets.token_hex(2)}"
+        client = task_start.client_for(self._role("planner", model), s.settings)
+        contracts = await write_contracts(client, plan)
+        try:
+            made = await asyncio.to_thread(commit_contracts, s.repo_root, sprint_id, contracts, plan)
+        except Exception as exc:  # noqa: BLE001 - a git failure here must reach the user in words
+            raise CommandError(f"cannot commit the sprint's contracts: {exc}", code="failed") from None
+        base_branch = await asyncio.to_thread(_head_branch, s.repo_root)
+        ids = {task.id: f"{sprint_id}-{task.id}" for task in plan.tasks}
+        s.store.add_sprint(
+            SprintRow(
+                id=sprint_id,
+                feature=plan.feature,
+                state="running",
+                data={
+                    "plan": plan.model_dump(mode="json"),
+                    "contracts": contracts,
+                    "contracts_path": contracts_path(sprint_id),
+                    "contracts_branch": made.branch,
+                    "contracts_commit": made.commit,
+                    "base_commit": made.base,
+                    "base_branch": base_branch,
+                    "tasks": ids,
+                    "model": model,
+                },
+            )
+        )
+        for plan_id in plan.order():
+            task = plan.task(plan_id)
+            text = role_task_text(sprint_id, plan, task.id, contracts)
+            self._add(ids[plan_id], text, sprint_id, [ids[d] for d in task.depends_on], model)
+        integration_text = f"Sprint {sprint_id}: integrate and verify {plan.feature}"
+        self._add(sprint_id, integration_text, sprint_id, [ids[t.id] for t in plan.tasks], model)
+        s.publish(
+            SprintStarted(
+                task_id=sprint_id,
+                agent_id=sprint_id,
+                sprint_id=sprint_id,
+                feature=plan.feature,
+                tasks=list(ids.values()),
+                contracts_commit=made.commit,
+            )
+        )
+        s._schedule()
+        return {
+            "sprint_id": sprint_id,
+            "tasks": ids,
+            "contracts_commit": made.commit,
+            "contracts_branch": made.branch,
+            "plan": plan.model_dump(mode="json"),
+        }
+
+    def _add(self, task_id: str, text: str, sprint_id: str, depends_on: list[str], model: str | None) -> None:
+        from agentdeck.events import TaskQueued
+
+        s = self.session
+        row = TaskRow(
+            id=task_id,
+            task=text,
+            state="queued",
+            model=model,
+            source="cli",
+            sprint_id=sprint_id,
+            depends_on=depends_on,
+        )
+        s.store.add_task(row)
+        s.publish(
+            TaskQueued(task_id=task_id, task=text, model=model, sprint_id=sprint_id, depends_on=depends_on)
+        )
+
+    def drop(self, task_id: str) -> dict[str, Any]:
+        """Take a role task out of its sprint (it is cancelled; nobody waits for it any more)."""
+        s = self.session
+        row = s._task(task_id)
+        if not row.sprint_id or row.id == row.sprint_id:
+            raise CommandError(f"task {task_id} is not a role task of a sprint: nothing to drop")
+        if row.state in ("running", "waiting", "stalled", "verifying"):
+            raise CommandError(
+                f"task {task_id} is {row.state}: cancel it first (`agentdeck cancel {task_id}`)"
+            )
+        for other in s.store.tasks():
+            if other.sprint_id == row.sprint_id and task_id in (other.depends_on or []):
+                s.store.update_task(other.id, depends_on=[d for d in other.depends_on or [] if d != task_id])
+        if row.state not in ("cancelled", "merged", "rejected"):
+            s._set_state(row, "cancelled", f"dropped from sprint {row.sprint_id}; its branch is kept")
+        sprint = self._sprint(row.sprint_id)
+        s.store.update_sprint(sprint.id, dropped=[*sprint.data.get("dropped", []), task_id])
+        s._schedule()
+        return {"task_id": task_id, "sprint_id": row.sprint_id, "dropped": True}
+
+    def cancel(self, sprint_id: str) -> None:
+        """Cancel every task of the sprint that has not ended; their branches are kept."""
+        s = self.session
+        for row in s.store.tasks():
+            if row.sprint_id == sprint_id and row.id != sprint_id and row.state in ("queued", "interrupted"):
+                s._set_state(row, "cancelled", f"sprint {sprint_id} was cancelled")
+            elif (
+                row.sprint_id == sprint_id
+                and row.id != sprint_id
+                and row.state in ("running", "waiting", "stalled")
+            ):
+                s._cancel(row.id)
+        s.store.update_sprint(sprint_id, state="cancelled", reason="cancelled by the user")
+
+    # -- what the session asks ------------------------------------------------------------
+
+    @staticmethod
+    def is_integration(row: TaskRow) -> bool:
+        return bool(row.sprint_id) and row.sprint_id == row.id
+
+    @staticmethod
+    def is_role(row: TaskRow) -> bool:
+        return bool(row.sprint_id) and row.sprint_id != row.id
+
+    def base_for(self, row: TaskRow) -> str | None:
+        """The commit a role task branches from: its sprint's contracts commit."""
+        if not self.is_role(row):
+            return None
+        sprint = self.session.store.sprint(row.sprint_id or "")
+        return sprint.data.get("contracts_commit") if sprint else None
+
+    def start_text(self, row: TaskRow) -> str:
+        """A role task's text at its start: with what the tasks it waited for reported."""
+        done = []
+        for dep_id in row.depends_on or []:
+            dep = self.session.store.task(dep_id)
+            if dep is not None and dep.summary:
+                done.append(f"- {dep.id}: {dep.summary.strip()[:1500]}")
+        if not done:
+            return row.task
+        return row.task + "\n\n## What the tasks you waited for did\n\n" + "\n".join(done)
+
+    def role_of(self, row: TaskRow) -> str | None:
+        if not row.sprint_id:
+            return None
+        if row.id == row.sprint_id:
+            return "integrator"
+        sprint = self.session.store.sprint(row.sprint_id)
+        if sprint is None:
+            return None
+        plan_id = row.id.removeprefix(f"{row.sprint_id}-")
+        for task in sprint.data.get("plan", {}).get("tasks", []):
+            if task["id"] == plan_id:
+                return task["role"]
+        return None
+
+    def verifier_for(self, row: TaskRow):
+        """The integration is verified with the plan's test command when the project configures none."""
+        from agentdeck.runtime.verification import Verifier
+
+        s = self.session
+        sprint = s.store.sprint(row.sprint_id or "") if self.is_integration(row) else None
+        command = (sprint.data.get("plan", {}).get("test_command") if sprint else None) or None
+        if sprint is None or s.settings.test_command or not command:
+            return None
+        settings = s.settings.model_copy(update={"test_command": command})
+        return Verifier(s.repo_root, settings, s.publish)
+
+    def landed(self, task_ids: list[str], target: str, commit: str) -> None:
+        """After a sprint's integration merged: its role tasks landed with it (all or nothing)."""
+        s = self.session
+        for task_id in task_ids:
+            row = s.store.task(task_id)
+            if row is None or not self.is_integration(row):
+                continue
+            for part in s.store.tasks():
+                if self.is_role(part) and part.sprint_id == row.id and part.state in ("finished", "failed"):
+                    s._set_state(
+                        part,
+                        "merged",
+                        f"merged into {target} with sprint {row.id}",
+                        decision={
+                            "kind": "merged",
+                            "ts": time.time(),
+                            "into": target,
+                            "commit": commit,
+                            "method": "sprint",
+                        },
+                    )
+            s.store.update_sprint(row.id, state="merged", reason=f"merged into {target}")
+
+    # -- the integration run ---------------------------------------------------------------
+
+    async def run_integration(self, row: TaskRow) -> None:
+        """Merge the role branches into `agentdeck/<sprint id>`, then hand the result to verification."""
+        from agentdeck.runtime import task_start
+        from agentdeck.workspace import create_task_workspace, open_repository, open_task_workspace
+
+        s = self.session
+        sprint = self._sprint(row.id)
+        data = sprint.data
+        plan = SprintPlan.model_validate(data["plan"])
+        try:
+            repo = await asyncio.to_thread(open_repository, s.repo_root)
+            if row.resume or row.branch:
+                workspace = await asyncio.to_thread(open_task_workspace, repo, row.id)
+            else:
+                workspace = await asyncio.to_thread(
+                    create_task_workspace, repo, row.id, s.settings.worktrees_dir, data["base_commit"]
+                )
+            s.store.update_task(
+                row.id,
+                branch=workspace.branch,
+                worktree=str(workspace.path),
+                base_commit=data["base_commit"],
+                base_branch=data.get("base_branch"),
+                plan=f"{plan_table(plan)}\n\n## Contracts ({data['contracts_path']})\n\n{data['contracts']}",
+            )
+            parts = []
+            for plan_id in plan.order():
+                part = s.store.task(data["tasks"][plan_id])
+                if part is None or part.state in DEAD or not part.branch:
+                    continue  # dropped from the sprint
+                parts.append(Part(task_id=part.id, role=plan.task(plan_id).role, branch=part.branch))
+            client = task_start.client_for(self._role("executor", data.get("model")), s.settings)
+            resolve = resolver_for(client, plan.feature, data["contracts"])
+            s.store.update_sprint(sprint.id, state="integrating", reason="")
+            result = await integrate(
+                s.repo_root, sprint.id, data["contracts_commit"], parts, resolve, asyncio.to_thread
+            )
+        except Exception as exc:  # noqa: BLE001 - the sprint must say what stopped it
+            self._needs_you(row, f"the integration could not run: {type(exc).__name__}: {exc}", None)
+            return
+        resolutions = [vars(r) for r in result.resolutions]
+        for resolution in result.resolutions:
+            s.publish(
+                ConflictResolved(
+                    task_id=row.id,
+                    agent_id=row.id,
+                    sprint_id=sprint.id,
+                    path=resolution.path,
+                    between=resolution.between,
+                    why=resolution.why,
+                    commit=resolution.commit,
+                )
+            )
+        s.store.update_sprint(sprint.id, steps=result.steps, resolutions=resolutions, unresolved=None)
+        if result.unresolved is not None:
+            u = result.unresolved
+            reason = (
+                f"needs you: the conflict in {u.path} between {' and '.join(u.between)} could not be resolved "
+                f"({u.reason}); main is untouched: `agentdeck sprint show {sprint.id}` shows the hunks"
+            )
+            self._needs_you(row, reason, vars(u))
+            return
+        await asyncio.to_thread(move_worktree, workspace.path, result.tip)
+        summary = f"Integrated {len(parts)} role branches of sprint {sprint.id}" + (
+            f"; resolved {len(resolutions)} conflict(s)" if resolutions else ""
+        )
+        current = s._task(row.id)
+        if s.settings.review.verify:
+            s._set_state(
+                current,
+                "verifying",
+                "integrated; the tests and the judge run on the whole",
+                summary=summary,
+                resume=False,
+            )
+            s._start_verification(s._task(row.id))
+            s.store.update_sprint(sprint.id, state="verifying", reason="")
+        else:
+            s._set_state(current, "finished", "integrated", summary=summary, resume=False)
+            s.store.update_sprint(sprint.id, state="ready", reason="")
+
+    def _needs_you(self, row: TaskRow, reason: str, unresolved: dict | None) -> None:
+        s = self.session
+        s._set_state(s._task(row.id), "failed", reason, error=reason, resume=False)
+        s.store.update_sprint(row.id, state="needs_you", reason=reason, unresolved=unresolved)
+
+    # -- what status and review show ---------------------------------------------------------
+
+    def describe(self, sprint: SprintRow) -> dict[str, Any]:
+        rows = {row.id: row for row in self.session.store.tasks() if row.sprint_id == sprint.id}
+        integration = rows.get(sprint.id)
+        tasks = []
+        for plan_task in sprint.data.get("plan", {}).get("tasks", []):
+            task_id = sprint.data["tasks"][plan_task["id"]]
+            row = rows.get(task_id)
+            tasks.append(
+                {
+                    "task_id": task_id,
+                    "plan_id": plan_task["id"],
+                    "role": plan_task["role"],
+                    "depends_on": [sprint.data["tasks"][d] for d in plan_task["depends_on"]],
+                    "files": plan_task["files"],
+                    "state": row.state if row else "dropped",
+                    "summary": row.summary if row else None,
+                    "stats": row.stats if row else None,
+                    "branch": row.branch if row else None,
+                }
+            )
+        return {
+            "sprint_id": sprint.id,
+            "feature": sprint.feature,
+            "state": sprint_state(sprint, integration, [rows.get(t["task_id"]) for t in tasks]),
+            "reason": sprint.reason,
+            "created": sprint.created,
+            "contracts_path": sprint.data.get("contracts_path"),
+            "contracts_commit": sprint.data.get("contracts_commit"),
+            "contracts": sprint.data.get("contracts"),
+            "plan": sprint.data.get("plan"),
+            "tasks": tasks,
+            "integration": {
+                "task_id": sprint.id,
+                "state": integration.state if integration else None,
+                "branch": integration.branch if integration else None,
+                "steps": sprint.data.get("steps", []),
+                "resolutions": sprint.data.get("resolutions", []),
+                "unresolved": sprint.data.get("unresolved"),
+            },
+        }
+
+    def details(self, sprint_id: str) -> dict[str, Any]:
+        """One sprint in full (CommandError when there is none)."""
+        return self.describe(self._sprint(sprint_id))
+
+    def _sprint(self, sprint_id: str) -> SprintRow:
+        sprint = self.session.store.sprint(sprint_id)
+        if sprint is None:
+            raise CommandError(f"unknown sprint {sprint_id!r}: `agentdeck sprint list` shows the sprints")
+        return sprint
+
+    def _role(self, name: str, model: str | None) -> ModelRole:
+        role = self.session.settings.role(name)
+        return ModelRole(model=model) if model and model != role.model else role
+
+
+def sprint_state(sprint: SprintRow, integration: TaskRow | None, parts: list[TaskRow | None]) -> str:
+    """The sprint's state in words a person acts on, from its tasks' states."""
+    if sprint.state == "cancelled":
+        return "cancelled"
+    if integration is None:
+        return sprint.state
+    if integration.state == "queued":
+        failed = [row.id for row in parts if row is not None and row.state in ("failed",)]
+        if failed:
+            return f"waiting for you: {', '.join(failed)} failed (retry, drop or cancel)"
+        done = sum(1 for row in parts if row is not None and row.state in ("finished", "merged"))
+        return f"running roles ({done}/{len(parts)} finished)"
+    return {
+        "running": "integrating",
+        "verifying": "verifying the whole",
+        "finished": "ready for review",
+        "failed": "needs you",
+        "merged": "merged",
+        "rejected": "rejected",
+        "cancelled": "cancelled",
+        "interrupted": "interrupted",
+    }.get(integration.state, integration.state)
+
+
+def role_task_text(sprint_id: str, plan: SprintPlan, task_id: str, contracts: str) -> str:
+    """What a role agent is told: its brief and scope, the contracts, and who else works on what."""
+    task = plan.task(task_id)
+    others = "\n".join(
+        f"- {other.id} ({other.role}): {', '.join(other.files)}"
+        for other in plan.tasks
+        if other.id != task_id
+    )
+    shared = f"\nShared with other tasks (merged at the end): {', '.join(plan.shared)}" if plan.shared else ""
+    return (
+        f"Sprint {sprint_id}, role {task.role}: {task.brief.strip()}\n\n"
+        f"{ROLE_HEADING}\n\nRole: {task.role} (task {task.id} of the sprint for: {plan.feature})\n"
+        f"Files in scope (write only these): {', '.join(task.files)}{shared}\n"
+        f"Acceptance check: {task.acceptance.strip()}\n\n"
+        f"## Contracts ({contracts_path(sprint_id)}, in your worktree)\n\n{contracts.strip()}\n\n"
+        f"## The other tasks of the sprint (do not write their files)\n\n{others}"
+    )
+
+
+def _head_branch(repo_root: Path) -> str | None:
+    import pygit2
+
+    repo = pygit2.Repository(str(repo_root))
+    return None if repo.head_is_detached else repo.head.shorthand

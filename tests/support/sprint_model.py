@@ -1,0 +1,105 @@
+"""A scripted team for sprints: planner, contracts writer, role agents and integrator, at the model boundary."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from agentdeck.runtime.judge import JUDGE_HEADING
+from agentdeck.runtime.sprint_runs import ROLE_HEADING
+from agentdeck.sprints.contracts import CONTRACTS_HEADING
+from agentdeck.sprints.planner import PLAN_HEADING
+from tests.support.scripted_model import Turn, call
+
+# core first; api and cli side by side once core is done; docs last, after both.
+FOUR_ROLES = {
+    "feature": "Add a greeting export with an API, a CLI and docs",
+    "summary": "four roles, two levels of dependencies",
+    "tasks": [
+        {"id": "core", "role": "backend", "brief": "write core.py", "files": ["core.py"], "acceptance": "x"},
+        {
+            "id": "api",
+            "role": "api",
+            "brief": "write api.py",
+            "files": ["api.py", "README.md"],
+            "acceptance": "x",
+            "depends_on": ["core"],
+        },
+        {
+            "id": "cli",
+            "role": "cli",
+            "brief": "write cli.py",
+            "files": ["cli.py", "README.md"],
+            "acceptance": "x",
+            "depends_on": ["core"],
+        },
+        {
+            "id": "docs",
+            "role": "docs",
+            "brief": "write docs.md",
+            "files": ["docs.md"],
+            "acceptance": "x",
+            "depends_on": ["api", "cli"],
+        },
+    ],
+    "shared": ["README.md"],
+    "test_command": "python3 -c \"import core, api, cli; assert 'API' in open('README.md').read() and 'CLI' in open('README.md').read()\"",
+}
+
+
+def first_user(messages) -> str:
+    return next((str(m.get("content") or "") for m in messages if m.get("role") == "user"), "")
+
+
+def role_of(task: str) -> str:
+    return re.search(r"^Sprint \S+, role (\w+):", task, re.MULTILINE).group(1)
+
+
+class Team:
+    """Plays every part of a sprint; `plans` are the planner's replies in turn, `refuse_conflicts` the integrator's mood."""
+
+    def __init__(self, plans: list[dict | str] | None = None, *, refuse_conflicts: bool = False) -> None:
+        self.plans = list(plans or [FOUR_ROLES])
+        self.refuse_conflicts = refuse_conflicts
+        self.contracts_requests = 0
+
+    def __call__(self, messages, tools) -> Turn:
+        task = first_user(messages)
+        if PLAN_HEADING in task:
+            reply = self.plans.pop(0) if len(self.plans) > 1 else self.plans[0]
+            return Turn(text=reply if isinstance(reply, str) else json.dumps(reply))
+        if CONTRACTS_HEADING in task:
+            self.contracts_requests += 1
+            return Turn(text="# Contracts\n\n- `core.greet(name: str) -> str`\n")
+        if JUDGE_HEADING in task:
+            return Turn(text=json.dumps({"verdict": "approve", "summary": "fine", "findings": []}))
+        if "resolve_conflict" in tools:
+            if self.refuse_conflicts:
+                return Turn(calls=[call("cannot_resolve", reason="the two README lines contradict")])
+            marked = task.split("```\n", 1)[1].rsplit("\n```", 1)[0]
+            kept = [
+                line
+                for line in marked.splitlines(keepends=True)
+                if not line.startswith(("<<<<<<<", "=======", ">>>>>>>"))
+            ]
+            return Turn(
+                calls=[call("resolve_conflict", content="".join(kept), why="kept both sides' README lines")]
+            )
+        if ROLE_HEADING in task:
+            return self._role(role_of(task), messages)
+        return Turn(calls=[call("finish", summary="nothing to do")])
+
+    def _role(self, role: str, messages) -> Turn:
+        made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
+        files = {
+            "backend": [("core.py", "def greet(name):\n    return f'hello {name}'\n")],
+            "api": [("api.py", "import core\n"), ("README.md", "# Project\n\nAPI: /greet\n")],
+            "cli": [("cli.py", "import core\n"), ("README.md", "# Project\n\nCLI: greet NAME\n")],
+            "docs": [("docs.md", "# Greeting\n")],
+        }[role]
+        if made < len(files):
+            path, content = files[made]
+            return Turn(text=f"{role} writes {path}", calls=[call("write", path=path, content=content)])
+        return Turn(
+            text="done", calls=[call("finish", summary=f"{role} wrote {', '.join(p for p, _ in files)}")]
+        )

@@ -1,0 +1,136 @@
+"""Sprints end to end in a real session: scripted team at the model boundary, real git, real store."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from agentdeck.events import (
+    AgentStarted,
+    ConflictResolved,
+    GetSprint,
+    PlanSprint,
+    StartSprint,
+    TaskStateChanged,
+)
+from agentdeck.runtime.command_error import CommandError
+from tests.support.git_repos import git
+from tests.support.scripted_model import ScriptedModel
+from tests.support.scripted_session import scripted_session, state_is, wait_for
+from tests.support.sprint_model import FOUR_ROLES, Team
+
+
+def sprint_session(repo: Path, monkeypatch: pytest.MonkeyPatch, team: Team):
+    session, _ = scripted_session(repo, monkeypatch, [])
+    scripted = ScriptedModel(team)
+    from agentdeck.runtime import task_start
+
+    monkeypatch.setattr(task_start, "client_for", lambda role, settings: scripted)
+    session.settings.review.verify = True
+    session.settings.review.judge = False
+    return session
+
+
+async def start(session, feature: str = FOUR_ROLES["feature"]) -> dict:
+    planned = await session.execute(PlanSprint(feature=feature))
+    return await session.execute(StartSprint(plan=planned["plan"]))
+
+
+async def test_a_four_role_sprint_runs_in_dependency_order_and_lands_as_one_merge(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = sprint_session(repo, monkeypatch, Team())
+    await session.start()
+    started = await start(session)
+    sprint_id, ids = started["sprint_id"], started["tasks"]
+    await wait_for(session, state_is(sprint_id, "finished"), timeout=60)
+    events = list(session.store.events(0))
+
+    def seq(kind, task_id, **match):
+        return next(
+            e.seq
+            for e in events
+            if isinstance(e, kind)
+            and e.task_id == task_id
+            and all(getattr(e, k) == v for k, v in match.items())
+        )
+
+    core_done = seq(TaskStateChanged, ids["core"], state="finished")
+    assert seq(AgentStarted, ids["api"]) > core_done and seq(AgentStarted, ids["cli"]) > core_done
+    docs_start = seq(AgentStarted, ids["docs"])
+    assert docs_start > seq(TaskStateChanged, ids["api"], state="finished")
+    assert docs_start > seq(TaskStateChanged, ids["cli"], state="finished")
+
+    # The contracts commit, on the sprint's base branch, is where every role branch starts.
+    contracts = started["contracts_commit"]
+    assert git(repo, "rev-parse", started["contracts_branch"]).strip() == contracts
+    for task_id in ids.values():
+        assert session.store.task(task_id).base_commit == contracts
+        git(repo, "merge-base", "--is-ancestor", contracts, f"agentdeck/{task_id}")
+    shown = git(repo, "show", f"{contracts}:.agentdeck/sprints/{sprint_id}/CONTRACTS.md")
+    assert "core.greet(name: str) -> str" in shown
+
+    # The planted README conflict between api and cli was resolved by the integrator, in a commit that says why.
+    resolved = [e for e in events if isinstance(e, ConflictResolved)]
+    assert [r.path for r in resolved] == ["README.md"]
+    message = git(repo, "log", "-1", "--format=%B", resolved[0].commit)
+    assert "Resolved conflicts:" in message and "README.md: kept both sides' README lines" in message
+    integration = session.store.task(sprint_id)
+    assert integration.branch == f"agentdeck/{sprint_id}" and integration.tests["status"] == "passed"
+
+    # One result in review, with every role's part; no role shows as a result of its own.
+    review = await session.review()
+    assert [item.task_id for item in review.results] == [sprint_id]
+    details = await session.result(sprint_id)
+    assert {part["role"] for part in details.sprint["tasks"]} == {"backend", "api", "cli", "docs"}
+    assert details.sprint["integration"]["resolutions"][0]["path"] == "README.md"
+    assert {f.path for f in details.files} >= {"core.py", "api.py", "cli.py", "docs.md", "README.md"}
+
+    main_before = git(repo, "rev-parse", "main").strip()
+    report = await session.merge(sprint_id)
+    assert report.merged
+    assert git(repo, "rev-parse", "main").strip() == integration_tip(repo, sprint_id) != main_before
+    for name in ("core.py", "api.py", "cli.py", "docs.md"):
+        assert (repo / name).is_file()  # main's checkout came along, all at once
+    assert {session.store.task(t).state for t in [*ids.values(), sprint_id]} == {"merged"}
+    await session.shutdown()
+
+
+def integration_tip(repo: Path, sprint_id: str) -> str:
+    return git(repo, "rev-parse", f"agentdeck/{sprint_id}").strip()
+
+
+async def test_an_unresolvable_conflict_stops_the_sprint_as_needs_you_and_main_is_untouched(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = sprint_session(repo, monkeypatch, Team(refuse_conflicts=True))
+    await session.start()
+    main_before = git(repo, "rev-parse", "main").strip()
+    sprint_id = (await start(session))["sprint_id"]
+    failed = await wait_for(session, state_is(sprint_id, "failed"), timeout=60)
+    assert failed.reason.startswith("needs you: the conflict in README.md")
+    details = await session.execute(GetSprint(sprint_id=sprint_id))
+    assert details["state"] == "needs you"
+    assert "<<<<<<<" in details["integration"]["unresolved"]["hunks"]
+    assert git(repo, "rev-parse", "main").strip() == main_before
+    await session.shutdown()
+
+
+async def test_a_bad_plan_is_refused_and_nothing_starts(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cycle = copy.deepcopy(FOUR_ROLES)
+    cycle["tasks"][0]["depends_on"] = ["docs"]
+    unknown = copy.deepcopy(FOUR_ROLES)
+    unknown["tasks"][1]["depends_on"] = ["database"]
+    session = sprint_session(repo, monkeypatch, Team([cycle, unknown]))
+    await session.start()
+    with pytest.raises(
+        CommandError, match="refused twice: first dependency cycle: .*then task api depends on 'database'"
+    ):
+        await session.execute(PlanSprint(feature=FOUR_ROLES["feature"]))
+    with pytest.raises(CommandError, match="the plan was refused: dependency cycle"):
+        await session.execute(StartSprint(plan=cycle))
+    assert session.store.tasks() == [] and session.store.sprints() == []
+    assert "sprint" not in git(repo, "branch", "--list", "agentdeck/*")
+    await session.shutdown()
