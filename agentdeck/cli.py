@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from agentdeck.commands import cockpit, demo, gc, logs, queue, review, run, serve, session, skills
+from agentdeck.commands import cockpit, demo, gc, logs, queue, review, run, serve, session, skills, sprint
 from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, error
 
 DESCRIPTION = """\
@@ -22,7 +22,7 @@ agents you watch and steer, and a background queue. With no model configured it 
 the offline demo model, so it works without an API key: try `agentdeck demo`."""
 
 # In the order `agentdeck --help` lists them.
-COMMAND_MODULES = (run, demo, cockpit, serve, skills, queue, session, logs, review, gc)
+COMMAND_MODULES = (run, demo, cockpit, serve, skills, queue, sprint, session, logs, review, gc)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -225,6 +225,11 @@ def render_details(details, *, diff: bool = True) -> str:
         lines += ["", "plan:", *[f"  {line}" for line in details.plan.strip().splitlines()]]
     if details.summary:
         lines += ["", f"agent's summary: {details.summary.strip()}"]
+    if details.sprint:
+        from agentdeck.commands.sprint import sprint_parts
+
+        lines += ["", f"sprint {details.sprint['sprint_id']}: {details.sprint['feature']}"]
+        lines += sprint_parts(details.sprint)
     verdict = details.verdict
     if verdict:
         lines += [

@@ -20,6 +20,7 @@ import json
 import re
 from typing import Any
 
+from agentdeck.llm import demo_sprint
 from agentdeck.llm.types import Message, OnText, ToolCall, ToolSpec, TurnResult, Usage, estimate_tokens
 
 DEMO_MODEL_NAME = "demo"
@@ -228,10 +229,21 @@ class DemoModel:
     ) -> TurnResult:
         offered = [tool["function"]["name"] for tool in tools]
         messages, note = _without_budget_note(messages)
+        task = _task_of(messages)
         if not offered and RANKING_HEADING in _task_of(messages):
             text, call = _rank(_task_of(messages)), None
         elif not offered and JUDGE_HEADING in _task_of(messages):
             text, call = _judge(_task_of(messages)), None
+        elif not offered and demo_sprint.SPRINT_PLAN_HEADING in task:
+            text, call = demo_sprint.plan(_section(task, "The feature").strip() or "the feature"), None
+        elif not offered and demo_sprint.SPRINT_CONTRACTS_HEADING in task:
+            text, call = demo_sprint.contracts(task), None
+        elif "resolve_conflict" in offered:
+            text, call = demo_sprint.resolve(messages)
+        elif offered and demo_sprint.SPRINT_ROLE_HEADING in task:
+            text, call = demo_sprint.role_step(
+                task, _tool_calls_so_far(messages), lambda call_id: _tool_output(messages, call_id)
+            )
         elif not offered:
             text, call = self._plan(messages), None
         elif offered == ["handoff"]:

@@ -448,7 +448,7 @@ def role_task_text(sprint_id: str, plan: SprintPlan, task_id: str, contracts: st
     )
     shared = f"\nShared with other tasks (merged at the end): {', '.join(plan.shared)}" if plan.shared else ""
     return (
-        f"Sprint {sprint_id}, role {task.role}: {task.brief.strip()}\n\n"
+        f"{task.brief.strip()}\n\n"
         f"{ROLE_HEADING}\n\nRole: {task.role} (task {task.id} of the sprint for: {plan.feature})\n"
         f"Files in scope (write only these): {', '.join(task.files)}{shared}\n"
         f"Acceptance check: {task.acceptance.strip()}\n\n"

@@ -52,7 +52,7 @@ def first_user(messages) -> str:
 
 
 def role_of(task: str) -> str:
-    return re.search(r"^Sprint \S+, role (\w+):", task, re.MULTILINE).group(1)
+    return re.search(r"^Role: (\w+)", task, re.MULTILINE).group(1)
 
 
 class Team:
