@@ -178,7 +178,9 @@ def role_step(
     names = [c["function"]["name"] for c in made]
     if "README.md" in files and "read" not in names:
         return (
-            f"{LABEL} The {role_name} role; README.md is shared, so I'll read it before adding my section.\n",
+            f"{LABEL} I play the {role_name} role of this sprint. The contracts in my context say what the "
+            "other roles rely on, and README.md is shared with another role, so I'll read it first and add my "
+            "own section at its end rather than rewrite what is there.\n",
             ("read", {"path": "README.md"}),
         )
     readme_call = next((c for c in made if c["function"]["name"] == "read"), None)
@@ -189,15 +191,24 @@ def role_step(
     for path in files:
         if path not in written:
             return (
-                f"Writing {path}, as the contracts say.\n",
+                f"Writing {path}. It follows the contracts to the letter (names, arguments, return values), so "
+                "the roles that work beside me, and the integration that joins our branches at the end, can rely "
+                f"on it without asking; I stay inside my scope ({', '.join(files)}).\n",
                 ("write", {"path": path, "content": _content(path, role_name, name, _plain_readme(readme))}),
             )
     acceptance = re.search(r"^Acceptance check: (.+)$", task, re.MULTILINE)
     if "run" not in names and acceptance:
-        return ("Now the acceptance check.\n", ("run", {"command": acceptance.group(1)}))
+        return (
+            "My files are written. Now the acceptance check from the plan, run in my worktree, so I finish only "
+            "on something that works.\n",
+            ("run", {"command": acceptance.group(1)}),
+        )
     if "finish" not in names:
         summary = f"{LABEL} The {role_name} role wrote {', '.join(files)} to the contracts."
-        return ("Done.\n", ("finish", {"summary": summary}))
+        return (
+            "The check passed. I'll finish with a summary the roles that depend on me will see when they start.\n",
+            ("finish", {"summary": summary}),
+        )
     return ("I have already finished.\n", None)
 
 
