@@ -63,6 +63,8 @@ class TaskView:
     waiting_reason: str | None = None
     # AgentStarted.sandbox: how its commands run ("sandbox: bwrap, network off", "unconfined: ..."; "" unknown).
     sandbox: str = ""
+    # The sprint it is part of (TaskQueued.sprint_id): the queue panel groups it under that id.
+    sprint_id: str | None = None
 
     def __post_init__(self) -> None:
         self.state = TaskState(self.state)  # a status reply carries the plain string
@@ -184,6 +186,7 @@ class CockpitState:
             view = self.tasks.get(task_id) or TaskView(id=task_id, task=event.task, created=event.ts)
             view.foreground, view.model, view.priority = event.foreground, event.model, event.priority
             view.role = event.role
+            view.sprint_id = event.sprint_id
             self.tasks[task_id] = view
             return Update(view)
         view = self.tasks.get(task_id)

@@ -203,9 +203,12 @@ class QueuePanel(Vertical):
             if view.state == TaskState.QUEUED and view.waiting_reason
             else f"{view.steps} step{'s' if view.steps != 1 else ''}{ctx}"
         )
+        # A sprint's tasks carry its id first, so they read as one group in any sort order.
+        task = f"{view.role} · {view.task}" if view.role else view.task
+        task = f"[{view.sprint_id}] {task}" if view.sprint_id else task
         return (
             view.id,
-            one_line(f"{view.role} · {view.task}" if view.role else view.task, 34),
+            one_line(task, 34),
             state,
             progress,
             view.verdict or "—",
@@ -225,6 +228,13 @@ class QueuePanel(Vertical):
             "progress": lambda v: -(v.context_fraction or 0),
             "id": lambda v: v.id,
         }
+        order = keys[self.sort_by]
+        # A sprint's tasks stay together, in the place of its first task.
+        first = {}
+        for view in sorted(self._views.values(), key=order):
+            first.setdefault(view.sprint_id or view.id, len(first))
+        grouped = keys[self.sort_by]
+        keys[self.sort_by] = lambda v: (first[v.sprint_id or v.id], grouped(v))
         order = keys[self.sort_by]
         ranked = [v.id for v in sorted(self._views.values(), key=order)]
         if ranked == [row.key.value for row in self.table.ordered_rows]:
