@@ -6,6 +6,7 @@ import pytest
 
 from agentdeck.runtime.scheduler import Limits, SchedulingError, check_dependency, check_promote, decide
 from agentdeck.runtime.store import TaskRow
+from agentdeck.task_state import TaskState
 
 
 def task(
@@ -118,7 +119,7 @@ def test_a_task_with_several_dependencies_starts_once_all_have_finished_and_veri
     decision = decide(tasks, Limits())
     assert decision.start == ["docs"]
     assert decision.waiting == {"ui": "waiting for api's tests and judge"}
-    tasks[1].state = "finished"
+    tasks[1].state = TaskState.FINISHED
     assert decide(tasks, Limits()).start == ["docs", "ui"]
 
 

@@ -97,14 +97,14 @@ def depends_on_wait(task: TaskLike, by_id: dict[str, TaskLike]) -> str | None:
         dep = by_id.get(dep_id)
         if dep is None:
             return f"blocked: its dependency {dep_id} no longer exists"
-        if dep.state in ("finished", "merged"):
+        if dep.state in (TaskState.FINISHED, TaskState.MERGED):
             continue
-        if dep.state in DEAD:
+        if dep.state.fails_dependants:
             return (
                 f"blocked: its dependency {dep.id} {dep.state}; retry it (`agentdeck retry {dep.id}`), "
                 "or drop it from the sprint, or cancel"
             )
-        if dep.state == "verifying":
+        if dep.state == TaskState.VERIFYING:
             return f"waiting for {dep.id}'s tests and judge"
         return f"waiting for {dep.id} to finish"
     return None

@@ -30,11 +30,11 @@ from agentdeck.sprints.contracts import commit_contracts, contracts_path, plan_t
 from agentdeck.sprints.integration import Part, integrate, move_worktree, resolver_for
 from agentdeck.sprints.plan import PlanRefused, SprintPlan, check_feature, parse_plan, validate_plan
 from agentdeck.sprints.planner import plan_sprint
+from agentdeck.task_state import TaskState
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
 
-DEAD = ("failed", "cancelled", "rejected")
 # Must match agentdeck.llm.demo.SPRINT_ROLE_HEADING: the demo model plays a role agent on it.
 ROLE_HEADING = "## Your sprint role"
 
@@ -146,7 +146,7 @@ class Sprints:
         row = TaskRow(
             id=task_id,
             task=text,
-            state="queued",
+            state=TaskState.QUEUED,
             model=model,
             source="cli",
             sprint_id=sprint_id,
@@ -163,15 +163,15 @@ class Sprints:
         row = s._task(task_id)
         if not row.sprint_id or row.id == row.sprint_id:
             raise CommandError(f"task {task_id} is not a role task of a sprint: nothing to drop")
-        if row.state in ("running", "waiting", "stalled", "verifying"):
+        if row.state.is_active or row.state == TaskState.VERIFYING:
             raise CommandError(
                 f"task {task_id} is {row.state}: cancel it first (`agentdeck cancel {task_id}`)"
             )
         for other in s.store.tasks():
             if other.sprint_id == row.sprint_id and task_id in (other.depends_on or []):
                 s.store.update_task(other.id, depends_on=[d for d in other.depends_on or [] if d != task_id])
-        if row.state not in ("cancelled", "merged", "rejected"):
-            s._set_state(row, "cancelled", f"dropped from sprint {row.sprint_id}; its branch is kept")
+        if not row.state.is_closed:
+            s._set_state(row, TaskState.CANCELLED, f"dropped from sprint {row.sprint_id}; its branch is kept")
         sprint = self._sprint(row.sprint_id)
         s.store.update_sprint(sprint.id, dropped=[*sprint.data.get("dropped", []), task_id])
         s._schedule()
@@ -181,13 +181,13 @@ class Sprints:
         """Cancel every task of the sprint that has not ended; their branches are kept."""
         s = self.session
         for row in s.store.tasks():
-            if row.sprint_id == sprint_id and row.id != sprint_id and row.state in ("queued", "interrupted"):
-                s._set_state(row, "cancelled", f"sprint {sprint_id} was cancelled")
-            elif (
+            if (
                 row.sprint_id == sprint_id
                 and row.id != sprint_id
-                and row.state in ("running", "waiting", "stalled")
+                and row.state in (TaskState.QUEUED, TaskState.INTERRUPTED)
             ):
+                s._set_state(row, TaskState.CANCELLED, f"sprint {sprint_id} was cancelled")
+            elif row.sprint_id == sprint_id and row.id != sprint_id and row.state.is_active:
                 s._cancel(row.id)
         s.store.update_sprint(sprint_id, state="cancelled", reason="cancelled by the user")
 
@@ -253,10 +253,10 @@ class Sprints:
             if row is None or not self.is_integration(row):
                 continue
             for part in s.store.tasks():
-                if self.is_role(part) and part.sprint_id == row.id and part.state in ("finished", "failed"):
+                if self.is_role(part) and part.sprint_id == row.id and part.state.awaits_decision:
                     s._set_state(
                         part,
-                        "merged",
+                        TaskState.MERGED,
                         f"merged into {target} with sprint {row.id}",
                         decision={
                             "kind": "merged",
@@ -298,7 +298,7 @@ class Sprints:
             parts = []
             for plan_id in plan.order():
                 part = s.store.task(data["tasks"][plan_id])
-                if part is None or part.state in DEAD or not part.branch:
+                if part is None or part.state.fails_dependants or not part.branch:
                     continue  # dropped from the sprint
                 parts.append(Part(task_id=part.id, role=plan.task(plan_id).role, branch=part.branch))
             client = task_start.client_for(self._role("executor", data.get("model")), s.settings)
@@ -340,7 +340,7 @@ class Sprints:
         if s.settings.review.verify:
             s._set_state(
                 current,
-                "verifying",
+                TaskState.VERIFYING,
                 "integrated; the tests and the judge run on the whole",
                 summary=summary,
                 resume=False,
@@ -348,12 +348,12 @@ class Sprints:
             s._start_verification(s._task(row.id))
             s.store.update_sprint(sprint.id, state="verifying", reason="")
         else:
-            s._set_state(current, "finished", "integrated", summary=summary, resume=False)
+            s._set_state(current, TaskState.FINISHED, "integrated", summary=summary, resume=False)
             s.store.update_sprint(sprint.id, state="ready", reason="")
 
     def _needs_you(self, row: TaskRow, reason: str, unresolved: dict | None) -> None:
         s = self.session
-        s._set_state(s._task(row.id), "failed", reason, error=reason, resume=False)
+        s._set_state(s._task(row.id), TaskState.FAILED, reason, error=reason, resume=False)
         s.store.update_sprint(row.id, state="needs_you", reason=reason, unresolved=unresolved)
 
     # -- what status and review show ---------------------------------------------------------
@@ -420,11 +420,13 @@ def sprint_state(sprint: SprintRow, integration: TaskRow | None, parts: list[Tas
         return "cancelled"
     if integration is None:
         return sprint.state
-    if integration.state == "queued":
-        failed = [row.id for row in parts if row is not None and row.state in ("failed",)]
+    if integration.state == TaskState.QUEUED:
+        failed = [row.id for row in parts if row is not None and row.state == TaskState.FAILED]
         if failed:
             return f"waiting for you: {', '.join(failed)} failed (retry, drop or cancel)"
-        done = sum(1 for row in parts if row is not None and row.state in ("finished", "merged"))
+        done = sum(
+            1 for row in parts if row is not None and row.state in (TaskState.FINISHED, TaskState.MERGED)
+        )
         return f"running roles ({done}/{len(parts)} finished)"
     return {
         "running": "integrating",
