@@ -10,6 +10,7 @@ import pytest
 from agentdeck.events import (
     AgentStarted,
     ConflictResolved,
+    DropSprintTask,
     GetSprint,
     PlanSprint,
     StartSprint,
@@ -133,4 +134,29 @@ async def test_a_bad_plan_is_refused_and_nothing_starts(repo: Path, monkeypatch:
         await session.execute(StartSprint(plan=cycle))
     assert session.store.tasks() == [] and session.store.sprints() == []
     assert "sprint" not in git(repo, "branch", "--list", "agentdeck/*")
+    await session.shutdown()
+
+
+async def test_a_failed_role_holds_the_sprint_until_it_is_dropped_and_the_rest_goes_on(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = sprint_session(repo, monkeypatch, Team(stuck="cli"))
+    session.settings.budgets.max_steps = 3
+    await session.start()
+    started = await start(session)
+    sprint_id, ids = started["sprint_id"], started["tasks"]
+    await wait_for(session, state_is(ids["cli"], "failed"), timeout=60)
+    await wait_for(session, state_is(ids["api"], "finished"), timeout=60)
+    status = await session.status()
+    waiting = {t["id"]: t["waiting_reason"] for t in status["tasks"]}
+    assert waiting[ids["docs"]].startswith(f"blocked: its dependency {ids['cli']} failed; retry it")
+    assert waiting[sprint_id].startswith(f"blocked: its dependency {ids['cli']} failed")
+    assert status["sprints"][0]["state"] == f"waiting for you: {ids['cli']} failed (retry, drop or cancel)"
+    assert session.store.task(ids["api"]).state == "finished"  # the other roles keep their work
+
+    await session.execute(DropSprintTask(task_id=ids["cli"]))
+    await wait_for(session, state_is(sprint_id, "finished"), timeout=60)
+    details = await session.execute(GetSprint(sprint_id=sprint_id))
+    assert [step["role"] for step in details["integration"]["steps"]] == ["backend", "api", "docs"]
+    assert details["integration"]["resolutions"] == []  # without cli, README.md has one author
     await session.shutdown()

@@ -58,9 +58,17 @@ def role_of(task: str) -> str:
 class Team:
     """Plays every part of a sprint; `plans` are the planner's replies in turn, `refuse_conflicts` the integrator's mood."""
 
-    def __init__(self, plans: list[dict | str] | None = None, *, refuse_conflicts: bool = False) -> None:
+    def __init__(
+        self,
+        plans: list[dict | str] | None = None,
+        *,
+        refuse_conflicts: bool = False,
+        stuck: str | None = None,
+    ) -> None:
         self.plans = list(plans or [FOUR_ROLES])
         self.refuse_conflicts = refuse_conflicts
+        # A role that never finishes (it lists files until its step budget runs out).
+        self.stuck = stuck
         self.contracts_requests = 0
 
     def __call__(self, messages, tools) -> Turn:
@@ -85,6 +93,8 @@ class Team:
             return Turn(
                 calls=[call("resolve_conflict", content="".join(kept), why="kept both sides' README lines")]
             )
+        if ROLE_HEADING in task and role_of(task) == self.stuck:
+            return Turn(text="looking around", calls=[call("list", path=".")])
         if ROLE_HEADING in task:
             return self._role(role_of(task), messages)
         return Turn(calls=[call("finish", summary="nothing to do")])
