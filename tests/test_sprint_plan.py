@@ -116,3 +116,12 @@ async def test_a_planner_refusal_reaches_the_user_without_a_second_ask(tmp_path:
     with pytest.raises(FeatureRefused, match="which export"):
         await plan_sprint(model, "Add the export thing somewhere", tmp_path, max_agents=4)
     assert len(model.requests) == 1
+
+
+def test_a_task_may_publish_only_files_of_its_own_scope() -> None:
+    core = task("core", ["src/"])
+    core["publishes"] = ["schema.json"]
+    with pytest.raises(PlanRefused, match="core publishes schema.json, which is outside the files it writes"):
+        validate_plan(plan(core, task("ui", ["ui.py"], ["core"])))
+    core["publishes"] = ["src/schema.json"]
+    validate_plan(plan(core, task("ui", ["ui.py"], ["core"])))

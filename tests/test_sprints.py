@@ -24,6 +24,7 @@ from tests.support.sprint_model import FOUR_ROLES, Team
 
 
 def sprint_session(repo: Path, monkeypatch: pytest.MonkeyPatch, team: Team):
+    """An in-process session whose every model (planner, roles, integrator) is `team`; tests on, judge off."""
     session, _ = scripted_session(repo, monkeypatch, [])
     scripted = ScriptedModel(team)
     from agentdeck.runtime import task_start
@@ -42,11 +43,20 @@ async def start(session, feature: str = FOUR_ROLES["feature"]) -> dict:
 async def test_a_four_role_sprint_runs_in_dependency_order_and_lands_as_one_merge(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    session = sprint_session(repo, monkeypatch, Team())
+    team = Team()
+    session = sprint_session(repo, monkeypatch, team)
     await session.start()
     started = await start(session)
     sprint_id, ids = started["sprint_id"], started["tasks"]
     await wait_for(session, state_is(sprint_id, "finished"), timeout=60)
+
+    # core published core.py: its dependants saw it in their context and, read-only, in their worktree.
+    assert "### .agentdeck/artifacts/core/core.py (from core)" in team.role_tasks["api"]
+    assert "def greet(name)" in team.role_tasks["api"]
+    api_copy = Path(session.store.task(ids["api"]).worktree) / ".agentdeck/artifacts/core/core.py"
+    assert api_copy.read_text().startswith("def greet") and api_copy.stat().st_mode & 0o222 == 0
+    assert ".agentdeck/artifacts" not in git(repo, "ls-tree", "-r", "--name-only", f"agentdeck/{ids['api']}")
+    assert "artifacts" not in team.role_tasks["backend"]
     events = list(session.store.events(0))
 
     def seq(kind, task_id, **match):

@@ -1,7 +1,8 @@
 """The demo model's sprint parts: planner, contracts writer, role agents and integrator (offline, deterministic).
 
-The plan it makes for any feature: a core module first; then a CLI, its tests and its docs side
-by side, each depending on the core. The CLI and the docs both add a section to README.md (a
+The plan it makes for any feature: a core module first (published to its dependants as an
+artifact); then a CLI, its tests (run against the published module) and its docs side by side,
+each depending on the core. The CLI and the docs both add a section to README.md (a
 shared file), so the integration meets a real conflict and resolves it by keeping both sections.
 """
 
@@ -40,7 +41,7 @@ def _parses(path: str) -> str:
 
 def plan(feature: str) -> str:
     name = module_name(feature)
-    tests = f"python3 -m unittest discover -s tests -p 'test_{name}.py'"
+    tests = f"python3 -B -m unittest discover -s tests -p 'test_{name}.py'"
     tasks = [
         {
             "id": "core",
@@ -48,6 +49,7 @@ def plan(feature: str) -> str:
             "brief": f"Write {name}.py with {name}(rows, path) as the contracts say.",
             "files": [f"{name}.py"],
             "acceptance": _parses(f"{name}.py"),
+            "publishes": [f"{name}.py"],
         },
         {
             "id": "cli",
@@ -62,7 +64,8 @@ def plan(feature: str) -> str:
             "role": "testing",
             "brief": f"Write tests/test_{name}.py: rows in, the CSV file read back, the header and the count checked.",
             "files": [f"tests/test_{name}.py"],
-            "acceptance": _parses(f"tests/test_{name}.py"),
+            # core's module reaches this task as an artifact: the tests run against it before the integration.
+            "acceptance": f"PYTHONPATH=.agentdeck/artifacts/core {tests}",
             "depends_on": ["core"],
         },
         {

@@ -606,6 +606,7 @@ class Session(SessionAPI):
 
     async def _run_agent(self, row: TaskRow) -> None:
         from agentdeck.runtime.task_start import start_task
+        from agentdeck.sprints.artifacts import place as place_artifacts
         from agentdeck.workspace import open_repository, open_task_workspace
 
         task_id = row.id
@@ -648,7 +649,8 @@ class Session(SessionAPI):
                         skills=row.skills,
                     )
                 else:
-                    text = self.sprints.start_text(row) + attempt_note(row, self.store)
+                    text, artifacts = await self.sprints.prepare(row)
+                    text += attempt_note(row, self.store)
                     started = await start_task(
                         repo,
                         self.settings,
@@ -661,6 +663,8 @@ class Session(SessionAPI):
                         skills=row.skills,
                         base=self.sprints.base_for(row),
                     )
+                    if artifacts:
+                        await asyncio.to_thread(place_artifacts, started.workspace.path, artifacts)
             except Exception as exc:
                 self.tasks.set_state(
                     self.tasks.get(task_id),

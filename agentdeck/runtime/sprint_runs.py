@@ -26,6 +26,7 @@ from agentdeck.events import (
 )
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import SprintRow, TaskRow
+from agentdeck.sprints.artifacts import context_section, read_published
 from agentdeck.sprints.contracts import commit_contracts, contracts_path, plan_table, write_contracts
 from agentdeck.sprints.integration import Part, integrate, move_worktree, resolver_for
 from agentdeck.sprints.plan import PlanRefused, SprintPlan, check_feature, parse_plan, validate_plan
@@ -208,16 +209,37 @@ class Sprints:
         sprint = self.session.store.sprint(row.sprint_id or "")
         return sprint.data.get("contracts_commit") if sprint else None
 
-    def start_text(self, row: TaskRow) -> str:
-        """A role task's text at its start: with what the tasks it waited for reported."""
-        done = []
+    async def prepare(self, row: TaskRow) -> tuple[str, dict[str, dict[str, str]]]:
+        """A task's text at its start, with what the tasks it waited for reported and published.
+
+        Returns the text and the artifacts ({dependency's plan id: {path: text}}) to place in its worktree."""
+        s = self.session
+        if not self.is_role(row):
+            return row.task, {}
+        sprint = self._sprint(row.sprint_id or "")
+        plan = SprintPlan.model_validate(sprint.data["plan"])
+        done, artifacts = [], {}
         for dep_id in row.depends_on or []:
-            dep = self.session.store.task(dep_id)
-            if dep is not None and dep.summary:
+            dep = s.store.task(dep_id)
+            if dep is None:
+                continue
+            if dep.summary:
                 done.append(f"- {dep.id}: {dep.summary.strip()[:1500]}")
-        if not done:
-            return row.task
-        return row.task + "\n\n## What the tasks you waited for did\n\n" + "\n".join(done)
+            plan_id = dep.id.removeprefix(f"{sprint.id}-")
+            published = next((t.publishes for t in plan.tasks if t.id == plan_id), [])
+            if published and dep.branch:
+                files = await asyncio.to_thread(read_published, s.repo_root, dep.branch, published)
+                if files:
+                    artifacts[plan_id] = files
+        text = row.task
+        if done:
+            text += "\n\n## What the tasks you waited for did\n\n" + "\n".join(done)
+        if artifacts:
+            text += "\n\n" + context_section(artifacts)
+            passed = dict(sprint.data.get("artifacts") or {})
+            passed[row.id] = {plan_id: sorted(files) for plan_id, files in artifacts.items()}
+            s.store.update_sprint(sprint.id, artifacts=passed)
+        return text, artifacts
 
     def role_of(self, row: TaskRow) -> str | None:
         if not row.sprint_id:

@@ -41,6 +41,8 @@ class SprintTask(BaseModel):
     files: list[str] = Field(min_length=1)
     acceptance: str = Field(min_length=1)
     depends_on: list[str] = Field(default_factory=list)
+    # Files of its scope its dependants get, read-only, in their context and worktree (a schema, an API).
+    publishes: list[str] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -148,6 +150,12 @@ def validate_plan(
             if dep not in known:
                 raise PlanRefused(
                     f"task {task.id} depends on {dep!r}, which is not a task of the plan ({', '.join(ids)})"
+                )
+    for task in plan.tasks:
+        for path in task.publishes:
+            if not any(_covers(_norm(scope), _norm(path)) for scope in task.files):
+                raise PlanRefused(
+                    f"task {task.id} publishes {path}, which is outside the files it writes ({', '.join(task.files)})"
                 )
     cycle = find_cycle(plan)
     if cycle:

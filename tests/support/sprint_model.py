@@ -16,7 +16,14 @@ FOUR_ROLES = {
     "feature": "Add a greeting export with an API, a CLI and docs",
     "summary": "four roles, two levels of dependencies",
     "tasks": [
-        {"id": "core", "role": "backend", "brief": "write core.py", "files": ["core.py"], "acceptance": "x"},
+        {
+            "id": "core",
+            "role": "backend",
+            "brief": "write core.py",
+            "files": ["core.py"],
+            "acceptance": "x",
+            "publishes": ["core.py"],
+        },
         {
             "id": "api",
             "role": "api",
@@ -70,6 +77,7 @@ class Team:
         # A role that never finishes (it lists files until its step budget runs out).
         self.stuck = stuck
         self.contracts_requests = 0
+        self.role_tasks: dict[str, str] = {}  # each role's task text, as its agent first saw it
 
     def __call__(self, messages, tools) -> Turn:
         task = first_user(messages)
@@ -96,6 +104,7 @@ class Team:
         if ROLE_HEADING in task and role_of(task) == self.stuck:
             return Turn(text="looking around", calls=[call("list", path=".")])
         if ROLE_HEADING in task:
+            self.role_tasks.setdefault(role_of(task), task)
             return self._role(role_of(task), messages)
         return Turn(calls=[call("finish", summary="nothing to do")])
 
