@@ -14,7 +14,9 @@ from agentdeck.events import (
     GetSprint,
     PlanSprint,
     StartSprint,
+    SteerReceived,
     TaskStateChanged,
+    ToolCallFinished,
 )
 from agentdeck.runtime.command_error import CommandError
 from tests.support.git_repos import git
@@ -169,4 +171,55 @@ async def test_a_failed_role_holds_the_sprint_until_it_is_dropped_and_the_rest_g
     details = await session.execute(GetSprint(sprint_id=sprint_id))
     assert [step["role"] for step in details["integration"]["steps"]] == ["backend", "api", "docs"]
     assert details["integration"]["resolutions"] == []  # without cli, README.md has one author
+    await session.shutdown()
+
+
+async def test_a_message_from_one_agent_lands_on_the_other_agents_next_turn(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = sprint_session(repo, monkeypatch, Team(chatty=True))
+    await session.start()
+    started = await start(session)
+    sprint_id, ids = started["sprint_id"], started["tasks"]
+    await wait_for(session, state_is(sprint_id, "finished"), timeout=60)
+    events = list(session.store.events(0))
+    sent = next(
+        e
+        for e in events
+        if isinstance(e, ToolCallFinished) and e.task_id == ids["api"] and e.name == "message"
+    )
+    assert sent.output == f"delivered to {ids['cli']}: it sees it on its next turn"
+    steered = next(e for e in events if isinstance(e, SteerReceived) and e.task_id == ids["cli"])
+    assert (
+        steered.text
+        == f"Message from {ids['api']} (api), another agent of your sprint: api serves /greet; use core.greet too"
+    )
+    # cli went on listing files until the message reached it: the sprint finishing proves it heard it.
+    assert steered.seq < sent.seq  # steered while the tool call ran, before its result came back
+    log = (await session.execute(GetSprint(sprint_id=sprint_id)))["messages"]
+    assert [(m["from"], m["to"], m["status"]) for m in log] == [(ids["api"], ids["cli"], "delivered")]
+    await session.shutdown()
+
+
+async def test_messages_are_rate_limited_per_pair_and_the_orchestrator_answers(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = sprint_session(repo, monkeypatch, Team(stuck="backend"))
+    await session.start()
+    ids = (await start(session))["tasks"]
+    messages = session.sprints.messages
+    replies = [messages.send(ids["api"], "cli", f"question {n}") for n in range(3)]
+    replies.append(messages.send(ids["cli"], "api", "an answer"))
+    assert replies[0] == f"{ids['cli']} has not started yet: it sees your message when it starts"
+    assert messages.send(ids["api"], "cli", "one more").startswith(
+        f"refused: you and {ids['cli']} have exchanged 4 messages, the most a pair may"
+    )
+    assert messages.send(ids["api"], "nobody", "hi").startswith("refused: 'nobody' is not another agent")
+    answer = messages.send(ids["docs"], "orchestrator", "I need the greeting signature")
+    assert "core.greet(name: str) -> str" in answer and f"{ids['core']} (backend): running" in answer
+    assert [line.split(": ", 1)[1] for line in messages.waiting_for(ids["cli"])] == [
+        "question 0",
+        "question 1",
+        "question 2",
+    ]
     await session.shutdown()

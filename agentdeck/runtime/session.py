@@ -647,6 +647,7 @@ class Session(SessionAPI):
                         workspace=workspace,
                         plan=plan,
                         skills=row.skills,
+                        messenger=self.sprints.messages.messenger_for(row),
                     )
                 else:
                     text, artifacts = await self.sprints.prepare(row)
@@ -662,6 +663,7 @@ class Session(SessionAPI):
                         plan=plan,
                         skills=row.skills,
                         base=self.sprints.base_for(row),
+                        messenger=self.sprints.messages.messenger_for(row),
                     )
                     if artifacts:
                         await asyncio.to_thread(place_artifacts, started.workspace.path, artifacts)

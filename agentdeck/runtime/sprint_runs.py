@@ -25,6 +25,7 @@ from agentdeck.events import (
     StartSprint,
 )
 from agentdeck.runtime.command_error import CommandError
+from agentdeck.runtime.sprint_messages import SprintMessages
 from agentdeck.runtime.store import SprintRow, TaskRow
 from agentdeck.sprints.artifacts import context_section, read_published
 from agentdeck.sprints.contracts import commit_contracts, contracts_path, plan_table, write_contracts
@@ -45,6 +46,7 @@ class Sprints:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.messages = SprintMessages(session)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -232,6 +234,12 @@ class Sprints:
                 if files:
                     artifacts[plan_id] = files
         text = row.task
+        waiting = self.messages.waiting_for(row.id)
+        if waiting:
+            text += (
+                "\n\n## Messages from other agents of the sprint (sent before you started)\n\n"
+                + "\n".join(waiting)
+            )
         if done:
             text += "\n\n## What the tasks you waited for did\n\n" + "\n".join(done)
         if artifacts:
@@ -411,6 +419,8 @@ class Sprints:
             "contracts": sprint.data.get("contracts"),
             "plan": sprint.data.get("plan"),
             "tasks": tasks,
+            "messages": sprint.data.get("messages") or [],
+            "artifacts": sprint.data.get("artifacts") or {},
             "integration": {
                 "task_id": sprint.id,
                 "state": integration.state if integration else None,

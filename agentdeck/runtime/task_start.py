@@ -11,7 +11,8 @@ from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
 from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.task_skills import TaskSkills
-from agentdeck.agent.tools import ToolContext
+from agentdeck.agent.tools import DEFAULT_TOOLS, Toolbox, ToolContext
+from agentdeck.agent.tools.messages import MESSAGE_TOOL
 from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.config import ModelRole, Settings
 from agentdeck.events import AgentStarted
@@ -43,11 +44,13 @@ async def start_task(
     network: str | None = None,
     skills: list[str] | None = None,
     base: str | None = None,
+    messenger=None,
 ) -> StartedTask:
     """Create the task's branch and worktree and an agent ready to `run()`; publishes AgentStarted.
 
     `task_id` names the task (default: a new id from its text). With `workspace`, the agent
     works in that existing worktree and branch instead (a resumed task): nothing is created.
+    `messenger` (a sprint's task) adds the `message` tool, delivered through it.
     `base` is the commit a new branch starts from (default HEAD's; a sprint's contracts commit).
     `network` ("on"/"off") overrides the role's and the configured sandbox network for this task.
     `skills` are the names the task gives; every skill of the repository is listed to the agent
@@ -97,7 +100,10 @@ async def start_task(
             run_timeout_s=settings.run_tool.timeout_seconds,
             output_cap_bytes=settings.run_tool.output_cap_bytes,
             sandbox=sandbox,
+            messenger=messenger,
         ),
+        # None: the agent makes its own (the default tools and its skills' ones).
+        toolbox=Toolbox(DEFAULT_TOOLS + task_skills.tools() + (MESSAGE_TOOL,)) if messenger else None,
         budget=budget,
         emit=bus.publish,
         context_window=window,

@@ -71,11 +71,14 @@ class Team:
         *,
         refuse_conflicts: bool = False,
         stuck: str | None = None,
+        chatty: bool = False,
     ) -> None:
         self.plans = list(plans or [FOUR_ROLES])
         self.refuse_conflicts = refuse_conflicts
         # A role that never finishes (it lists files until its step budget runs out).
         self.stuck = stuck
+        # api messages cli, and cli waits (listing files) until the message reaches it.
+        self.chatty = chatty
         self.contracts_requests = 0
         self.role_tasks: dict[str, str] = {}  # each role's task text, as its agent first saw it
 
@@ -110,6 +113,21 @@ class Team:
 
     def _role(self, role: str, messages) -> Turn:
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
+        if self.chatty and role == "api" and made == 0:
+            return Turn(calls=[call("message", to="cli", text="api serves /greet; use core.greet too")])
+        if self.chatty and role == "api":
+            made -= 1
+        heard = any("Message from" in str(m.get("content")) for m in messages[2:] if m.get("role") == "user")
+        if self.chatty and role == "cli" and not heard:
+            return Turn(text="waiting for api", calls=[call("list", path=".")])
+        if self.chatty and role == "cli":
+            made = sum(
+                1
+                for m in messages
+                if m.get("role") == "assistant"
+                for c in m.get("tool_calls") or []
+                if c["function"]["name"] != "list"
+            )
         files = {
             "backend": [("core.py", "def greet(name):\n    return f'hello {name}'\n")],
             "api": [("api.py", "import core\n"), ("README.md", "# Project\n\nAPI: /greet\n")],

@@ -27,6 +27,8 @@ class ToolContext:
     output_cap_bytes: int = 16_000
     # Unconfined unless the session resolved a policy (and then `run` output says so).
     sandbox: SandboxPolicy = field(default_factory=SandboxPolicy)
+    # A sprint's agents: (to, text) -> what became of the message (the `message` tool).
+    messenger: Callable[[str, str], Awaitable[str]] | None = None
 
 
 @dataclass
