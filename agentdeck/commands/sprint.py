@@ -55,11 +55,9 @@ def register(commands) -> None:
 
 
 async def run_sprint(args: argparse.Namespace, client) -> int:
-    from agentdeck.events import DropSprintTask, GetSprint, PlanSprint, StartSprint
-
     words = args.feature
     if words == ["list"]:
-        reply = await client.execute(GetSprint())
+        reply = await client.sprint()
         if args.json:
             print(json.dumps(reply))
         else:
@@ -67,10 +65,10 @@ async def run_sprint(args: argparse.Namespace, client) -> int:
         return EXIT_OK
     if len(words) == 2 and words[0] in ("show", "drop"):
         if words[0] == "show":
-            reply = await client.execute(GetSprint(sprint_id=words[1]))
+            reply = await client.sprint(words[1])
             print(json.dumps(reply) if args.json else render_sprint(reply))
         else:
-            reply = await client.execute(DropSprintTask(task_id=words[1]))
+            reply = await client.drop_sprint_task(words[1])
             print(json.dumps(reply) if args.json else f"dropped {words[1]} from {reply['sprint_id']}")
         return EXIT_OK
     feature = " ".join(words).strip()
@@ -80,7 +78,7 @@ async def run_sprint(args: argparse.Namespace, client) -> int:
     roles = [r.strip() for r in (args.roles or "").split(",") if r.strip()]
     options: dict[str, Any] = {"roles": roles, "max_agents": args.max_agents, "model": args.model}
     print("agentdeck: the planner is reading the repository…", file=sys.stderr)
-    planned = await client.execute(PlanSprint(feature=feature, **options))
+    planned = await client.plan_sprint(feature, **options)
     if args.dry_run:
         print(json.dumps(planned) if args.json else render_plan(planned))
         if not args.json:
@@ -96,7 +94,7 @@ async def run_sprint(args: argparse.Namespace, client) -> int:
         if answer not in ("y", "yes"):
             print("not started", file=sys.stderr)
             return EXIT_FAILED
-    started = await client.execute(StartSprint(plan=planned["plan"], **options))
+    started = await client.start_sprint(planned["plan"], **options)
     if args.json:
         print(json.dumps(started))
         return EXIT_OK

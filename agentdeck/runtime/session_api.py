@@ -15,20 +15,24 @@ from agentdeck.events import (
     Cleanup,
     CreatePullRequest,
     Demote,
+    DropSprintTask,
     EditTask,
     Enqueue,
     Event,
     Gc,
     GetResult,
     GetReview,
+    GetSprint,
     GetStatus,
     Interrupt,
     Merge,
+    PlanSprint,
     Promote,
     Reject,
     RequestChanges,
     Resume,
     Retry,
+    StartSprint,
     Steer,
     Stop,
 )
@@ -161,3 +165,33 @@ class SessionAPI:
         from agentdeck.runtime.gc import GcReport
 
         return GcReport.model_validate(await self.execute(Gc(dry_run=dry_run)))
+
+    # -- sprints: one feature planned into role tasks, integrated as one result --
+
+    async def plan_sprint(
+        self, feature: str, *, roles: list[str] | None = None, max_agents: int = 4, model: str | None = None
+    ) -> dict[str, Any]:
+        """The planner's plan for `feature` ({"plan", "table"}); nothing is stored or started."""
+        return await self.execute(
+            PlanSprint(feature=feature, roles=roles or [], max_agents=max_agents, model=model)
+        )
+
+    async def start_sprint(
+        self,
+        plan: dict[str, Any],
+        *,
+        roles: list[str] | None = None,
+        max_agents: int = 4,
+        model: str | None = None,
+    ) -> dict[str, Any]:
+        """Contracts, then the plan's role tasks in dependency order: {"sprint_id", "tasks", ...}."""
+        return await self.execute(
+            StartSprint(plan=plan, roles=roles or [], max_agents=max_agents, model=model)
+        )
+
+    async def sprint(self, sprint_id: str | None = None) -> dict[str, Any]:
+        """One sprint in full, or {"sprints": [...]} when `sprint_id` is None."""
+        return await self.execute(GetSprint(sprint_id=sprint_id))
+
+    async def drop_sprint_task(self, task_id: str) -> dict[str, Any]:
+        return await self.execute(DropSprintTask(task_id=task_id))

@@ -59,6 +59,13 @@ class CockpitApp(App[str]):
         Binding(
             "f2", "review", "Review", id="review", tooltip="Decide finished results: merge, reject, send back"
         ),
+        Binding(
+            "f3",
+            "new_sprint",
+            "Sprint",
+            id="new_sprint",
+            tooltip="Plan a feature into role agents that run in parallel and end in one result",
+        ),
     ]
 
     def __init__(
@@ -206,6 +213,7 @@ class CockpitApp(App[str]):
         from agentdeck.tui.screens.dialogs import ConfirmScreen, NewTaskScreen, QuitScreen
         from agentdeck.tui.screens.peek import PeekScreen
         from agentdeck.tui.screens.review import FeedbackScreen, ReviewScreen
+        from agentdeck.tui.screens.sprint import NewSprintScreen, SprintPlanScreen
 
         yield ("peek", PeekScreen.BINDINGS)  # type: ignore[misc]
         yield ("review", ReviewScreen.BINDINGS)  # type: ignore[misc]
@@ -216,6 +224,8 @@ class CockpitApp(App[str]):
                 *QuitScreen.BINDINGS,
                 *ConfirmScreen.BINDINGS,
                 *FeedbackScreen.BINDINGS,
+                *NewSprintScreen.BINDINGS,
+                *SprintPlanScreen.BINDINGS,
             ],
         )  # type: ignore[misc]
 
@@ -256,6 +266,11 @@ class CockpitApp(App[str]):
             "New task",
             f"Start a new agent on a task you type ({self.key_for('new_task')})",
             self.action_new_task,
+        )
+        yield SystemCommand(
+            "New sprint",
+            f"Plan a feature into role agents, integrated as one result ({self.key_for('new_sprint')})",
+            self.action_new_sprint,
         )
         yield SystemCommand(
             "Interrupt agent",
@@ -321,6 +336,35 @@ class CockpitApp(App[str]):
         from agentdeck.tui.screens.dialogs import NewTaskScreen
 
         self.push_screen(NewTaskScreen(), ignoring_result(self._enqueue))
+
+    def action_new_sprint(self) -> None:
+        from agentdeck.tui.screens.sprint import NewSprintScreen
+
+        self.push_screen(NewSprintScreen(), self._plan_sprint)
+
+    @work(group="commands", exit_on_error=False)
+    async def _plan_sprint(self, request) -> None:
+        from agentdeck.tui.screens.sprint import SprintPlanScreen
+
+        if request is None:
+            return
+        self.notify("The planner is reading the repository…", title="Sprint", timeout=3)
+        try:
+            planned = await self.bridge.session.plan_sprint(request.feature, model=request.model)
+        except (CommandError, RuntimeError) as exc:
+            self.notify(str(exc), title="Sprint", severity="error", timeout=10)
+            return
+        if await self.push_screen_wait(SprintPlanScreen(planned["plan"])):
+            try:
+                started = await self.bridge.session.start_sprint(planned["plan"], model=request.model)
+            except (CommandError, RuntimeError) as exc:
+                self.notify(str(exc), title="Sprint", severity="error", timeout=10)
+                return
+            self.notify(
+                f"{started['sprint_id']} started: contracts committed, {len(started['tasks'])} role tasks queued",
+                title="Sprint",
+                timeout=6,
+            )
 
     @work(group="commands", exit_on_error=False)
     async def _enqueue(self, new) -> None:

@@ -1,0 +1,42 @@
+"""A sprint from the cockpit: its key asks for the feature, shows the plan, and Enter starts it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.tui.conftest import started_cockpit
+from tests.tui.test_cockpit import SIZE, typed
+
+FEATURE = "Add an export to CSV with tests and docs"
+
+
+async def test_the_sprint_key_shows_the_plan_and_enter_starts_the_sprint(repo: Path) -> None:
+    session, app = await started_cockpit(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        await pilot.press("f3", *typed(FEATURE), "enter")
+        await app.cockpit.wait_until(lambda: type(app.screen).__name__ == "SprintPlanScreen")
+        table = app.screen.query_one("#sprint-plan")
+        assert [table.get_row_at(i)[0] for i in range(table.row_count)] == ["core", "cli", "tests", "docs"]
+        assert session.store.tasks() == []  # nothing starts before you confirm
+        await pilot.press("enter")
+        await app.cockpit.wait_until(lambda: any(v.sprint_id for v in app.state.tasks.values()))
+        sprint_id = next(v.sprint_id for v in app.state.tasks.values() if v.sprint_id)
+        assert {row.sprint_id for row in session.store.tasks()} == {sprint_id}
+        table = app.cockpit.queue.table
+        core = f"{sprint_id}-core"
+        await app.cockpit.wait_until(lambda: core in [row.key.value for row in table.ordered_rows])
+        assert str(table.get_row(core)[1]).startswith(f"[{sprint_id}]")  # grouped under the sprint's id
+    await session.shutdown()
+
+
+async def test_escape_on_the_plan_starts_nothing(repo: Path) -> None:
+    session, app = await started_cockpit(repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.cockpit.wait_attached()
+        await pilot.press("f3", *typed(FEATURE), "enter")
+        await app.cockpit.wait_until(lambda: type(app.screen).__name__ == "SprintPlanScreen")
+        await pilot.press("escape")
+        await app.cockpit.wait_until(lambda: type(app.screen).__name__ == "CockpitScreen")
+        assert session.store.tasks() == [] and session.store.sprints() == []
+    await session.shutdown()
