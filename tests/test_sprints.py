@@ -223,3 +223,20 @@ async def test_messages_are_rate_limited_per_pair_and_the_orchestrator_answers(
         "question 2",
     ]
     await session.shutdown()
+
+
+async def test_tests_failing_on_the_merged_whole_go_to_an_integration_agent_that_fixes_them(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = sprint_session(repo, monkeypatch, Team(one_sided=True))
+    await session.start()
+    sprint_id = (await start(session))["sprint_id"]
+    await wait_for(session, state_is(sprint_id, "finished"), timeout=60)
+    details = await session.execute(GetSprint(sprint_id=sprint_id))
+    row = session.store.task(sprint_id)
+    assert session.store.sprint(sprint_id).data["merged_tests"]["status"] == "failed"
+    assert row.tests["status"] == "passed"  # verification ran them again, after the fix
+    assert "the integration agent: put the CLI line back into README.md" in row.summary
+    assert "CLI: greet NAME" in git(repo, "show", f"agentdeck/{sprint_id}:README.md")
+    assert details["integration"]["resolutions"][0]["why"] == "kept ours"
+    await session.shutdown()

@@ -240,6 +240,8 @@ class DemoModel:
             text, call = demo_sprint.contracts(task), None
         elif "resolve_conflict" in offered:
             text, call = demo_sprint.resolve(messages)
+        elif offered and demo_sprint.SPRINT_FIX_HEADING in task:
+            text, call = demo_sprint.fix_step(task, _tool_calls_so_far(messages))
         elif offered and demo_sprint.SPRINT_ROLE_HEADING in task:
             text, call = demo_sprint.role_step(
                 task, _tool_calls_so_far(messages), lambda call_id: _tool_output(messages, call_id)

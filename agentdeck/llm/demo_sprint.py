@@ -15,11 +15,12 @@ from typing import Any
 from agentdeck.llm.types import Message
 
 # Must match agentdeck.sprints.planner.PLAN_HEADING, contracts.CONTRACTS_HEADING,
-# integration.CONFLICT_HEADING and runtime.sprint_runs.ROLE_HEADING (the llm layer imports none of them).
+# integration.CONFLICT_HEADING, runtime.sprint_runs.ROLE_HEADING and runtime.sprint_fix.FIX_HEADING (the llm layer imports none of them).
 SPRINT_PLAN_HEADING = "# Sprint planning request"
 SPRINT_CONTRACTS_HEADING = "# Sprint contracts request"
 SPRINT_CONFLICT_HEADING = "# Sprint conflict to resolve"
 SPRINT_ROLE_HEADING = "## Your sprint role"
+SPRINT_FIX_HEADING = "## The integrated sprint fails its tests"
 LABEL = "[demo model: offline, no API key]"
 
 _FILLER = frozenset(
@@ -234,3 +235,18 @@ def resolve(messages: list[Message]) -> tuple[str, tuple[str, dict[str, Any]]]:
     why = "both sides added their own section; kept ours first, then theirs, nothing dropped"
     text = f"{LABEL} Resolving {path.group(1) if path else 'the file'}: {why}.\n"
     return text, ("resolve_conflict", {"content": "".join(kept), "why": why})
+
+
+def fix_step(task: str, made: list[dict[str, Any]]) -> tuple[str, tuple[str, dict[str, Any]] | None]:
+    """The integration agent after failing tests: the demo runs them again and says it cannot fix code."""
+    names = [c["function"]["name"] for c in made]
+    command = re.search(r"^Command: `(.+?)` \(", task, re.MULTILINE)
+    if "run" not in names and command:
+        return (
+            f"{LABEL} The tests fail on the merged whole; I'll run them to see.\n",
+            ("run", {"command": command.group(1)}),
+        )
+    if "finish" not in names:
+        summary = f"{LABEL} The demo model cannot fix code: the failing tests are shown in review for you to decide."
+        return ("I'll leave it to you.\n", ("finish", {"summary": summary}))
+    return ("I have already finished.\n", None)

@@ -25,6 +25,7 @@ from agentdeck.events import (
     StartSprint,
 )
 from agentdeck.runtime.command_error import CommandError
+from agentdeck.runtime.sprint_fix import fix_if_broken, test_command_of
 from agentdeck.runtime.sprint_messages import SprintMessages
 from agentdeck.runtime.store import SprintRow, TaskRow
 from agentdeck.sprints.artifacts import context_section, read_published
@@ -269,9 +270,9 @@ class Sprints:
 
         s = self.session
         sprint = s.store.sprint(row.sprint_id or "") if self.is_integration(row) else None
-        command = (sprint.data.get("plan", {}).get("test_command") if sprint else None) or None
-        if sprint is None or s.settings.test_command or not command:
+        if sprint is None or s.settings.test_command or not test_command_of(s, sprint):
             return None
+        command = test_command_of(s, sprint)
         settings = s.settings.model_copy(update={"test_command": command})
         return Verifier(s.repo_root, settings, s.publish)
 
@@ -366,6 +367,12 @@ class Sprints:
         summary = f"Integrated {len(parts)} role branches of sprint {sprint.id}" + (
             f"; resolved {len(resolutions)} conflict(s)" if resolutions else ""
         )
+        try:
+            fixed = await fix_if_broken(s, row, self._sprint(sprint.id), workspace)
+        except Exception as exc:  # noqa: BLE001 - verification still shows the whole as it is
+            fixed = f"the tests could not run on the merged tree before verification ({type(exc).__name__}: {exc})"
+        if fixed:
+            summary += f"; {fixed}"
         current = s._task(row.id)
         if s.settings.review.verify:
             s._set_state(
@@ -440,6 +447,10 @@ class Sprints:
         if sprint is None:
             raise CommandError(f"unknown sprint {sprint_id!r}: `agentdeck sprint list` shows the sprints")
         return sprint
+
+    def role_for(self, name: str, model: str | None) -> ModelRole:
+        """The model role `name` (planner, executor) plays in a sprint started with `--model`."""
+        return self._role(name, model)
 
     def _role(self, name: str, model: str | None) -> ModelRole:
         role = self.session.settings.role(name)

@@ -6,6 +6,7 @@ import json
 import re
 
 from agentdeck.runtime.judge import JUDGE_HEADING
+from agentdeck.runtime.sprint_fix import FIX_HEADING
 from agentdeck.runtime.sprint_runs import ROLE_HEADING
 from agentdeck.sprints.contracts import CONTRACTS_HEADING
 from agentdeck.sprints.planner import PLAN_HEADING
@@ -72,6 +73,7 @@ class Team:
         refuse_conflicts: bool = False,
         stuck: str | None = None,
         chatty: bool = False,
+        one_sided: bool = False,
     ) -> None:
         self.plans = list(plans or [FOUR_ROLES])
         self.refuse_conflicts = refuse_conflicts
@@ -79,6 +81,9 @@ class Team:
         self.stuck = stuck
         # api messages cli, and cli waits (listing files) until the message reaches it.
         self.chatty = chatty
+        self.cli_at_work = False
+        # The integrator keeps only "ours" of a conflict, so the tests fail on the whole until a fix.
+        self.one_sided = one_sided
         self.contracts_requests = 0
         self.role_tasks: dict[str, str] = {}  # each role's task text, as its agent first saw it
 
@@ -96,6 +101,11 @@ class Team:
             if self.refuse_conflicts:
                 return Turn(calls=[call("cannot_resolve", reason="the two README lines contradict")])
             marked = task.split("```\n", 1)[1].rsplit("\n```", 1)[0]
+            if self.one_sided:
+                ours = re.sub(r"=======\n.*?>>>>>>>[^\n]*\n", "", marked, flags=re.S)
+                content = ours.replace("<<<<<<< ours\n", "")
+                content = re.sub(r"<<<<<<<[^\n]*\n", "", content)
+                return Turn(calls=[call("resolve_conflict", content=content, why="kept ours")])
             kept = [
                 line
                 for line in marked.splitlines(keepends=True)
@@ -104,6 +114,14 @@ class Team:
             return Turn(
                 calls=[call("resolve_conflict", content="".join(kept), why="kept both sides' README lines")]
             )
+        if FIX_HEADING in task:
+            made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
+            if made == 0:
+                readme = "# Project\n\nAPI: /greet\nCLI: greet NAME\n"
+                return Turn(
+                    text="README lost the CLI line", calls=[call("write", path="README.md", content=readme)]
+                )
+            return Turn(calls=[call("finish", summary="put the CLI line back into README.md")])
         if ROLE_HEADING in task and role_of(task) == self.stuck:
             return Turn(text="looking around", calls=[call("list", path=".")])
         if ROLE_HEADING in task:
@@ -113,12 +131,22 @@ class Team:
 
     def _role(self, role: str, messages) -> Turn:
         made = sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
-        if self.chatty and role == "api" and made == 0:
-            return Turn(calls=[call("message", to="cli", text="api serves /greet; use core.greet too")])
+        names = [
+            c["function"]["name"]
+            for m in messages
+            if m.get("role") == "assistant"
+            for c in m.get("tool_calls") or []
+        ]
         if self.chatty and role == "api":
-            made -= 1
+            # api writes to cli once cli is at work (its first turn happened), so the message is live.
+            if "message" not in names and not self.cli_at_work:
+                return Turn(text="waiting for cli to start", calls=[call("list", path=".")])
+            if "message" not in names:
+                return Turn(calls=[call("message", to="cli", text="api serves /greet; use core.greet too")])
+            made = sum(1 for name in names if name not in ("list", "message"))
         heard = any("Message from" in str(m.get("content")) for m in messages[2:] if m.get("role") == "user")
         if self.chatty and role == "cli" and not heard:
+            self.cli_at_work = True
             return Turn(text="waiting for api", calls=[call("list", path=".")])
         if self.chatty and role == "cli":
             made = sum(
