@@ -41,6 +41,8 @@ DEMO_TASKS = [
     ("Suggest clearer names for the helpers in invoice_tools", False),
     ("Write a changelog entry for the next release", False),
 ]
+# One sprint among the tasks: planned, contracts first, four roles, one integrated result to review.
+DEMO_SPRINT = "Add an export of invoices to CSV with tests and docs"
 
 
 def register(commands) -> None:
@@ -123,7 +125,7 @@ def demo_cockpit(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         error(str(exc))
         return EXIT_USAGE
-    status, ended = run_app(path, settings, seed=DEMO_TASKS, prepare=create_sample)
+    status, ended = run_app(path, settings, seed=DEMO_TASKS, prepare=create_sample, sprint=DEMO_SPRINT)
     if ended == "detached":
         print(f"The demo repository is {path}; its session keeps running until `agentdeck stop` there.")
         print(f"  cd {path} && agentdeck    # the cockpit again")
@@ -131,7 +133,7 @@ def demo_cockpit(args: argparse.Namespace) -> int:
 
 
 def run_app(
-    root: Path, settings, seed=None, start_on: str | None = None, prepare=None
+    root: Path, settings, seed=None, start_on: str | None = None, prepare=None, sprint: str | None = None
 ) -> tuple[int, str | None]:
     """Run the cockpit; the exit status and how it ended ("detached", "stopped", "lost", "reviewed", None on a crash).
 
@@ -139,7 +141,9 @@ def run_app(
     from agentdeck.tui.app import CockpitApp
     from agentdeck.tui.link import DaemonLink
 
-    app = CockpitApp(DaemonLink(root, prepare), settings, seed_tasks=seed, start_on=start_on)
+    app = CockpitApp(
+        DaemonLink(root, prepare), settings, seed_tasks=seed, seed_sprint=sprint, start_on=start_on
+    )
     ended = app.run()
     if ended == "reviewed":
         return EXIT_OK, ended

@@ -75,6 +75,7 @@ class CockpitApp(App[str]):
         *,
         clock: Callable[[], float] = time.time,
         seed_tasks: list[tuple[str, bool]] | None = None,
+        seed_sprint: str | None = None,
         start_on: str | None = None,
     ) -> None:
         textual_patches.install()
@@ -84,6 +85,8 @@ class CockpitApp(App[str]):
         self._started = False  # attached and watching themes (after the first paint)
         # Tasks to queue once attached (`agentdeck demo`): (text, foreground).
         self.seed_tasks = seed_tasks or []
+        # A sprint to start (on the demo model, unconfirmed) once the tasks are queued (`agentdeck demo`).
+        self.seed_sprint = seed_sprint
         self.settings = settings
         # Why the session could not be reached at all (`SetupError`), for the command line.
         self.setup_error: str | None = None
@@ -121,7 +124,7 @@ class CockpitApp(App[str]):
             from agentdeck.tui.screens.review import ReviewScreen
 
             await self.push_screen(ReviewScreen(self.bridge, exit_on_close=True))
-        if self.seed_tasks:
+        if self.seed_tasks or self.seed_sprint:
             self._seed()
 
     def on_ready(self) -> None:
@@ -160,6 +163,19 @@ class CockpitApp(App[str]):
             except CommandError as exc:
                 self.notify(str(exc), title="Demo", severity="error")
                 return
+        if self.seed_sprint:
+            try:
+                planned = await self.bridge.session.plan_sprint(self.seed_sprint, model="demo")
+                started = await self.bridge.session.start_sprint(planned["plan"], model="demo")
+            except CommandError as exc:
+                self.notify(str(exc), title="Demo sprint", severity="error")
+                return
+            self.notify(
+                f"{started['sprint_id']}: {self.seed_sprint} — four role agents after the contracts, "
+                "one integrated result in review (F2)",
+                title="Demo sprint",
+                timeout=8,
+            )
 
     def _apply_keymap(self) -> None:
         keys = dict(self.settings.keys)

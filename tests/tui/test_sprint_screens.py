@@ -40,3 +40,19 @@ async def test_escape_on_the_plan_starts_nothing(repo: Path) -> None:
         await app.cockpit.wait_until(lambda: type(app.screen).__name__ == "CockpitScreen")
         assert session.store.tasks() == [] and session.store.sprints() == []
     await session.shutdown()
+
+
+async def test_the_demo_cockpit_starts_one_sprint_among_its_tasks(repo: Path) -> None:
+    from agentdeck.commands.cockpit import DEMO_SPRINT
+    from tests.tui.conftest import cockpit_for, make_live_session
+
+    session = make_live_session(repo)
+    await session.start()
+    app = cockpit_for(session, seed_tasks=[("take notes on the project", False)], seed_sprint=DEMO_SPRINT)
+    async with app.run_test(size=SIZE):
+        await app.cockpit.wait_attached()
+        await app.cockpit.wait_until(lambda: len({v.sprint_id for v in app.state.tasks.values()}) == 2)
+        sprints = session.store.sprints()
+        assert [s.feature for s in sprints] == [DEMO_SPRINT]
+        assert len([r for r in session.store.tasks() if r.sprint_id]) == 5  # four roles and the integration
+    await session.shutdown()
