@@ -61,7 +61,7 @@ class SprintMessages:
             )
         if sum(1 for m in log if m["from"] == sender) >= MAX_PER_SENDER:
             return f"refused: you have sent {MAX_PER_SENDER} messages, the most an agent of a sprint may"
-        role = s.sprints.role_of(s.store.task(sender)) or "agent"
+        role = (s.sprints.role_of(row) if row is not None else None) or "agent"
         note = f"Message from {sender} ({role}), another agent of your sprint: {text}"
         agent = s.agents.get(recipient.id)
         if agent is not None and recipient.state.is_active:

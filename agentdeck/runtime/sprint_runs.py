@@ -363,6 +363,7 @@ class Sprints:
             )
             self._needs_you(row, reason, vars(u))
             return
+        assert result.tip is not None  # only an unresolved conflict leaves no tip, and it returned above
         await asyncio.to_thread(move_worktree, workspace.path, result.tip)
         summary = f"Integrated {len(parts)} role branches of sprint {sprint.id}" + (
             f"; resolved {len(resolutions)} conflict(s)" if resolutions else ""

@@ -20,6 +20,7 @@ from agentdeck.sprints.plan import SprintPlan
 from agentdeck.workspace.checkpoints import signature
 from agentdeck.workspace.errors import WorkspaceError
 from agentdeck.workspace.naming import BRANCH_PREFIX
+from agentdeck.workspace.repository import commit_at
 
 # Must match agentdeck.llm.demo.SPRINT_CONTRACTS_HEADING: the demo model writes contracts on it.
 CONTRACTS_HEADING = "# Sprint contracts request"
@@ -102,5 +103,5 @@ def commit_contracts(repo_root: Path, sprint_id: str, contracts: str, plan: Spri
     author = signature(repo)
     message = f"Sprint {sprint_id}: contracts and plan for {plan.feature[:60]}\n\nWritten before the role agents start; each branches from this commit.\n"
     commit = repo.create_commit(None, author, author, message, tree, [head.id])
-    repo.create_branch(branch, repo.get(commit).peel(pygit2.Commit))
+    repo.create_branch(branch, commit_at(repo, commit))
     return ContractsCommit(branch=branch, commit=str(commit), base=str(head.id))

@@ -183,24 +183,27 @@ def _tip(repo: pygit2.Repository, branch: str) -> str:
     return str(ref.target)
 
 
-def _marked_conflicts(repo: pygit2.Repository, index: pygit2.Index) -> list[tuple[str, str, int]]:
-    found = []
-    for ancestor, ours, theirs in list(index.conflicts):
+def _marked_conflicts(repo: pygit2.Repository, index: pygit2.Index) -> list[tuple[str, str, FileMode]]:
+    found: list[tuple[str, str, FileMode]] = []
+    for ancestor, ours, theirs in list(index.conflicts or []):
         entry = ours or theirs or ancestor
+        if entry is None:
+            continue
         if ours is None or theirs is None:
-            kept = ours or theirs
-            text = repo.get(kept.id).data.decode("utf-8", "replace") if kept is not None else ""
+            blob = repo.get(entry.id)
+            text = blob.data.decode("utf-8", "replace") if isinstance(blob, pygit2.Blob) else ""
             marked = f"<<<<<<< deleted on one side, changed on the other\n{text}>>>>>>>\n"
         else:
             merged = repo.merge_file_from_index(ancestor, ours, theirs)
-            marked = merged if isinstance(merged, str) else merged.contents
-        found.append((entry.path, marked, (ours or theirs or ancestor).mode))
+            marked = str(merged) if isinstance(merged, str) else merged.contents
+        found.append((str(entry.path), marked, FileMode(entry.mode) if entry.mode else FileMode.BLOB))
     return found
 
 
-def _take(repo: pygit2.Repository, index: pygit2.Index, path: str, content: str, mode: int) -> None:
-    del index.conflicts[path]
-    index.add(pygit2.IndexEntry(path, repo.create_blob(content.encode()), mode or FileMode.BLOB))
+def _take(repo: pygit2.Repository, index: pygit2.Index, path: str, content: str, mode: FileMode) -> None:
+    if index.conflicts is not None:
+        del index.conflicts[path]
+    index.add(pygit2.IndexEntry(path, repo.create_blob(content.encode()), mode))
 
 
 def _commit(repo: pygit2.Repository, index: pygit2.Index, message: str, parents: list[str]) -> str:

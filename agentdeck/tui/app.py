@@ -356,7 +356,7 @@ class CockpitApp(App[str]):
     def action_new_sprint(self) -> None:
         from agentdeck.tui.screens.sprint import NewSprintScreen
 
-        self.push_screen(NewSprintScreen(), self._plan_sprint)
+        self.push_screen(NewSprintScreen(), ignoring_result(self._plan_sprint))
 
     @work(group="commands", exit_on_error=False)
     async def _plan_sprint(self, request) -> None:
