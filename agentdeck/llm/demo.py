@@ -230,14 +230,17 @@ class DemoModel:
         offered = [tool["function"]["name"] for tool in tools]
         messages, note = _without_budget_note(messages)
         task = _task_of(messages)
+        paced = True
         if not offered and RANKING_HEADING in _task_of(messages):
             text, call = _rank(_task_of(messages)), None
         elif not offered and JUDGE_HEADING in _task_of(messages):
             text, call = _judge(_task_of(messages)), None
         elif not offered and demo_sprint.SPRINT_PLAN_HEADING in task:
             text, call = demo_sprint.plan(_section(task, "The feature").strip() or "the feature"), None
+            paced = False  # JSON nobody reads as it streams: the plan is shown once it is whole
         elif not offered and demo_sprint.SPRINT_CONTRACTS_HEADING in task:
             text, call = demo_sprint.contracts(task), None
+            paced = False
         elif "resolve_conflict" in offered:
             text, call = demo_sprint.resolve(messages)
         elif offered and demo_sprint.SPRINT_FIX_HEADING in task:
@@ -257,7 +260,12 @@ class DemoModel:
         steer = _latest_steer(messages) if offered and offered != ["handoff"] else None
         if steer is not None:
             text = f'Noted your message: "{steer.strip()[:200]}". {text}'
-        await self._stream(text, on_text)
+        if paced:
+            await self._stream(text, on_text)
+        else:
+            result = on_text(text)
+            if inspect.isawaitable(result):
+                await result
         calls = (
             [
                 ToolCall(

@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agentdeck.config import Settings
-from agentdeck.events import Subscribe, parse_command
+from agentdeck.events import PlanSprint, StartSprint, Subscribe, parse_command
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.session import Session, Subscription
 from agentdeck.runtime.store import Store, StoreError
@@ -58,6 +58,8 @@ class Daemon:
         self.paths = paths
         self.session: Session | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        # Replies still to come for slow commands (a strong reference: asyncio keeps tasks only weakly).
+        self._answering: set[asyncio.Task] = set()
         self._ready = asyncio.Event()
 
     async def serve(self) -> None:
@@ -199,6 +201,15 @@ class Daemon:
                     )
                     pump = asyncio.create_task(self._pump(subscription, writer, command.follow))
                     continue
+                if isinstance(command, (PlanSprint, StartSprint)):
+                    # These wait on a model (a sprint's planner, its contracts): they answer when done,
+                    # while this connection goes on serving the client's other requests (a steer must
+                    # not wait behind a planner). They run to the end even if the client leaves: a
+                    # sprint is never left half-started.
+                    task = asyncio.create_task(self._answer_later(writer, request_id, command))
+                    self._answering.add(task)
+                    task.add_done_callback(self._answering.discard)
+                    continue
                 await _send(writer, await self._execute(request_id, command))
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # a client that goes away (even mid-reply) detaches; agents go on
@@ -207,6 +218,11 @@ class Daemon:
                 pump.cancel()
             self._writers.discard(writer)
             writer.close()
+
+    async def _answer_later(self, writer: asyncio.StreamWriter, request_id, command) -> None:
+        reply = await self._execute(request_id, command)
+        with contextlib.suppress(ConnectionError):  # the client left meanwhile: nobody to tell
+            await _send(writer, reply)
 
     async def _execute(self, request_id: int | str | None, command) -> dict:
         session = self.session
