@@ -240,3 +240,19 @@ async def test_tests_failing_on_the_merged_whole_go_to_an_integration_agent_that
     assert "CLI: greet NAME" in git(repo, "show", f"agentdeck/{sprint_id}:README.md")
     assert details["integration"]["resolutions"][0]["why"] == "kept ours"
     await session.shutdown()
+
+
+async def test_cancelling_a_sprint_cancels_every_role_not_yet_ended(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = sprint_session(repo, monkeypatch, Team(stuck="backend"))
+    await session.start()
+    started = await start(session)
+    sprint_id, ids = started["sprint_id"], started["tasks"]
+    await wait_for(session, lambda e: isinstance(e, AgentStarted) and e.task_id == ids["core"])
+    await session.cancel(sprint_id)
+    await wait_for(session, state_is(ids["core"], "cancelled"), timeout=30)
+    assert {session.store.task(t).state for t in [*ids.values(), sprint_id]} == {"cancelled"}
+    assert (await session.execute(GetSprint(sprint_id=sprint_id)))["state"] == "cancelled"
+    assert session.store.task(ids["core"]).branch == f"agentdeck/{ids['core']}"  # its work is kept
+    await session.shutdown()
