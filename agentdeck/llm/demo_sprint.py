@@ -15,7 +15,7 @@ from typing import Any
 from agentdeck.llm.types import Message
 
 # Must match agentdeck.sprints.planner.PLAN_HEADING, contracts.CONTRACTS_HEADING,
-# integration.CONFLICT_HEADING, runtime.sprint_runs.ROLE_HEADING and runtime.sprint_fix.FIX_HEADING (the llm layer imports none of them).
+# integration.CONFLICT_HEADING, runtime.sprint_views.ROLE_HEADING and runtime.sprint_fix.FIX_HEADING (the llm layer imports none of them).
 SPRINT_PLAN_HEADING = "# Sprint planning request"
 SPRINT_CONTRACTS_HEADING = "# Sprint contracts request"
 SPRINT_CONFLICT_HEADING = "# Sprint conflict to resolve"

@@ -27,6 +27,7 @@ from agentdeck.events import (
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.sprint_fix import fix_if_broken, test_command_of
 from agentdeck.runtime.sprint_messages import SprintMessages
+from agentdeck.runtime.sprint_views import describe_sprint, role_task_text
 from agentdeck.runtime.store import SprintRow, TaskRow
 from agentdeck.sprints.artifacts import context_section, read_published
 from agentdeck.sprints.contracts import commit_contracts, contracts_path, plan_table, write_contracts
@@ -37,9 +38,6 @@ from agentdeck.task_state import TaskState
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
-
-# Must match agentdeck.llm.demo.SPRINT_ROLE_HEADING: the demo model plays a role agent on it.
-ROLE_HEADING = "## Your sprint role"
 
 
 class Sprints:
@@ -397,47 +395,10 @@ class Sprints:
     # -- what status and review show ---------------------------------------------------------
 
     def describe(self, sprint: SprintRow) -> dict[str, Any]:
-        rows = {row.id: row for row in self.session.store.tasks() if row.sprint_id == sprint.id}
-        integration = rows.get(sprint.id)
-        tasks = []
-        for plan_task in sprint.data.get("plan", {}).get("tasks", []):
-            task_id = sprint.data["tasks"][plan_task["id"]]
-            row = rows.get(task_id)
-            tasks.append(
-                {
-                    "task_id": task_id,
-                    "plan_id": plan_task["id"],
-                    "role": plan_task["role"],
-                    "depends_on": [sprint.data["tasks"][d] for d in plan_task["depends_on"]],
-                    "files": plan_task["files"],
-                    "state": row.state if row else "dropped",
-                    "summary": row.summary if row else None,
-                    "stats": row.stats if row else None,
-                    "branch": row.branch if row else None,
-                }
-            )
-        return {
-            "sprint_id": sprint.id,
-            "feature": sprint.feature,
-            "state": sprint_state(sprint, integration, [rows.get(t["task_id"]) for t in tasks]),
-            "reason": sprint.reason,
-            "created": sprint.created,
-            "contracts_path": sprint.data.get("contracts_path"),
-            "contracts_commit": sprint.data.get("contracts_commit"),
-            "contracts": sprint.data.get("contracts"),
-            "plan": sprint.data.get("plan"),
-            "tasks": tasks,
-            "messages": sprint.data.get("messages") or [],
-            "artifacts": sprint.data.get("artifacts") or {},
-            "integration": {
-                "task_id": sprint.id,
-                "state": integration.state if integration else None,
-                "branch": integration.branch if integration else None,
-                "steps": sprint.data.get("steps", []),
-                "resolutions": sprint.data.get("resolutions", []),
-                "unresolved": sprint.data.get("unresolved"),
-            },
-        }
+        """The sprint as status, review and `agentdeck sprint show` present it."""
+        return describe_sprint(
+            sprint, [row for row in self.session.store.tasks() if row.sprint_id == sprint.id]
+        )
 
     def details(self, sprint_id: str) -> dict[str, Any]:
         """One sprint in full (CommandError when there is none)."""
@@ -456,51 +417,6 @@ class Sprints:
     def _role(self, name: str, model: str | None) -> ModelRole:
         role = self.session.settings.role(name)
         return ModelRole(model=model) if model and model != role.model else role
-
-
-def sprint_state(sprint: SprintRow, integration: TaskRow | None, parts: list[TaskRow | None]) -> str:
-    """The sprint's state in words a person acts on, from its tasks' states."""
-    if sprint.state == "cancelled":
-        return "cancelled"
-    if integration is None:
-        return sprint.state
-    if integration.state == TaskState.QUEUED:
-        failed = [row.id for row in parts if row is not None and row.state == TaskState.FAILED]
-        if failed:
-            return f"waiting for you: {', '.join(failed)} failed (retry, drop or cancel)"
-        done = sum(
-            1 for row in parts if row is not None and row.state in (TaskState.FINISHED, TaskState.MERGED)
-        )
-        return f"running roles ({done}/{len(parts)} finished)"
-    return {
-        "running": "integrating",
-        "verifying": "verifying the whole",
-        "finished": "ready for review",
-        "failed": "needs you",
-        "merged": "merged",
-        "rejected": "rejected",
-        "cancelled": "cancelled",
-        "interrupted": "interrupted",
-    }.get(integration.state, integration.state)
-
-
-def role_task_text(sprint_id: str, plan: SprintPlan, task_id: str, contracts: str) -> str:
-    """What a role agent is told: its brief and scope, the contracts, and who else works on what."""
-    task = plan.task(task_id)
-    others = "\n".join(
-        f"- {other.id} ({other.role}): {', '.join(other.files)}"
-        for other in plan.tasks
-        if other.id != task_id
-    )
-    shared = f"\nShared with other tasks (merged at the end): {', '.join(plan.shared)}" if plan.shared else ""
-    return (
-        f"{task.brief.strip()}\n\n"
-        f"{ROLE_HEADING}\n\nRole: {task.role} (task {task.id} of the sprint for: {plan.feature})\n"
-        f"Files in scope (write only these): {', '.join(task.files)}{shared}\n"
-        f"Acceptance check: {task.acceptance.strip()}\n\n"
-        f"## Contracts ({contracts_path(sprint_id)}, in your worktree)\n\n{contracts.strip()}\n\n"
-        f"## The other tasks of the sprint (do not write their files)\n\n{others}"
-    )
 
 
 def _head_branch(repo_root: Path) -> str | None:

@@ -7,7 +7,7 @@ import re
 
 from agentdeck.runtime.judge import JUDGE_HEADING
 from agentdeck.runtime.sprint_fix import FIX_HEADING
-from agentdeck.runtime.sprint_runs import ROLE_HEADING
+from agentdeck.runtime.sprint_views import ROLE_HEADING
 from agentdeck.sprints.contracts import CONTRACTS_HEADING
 from agentdeck.sprints.planner import PLAN_HEADING
 from tests.support.scripted_model import Turn, call
