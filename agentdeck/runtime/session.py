@@ -221,7 +221,7 @@ class Session(SessionAPI):
         )
         for row in self.store.tasks():
             if row.state == TaskState.VERIFYING:  # cut off by a stop or crash: verification is safe to redo
-                self._start_verification(row)
+                self.start_verification(row)
         if self.settings.session.auto_resume:
             for row in self.store.tasks():
                 if row.state == TaskState.INTERRUPTED:
@@ -454,8 +454,8 @@ class Session(SessionAPI):
             # Cancelling a sprint (its id is its integration task's) cancels every role not yet ended.
             self.sprints.cancel(task_id)
             if row.state == TaskState.FAILED:
-                self._set_state(
-                    self._task(task_id), TaskState.CANCELLED, "the sprint was cancelled by the user"
+                self.tasks.set_state(
+                    self.tasks.get(task_id), TaskState.CANCELLED, "the sprint was cancelled by the user"
                 )
                 return {"task_id": task_id}
         if row.state == TaskState.QUEUED or row.state == TaskState.INTERRUPTED:
@@ -470,7 +470,7 @@ class Session(SessionAPI):
         return {"task_id": task_id}
 
     def cancel_attempt(self, task_id: str, reason: str) -> None:
-        """Stop an attempt whose group was decided without it (its work stays on its branch)."""
+        """Stop an attempt whose group was decided without it, or a role of a cancelled sprint (its work stays on its branch)."""
         row = self.tasks.get(task_id)
         if row.state == TaskState.VERIFYING:
             verification = self._verifications.get(task_id)
@@ -615,7 +615,7 @@ class Session(SessionAPI):
                 await self.sprints.run_integration(row)
             finally:
                 self._runs.pop(task_id, None)
-                self._schedule()
+                self.schedule()
             return
         try:
             try:
@@ -695,7 +695,7 @@ class Session(SessionAPI):
                         resume=False,
                     )
                     if not self._stopping:  # else the next start verifies it
-                        self._start_verification(self.tasks.get(task_id))
+                        self.start_verification(self.tasks.get(task_id))
                 elif status == "finished":
                     self.tasks.set_state(
                         current, TaskState.FINISHED, "the agent finished", summary=summary, resume=False
@@ -760,7 +760,7 @@ class Session(SessionAPI):
             )
         return str(problem)
 
-    def _start_verification(self, row: TaskRow) -> None:
+    def start_verification(self, row: TaskRow) -> None:
         if row.id in self._verifications or not row.worktree or not row.base_commit:
             if row.id not in self._verifications:
                 self.tasks.set_state(

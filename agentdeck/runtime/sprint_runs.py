@@ -132,7 +132,7 @@ class Sprints:
                 contracts_commit=made.commit,
             )
         )
-        s._schedule()
+        s.schedule()
         return {
             "sprint_id": sprint_id,
             "tasks": ids,
@@ -162,7 +162,7 @@ class Sprints:
     def drop(self, task_id: str) -> dict[str, Any]:
         """Take a role task out of its sprint (it is cancelled; nobody waits for it any more)."""
         s = self.session
-        row = s._task(task_id)
+        row = s.tasks.get(task_id)
         if not row.sprint_id or row.id == row.sprint_id:
             raise CommandError(f"task {task_id} is not a role task of a sprint: nothing to drop")
         if row.state.is_active or row.state == TaskState.VERIFYING:
@@ -173,24 +173,23 @@ class Sprints:
             if other.sprint_id == row.sprint_id and task_id in (other.depends_on or []):
                 s.store.update_task(other.id, depends_on=[d for d in other.depends_on or [] if d != task_id])
         if not row.state.is_closed:
-            s._set_state(row, TaskState.CANCELLED, f"dropped from sprint {row.sprint_id}; its branch is kept")
+            s.tasks.set_state(
+                row, TaskState.CANCELLED, f"dropped from sprint {row.sprint_id}; its branch is kept"
+            )
         sprint = self._sprint(row.sprint_id)
         s.store.update_sprint(sprint.id, dropped=[*sprint.data.get("dropped", []), task_id])
-        s._schedule()
+        s.schedule()
         return {"task_id": task_id, "sprint_id": row.sprint_id, "dropped": True}
 
     def cancel(self, sprint_id: str) -> None:
-        """Cancel every task of the sprint that has not ended; their branches are kept."""
+        """Cancel every role of the sprint that has not ended; their branches are kept."""
         s = self.session
+        undecided = (TaskState.QUEUED, TaskState.INTERRUPTED, TaskState.VERIFYING)
         for row in s.store.tasks():
-            if (
-                row.sprint_id == sprint_id
-                and row.id != sprint_id
-                and row.state in (TaskState.QUEUED, TaskState.INTERRUPTED)
-            ):
-                s._set_state(row, TaskState.CANCELLED, f"sprint {sprint_id} was cancelled")
-            elif row.sprint_id == sprint_id and row.id != sprint_id and row.state.is_active:
-                s._cancel(row.id)
+            if not self.is_role(row) or row.sprint_id != sprint_id:
+                continue
+            if row.state.is_active or row.state in undecided:
+                s.cancel_attempt(row.id, f"sprint {sprint_id} was cancelled; its work is kept on its branch")
         s.store.update_sprint(sprint_id, state="cancelled", reason="cancelled by the user")
 
     # -- what the session asks ------------------------------------------------------------
@@ -283,7 +282,7 @@ class Sprints:
                 continue
             for part in s.store.tasks():
                 if self.is_role(part) and part.sprint_id == row.id and part.state.awaits_decision:
-                    s._set_state(
+                    s.tasks.set_state(
                         part,
                         TaskState.MERGED,
                         f"merged into {target} with sprint {row.id}",
@@ -372,24 +371,24 @@ class Sprints:
             fixed = f"the tests could not run on the merged tree before verification ({type(exc).__name__}: {exc})"
         if fixed:
             summary += f"; {fixed}"
-        current = s._task(row.id)
+        current = s.tasks.get(row.id)
         if s.settings.review.verify:
-            s._set_state(
+            s.tasks.set_state(
                 current,
                 TaskState.VERIFYING,
                 "integrated; the tests and the judge run on the whole",
                 summary=summary,
                 resume=False,
             )
-            s._start_verification(s._task(row.id))
+            s.start_verification(s.tasks.get(row.id))
             s.store.update_sprint(sprint.id, state="verifying", reason="")
         else:
-            s._set_state(current, TaskState.FINISHED, "integrated", summary=summary, resume=False)
+            s.tasks.set_state(current, TaskState.FINISHED, "integrated", summary=summary, resume=False)
             s.store.update_sprint(sprint.id, state="ready", reason="")
 
     def _needs_you(self, row: TaskRow, reason: str, unresolved: dict | None) -> None:
         s = self.session
-        s._set_state(s._task(row.id), TaskState.FAILED, reason, error=reason, resume=False)
+        s.tasks.set_state(s.tasks.get(row.id), TaskState.FAILED, reason, error=reason, resume=False)
         s.store.update_sprint(row.id, state="needs_you", reason=reason, unresolved=unresolved)
 
     # -- what status and review show ---------------------------------------------------------
