@@ -58,7 +58,7 @@ def test_a_demo_sprint_ends_in_one_integrated_tested_result_that_merge_lands(rep
     assert [r["path"] for r in sprint["integration"]["resolutions"]] == ["README.md"]
 
     status = cli("status")
-    assert f"sprint {sprint_id} · ready for review" in status.stdout and "[testing]" in status.stdout
+    assert f"sprint {sprint_id} · ready for review" in status.stdout and " testing " in status.stdout
     listing = json.loads(cli("review", "--json").stdout)
     assert [r["task_id"] for r in listing["results"]] == [sprint_id]
     assert listing["results"][0]["tests"] == "passed"

@@ -294,17 +294,15 @@ def render_status(status: dict[str, Any]) -> str:
 
 
 def grouped_tables(tasks: list[dict[str, Any]], sprints: list[dict[str, Any]]) -> list[str]:
-    """The task table, a sprint's tasks grouped under its id (each with its role) after the others."""
+    """The task table, a sprint's tasks grouped under its id (the ROLE column names each one's part) after the others."""
     if not tasks:
         return ["no tasks yet: agentdeck queue add TASK"]
     alone = [t for t in tasks if not t.get("sprint_id")]
     lines = [render_table(alone)] if alone else []
     for sprint in sprints:
-        members = [dict(t) for t in tasks if t.get("sprint_id") == sprint["sprint_id"]]
+        members = [t for t in tasks if t.get("sprint_id") == sprint["sprint_id"]]
         if not members:
             continue
-        for t in members:
-            t["task"] = f"[{t.get('role') or '?'}] {t['task']}"
         lines += ["", f"sprint {sprint['sprint_id']} · {sprint['state']} · {one_line(sprint['feature'], 60)}"]
         lines.append(render_table(members))
     return lines
