@@ -35,6 +35,9 @@ class CockpitApp(App[str]):
     """`run()` returns how it ended: "detached", "stopped", "lost", or "setup failed" (see `setup_error`)."""
 
     TITLE = "agentdeck"
+    # The cockpit's own CSS, with the app's: Textual reads a default screen's CSS_PATH only
+    # when the screen is pushed, and then parses every source again.
+    CSS_PATH = "screens/cockpit.tcss"
     BINDINGS = [
         Binding(
             "ctrl+n", "new_task", "New task", id="new_task", tooltip="Start a new agent on a task you type"
@@ -95,19 +98,19 @@ class CockpitApp(App[str]):
             transcript_limit=settings.transcript_blocks,
             clock=clock,
         )
-
-    async def on_mount(self) -> None:
         from agentdeck.tui.themes import ThemeManager
 
-        # A broken theme file never stops the cockpit: it notifies and falls back.
-        self.themes = ThemeManager(self.settings.theme)
+        # Before the app runs, so the CSS is parsed once, with this theme's colours. A broken
+        # theme file never stops the cockpit: it falls back, and says so once mounted.
+        self.themes = ThemeManager(settings.theme)
         self.themes.install(self)
+
+    async def on_mount(self) -> None:
+        self.themes.follow(self)
         self._apply_keymap()
         # Before any pane exists: what it freezes must live as long as the app.
         self.gc_scheduler.start()
         self.set_interval(TICK_S, self.gc_scheduler.tick, name="gc scheduler")
-        # Mounted before attaching: an in-process session answers before a screen would be ready.
-        await self.push_screen(self.cockpit)
         # Attaching waits for the first paint (`on_ready`), but never for more than a second.
         self.set_timer(1.0, self._after_first_paint)
         if self.start_on == "review":
@@ -116,6 +119,13 @@ class CockpitApp(App[str]):
             await self.push_screen(ReviewScreen(self.bridge, exit_on_close=True))
         if self.seed_tasks:
             self._seed()
+
+    def get_default_screen(self) -> Screen:
+        """The cockpit is the first screen: composed with the app, before anything attaches.
+
+        Pushed from `on_mount` instead, it was laid out and painted once inside Textual's
+        start-up batch, a frame that never reaches the terminal (~15-35 ms)."""
+        return self.cockpit
 
     def on_ready(self) -> None:
         """The screen is composed: show it, then attach and watch the theme files.
