@@ -128,11 +128,12 @@ class CockpitApp(App[str]):
         return self.cockpit
 
     def on_ready(self) -> None:
-        """The screen is composed: show it, then attach and watch the theme files.
+        """The screen is laid out: make sure it is painted, then attach and watch the theme files.
 
-        Textual drops what it paints while `on_mount` runs (a batch), so the first frame goes
-        out when something next changes: paint it now, before the attach imports the
-        session's client and event models (~50 ms) and the theme watcher starts."""
+        Textual drops what it paints inside its start-up batch (while `on_mount` runs). The
+        cockpit, as the default screen, is normally first laid out and painted after it; this
+        refresh makes sure a frame is out before the attach imports the session's client and
+        event models (~50 ms) and the theme watcher starts."""
         self.screen.refresh()
         self.call_after_refresh(self._after_first_paint)
 
