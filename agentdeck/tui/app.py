@@ -35,6 +35,9 @@ class CockpitApp(App[str]):
     """`run()` returns how it ended: "detached", "stopped", "lost", or "setup failed" (see `setup_error`)."""
 
     TITLE = "agentdeck"
+    # The cockpit's own CSS, with the app's: Textual reads a default screen's CSS_PATH only
+    # when the screen is pushed, and then parses every source again.
+    CSS_PATH = "screens/cockpit.tcss"
     BINDINGS = [
         Binding(
             "ctrl+n", "new_task", "New task", id="new_task", tooltip="Start a new agent on a task you type"
@@ -105,19 +108,19 @@ class CockpitApp(App[str]):
             transcript_limit=settings.transcript_blocks,
             clock=clock,
         )
-
-    async def on_mount(self) -> None:
         from agentdeck.tui.themes import ThemeManager
 
-        # A broken theme file never stops the cockpit: it notifies and falls back.
-        self.themes = ThemeManager(self.settings.theme)
+        # Before the app runs, so the CSS is parsed once, with this theme's colours. A broken
+        # theme file never stops the cockpit: it falls back, and says so once mounted.
+        self.themes = ThemeManager(settings.theme)
         self.themes.install(self)
+
+    async def on_mount(self) -> None:
+        self.themes.follow(self)
         self._apply_keymap()
         # Before any pane exists: what it freezes must live as long as the app.
         self.gc_scheduler.start()
         self.set_interval(TICK_S, self.gc_scheduler.tick, name="gc scheduler")
-        # Mounted before attaching: an in-process session answers before a screen would be ready.
-        await self.push_screen(self.cockpit)
         # Attaching waits for the first paint (`on_ready`), but never for more than a second.
         self.set_timer(1.0, self._after_first_paint)
         if self.start_on == "review":
@@ -127,12 +130,20 @@ class CockpitApp(App[str]):
         if self.seed_tasks or self.seed_sprint:
             self._seed()
 
-    def on_ready(self) -> None:
-        """The screen is composed: show it, then attach and watch the theme files.
+    def get_default_screen(self) -> Screen:
+        """The cockpit is the first screen: composed with the app, before anything attaches.
 
-        Textual drops what it paints while `on_mount` runs (a batch), so the first frame goes
-        out when something next changes: paint it now, before the attach imports the
-        session's client and event models (~50 ms) and the theme watcher starts."""
+        Pushed from `on_mount` instead, it was laid out and painted once inside Textual's
+        start-up batch, a frame that never reaches the terminal (~15-35 ms)."""
+        return self.cockpit
+
+    def on_ready(self) -> None:
+        """The screen is laid out: make sure it is painted, then attach and watch the theme files.
+
+        Textual drops what it paints inside its start-up batch (while `on_mount` runs). The
+        cockpit, as the default screen, is normally first laid out and painted after it; this
+        refresh makes sure a frame is out before the attach imports the session's client and
+        event models (~50 ms) and the theme watcher starts."""
         self.screen.refresh()
         self.call_after_refresh(self._after_first_paint)
 

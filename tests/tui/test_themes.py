@@ -323,6 +323,63 @@ async def test_deleting_a_user_override_brings_back_the_shipped_theme() -> None:
         assert app.theme == DEFAULT_THEME
 
 
+class ThemedBeforeRunApp(App[None]):
+    """The cockpit's way: themes installed before the app runs, followed once it runs.
+
+    Not a ThemedApp: Textual runs the `on_mount` of every class in the MRO."""
+
+    def __init__(self, manager: ThemeManager) -> None:
+        super().__init__()
+        self.manager = manager
+        manager.install(self)
+
+    def compose(self) -> ComposeResult:
+        yield Static("done / waiting / failed")
+
+    def on_mount(self) -> None:
+        self.manager.follow(self)
+
+
+def looks(app: App[None]) -> tuple[object, ...]:
+    """What a theme changes in an app: its name, classes, CSS variables, colours, the ANSI filter."""
+    screen, label = app.screen, app.query_one(Static)
+    # The ANSI colours' filter holds one of Rich's terminal themes (module constants).
+    filters = [(type(f).__name__, getattr(f, "_terminal_theme", None), f.enabled) for f in app._filters]
+    return (
+        app.theme,
+        sorted(app.classes),
+        app.stylesheet._variables,
+        app.theme_variables,
+        screen.styles.background,
+        screen.styles.scrollbar_color,
+        label.styles.color,
+        filters,
+    )
+
+
+@pytest.mark.parametrize("name", ["agentdeck-dark", "agentdeck-light"])
+async def test_a_theme_chosen_before_the_app_runs_is_the_theme_set_on_mount(name: str) -> None:
+    """Guards textual_patches/initial_theme.py: fails if Textual's theme watcher starts doing more."""
+    on_mount, before = ThemedApp(ThemeManager(name)), ThemedBeforeRunApp(ThemeManager(name))
+    async with on_mount.run_test(size=(60, 10)) as pilot:
+        await until(pilot, lambda: on_mount.theme == name)
+        await pilot.pause()
+        expected = looks(on_mount)
+    async with before.run_test(size=(60, 10)) as pilot:
+        await pilot.pause()
+        assert looks(before) == expected
+
+
+async def test_theme_problems_found_before_the_app_runs_are_shown_once_it_runs() -> None:
+    notes = Notes()
+    app = ThemedBeforeRunApp(ThemeManager("nonesuch"))
+    async with app.run_test(size=(60, 10), message_hook=notes.hook) as pilot:
+        await until(pilot, lambda: notes.messages)
+        assert app.theme == DEFAULT_THEME
+        [note] = notes.messages
+        assert "theme 'nonesuch' not found in" in note
+
+
 # --- packaging ---------------------------------------------------------------------------
 
 

@@ -84,7 +84,7 @@ class CockpitScreen(WaitsForChange, Screen):
             super().__init__()
             self.event = event
 
-    CSS_PATH = "cockpit.tcss"
+    # Its CSS (cockpit.tcss) is the app's CSS_PATH: it is the app's default screen.
     # Focus is given once the panes exist (see _reconcile_panes), so typing goes to an agent.
     AUTO_FOCUS = ""
 

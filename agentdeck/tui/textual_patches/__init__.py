@@ -4,7 +4,7 @@ Textual is pinned exactly (pyproject.toml), and each module here names the versi
 written against, what it mends and the test that fails when an upgrade changes what it
 relies on; docs/architecture.md has the table (with when each can go). `install()` applies
 the patches that replace Textual's own methods; it is idempotent. The others are helpers
-called where they are needed: `footer_watchers`, `keymap`, `stylesheet`.
+called where they are needed: `footer_watchers`, `initial_theme`, `keymap`, `stylesheet`.
 """
 
 from __future__ import annotations

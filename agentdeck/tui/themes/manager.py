@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import App
 from textual.theme import Theme
 
+from agentdeck.tui.textual_patches.initial_theme import start_with_theme
 from agentdeck.tui.textual_patches.stylesheet import CssProblem, check_css, replace_marked_sources
 from agentdeck.tui.themes.locations import shipped_themes_dir, user_themes_dir
 from agentdeck.tui.themes.theme_file import (
@@ -29,9 +30,10 @@ CSS_MARK = "agentdeck-theme"
 class ThemeManager:
     """Loads the theme dirs into an app, follows palette switches and hot-reloads files.
 
-    Call `install(app)` from `on_mount` (it subscribes to a signal, which needs a running
-    app) and run `watch(app)` in a worker for hot reload. Neither raises: problems with
-    theme files are shown with `app.notify`.
+    Call `install(app)` before the app runs (its CSS is then parsed once, with the theme) or
+    from `on_mount`; then `follow(app)` once it runs (subscribing to a signal needs a running
+    app), and run `watch(app)` in a worker for hot reload. None of them raises: problems with
+    theme files are shown with `app.notify` (found before the app runs: by `follow`).
     """
 
     def __init__(self, theme: str = DEFAULT_THEME, dirs: Sequence[Path | str] | None = None) -> None:
@@ -45,6 +47,7 @@ class ThemeManager:
         self._active: dict[str, LoadedTheme] = {}  # what is registered, by theme name
         self._shadowed: dict[str, Theme] = {}  # themes ours replaced (e.g. a built-in)
         self._subscribed = False
+        self._notices: list[str] = []  # found before the app ran: `follow` shows them
 
     @property
     def themes(self) -> dict[str, LoadedTheme]:
@@ -56,10 +59,21 @@ class ThemeManager:
         """The theme files that are broken right now."""
         return list(self._errors.values())
 
-    @staticmethod
-    def notify(app: App[Any], message: str) -> None:
+    def notify(self, app: App[Any], message: str) -> None:
         """An error toast; markup off, since messages quote file contents with brackets."""
+        if not app.is_running:
+            self._notices.append(message)
+            return
         app.notify(message, title="Theme", severity="error", timeout=10, markup=False)
+
+    def follow(self, app: App[Any]) -> None:
+        """Once `app` runs: follow theme switches (the palette's) and show what `install` found."""
+        if not self._subscribed:
+            app.theme_changed_signal.subscribe(app, lambda theme: self._on_theme_changed(app, theme))
+            self._subscribed = True
+        notices, self._notices = self._notices, []
+        for message in notices:
+            self.notify(app, message)
 
     def install(self, app: App[Any]) -> None:
         """Register all themes with `app` and apply the configured one (or the default)."""
@@ -80,9 +94,8 @@ class ThemeManager:
                     lines.append(f"theme {name!r} not found in {', '.join(map(display_path, self.dirs))}")
                 name = DEFAULT_THEME if DEFAULT_THEME in app.available_themes else "textual-dark"
                 lines.append(f"using {name} instead of {self.theme_name!r}")
-            if app.is_running and not self._subscribed:
-                app.theme_changed_signal.subscribe(app, lambda theme: self._on_theme_changed(app, theme))
-                self._subscribed = True
+            if app.is_running:
+                self.follow(app)
             self._apply(app, name)
             if lines:
                 self.notify(app, "\n".join(lines))
@@ -154,7 +167,9 @@ class ThemeManager:
     def _apply(self, app: App[Any], name: str) -> None:
         """Make `name` the app's theme, with its CSS, refreshing the screen once."""
         _set_css(app, self._active.get(name))
-        if app.theme == name:
+        if not app.is_running:
+            start_with_theme(app, name)
+        elif app.theme == name:
             # Same name, new colours: run the theme watcher again (refresh, classes, signal).
             app.mutate_reactive(App.theme)
         else:
@@ -186,13 +201,17 @@ def _check_css(app: App[Any], loaded: LoadedTheme) -> None:
     theme = loaded.theme
     if not theme.variables and not loaded.css:
         return  # validated colours cannot break CSS
+    # Before the app runs its stylesheet is still empty: a theme's variables are then checked
+    # one by one (theme_file), and against the app's CSS when a theme is next applied.
     variables = {
         **app.get_theme_variable_defaults(),
         **theme.to_color_system().generate(),
         **theme.variables,
     }
     try:
-        check_css(app, variables, loaded.css, str(loaded.css_path), CSS_MARK)
+        check_css(
+            app, variables, loaded.css, str(loaded.css_path), CSS_MARK, with_app_css=bool(theme.variables)
+        )
     except CssProblem as problem:
         if problem.where == "css" or (problem.where == "unknown" and loaded.css and not theme.variables):
             raise ThemeError(loaded.css_path, problem.message) from None
