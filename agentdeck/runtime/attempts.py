@@ -66,7 +66,11 @@ class Attempts:
         if row is None or not row.attempt_group:
             return
         if event.state == TaskState.QUEUED:
-            # Sent back or resumed: the ranking compared work that is about to change.
+            # Sent back or resumed: the ranking compared work that is about to change (one still
+            # being made would be stored after the drop, and the group never ranked again).
+            running = self._ranking.pop(row.attempt_group, None)
+            if running is not None:
+                running.cancel()
             self.session.store.drop_ranking(row.attempt_group)
         else:
             self.consider(row.attempt_group)

@@ -186,6 +186,10 @@ class Session(SessionAPI):
         """The session is shutting down: nothing new starts."""
         return self._stopping
 
+    def cancel_requested(self, task_id: str) -> bool:
+        """You asked to cancel the task while it ran (its run records it when it can)."""
+        return task_id in self._cancel_requested
+
     def model_of(self, row: TaskRow) -> str:
         """The model a task's agent runs on (its own, its role's, else the executor's)."""
         try:
@@ -615,6 +619,7 @@ class Session(SessionAPI):
                 await self.sprints.run_integration(row)
             finally:
                 self._runs.pop(task_id, None)
+                self._cancel_requested.discard(task_id)
                 self.schedule()
             return
         try:

@@ -299,7 +299,16 @@ class Sprints:
     # -- the integration run ---------------------------------------------------------------
 
     async def run_integration(self, row: TaskRow) -> None:
-        """Merge the role branches into `agentdeck/<sprint id>`, then hand the result to verification."""
+        """Merge the role branches into `agentdeck/<sprint id>`, then hand the result to verification.
+
+        Whatever goes wrong ends the task as "needs you" with the reason: it never stays running
+        with no agent behind it."""
+        try:
+            await self._run_integration(row)
+        except Exception as exc:  # noqa: BLE001 - the sprint must say what stopped it
+            self._needs_you(row, f"the integration stopped: {type(exc).__name__}: {exc}", None)
+
+    async def _run_integration(self, row: TaskRow) -> None:
         from agentdeck.runtime import task_start
         from agentdeck.workspace import create_task_workspace, open_repository, open_task_workspace
 
@@ -361,6 +370,14 @@ class Sprints:
             self._needs_you(row, reason, vars(u))
             return
         assert result.tip is not None  # only an unresolved conflict leaves no tip, and it returned above
+        if s.cancel_requested(row.id):
+            s.tasks.set_state(
+                s.tasks.get(row.id),
+                TaskState.CANCELLED,
+                f"cancelled by the user during the integration; its branch {workspace.branch} is kept",
+            )
+            s.store.update_sprint(sprint.id, state="cancelled", reason="cancelled by the user")
+            return
         await asyncio.to_thread(move_worktree, workspace.path, result.tip)
         summary = f"Integrated {len(parts)} role branches of sprint {sprint.id}" + (
             f"; resolved {len(resolutions)} conflict(s)" if resolutions else ""

@@ -19,6 +19,9 @@ async def test_the_sprint_key_shows_the_plan_and_enter_starts_the_sprint(repo: P
         table = app.screen.query_one("#sprint-plan")
         assert [table.get_row_at(i)[0] for i in range(table.row_count)] == ["core", "cli", "tests", "docs"]
         assert session.store.tasks() == []  # nothing starts before you confirm
+        # The planner's test command runs on the merged result: it is on screen before you start.
+        shown = " ".join(str(label.render()) for label in app.screen.query("Label.warning"))
+        assert "tests on the whole" in shown and "unittest" in shown
         await pilot.press("enter")
         await app.cockpit.wait_until(lambda: any(v.sprint_id for v in app.state.tasks.values()))
         sprint_id = next(v.sprint_id for v in app.state.tasks.values() if v.sprint_id)

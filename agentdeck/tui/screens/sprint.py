@@ -60,6 +60,7 @@ class SprintPlanScreen(ModalScreen[bool]):
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="SprintPlanScreen")
         + "SprintPlanScreen > Vertical { width: 120; max-height: 90%; } SprintPlanScreen DataTable { height: auto; max-height: 16; }"
+        + " SprintPlanScreen Label.warning { color: $warning; text-style: bold; }"
     )
     BINDINGS = [
         Binding("enter,y", "start", "Start", id="plan.start", priority=True),
@@ -89,6 +90,14 @@ class SprintPlanScreen(ModalScreen[bool]):
             if self.plan.get("shared"):
                 yield Label(
                     f"shared (merged by the integration): {', '.join(self.plan['shared'])}", classes="hint"
+                )
+            if self.plan.get("test_command"):
+                # The planner model chose this command; it runs on the merged result (in the sandbox,
+                # like the agents' commands), so it is shown before you start, never run unseen.
+                yield Label(
+                    f"tests on the whole (the planner's command, run on the merged result): "
+                    f"{one_line(self.plan['test_command'], 80)}",
+                    classes="warning",
                 )
             yield Label("Enter starts the sprint (contracts first, then the roles) · Esc drops the plan")
 

@@ -2,9 +2,9 @@
 
 In Textual (8.2.8, pinned) setting `App.theme` runs `_watch_theme`, which queues
 `refresh_css`: a fresh parse of every CSS source and a restyle of every widget. Set in
-`on_mount`, as the docs suggest, that came on top of the first parse (made with
-textual-dark's colours), and its reset of the parse cache made the footer's keys parse
-everything a third time: ~30 ms before the cockpit's first frame. Before the app runs
+`on_mount`, as the docs suggest, that comes on top of the first parse (made with
+textual-dark's colours), and its reset of the parse cache makes the footer's keys parse
+everything a third time: ~30 ms before the first frame. Before the app runs
 nothing is parsed or styled yet, so this does what `_watch_theme` does to the app itself
 (the theme's classes, the ANSI colour filter, the stylesheet's variables) without the
 refresh. Nobody can be subscribed to `theme_changed_signal` yet, so there is no one to tell.
