@@ -635,6 +635,8 @@ class Session(SessionAPI):
                 plan = self.settings.plan.foreground if row.foreground else self.settings.plan.background
                 # A sprint's role task already has its plan: the sprint's brief, scope and contracts.
                 plan = plan and not row.sprint_id
+                # A resumed task goes on in its worktree; a new one gets its own, from its base.
+                workspace, base, artifacts = None, None, {}
                 if row.resume:
                     workspace = await asyncio.to_thread(open_task_workspace, repo, task_id)
                     self._bases[task_id] = (row.steps, row.cost_usd)
@@ -642,36 +644,26 @@ class Session(SessionAPI):
                     if feedback is not None:
                         self.store.update_task(task_id, feedback=feedback)
                     text = row.task + attempt_note(row, self.store) + note
-                    started = await start_task(
-                        repo,
-                        self.settings,
-                        text,
-                        self.bus,
-                        role=role,
-                        role_name=row.role,
-                        workspace=workspace,
-                        plan=plan,
-                        skills=row.skills,
-                        messenger=self.sprints.messages.messenger_for(row),
-                    )
                 else:
                     text, artifacts = await self.sprints.prepare(row)
                     text += attempt_note(row, self.store)
-                    started = await start_task(
-                        repo,
-                        self.settings,
-                        text,
-                        self.bus,
-                        role=role,
-                        role_name=row.role,
-                        task_id=task_id,
-                        plan=plan,
-                        skills=row.skills,
-                        base=self.sprints.base_for(row),
-                        messenger=self.sprints.messages.messenger_for(row),
-                    )
-                    if artifacts:
-                        await asyncio.to_thread(place_artifacts, started.workspace.path, artifacts)
+                    base = self.sprints.base_for(row)
+                started = await start_task(
+                    repo,
+                    self.settings,
+                    text,
+                    self.bus,
+                    role=role,
+                    role_name=row.role,
+                    task_id=task_id,
+                    workspace=workspace,
+                    base=base,
+                    plan=plan,
+                    skills=row.skills,
+                    messenger=self.sprints.messages.messenger_for(row),
+                )
+                if artifacts:
+                    await asyncio.to_thread(place_artifacts, started.workspace.path, artifacts)
             except Exception as exc:
                 self.tasks.set_state(
                     self.tasks.get(task_id),
