@@ -27,7 +27,7 @@ from agentdeck.agent.planning import task_with_plan, write_plan
 from agentdeck.agent.prompts import NUDGE, system_prompt
 from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.task_skills import TaskSkills
-from agentdeck.agent.tools import DEFAULT_TOOLS, Toolbox, ToolContext
+from agentdeck.agent.tools import DEFAULT_TOOLS, Tool, Toolbox, ToolContext
 from agentdeck.agent.tools.skills import LOAD_SKILL
 from agentdeck.events import (
     AgentFailed,
@@ -115,6 +115,7 @@ class Agent:
         emit: Callable[[Event], None],
         context_window: int | None = None,
         toolbox: Toolbox | None = None,
+        extra_tools: tuple[Tool, ...] = (),
         clock: Callable[[], float] = time.monotonic,
         split_settings: SplitSettings | None = None,
         planner: ModelClient | None = None,
@@ -131,9 +132,10 @@ class Agent:
         self.workspace = workspace
         self.tool_context = tool_context
         self.context_window = context_window
-        # With skills, the agent gets their listing in its instructions and `load_skill` among its tools.
+        # With skills, the agent gets their listing in its instructions and `load_skill` among its tools;
+        # `extra_tools` are a task's own (a sprint's `message`). Without `toolbox`, it makes its own.
         self.skills = skills
-        self.toolbox = toolbox or Toolbox(DEFAULT_TOOLS + (skills.tools() if skills else ()))
+        self.toolbox = toolbox or Toolbox(DEFAULT_TOOLS + (skills.tools() if skills else ()) + extra_tools)
         # Sub-agents share their parent's meter: budgets hold for the task as a whole.
         self.meter = budget_meter or BudgetMeter(budget, clock)
         self.split_settings = split_settings or SplitSettings()

@@ -68,7 +68,7 @@ class Sprints:
         from agentdeck.runtime import task_start
 
         try:
-            client = task_start.client_for(self._role("planner", model), self.session.settings)
+            client = task_start.client_for(self.role_for("planner", model), self.session.settings)
             return await plan_sprint(
                 client, feature, self.session.repo_root, max_agents=max_agents, roles=roles or None
             )
@@ -90,7 +90,7 @@ class Sprints:
         sprint_id = f"sprint-{secrets.token_hex(2)}"
         while s.store.sprint(sprint_id) is not None or s.store.task(sprint_id) is not None:
             sprint_id = f"sprint-{secrets.token_hex(2)}"
-        client = task_start.client_for(self._role("planner", model), s.settings)
+        client = task_start.client_for(self.role_for("planner", model), s.settings)
         contracts = await write_contracts(client, plan)
         try:
             made = await asyncio.to_thread(commit_contracts, s.repo_root, sprint_id, contracts, plan)
@@ -338,7 +338,7 @@ class Sprints:
                 if part is None or part.state.fails_dependants or not part.branch:
                     continue  # dropped from the sprint
                 parts.append(Part(task_id=part.id, role=plan.task(plan_id).role, branch=part.branch))
-            client = task_start.client_for(self._role("executor", data.get("model")), s.settings)
+            client = task_start.client_for(self.role_for("executor", data.get("model")), s.settings)
             resolve = resolver_for(client, plan.feature, data["contracts"])
             s.store.update_sprint(sprint.id, state="integrating", reason="")
             result = await integrate(
@@ -428,9 +428,6 @@ class Sprints:
 
     def role_for(self, name: str, model: str | None) -> ModelRole:
         """The model role `name` (planner, executor) plays in a sprint started with `--model`."""
-        return self._role(name, model)
-
-    def _role(self, name: str, model: str | None) -> ModelRole:
         role = self.session.settings.role(name)
         return ModelRole(model=model) if model and model != role.model else role
 

@@ -11,7 +11,7 @@ from agentdeck.agent.budgets import Budget
 from agentdeck.agent.loop import Agent
 from agentdeck.agent.splitting import SplitSettings
 from agentdeck.agent.task_skills import TaskSkills
-from agentdeck.agent.tools import DEFAULT_TOOLS, Toolbox, ToolContext
+from agentdeck.agent.tools import ToolContext
 from agentdeck.agent.tools.messages import MESSAGE_TOOL
 from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.config import ModelRole, Settings
@@ -102,8 +102,7 @@ async def start_task(
             sandbox=sandbox,
             messenger=messenger,
         ),
-        # None: the agent makes its own (the default tools and its skills' ones).
-        toolbox=Toolbox(DEFAULT_TOOLS + task_skills.tools() + (MESSAGE_TOOL,)) if messenger else None,
+        extra_tools=(MESSAGE_TOOL,) if messenger else (),
         budget=budget,
         emit=bus.publish,
         context_window=window,
