@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, notice
 
 if TYPE_CHECKING:
     from agentdeck.skills import Skill, SkillCatalog
@@ -73,7 +72,7 @@ def _repository_root(path: Path) -> Path | None:
     try:
         return repository_root(open_repository(path))
     except WorkspaceError as exc:
-        print(f"agentdeck: not in a repository ({exc}): the user's and built-in skills only", file=sys.stderr)
+        notice(f"not in a repository ({exc}): the user's and built-in skills only")
         return None
 
 

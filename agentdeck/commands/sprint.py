@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, notice
 from agentdeck.text import one_line
 
 SPRINT_EXAMPLES = """\
@@ -77,7 +77,7 @@ async def run_sprint(args: argparse.Namespace, client) -> int:
         return EXIT_USAGE
     roles = [r.strip() for r in (args.roles or "").split(",") if r.strip()]
     options: dict[str, Any] = {"roles": roles, "max_agents": args.max_agents, "model": args.model}
-    print("agentdeck: the planner is reading the repository…", file=sys.stderr)
+    notice("the planner is reading the repository…")
     planned = await client.plan_sprint(feature, **options)
     if args.dry_run:
         print(json.dumps(planned) if args.json else render_plan(planned))
