@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -73,30 +74,39 @@ class SprintPlanScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Sprint plan: {one_line(self.plan['feature'], 90)}", classes="title")
+            # Everything below is the feature and the planner's text: shown as written, never as markup.
+            yield Label(Text(f"Sprint plan: {one_line(self.plan['feature'], 90)}"), classes="title")
             table: DataTable = DataTable(id="sprint-plan", cursor_type="row", zebra_stripes=True)
             table.add_columns("task", "role", "depends on", "files", "acceptance")
             for task in self.plan["tasks"]:
                 table.add_row(
-                    task["id"],
-                    task["role"],
-                    ", ".join(task["depends_on"]) or "—",
-                    one_line(", ".join(task["files"]), 36),
-                    one_line(task["acceptance"], 40),
+                    *(
+                        Text(cell)
+                        for cell in (
+                            task["id"],
+                            task["role"],
+                            ", ".join(task["depends_on"]) or "—",
+                            one_line(", ".join(task["files"]), 36),
+                            one_line(task["acceptance"], 40),
+                        )
+                    )
                 )
             yield table
             for task in self.plan["tasks"]:
-                yield Label(f"{task['id']}: {one_line(task['brief'], 110)}", classes="hint")
+                yield Label(Text(f"{task['id']}: {one_line(task['brief'], 110)}"), classes="hint")
             if self.plan.get("shared"):
                 yield Label(
-                    f"shared (merged by the integration): {', '.join(self.plan['shared'])}", classes="hint"
+                    Text(f"shared (merged by the integration): {', '.join(self.plan['shared'])}"),
+                    classes="hint",
                 )
             if self.plan.get("test_command"):
                 # The planner model chose this command; it runs on the merged result (in the sandbox,
                 # like the agents' commands), so it is shown before you start, never run unseen.
                 yield Label(
-                    f"tests on the whole (the planner's command, run on the merged result): "
-                    f"{one_line(self.plan['test_command'], 80)}",
+                    Text(
+                        "tests on the whole (the planner's command, run on the merged result): "
+                        f"{one_line(self.plan['test_command'], 80)}"
+                    ),
                     classes="warning",
                 )
             yield Label("Enter starts the sprint (contracts first, then the roles) · Esc drops the plan")

@@ -111,7 +111,10 @@ class AgentPane(Vertical, can_focus=False):
     def show(self, view: TaskView) -> None:
         """Redraw the title, state, meter and counters (the transcript has its own updates)."""
         self._view = view
-        self.title_line.show_text(one_line(f"[{view.role}] {view.task}" if view.role else view.task, 200))
+        # Plain text: "[role]" and a task's own brackets are not markup.
+        self.title_line.show_text(
+            Text(one_line(f"[{view.role}] {view.task}" if view.role else view.task, 200))
+        )
         label = STATE_LABELS.get(view.state, view.state)
         activity = view.activity if view.activity and view.activity != view.state else ""
         tone = TONES.get(view.state)

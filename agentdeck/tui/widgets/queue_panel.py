@@ -208,7 +208,7 @@ class QueuePanel(Vertical):
         task = f"[{view.sprint_id}] {task}" if view.sprint_id else task
         return (
             view.id,
-            one_line(task, 34),
+            Text(one_line(task, 34)),  # plain text: "[sprint-…]" and a task's own brackets are not markup
             state,
             progress,
             view.verdict or "—",
