@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue, Merge, Retry
 from agentdeck.config import ModelRole, load_settings
 from agentdeck.events import AgentStarted, AttemptsRanked, Rejected, TaskQueued
+from agentdeck.replies import Enqueued
 from agentdeck.runtime import task_start
 from agentdeck.runtime.attempt_ranking import RANKING_HEADING
 from agentdeck.runtime.command_error import CommandError
@@ -106,9 +108,9 @@ def ranking_requests(judge: ScriptedModel) -> list:
     return [r for r in judge.requests if RANKING_HEADING in r[1]["content"]]
 
 
-async def run_group(session: Session, attempts: int = 3, **enqueue) -> tuple[dict, AttemptsRanked]:
+async def run_group(session: Session, attempts: int = 3, **enqueue) -> tuple[Enqueued, AttemptsRanked]:
     await session.start()
-    reply = await session.enqueue("make calc better", attempts=attempts, **enqueue)
+    reply = await session.execute(Enqueue(task="make calc better", attempts=attempts, **enqueue))
     ranked = await wait_for(session, lambda e: isinstance(e, AttemptsRanked), timeout=60)
     return reply, ranked
 
@@ -120,8 +122,8 @@ async def test_best_of_n_runs_each_attempt_in_its_own_worktree_and_the_judge_com
     judge = judge_script([lambda ids: ranking_reply([ids[2], ids[0], ids[1]])])
     session = best_of_n_session(project, monkeypatch, judge, {"scripted": ScriptedModel(executor_turn)})
     reply, ranked = await run_group(session)
-    ids = [attempt["task_id"] for attempt in reply["attempts"]]
-    group = reply["attempt_group"]
+    ids = [attempt.task_id for attempt in reply.attempts]
+    group = reply.attempt_group
     assert ids == [f"{group}-1", f"{group}-2", f"{group}-3"]
     order = [ids[2], ids[0], ids[1]]
 
@@ -161,12 +163,12 @@ async def test_merging_one_attempt_rejects_the_others_of_its_group_in_the_same_s
     judge = judge_script([lambda ids: ranking_reply([ids[2], ids[0], ids[1]])])
     session = best_of_n_session(project, monkeypatch, judge, {"scripted": ScriptedModel(executor_turn)})
     reply, ranked = await run_group(session)
-    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+    ids = [attempt.task_id for attempt in reply.attempts]
     assert ranked.ranking.pick == ids[2]
     with pytest.raises(CommandError, match="attempts at the same task"):
-        await session.merge(ids[0], ids[2])
+        await session.execute(Merge(task_ids=[ids[0], ids[2]]))
 
-    report = await session.merge(ids[2])
+    report = await session.execute(Merge(task_ids=[ids[2]]))
     assert report.merged and report.rejected == [ids[0], ids[1]]
     assert git(project, "show", "main:calc.py") == CHANGES[3]
     states = {task_id: session.store.task(task_id).state for task_id in ids}
@@ -184,7 +186,7 @@ async def test_a_bad_ranking_is_asked_again_once_then_ordered_by_test_results(
     judge = judge_script([Turn("I like the second one best."), Turn('{"ranking": [{"id": "nope"}]}')])
     session = best_of_n_session(project, monkeypatch, judge, {"scripted": ScriptedModel(executor_turn)})
     reply, ranked = await run_group(session)
-    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+    ids = [attempt.task_id for attempt in reply.attempts]
 
     first, second = ranking_requests(judge)
     assert "Your reply could not be used: the reply held no JSON object" in second[-1]["content"]
@@ -207,7 +209,7 @@ async def test_models_are_spread_over_the_attempts_round_robin(
     judge = judge_script([lambda ids: ranking_reply(ids)])
     session = best_of_n_session(project, monkeypatch, judge, executors)
     reply, ranked = await run_group(session, models=["fam-a/one", "fam-b/two"])
-    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+    ids = [attempt.task_id for attempt in reply.attempts]
     queued = {e.task_id: e for e in session.store.events() if isinstance(e, TaskQueued)}
     assert [queued[task_id].model for task_id in ids] == ["fam-a/one", "fam-b/two", "fam-a/one"]
     started = {e.task_id: e.model for e in session.store.events() if isinstance(e, AgentStarted)}
@@ -225,9 +227,9 @@ async def test_models_without_attempts_and_too_many_attempts_are_refused(
 ) -> None:
     session = best_of_n_session(project, monkeypatch, judge_script([]), {})
     with pytest.raises(CommandError, match="give --attempts N"):
-        await session.enqueue("x", models=["a", "b"])
+        await session.execute(Enqueue(task="x", models=["a", "b"]))
     with pytest.raises(Exception, match="less than or equal to 5"):
-        await session.enqueue("x", attempts=6)
+        await session.execute(Enqueue(task="x", attempts=6))
     assert session.store.tasks() == []
 
 
@@ -236,7 +238,7 @@ async def test_demo_attempts_make_different_valid_changes_and_the_demo_judge_ran
     settings.demo.tokens_per_second = 0
     session = Session(repo, settings, Store(repo / ".git" / "agentdeck" / "session.db"))
     reply, ranked = await run_group(session, model="demo")
-    ids = [attempt["task_id"] for attempt in reply["attempts"]]
+    ids = [attempt.task_id for attempt in reply.attempts]
     notes = [git(repo, "show", f"agentdeck/{task_id}:agentdeck-demo-notes.md") for task_id in ids]
     assert len(set(notes)) == 3
     assert all("- [x] Write these notes" in text for text in notes)  # each ran its whole way
@@ -348,10 +350,10 @@ async def test_an_attempt_sent_back_drops_the_ranking_and_the_group_is_ranked_ag
     judge = judge_script([lambda ids: ranking_reply(ids), lambda ids: ranking_reply(ids[::-1])])
     session = best_of_n_session(project, monkeypatch, judge, {"scripted": ScriptedModel(executor_turn)})
     reply, first = await run_group(session)
-    ids = [attempt["task_id"] for attempt in reply["attempts"]]
-    group = reply["attempt_group"]
+    ids = [attempt.task_id for attempt in reply.attempts]
+    group = reply.attempt_group
     seq = session.store.last_seq
-    await session.retry(ids[1], "make the tests pass")
+    await session.execute(Retry(agent_id=ids[1], feedback="make the tests pass"))
     assert group not in session.store.rankings()
     item = review_list(session.store.tasks(), session.store.rankings()).results[0]
     assert item.ranking_note.startswith("not ranked yet: 1 of 3 attempts still at work")

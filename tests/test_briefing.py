@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue
 from agentdeck.event_text import describe
 from agentdeck.events import AgentStarted, TextDelta
 from agentdeck.llm.demo import DemoModel
@@ -23,7 +24,7 @@ async def test_the_main_agent_sees_the_conventions_its_name_and_how_to_work(
     repo = make_repo(tmp_path / "repo", {"README.md": "# Demo\n", "AGENTS.md": CONVENTIONS})
     session, scripted = scripted_session(repo, monkeypatch, [finish("nothing to do")])
     await session.start()
-    task_id = (await session.enqueue("tidy the README"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="tidy the README"))).task_id
     await wait_for(session, state_is(task_id, "finished", "failed"))
     [started] = [e for e in session.store.events(0, task_id=task_id) if isinstance(e, AgentStarted)]
     await session.shutdown()
@@ -45,7 +46,7 @@ async def test_without_a_conventions_file_the_prompt_has_no_conventions_section(
 ) -> None:
     session, scripted = scripted_session(repo, monkeypatch, [finish("nothing to do")])
     await session.start()
-    task_id = (await session.enqueue("tidy the README"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="tidy the README"))).task_id
     await wait_for(session, state_is(task_id, "finished", "failed"))
     await session.shutdown()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue, Resume
 from agentdeck.events import (
     AgentFinished,
     AgentStarted,
@@ -51,8 +52,8 @@ async def test_two_clients_see_identical_events_and_a_late_client_replays_them(s
     stream_a, stream_b = first.subscribe(0), second.subscribe(0)
     # The cockpit's main stream: everything but the text deltas, live as in replay.
     stream_c = third.subscribe(0, exclude=["text_delta"])
-    task_a = (await first.enqueue("take notes on the readme"))["task_id"]
-    task_b = (await second.enqueue("take notes on the source", foreground=True))["task_id"]
+    task_a = (await first.execute(Enqueue(task="take notes on the readme"))).task_id
+    task_b = (await second.execute(Enqueue(task="take notes on the source", foreground=True))).task_id
     done = {task_a, task_b}
 
     def both_done(seen: set):
@@ -97,7 +98,7 @@ async def test_socket_is_private_and_a_protocol_mismatch_is_refused(session_repo
 async def test_detaching_leaves_agents_running(session_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTDECK_DEMO__TOKENS_PER_SECOND", "200")
     client = await attach(session_repo)
-    task_id = (await client.enqueue("take notes"))["task_id"]
+    task_id = (await client.execute(Enqueue(task="take notes"))).task_id
     await client.close()  # nobody is attached now
     late = await attach(session_repo)
     events = await collect_until(late.subscribe(0), finished(task_id))
@@ -144,7 +145,7 @@ def test_kill_9_mid_run_loses_nothing_and_resume_continues(session_repo: Path, a
     async def replay_and_resume() -> tuple[list, list]:
         client = await attach(session_repo)
         replayed = [e async for e in client.subscribe(0, follow=False)]
-        await client.resume(ids[0])
+        await client.execute(Resume(agent_id=ids[0]))
         rest = await collect_until(client.subscribe(replayed[-1].seq), finished(ids[0]))
         await client.close()
         return replayed, rest
@@ -194,9 +195,9 @@ async def test_dependencies_run_in_order_through_the_daemon(
     monkeypatch.setenv("AGENTDECK_SESSION__AFTER_WAITS_FOR", "finished")
     client = await attach(session_repo)
     stream = client.subscribe(0)
-    first = (await client.enqueue("first"))["task_id"]
-    second = (await client.enqueue("second", after=first))["task_id"]
-    third = (await client.enqueue("third", after=second))["task_id"]
+    first = (await client.execute(Enqueue(task="first"))).task_id
+    second = (await client.execute(Enqueue(task="second", after=first))).task_id
+    third = (await client.execute(Enqueue(task="third", after=second))).task_id
     events = await collect_until(stream, finished(third))
     order = [e.task_id for e in events if isinstance(e, AgentStarted)]
     ends = {e.task_id: e.seq for e in events if isinstance(e, AgentFinished)}

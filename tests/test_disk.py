@@ -15,8 +15,10 @@ from pathlib import Path
 import pygit2
 import pytest
 
+from agentdeck.api import Cleanup, Enqueue, Gc, GetStatus, Reject
 from agentdeck.commands.session import render_status
 from agentdeck.events import CleanedUp, DiskUsageChanged, TaskStateChanged
+from agentdeck.replies import DiskStatus, Status
 from agentdeck.runtime.scheduler import Limits, decide
 from agentdeck.runtime.session import Session
 from agentdeck.runtime.store import TaskRow
@@ -126,24 +128,24 @@ def test_a_paused_queue_holds_background_starts_and_never_foreground_ones() -> N
 async def test_status_shows_each_tasks_disk_use_and_it_grows_with_build_output(repo: Path) -> None:
     session = make_session(repo)
     await session.start()
-    task_id = (await session.enqueue("take notes"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes"))).task_id
     await wait_for(
         session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished"
     )
-    status = await session.status()
-    [row] = status["tasks"]
-    before = row["disk_bytes"]
-    assert before and before > 0 and status["disk"]["total_bytes"] >= before
-    build_output(row["worktree"], 3 * MB)
+    status = await session.execute(GetStatus())
+    [row] = status.tasks
+    before = row.disk_bytes
+    assert before and before > 0 and status.disk.total_bytes >= before
+    build_output(row.worktree, 3 * MB)
     deadline = time.monotonic() + 20
     while True:
-        status = await session.status()
-        grown = status["tasks"][0]["disk_bytes"]
+        status = await session.execute(GetStatus())
+        grown = status.tasks[0].disk_bytes
         if grown >= before + 3 * MB or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)
     assert grown >= before + 3 * MB, (before, grown)
-    assert status["disk"]["total_bytes"] >= grown and status["disk"]["paused"] is None
+    assert status.disk.total_bytes >= grown and status.disk.paused is None
     text = render_status(status)
     assert "DISK" in text.splitlines()[2] and "worktrees: 3." in text and " MB" in text
     await session.shutdown()
@@ -170,12 +172,12 @@ async def test_gc_frees_merged_and_rejected_worktrees_oldest_first_and_reports_t
     for task_id, size in sizes.items():
         build_output(session.store.task(task_id).worktree, size)
 
-    dry = await session.gc(dry_run=True)
+    dry = await session.execute(Gc(dry_run=True))
     assert [e.task_id for e in dry.results] == ["older-merged-2222", "newer-rejected-1111"]
     assert all(Path(session.store.task(t).worktree).exists() for t in sizes)  # --dry-run deletes nothing
     assert dry.freed_bytes >= 5 * MB and not any(e.removed for e in dry.results)
 
-    report = await session.gc()
+    report = await session.execute(Gc())
     assert [e.task_id for e in report.results] == ["older-merged-2222", "newer-rejected-1111"]
     for entry in report.results:
         assert (
@@ -203,10 +205,10 @@ async def test_gc_frees_merged_and_rejected_worktrees_oldest_first_and_reports_t
         ("newer-rejected-1111", "gc", False),
     ]
     assert all(e.bytes_freed > 0 for e in cleaned)
-    status = await session.status()
-    disk = {t["id"]: t["disk_bytes"] for t in status["tasks"]}
+    status = await session.execute(GetStatus())
+    disk = {t.id: t.disk_bytes for t in status.tasks}
     assert disk["older-merged-2222"] == 0 and disk["undecided-3333"] >= MB
-    assert (await session.gc()).results == []
+    assert (await session.execute(Gc())).results == []
     await session.shutdown()
 
 
@@ -238,14 +240,14 @@ async def test_no_unmerged_commit_is_ever_lost_by_gc(repo: Path) -> None:
     for task_id in ("rejected-aaaa", "merged-bbbb", "failed-cccc", "moved-back-dddd", "detached-eeee"):
         build_output(session.store.task(task_id).worktree, MB)
 
-    report = await session.gc()
+    report = await session.execute(Gc())
     removed = {e.task_id for e in report.results if e.removed}
     assert removed == {"rejected-aaaa", "merged-bbbb", "moved-back-dddd", "detached-eeee"}
     assert (
         next(e for e in report.results if e.task_id == "detached-eeee").kept_ref
         == "refs/agentdeck/kept/detached-eeee"
     )
-    await session.cleanup()  # and the cleanup that deletes fully merged branches, after it
+    await session.execute(Cleanup())  # and the cleanup that deletes fully merged branches, after it
     for kind, ids in commits.items():
         for commit in ids:
             assert reachable_from_some_ref(repo, commit), f"{kind} commit {commit} is on no ref after gc"
@@ -256,7 +258,13 @@ async def test_no_unmerged_commit_is_ever_lost_by_gc(repo: Path) -> None:
 def test_the_cockpit_shows_the_total_and_the_pause_it_is_told_about() -> None:
     state = CockpitState()
     state.load_status(
-        {"tasks": [], "last_seq": 3, "disk": {"total_bytes": 5 * MB, "budget_bytes": 1024**3, "paused": None}}
+        Status(
+            pid=1,
+            last_seq=3,
+            foreground_slots=2,
+            background_concurrency=2,
+            disk=DiskStatus(total_bytes=5 * MB, budget_bytes=1024**3),
+        )
     )
     assert state.disk_summary() == "worktrees 5.0 MB of 1.0 GB"
     reason = "paused: worktrees use 1.2 GB of the 1 GB budget (session.max_worktree_gb); run `agentdeck gc` or merge/reject results"
@@ -277,16 +285,18 @@ def daemon_repo(repo: Path, monkeypatch: pytest.MonkeyPatch):
 async def _status_until(client, predicate, what: str, timeout: float = 30.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        status = await client.status()
+        status = await client.execute(GetStatus())
         if predicate(status):
             return status
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}; last status: {json.dumps(status)[:2000]}")
+            raise AssertionError(
+                f"timed out waiting until {what}; last status: {status.model_dump_json()[:2000]}"
+            )
         await asyncio.sleep(0.2)
 
 
-def _state(status: dict, task_id: str) -> str:
-    return next(t["state"] for t in status["tasks"] if t["id"] == task_id)
+def _state(status: Status, task_id: str) -> str:
+    return next(t.state for t in status.tasks if t.id == task_id)
 
 
 async def test_over_budget_pauses_new_background_starts_until_gc_frees_the_space(
@@ -294,23 +304,23 @@ async def test_over_budget_pauses_new_background_starts_until_gc_frees_the_space
 ) -> None:
     monkeypatch.setenv("AGENTDECK_SESSION__MAX_WORKTREE_GB", "0.002")  # ~2 MB
     client = await attach(daemon_repo)
-    first = (await client.enqueue("take notes"))["task_id"]
+    first = (await client.execute(Enqueue(task="take notes"))).task_id
     status = await _status_until(client, lambda s: _state(s, first) == "finished", f"{first} finished")
-    worktree = next(t["worktree"] for t in status["tasks"] if t["id"] == first)
+    worktree = next(t.worktree for t in status.tasks if t.id == first)
     build_output(worktree, 3 * MB)  # undecided: gc may not take it, so the session must pause
-    status = await _status_until(client, lambda s: s["disk"]["paused"], "background starts pause")
+    status = await _status_until(client, lambda s: s.disk.paused, "background starts pause")
     assert (
-        status["disk"]["paused"].startswith("paused: worktrees use 3.")
-        and "of the 0.002 GB budget (session.max_worktree_gb)" in status["disk"]["paused"]
+        status.disk.paused.startswith("paused: worktrees use 3.")
+        and "of the 0.002 GB budget (session.max_worktree_gb)" in status.disk.paused
     )
 
-    second = (await client.enqueue("take notes again"))["task_id"]
-    foreground = (await client.enqueue("take notes in front", foreground=True))["task_id"]
+    second = (await client.execute(Enqueue(task="take notes again"))).task_id
+    foreground = (await client.execute(Enqueue(task="take notes in front", foreground=True))).task_id
     status = await _status_until(
         client, lambda s: _state(s, foreground) in ("verifying", "finished"), "the foreground task ran"
     )
-    row = next(t for t in status["tasks"] if t["id"] == second)
-    assert row["state"] == "queued" and row["waiting_reason"] == status["disk"]["paused"]
+    row = next(t for t in status.tasks if t.id == second)
+    assert row.state == "queued" and row.waiting_reason == status.disk.paused
     shown = run_cli(agentdeck_cmd, "queue", "list", cwd=daemon_repo)
     assert shown.returncode == 0 and "paused: worktrees use" in shown.stdout
     text = run_cli(agentdeck_cmd, "status", cwd=daemon_repo).stdout
@@ -320,9 +330,9 @@ async def test_over_budget_pauses_new_background_starts_until_gc_frees_the_space
     )
 
     # You decide: the rejected task's worktree is collected by itself, and the queue goes on.
-    await client.reject(first, "not needed")
+    await client.execute(Reject(agent_id=first, reason="not needed"))
     status = await _status_until(client, lambda s: _state(s, second) != "queued", f"{second} started")
-    assert status["disk"]["paused"] is None
+    assert status.disk.paused is None
     events = [e async for e in client.subscribe(0, follow=False)]
     [cleaned] = [e for e in events if isinstance(e, CleanedUp)]
     assert (
@@ -344,9 +354,9 @@ def test_gc_on_the_command_line_lists_with_dry_run_then_frees(daemon_repo: Path,
     async def finish_and_reject() -> str:
         client = await attach(daemon_repo)
         status = await _status_until(client, lambda s: _state(s, task_id) == "finished", "finished")
-        await client.reject(task_id, "")
+        await client.execute(Reject(agent_id=task_id, reason=""))
         await client.close()
-        return next(t["worktree"] for t in status["tasks"] if t["id"] == task_id)
+        return next(t.worktree for t in status.tasks if t.id == task_id)
 
     worktree = asyncio.run(finish_and_reject())
     build_output(worktree, 2 * MB)

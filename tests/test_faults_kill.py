@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue
 from agentdeck.events import AgentStarted, Checkpointed, Merged, SessionStarted, TaskStateChanged
 from agentdeck.workspace.merge_journal import journal_path
 from tests.support.cli import run_cli
@@ -78,7 +79,7 @@ def test_kill_mid_merge_lands_it_fully_on_the_next_start(
     async def finish_one() -> tuple[str, str]:
         client = await attach(session_repo)
         stream = client.subscribe(0)
-        task_id = (await client.enqueue("take notes"))["task_id"]
+        task_id = (await client.execute(Enqueue(task="take notes"))).task_id
         await collect_until(stream, settled(task_id))
         await client.close()
         return task_id, rev(session_repo, "main")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import GetStatus
 from agentdeck.server import protocol
 from agentdeck.server.launcher import daemon_pid, open_connection
 from agentdeck.task_limits import PRIORITY_LIMIT
@@ -138,7 +139,7 @@ async def test_each_kind_of_bad_line_gets_a_reply_saying_what_was_wrong_and_noth
     assert "1 MiB" in refusal["error"]
     assert await asyncio.wait_for(reader.readline(), 10) == b""
     writer.close()
-    assert (await good.status())["tasks"] == []
+    assert (await good.execute(GetStatus())).tasks == []
     assert crash_lines(paths_of(session_repo).log) == []
     await good.close()
 

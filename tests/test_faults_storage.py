@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue
 from tests.support.cli import run_cli
 from tests.support.faults import one_finished_task, settled, status
 from tests.support.session import attach, collect_until, kill_daemon, paths_of
@@ -126,7 +127,7 @@ def test_a_full_disk_stops_the_agents_cleanly_and_the_session_goes_on_when_space
     async def until_full() -> tuple[str, list]:
         client = await attach(session_repo)
         stream = client.subscribe(0)
-        task_id = (await client.enqueue("take notes"))["task_id"]
+        task_id = (await client.execute(Enqueue(task="take notes"))).task_id
         before = await collect_until(stream, lambda e: isinstance(e, TextDelta))
         fill(small_disk)
         after = await collect_until(

@@ -9,6 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import (
+    Cancel,
+    Cleanup,
+    CreatePullRequest,
+    Enqueue,
+    GetResult,
+    GetReview,
+    Merge,
+    Reject,
+    RequestChanges,
+    Retry,
+)
 from agentdeck.events import (
     AgentStarted,
     ChangesRequested,
@@ -36,7 +48,7 @@ def state_is(task_id: str, *states: str):
 
 
 async def run_to_review(session: Session, task: str) -> str:
-    task_id = (await session.enqueue(task))["task_id"]
+    task_id = (await session.execute(Enqueue(task=task))).task_id
     await wait_for(session, state_is(task_id, "finished", "failed"))
     return task_id
 
@@ -79,7 +91,7 @@ async def test_a_finished_agent_is_verified_then_waits_for_a_decision(repo: Path
         e for e in session.store.events(0, task_id=task_id) if isinstance(e, VerificationFinished)
     )
     assert "judge of the executor's family" in verification.flags  # the demo judged the demo
-    listing = await session.review()
+    listing = await session.execute(GetReview())
     item = listing.results[0]
     assert (
         item.task_id == task_id
@@ -88,7 +100,7 @@ async def test_a_finished_agent_is_verified_then_waits_for_a_decision(repo: Path
         and item.verdict == "approve"
     )
     assert listing.summary.done == 1 and listing.summary.approved == 1 and listing.summary.to_review == 1
-    details = await session.result(task_id)
+    details = await session.execute(GetResult(agent_id=task_id))
     assert details.plan and details.verdict.findings and details.verdict.findings[0].file == NOTES
     assert (
         f"+++ b/{NOTES}" in details.diff
@@ -102,7 +114,7 @@ async def test_merge_lands_the_result_and_the_merged_poll_agrees(repo: Path) -> 
     session = make_session(repo)
     await session.start()
     task_id = await run_to_review(session, "take notes")
-    report = await session.merge(task_id)
+    report = await session.execute(Merge(task_ids=[task_id]))
     assert report.merged and report.target == "main" and [s.method for s in report.steps] == ["fast-forward"]
     assert (
         report.checkout == str(repo) and (repo / NOTES).exists() and git(repo, "status", "--porcelain") == ""
@@ -113,7 +125,7 @@ async def test_merge_lands_the_result_and_the_merged_poll_agrees(repo: Path) -> 
     row = session.store.task(task_id)
     assert row.state == "merged" and row.decision["method"] == "fast-forward"
     with pytest.raises(CommandError, match="it is already merged"):
-        await session.merge(task_id)
+        await session.execute(Merge(task_ids=[task_id]))
     await session.shutdown()
 
 
@@ -125,7 +137,7 @@ async def test_a_branch_you_merged_by_hand_is_seen_as_decided(repo: Path) -> Non
     await wait_for(session, state_is(task_id, "merged"))
     assert session.store.task(task_id).decision["method"] == "outside agentdeck"
     with pytest.raises(CommandError, match="cannot reject task .*: it is already merged"):
-        await session.reject(task_id)
+        await session.execute(Reject(agent_id=task_id))
     await session.shutdown()
 
 
@@ -137,7 +149,7 @@ async def test_two_results_that_conflict_are_reported_pair_by_pair_and_nothing_i
         await run_to_review(session, "take other notes"),
     )
     before = git(repo, "rev-parse", "main")
-    report = await session.merge(first, second)
+    report = await session.execute(Merge(task_ids=[first, second]))
     assert not report.merged and "nothing was merged" in report.reason
     assert [(c.path, c.between) for c in report.pair_conflicts] == [
         (NOTES, [f"agentdeck/{first}", f"agentdeck/{second}"])
@@ -156,7 +168,7 @@ async def test_a_dirty_checkout_of_the_base_branch_is_refused(repo: Path) -> Non
     with pytest.raises(
         CommandError, match=r"main is checked out in .* with uncommitted changes \(README.md\)"
     ) as caught:
-        await session.merge(task_id)
+        await session.execute(Merge(task_ids=[task_id]))
     assert caught.value.code == "failed"
     assert (
         session.store.task(task_id).state == "finished"
@@ -171,7 +183,7 @@ async def test_integration_pass_runs_the_tests_on_the_combined_result_before_lan
     await session.start()
     a = finished_row(session, repo, "a-1", {"a.txt": "a\n"})
     b = finished_row(session, repo, "b-1", {"b.txt": "b\n"})
-    report = await session.merge(a, b)
+    report = await session.execute(Merge(task_ids=[a, b]))
     assert (
         report.merged
         and report.tests.status == "passed"
@@ -191,7 +203,7 @@ async def test_integration_pass_with_failing_tests_lands_nothing(repo: Path) -> 
     a = finished_row(session, repo, "a-2", {"a.txt": "a\n"})
     b = finished_row(session, repo, "b-2", {"b.txt": "b\n"})
     before = git(repo, "rev-parse", "main")
-    report = await session.merge(a, b)
+    report = await session.execute(Merge(task_ids=[a, b]))
     assert not report.merged and report.tests.status == "failed" and report.tests.failed == 1
     assert report.reason.startswith("the tests failed on the combined result (2 passed, 1 failed")
     assert git(repo, "rev-parse", "main") == before and "integration" not in git(
@@ -204,23 +216,23 @@ async def test_reject_keeps_the_branch_and_cleanup_refuses_unmerged_work_until_f
     session = make_session(repo)
     await session.start()
     task_id = await run_to_review(session, "take notes")
-    await session.reject(task_id, "not needed")
+    await session.execute(Reject(agent_id=task_id, reason="not needed"))
     row = session.store.task(task_id)
     assert row.state == "rejected" and row.decision["reason"] == "not needed"
     assert any(
         isinstance(e, Rejected) and e.reason == "not needed" for e in session.store.events(0, task_id=task_id)
     )
-    report = await session.cleanup()
+    report = await session.execute(Cleanup())
     [entry] = report.results
     assert entry.worktree_removed and not entry.branch_deleted and "on no other branch" in entry.kept
     assert len(entry.unmerged) == len(git(repo, "log", "--format=%h", f"main..agentdeck/{task_id}").split())
     assert not Path(row.worktree).exists() and git(repo, "branch", "--list", f"agentdeck/{task_id}").strip()
-    forced = await session.cleanup(force=True)
+    forced = await session.execute(Cleanup(force=True))
     assert forced.results[0].branch_deleted and forced.results[0].dropped == len(entry.unmerged)
     assert not git(repo, "branch", "--list", f"agentdeck/{task_id}").strip()
-    assert (await session.cleanup()).results == []
+    assert (await session.execute(Cleanup())).results == []
     with pytest.raises(CommandError, match="cleanup removed its worktree"):
-        await session.retry(task_id, "try again")
+        await session.execute(Retry(agent_id=task_id, feedback="try again"))
     await session.shutdown()
 
 
@@ -249,7 +261,7 @@ async def test_request_changes_reruns_on_the_same_branch_with_the_feedback_visib
     task_id = await run_to_review(session, "write hello.txt")
     first_branch = session.store.task(task_id).branch
     seq = session.store.last_seq
-    await session.request_changes(task_id, "say hello to the world, not just hello")
+    await session.execute(RequestChanges(agent_id=task_id, feedback="say hello to the world, not just hello"))
     await wait_for(session, state_is(task_id, "finished", "failed"), from_seq=seq)
     feedback_request = scripted.requests[2][1]["content"]
     assert (
@@ -265,7 +277,7 @@ async def test_request_changes_reruns_on_the_same_branch_with_the_feedback_visib
     assert row.state == "finished" and row.feedback[0]["delivered"] and row.verdict["kind"] == "approve"
     assert git(repo, "show", f"{first_branch}:hello.txt") == "hello, world\n"
     # The judge checked the change against the feedback too.
-    details = await session.result(task_id)
+    details = await session.execute(GetResult(agent_id=task_id))
     assert (
         details.feedback[0].text == "say hello to the world, not just hello"
         and details.verdict.same_family_warning == ""
@@ -277,7 +289,7 @@ async def test_stopping_during_verification_verifies_again_on_the_next_start(rep
     session = make_session(repo)
     session.settings.test_command = "sleep 30"
     await session.start()
-    task_id = (await session.enqueue("take notes"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes"))).task_id
     await wait_for(session, state_is(task_id, "verifying"))
     await asyncio.sleep(0.3)
     started = asyncio.get_running_loop().time()
@@ -298,15 +310,15 @@ async def test_retry_and_reject_refuse_tasks_that_are_not_done(repo: Path) -> No
     session = make_session(repo, background_concurrency=1)
     session.settings.demo.tokens_per_second = 5
     await session.start()
-    busy = (await session.enqueue("busy"))["task_id"]
-    queued = (await session.enqueue("later"))["task_id"]
+    busy = (await session.execute(Enqueue(task="busy"))).task_id
+    queued = (await session.execute(Enqueue(task="later"))).task_id
     with pytest.raises(CommandError, match="cannot reject task .*: its agent is still running"):
-        await session.reject(busy)
+        await session.execute(Reject(agent_id=busy))
     with pytest.raises(CommandError, match="cannot merge task .*: it has not run yet"):
-        await session.merge(queued)
+        await session.execute(Merge(task_ids=[queued]))
     with pytest.raises(CommandError, match="unknown task id 'nope'"):
-        await session.retry("nope")
-    await session.cancel(busy)
+        await session.execute(Retry(agent_id="nope"))
+    await session.execute(Cancel(agent_id=busy))
     await session.shutdown()
 
 
@@ -319,7 +331,7 @@ async def test_a_pull_request_is_pushed_and_opened_with_gh(
     path = os.environ.get("PATH", "")
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     with pytest.raises(CommandError, match="`gh` is not installed"):
-        await session.pull_request(task_id)
+        await session.execute(CreatePullRequest(agent_id=task_id))
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     gh = bin_dir / "gh"
@@ -329,11 +341,11 @@ async def test_a_pull_request_is_pushed_and_opened_with_gh(
     gh.chmod(gh.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{path}")
     with pytest.raises(CommandError, match="has no remote"):
-        await session.pull_request(task_id)
+        await session.execute(CreatePullRequest(agent_id=task_id))
     git(tmp_path, "init", "-q", "--bare", "remote.git")
     git(repo, "remote", "add", "origin", str(tmp_path / "remote.git"))
-    reply = await session.pull_request(task_id)
-    assert reply["url"] == "https://github.com/example/repo/pull/7"
+    reply = await session.execute(CreatePullRequest(agent_id=task_id))
+    assert reply.url == "https://github.com/example/repo/pull/7"
     assert (
         git(tmp_path / "remote.git", "rev-parse", f"agentdeck/{task_id}").strip()
         == git(repo, "rev-parse", f"agentdeck/{task_id}").strip()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue, GetStatus
 from agentdeck.commands.session import render_table
 from agentdeck.config import ConfigError, load_settings
 from agentdeck.events import AgentStarted, InboxRejected, TaskQueued
@@ -39,9 +40,9 @@ async def test_a_queued_task_with_a_role_briefs_its_agent_with_conventions_budge
     repo = repo_with(tmp_path, DATABASE_ROLE, **{"AGENTS.md": "Use snake_case for column names.\n"})
     session, scripted = scripted_session(repo, monkeypatch, [finish("added the index")])
     await session.start()
-    task_id = (await session.enqueue("add an index on orders.created", role="database"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="add an index on orders.created", role="database"))).task_id
     await wait_for(session, state_is(task_id, "finished", "failed"))
-    status = await session.status()
+    status = await session.execute(GetStatus())
     events = list(session.store.events(0, task_id=task_id))
     await session.shutdown()
 
@@ -55,9 +56,9 @@ async def test_a_queued_task_with_a_role_briefs_its_agent_with_conventions_budge
     assert note.startswith("[agentdeck budget] step 1 of 7; "), "the role's step budget"
     assert "- test-first-bug-fix [use this]:" in system, "the role's skill, marked for use"
     assert [e.role for e in events if isinstance(e, TaskQueued | AgentStarted)] == ["database", "database"]
-    [row] = status["tasks"]
-    assert row["role"] == "database"
-    assert "database" in render_table(status["tasks"]).splitlines()[1]
+    [row] = status.tasks
+    assert row.role == "database"
+    assert "database" in render_table(status.tasks).splitlines()[1]
 
 
 async def test_an_unknown_role_is_refused_naming_the_defined_ones(
@@ -67,8 +68,8 @@ async def test_an_unknown_role_is_refused_naming_the_defined_ones(
     session, _ = scripted_session(repo, monkeypatch, [])
     await session.start()
     with pytest.raises(CommandError) as refused:
-        await session.enqueue("tidy up", role="dba")
-    tasks = (await session.status())["tasks"]
+        await session.execute(Enqueue(task="tidy up", role="dba"))
+    tasks = (await session.execute(GetStatus())).tasks
     await session.shutdown()
 
     assert str(refused.value) == (
@@ -144,7 +145,7 @@ async def test_a_role_naming_a_missing_skill_is_refused_when_the_task_picks_it(
     session, _ = scripted_session(repo, monkeypatch, [])
     await session.start()
     with pytest.raises(CommandError) as refused:
-        await session.enqueue("add an index", role="database")
+        await session.execute(Enqueue(task="add an index", role="database"))
     await session.shutdown()
 
     assert str(refused.value).startswith(
@@ -160,7 +161,7 @@ async def test_a_role_added_after_the_session_started_is_refused_saying_to_resta
     await session.start()
     (repo / "agentdeck.toml").write_text(DATABASE_ROLE)
     with pytest.raises(CommandError) as refused:
-        await session.enqueue("tidy up", role="database")
+        await session.execute(Enqueue(task="tidy up", role="database"))
     await session.shutdown()
 
     assert "role 'database' was added to agentdeck.toml after this session started" in str(refused.value)
@@ -176,17 +177,17 @@ async def test_an_inbox_file_with_an_unknown_role_is_moved_aside_with_the_reason
     rejected: list[InboxRejected] = []
 
     async def enqueue(item: InboxTask) -> str:
-        return (await session.enqueue(item.task, source="inbox", role=item.role))["task_id"]
+        return (await session.execute(Enqueue(task=item.task, source="inbox", role=item.role))).task_id
 
     inbox = Inbox(tmp_path / "inbox", enqueue, rejected.append)
     inbox.prepare()
     (tmp_path / "inbox" / "dba.md").write_text("---\nrole: dba\n---\nAdd an index.\n")
     (tmp_path / "inbox" / "db.md").write_text("---\nrole: database\n---\nAdd an index.\n")
     await inbox.scan()
-    tasks = (await session.status())["tasks"]
+    tasks = (await session.execute(GetStatus())).tasks
     await session.shutdown()
 
     [why] = [r.reason for r in rejected]
     assert why.startswith("unknown role 'dba': the roles defined in agentdeck.toml are database")
     assert why in (tmp_path / "inbox" / "rejected" / "dba.md.error").read_text()
-    assert [t["role"] for t in tasks] == ["database"]
+    assert [t.role for t in tasks] == ["database"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Cancel, Demote, EditTask, Enqueue, GetStatus, Promote
 from agentdeck.config import load_settings
 from agentdeck.events import AgentFinished, AgentStarted, PlanWritten, TaskStateChanged
 from agentdeck.runtime.command_error import CommandError
@@ -35,8 +36,8 @@ def make_session(repo: Path, **session_keys) -> Session:
 async def test_enqueued_task_runs_to_the_end_and_its_row_follows(repo: Path) -> None:
     session = make_session(repo)
     await session.start()
-    reply = await session.enqueue("take notes")
-    task_id = reply["task_id"]
+    reply = await session.execute(Enqueue(task="take notes"))
+    task_id = reply.task_id
     await wait_for(
         session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == task_id and e.state == "finished"
     )
@@ -56,9 +57,9 @@ async def test_after_finished_runs_in_order_and_unknown_ids_are_refused(repo: Pa
     session = make_session(repo, after_waits_for="finished")
     await session.start()
     with pytest.raises(CommandError, match="unknown task id 'nope'"):
-        await session.enqueue("x", after="nope")
-    first = (await session.enqueue("first"))["task_id"]
-    second = (await session.enqueue("second", after=first))["task_id"]
+        await session.execute(Enqueue(task="x", after="nope"))
+    first = (await session.execute(Enqueue(task="first"))).task_id
+    second = (await session.execute(Enqueue(task="second", after=first))).task_id
     await wait_for(session, lambda e: isinstance(e, AgentFinished) and e.task_id == second)
     events = list(session.store.events(0))
     first_done = next(e.seq for e in events if isinstance(e, AgentFinished) and e.task_id == first)
@@ -70,13 +71,13 @@ async def test_after_finished_runs_in_order_and_unknown_ids_are_refused(repo: Pa
 async def test_after_merged_waits_until_you_merge_the_branch(repo: Path) -> None:
     session = make_session(repo)
     await session.start()
-    first = (await session.enqueue("first"))["task_id"]
-    second = (await session.enqueue("second", after=first))["task_id"]
+    first = (await session.execute(Enqueue(task="first"))).task_id
+    second = (await session.execute(Enqueue(task="second", after=first))).task_id
     await wait_for(
         session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == first and e.state == "finished"
     )
-    status = await session.status()
-    waiting = {t["id"]: t["waiting_reason"] for t in status["tasks"]}
+    status = await session.execute(GetStatus())
+    waiting = {t.id: t.waiting_reason for t in status.tasks}
     assert waiting[second] == f"waiting for {first} to be merged"
     git(repo, "merge", "-q", "--no-edit", f"agentdeck/{first}")
     await wait_for(session, lambda e: isinstance(e, AgentStarted) and e.task_id == second)
@@ -88,12 +89,12 @@ async def test_edit_refuses_a_dependency_cycle(repo: Path) -> None:
     session = make_session(repo, background_concurrency=1)
     session.settings.demo.tokens_per_second = 5  # keep the first one busy
     await session.start()
-    busy = (await session.enqueue("busy"))["task_id"]
-    a = (await session.enqueue("a"))["task_id"]
-    b = (await session.enqueue("b", after=a))["task_id"]
+    busy = (await session.execute(Enqueue(task="busy"))).task_id
+    a = (await session.execute(Enqueue(task="a"))).task_id
+    b = (await session.execute(Enqueue(task="b", after=a))).task_id
     with pytest.raises(CommandError, match=f"dependency cycle refused: {a} → {b} → {a}"):
-        await session.edit(a, after=b)
-    await session.cancel(busy)
+        await session.execute(EditTask(agent_id=a, after=b))
+    await session.execute(Cancel(agent_id=busy))
     await session.shutdown()
 
 
@@ -101,21 +102,21 @@ async def test_promote_and_demote_flip_the_slot_without_restarting(repo: Path) -
     session = make_session(repo, foreground_slots=2)
     session.settings.demo.tokens_per_second = 5  # long enough to move them around
     await session.start()
-    fg = [(await session.enqueue(f"fg {n}", foreground=True))["task_id"] for n in range(2)]
-    bg = (await session.enqueue("bg"))["task_id"]
+    fg = [(await session.execute(Enqueue(task=f"fg {n}", foreground=True))).task_id for n in range(2)]
+    bg = (await session.execute(Enqueue(task="bg"))).task_id
     await wait_for(session, lambda e: isinstance(e, AgentStarted) and e.task_id == bg)
     with pytest.raises(CommandError, match="all 2 foreground slots are busy"):
-        await session.promote(bg)
-    await session.demote(fg[0])
+        await session.execute(Promote(agent_id=bg))
+    await session.execute(Demote(agent_id=fg[0]))
     agent = session.agents[bg]
-    await session.promote(bg)
+    await session.execute(Promote(agent_id=bg))
     assert session.agents[bg] is agent  # the same agent, not restarted
     rows = {row.id: row for row in session.store.tasks()}
     assert rows[bg].foreground and not rows[fg[0]].foreground and rows[bg].state == "running"
     starts = [e for e in session.store.events(0) if isinstance(e, AgentStarted) and e.task_id == bg]
     assert len(starts) == 1
     with pytest.raises(CommandError, match="already in the background"):
-        await session.demote(fg[0])
+        await session.execute(Demote(agent_id=fg[0]))
     await session.shutdown()
     assert {row.state for row in session.store.tasks()} == {"interrupted"}
 
@@ -123,16 +124,14 @@ async def test_promote_and_demote_flip_the_slot_without_restarting(repo: Path) -
 async def test_queue_budget_stops_new_background_tasks_and_status_says_why(repo: Path) -> None:
     session = make_session(repo, background_concurrency=1, queue_budget_tokens=1)
     await session.start()
-    first = (await session.enqueue("first"))["task_id"]
-    second = (await session.enqueue("second"))["task_id"]
+    first = (await session.execute(Enqueue(task="first"))).task_id
+    second = (await session.execute(Enqueue(task="second"))).task_id
     await wait_for(
         session, lambda e: isinstance(e, TaskStateChanged) and e.task_id == first and e.state == "finished"
     )
-    status = await session.status()
-    assert status["budget_reached"].startswith("queue budget reached")
-    assert next(t for t in status["tasks"] if t["id"] == second)["waiting_reason"].startswith(
-        "queue budget reached"
-    )
+    status = await session.execute(GetStatus())
+    assert status.budget_reached.startswith("queue budget reached")
+    assert next(t for t in status.tasks if t.id == second).waiting_reason.startswith("queue budget reached")
     assert session.store.task(second).state == "queued"
     await session.shutdown()
 
@@ -141,7 +140,7 @@ async def test_auto_resume_restarts_interrupted_agents_in_their_worktree(repo: P
     session = make_session(repo)
     session.settings.demo.tokens_per_second = 5
     await session.start()
-    task_id = (await session.enqueue("take notes"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes"))).task_id
     await wait_for(session, lambda e: isinstance(e, AgentStarted) and e.task_id == task_id)
     await session.shutdown()
     session.store.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue
 from agentdeck.events import TaskQueued, ToolCallFinished, ToolCallStarted
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.inbox import parse_inbox_text
@@ -39,8 +40,8 @@ async def test_a_named_skill_is_listed_by_description_and_its_body_arrives_only_
         [Turn(text="Loading it.", calls=[("load_skill", {"name": "db-migration"})]), finish("migrated")],
     )
     await session.start()
-    reply = await session.enqueue("add a column for the user's locale", skills=["db-migration"])
-    task_id = reply["task_id"]
+    reply = await session.execute(Enqueue(task="add a column for the user's locale", skills=["db-migration"]))
+    task_id = reply.task_id
     await wait_for(session, state_is(task_id, "finished", "failed"))
     await session.shutdown()
 
@@ -80,7 +81,7 @@ async def test_an_agent_without_named_skills_still_sees_the_list_and_an_unknown_
         repo, monkeypatch, [Turn(calls=[("load_skill", {"name": "no-such-skill"})]), finish()]
     )
     await session.start()
-    task_id = (await session.enqueue("tidy the readme"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="tidy the readme"))).task_id
     await wait_for(session, state_is(task_id, "finished", "failed"))
     await session.shutdown()
 
@@ -97,7 +98,7 @@ async def test_enqueueing_an_unknown_skill_is_refused_with_the_list_and_nothing_
     session, _ = scripted_session(repo, monkeypatch, [finish()])
     await session.start()
     with pytest.raises(CommandError) as caught:
-        await session.enqueue("fix it", skills=["fix-bug"])
+        await session.execute(Enqueue(task="fix it", skills=["fix-bug"]))
     await session.shutdown()
     assert str(caught.value).startswith(
         "unknown skill 'fix-bug': the skills are review-comments-to-changes, "
@@ -114,8 +115,8 @@ async def test_a_named_skills_model_runs_the_task_unless_the_task_gives_one(
     )
     session, _ = scripted_session(repo, monkeypatch, [finish(), finish()])
     await session.start()
-    own = (await session.enqueue("look", skills=["quick-look"]))["task_id"]
-    given = (await session.enqueue("look again", skills=["quick-look"], model="demo"))["task_id"]
+    own = (await session.execute(Enqueue(task="look", skills=["quick-look"]))).task_id
+    given = (await session.execute(Enqueue(task="look again", skills=["quick-look"], model="demo"))).task_id
     await session.shutdown()
     assert session.store.task(own).model == "scripted"
     assert session.store.task(given).model == "demo"
@@ -168,7 +169,7 @@ async def test_the_planner_gets_the_tasks_named_skills_in_full(
     session, scripted = scripted_session(repo, monkeypatch, [Turn(text="1. Add the migration."), finish()])
     session.settings.plan.background = True
     await session.start()
-    task_id = (await session.enqueue("add a locale column", skills=["db-migration"]))["task_id"]
+    task_id = (await session.execute(Enqueue(task="add a locale column", skills=["db-migration"]))).task_id
     await wait_for(session, state_is(task_id, "finished", "failed"))
     await session.shutdown()
     planning, executing = scripted.requests[0], scripted.requests[1]

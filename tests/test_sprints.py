@@ -7,17 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from agentdeck.events import (
-    AgentStarted,
-    ConflictResolved,
+from agentdeck.api import (
+    Cancel,
     DropSprintTask,
+    GetResult,
+    GetReview,
     GetSprint,
+    GetStatus,
+    Merge,
     PlanSprint,
     StartSprint,
-    SteerReceived,
-    TaskStateChanged,
-    ToolCallFinished,
 )
+from agentdeck.events import AgentStarted, ConflictResolved, SteerReceived, TaskStateChanged, ToolCallFinished
+from agentdeck.replies import SprintLaunched
 from agentdeck.runtime.command_error import CommandError
 from tests.support.git_repos import git
 from tests.support.scripted_model import ScriptedModel
@@ -37,9 +39,9 @@ def sprint_session(repo: Path, monkeypatch: pytest.MonkeyPatch, team: Team):
     return session
 
 
-async def start(session, feature: str = FOUR_ROLES["feature"]) -> dict:
+async def start(session, feature: str = FOUR_ROLES["feature"]) -> SprintLaunched:
     planned = await session.execute(PlanSprint(feature=feature))
-    return await session.execute(StartSprint(plan=planned["plan"]))
+    return await session.execute(StartSprint(plan=planned.plan.model_dump(mode="json")))
 
 
 async def test_a_four_role_sprint_runs_in_dependency_order_and_lands_as_one_merge(
@@ -49,7 +51,7 @@ async def test_a_four_role_sprint_runs_in_dependency_order_and_lands_as_one_merg
     session = sprint_session(repo, monkeypatch, team)
     await session.start()
     started = await start(session)
-    sprint_id, ids = started["sprint_id"], started["tasks"]
+    sprint_id, ids = started.sprint_id, started.tasks
     await wait_for(session, state_is(sprint_id, "finished"), timeout=60)
 
     # core published core.py: its dependants saw it in their context and, read-only, in their worktree.
@@ -77,8 +79,8 @@ async def test_a_four_role_sprint_runs_in_dependency_order_and_lands_as_one_merg
     assert docs_start > seq(TaskStateChanged, ids["cli"], state="finished")
 
     # The contracts commit, on the sprint's base branch, is where every role branch starts.
-    contracts = started["contracts_commit"]
-    assert git(repo, "rev-parse", started["contracts_branch"]).strip() == contracts
+    contracts = started.contracts_commit
+    assert git(repo, "rev-parse", started.contracts_branch).strip() == contracts
     for task_id in ids.values():
         assert session.store.task(task_id).base_commit == contracts
         git(repo, "merge-base", "--is-ancestor", contracts, f"agentdeck/{task_id}")
@@ -94,15 +96,15 @@ async def test_a_four_role_sprint_runs_in_dependency_order_and_lands_as_one_merg
     assert integration.branch == f"agentdeck/{sprint_id}" and integration.tests["status"] == "passed"
 
     # One result in review, with every role's part; no role shows as a result of its own.
-    review = await session.review()
+    review = await session.execute(GetReview())
     assert [item.task_id for item in review.results] == [sprint_id]
-    details = await session.result(sprint_id)
-    assert {part["role"] for part in details.sprint["tasks"]} == {"backend", "api", "cli", "docs"}
-    assert details.sprint["integration"]["resolutions"][0]["path"] == "README.md"
+    details = await session.execute(GetResult(agent_id=sprint_id))
+    assert {part.role for part in details.sprint.tasks} == {"backend", "api", "cli", "docs"}
+    assert details.sprint.integration.resolutions[0]["path"] == "README.md"
     assert {f.path for f in details.files} >= {"core.py", "api.py", "cli.py", "docs.md", "README.md"}
 
     main_before = git(repo, "rev-parse", "main").strip()
-    report = await session.merge(sprint_id)
+    report = await session.execute(Merge(task_ids=[sprint_id]))
     assert report.merged
     assert git(repo, "rev-parse", "main").strip() == integration_tip(repo, sprint_id) != main_before
     for name in ("core.py", "api.py", "cli.py", "docs.md"):
@@ -121,12 +123,12 @@ async def test_an_unresolvable_conflict_stops_the_sprint_as_needs_you_and_main_i
     session = sprint_session(repo, monkeypatch, Team(refuse_conflicts=True))
     await session.start()
     main_before = git(repo, "rev-parse", "main").strip()
-    sprint_id = (await start(session))["sprint_id"]
+    sprint_id = (await start(session)).sprint_id
     failed = await wait_for(session, state_is(sprint_id, "failed"), timeout=60)
     assert failed.reason.startswith("needs you: the conflict in README.md")
     details = await session.execute(GetSprint(sprint_id=sprint_id))
-    assert details["state"] == "needs you"
-    assert "<<<<<<<" in details["integration"]["unresolved"]["hunks"]
+    assert details.state == "needs you"
+    assert "<<<<<<<" in details.integration.unresolved["hunks"]
     assert git(repo, "rev-parse", "main").strip() == main_before
     await session.shutdown()
 
@@ -156,21 +158,21 @@ async def test_a_failed_role_holds_the_sprint_until_it_is_dropped_and_the_rest_g
     session.settings.budgets.max_steps = 3
     await session.start()
     started = await start(session)
-    sprint_id, ids = started["sprint_id"], started["tasks"]
+    sprint_id, ids = started.sprint_id, started.tasks
     await wait_for(session, state_is(ids["cli"], "failed"), timeout=60)
     await wait_for(session, state_is(ids["api"], "finished"), timeout=60)
-    status = await session.status()
-    waiting = {t["id"]: t["waiting_reason"] for t in status["tasks"]}
+    status = await session.execute(GetStatus())
+    waiting = {t.id: t.waiting_reason for t in status.tasks}
     assert waiting[ids["docs"]].startswith(f"blocked: its dependency {ids['cli']} failed; retry it")
     assert waiting[sprint_id].startswith(f"blocked: its dependency {ids['cli']} failed")
-    assert status["sprints"][0]["state"] == f"waiting for you: {ids['cli']} failed (retry, drop or cancel)"
+    assert status.sprints[0].state == f"waiting for you: {ids['cli']} failed (retry, drop or cancel)"
     assert session.store.task(ids["api"]).state == "finished"  # the other roles keep their work
 
     await session.execute(DropSprintTask(task_id=ids["cli"]))
     await wait_for(session, state_is(sprint_id, "finished"), timeout=60)
     details = await session.execute(GetSprint(sprint_id=sprint_id))
-    assert [step["role"] for step in details["integration"]["steps"]] == ["backend", "api", "docs"]
-    assert details["integration"]["resolutions"] == []  # without cli, README.md has one author
+    assert [step["role"] for step in details.integration.steps] == ["backend", "api", "docs"]
+    assert details.integration.resolutions == []  # without cli, README.md has one author
     await session.shutdown()
 
 
@@ -180,7 +182,7 @@ async def test_a_message_from_one_agent_lands_on_the_other_agents_next_turn(
     session = sprint_session(repo, monkeypatch, Team(chatty=True))
     await session.start()
     started = await start(session)
-    sprint_id, ids = started["sprint_id"], started["tasks"]
+    sprint_id, ids = started.sprint_id, started.tasks
     await wait_for(session, state_is(sprint_id, "finished"), timeout=60)
     events = list(session.store.events(0))
     sent = next(
@@ -196,7 +198,7 @@ async def test_a_message_from_one_agent_lands_on_the_other_agents_next_turn(
     )
     # cli went on listing files until the message reached it: the sprint finishing proves it heard it.
     assert steered.seq < sent.seq  # steered while the tool call ran, before its result came back
-    log = (await session.execute(GetSprint(sprint_id=sprint_id)))["messages"]
+    log = (await session.execute(GetSprint(sprint_id=sprint_id))).messages
     assert [(m["from"], m["to"], m["status"]) for m in log] == [(ids["api"], ids["cli"], "delivered")]
     await session.shutdown()
 
@@ -206,7 +208,7 @@ async def test_messages_are_rate_limited_per_pair_and_the_orchestrator_answers(
 ) -> None:
     session = sprint_session(repo, monkeypatch, Team(stuck="backend"))
     await session.start()
-    ids = (await start(session))["tasks"]
+    ids = (await start(session)).tasks
     messages = session.sprints.messages
     replies = [messages.send(ids["api"], "cli", f"question {n}") for n in range(3)]
     replies.append(messages.send(ids["cli"], "api", "an answer"))
@@ -230,7 +232,7 @@ async def test_tests_failing_on_the_merged_whole_go_to_an_integration_agent_that
 ) -> None:
     session = sprint_session(repo, monkeypatch, Team(one_sided=True))
     await session.start()
-    sprint_id = (await start(session))["sprint_id"]
+    sprint_id = (await start(session)).sprint_id
     await wait_for(session, state_is(sprint_id, "finished"), timeout=60)
     details = await session.execute(GetSprint(sprint_id=sprint_id))
     row = session.store.task(sprint_id)
@@ -238,7 +240,7 @@ async def test_tests_failing_on_the_merged_whole_go_to_an_integration_agent_that
     assert row.tests["status"] == "passed"  # verification ran them again, after the fix
     assert "the integration agent: put the CLI line back into README.md" in row.summary
     assert "CLI: greet NAME" in git(repo, "show", f"agentdeck/{sprint_id}:README.md")
-    assert details["integration"]["resolutions"][0]["why"] == "kept ours"
+    assert details.integration.resolutions[0]["why"] == "kept ours"
     await session.shutdown()
 
 
@@ -248,11 +250,11 @@ async def test_cancelling_a_sprint_cancels_every_role_not_yet_ended(
     session = sprint_session(repo, monkeypatch, Team(stuck="backend"))
     await session.start()
     started = await start(session)
-    sprint_id, ids = started["sprint_id"], started["tasks"]
+    sprint_id, ids = started.sprint_id, started.tasks
     await wait_for(session, lambda e: isinstance(e, AgentStarted) and e.task_id == ids["core"])
-    await session.cancel(sprint_id)
+    await session.execute(Cancel(agent_id=sprint_id))
     await wait_for(session, state_is(ids["core"], "cancelled"), timeout=30)
     assert {session.store.task(t).state for t in [*ids.values(), sprint_id]} == {"cancelled"}
-    assert (await session.execute(GetSprint(sprint_id=sprint_id)))["state"] == "cancelled"
+    assert (await session.execute(GetSprint(sprint_id=sprint_id))).state == "cancelled"
     assert session.store.task(ids["core"]).branch == f"agentdeck/{ids['core']}"  # its work is kept
     await session.shutdown()

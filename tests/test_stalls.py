@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Cancel, Enqueue, GetStatus, Interrupt, Resume
 from agentdeck.config import ModelRole, load_settings
 from agentdeck.events import AgentStarted, AgentWaiting, ModelRetrying, TaskStateChanged
 from agentdeck.runtime.session import Session
@@ -31,13 +32,13 @@ async def test_a_command_that_prints_nothing_stalls_once_with_its_name_then_clea
     )
     cockpit = CockpitState()
     await session.start()
-    cockpit.load_status(await session.status())
-    task_id = (await session.enqueue("wait for the go file"))["task_id"]
+    cockpit.load_status(await session.execute(GetStatus()))
+    task_id = (await session.execute(Enqueue(task="wait for the go file"))).task_id
 
     event = await stalled(session, task_id)
     assert f"from `{waits}` (run tool, started" in event.reason and event.reason.startswith("no result for ")
-    row = (await session.status())["tasks"][0]
-    assert row["state"] == "stalled" and row["reason"] == event.reason
+    row = (await session.execute(GetStatus())).tasks[0]
+    assert row.state == "stalled" and row.reason == event.reason
 
     started = next(e for e in session.store.events(0, task_id=task_id) if isinstance(e, AgentStarted))
     (Path(started.worktree) / ".go").write_text("")
@@ -62,19 +63,19 @@ async def test_interrupting_a_stalled_agent_leaves_it_waiting_and_resume_continu
         repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")]), finish("carried on")]
     )
     await session.start()
-    task_id = (await session.enqueue("sleep"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="sleep"))).task_id
     await stalled(session, task_id)
 
     seq = session.store.last_seq
-    await session.interrupt(task_id)
+    await session.execute(Interrupt(agent_id=task_id))
     waiting = await wait_for(
         session, lambda e: isinstance(e, AgentWaiting) and e.task_id == task_id, from_seq=seq
     )
     assert waiting.reason == "interrupted by the user"
     assert session.store.task(task_id).state == "waiting"
 
-    reply = await session.resume(task_id)
-    assert reply["state"] == "running"
+    reply = await session.execute(Resume(agent_id=task_id))
+    assert reply.state == "running"
     await wait_for(session, state_is(task_id, "finished"), from_seq=seq)
     # The second turn saw the interrupted command answered, as providers require.
     assert (
@@ -91,12 +92,12 @@ async def test_resuming_a_stalled_agent_stops_the_stuck_step_and_tells_the_model
         repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")]), finish("went on")]
     )
     await session.start()
-    task_id = (await session.enqueue("sleep"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="sleep"))).task_id
     event = await stalled(session, task_id)
 
     seq = session.store.last_seq
-    reply = await session.resume(task_id)
-    assert reply["state"] == "running"
+    reply = await session.execute(Resume(agent_id=task_id))
+    assert reply.state == "running"
     await wait_for(session, state_is(task_id, "finished"), from_seq=seq)
     told = conversation(scripted.requests[1])[-1]
     assert (
@@ -113,10 +114,10 @@ async def test_cancelling_a_stalled_agent_ends_it_at_once(
 ) -> None:
     session, _ = scripted_session(repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")])])
     await session.start()
-    task_id = (await session.enqueue("sleep"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="sleep"))).task_id
     await stalled(session, task_id)
     seq = session.store.last_seq
-    await session.cancel(task_id)
+    await session.execute(Cancel(agent_id=task_id))
     await wait_for(session, state_is(task_id, "cancelled"), timeout=15, from_seq=seq)
     assert task_id not in session.agents
     await session.shutdown()
@@ -126,13 +127,13 @@ async def test_a_stalled_agent_keeps_its_slot(repo: Path, monkeypatch: pytest.Mo
     session, _ = scripted_session(repo, monkeypatch, [Turn(calls=[call("run", command="sleep 60")])])
     session.settings.session.background_concurrency = 1
     await session.start()
-    first = (await session.enqueue("sleep"))["task_id"]
+    first = (await session.execute(Enqueue(task="sleep"))).task_id
     await stalled(session, first)
-    second = (await session.enqueue("next"))["task_id"]
-    status = await session.status()
-    waiting = {t["id"]: t["waiting_reason"] for t in status["tasks"]}
+    second = (await session.execute(Enqueue(task="next"))).task_id
+    status = await session.execute(GetStatus())
+    waiting = {t.id: t.waiting_reason for t in status.tasks}
     assert waiting[second] == "background concurrency 1 reached"
-    await session.cancel(first)
+    await session.execute(Cancel(agent_id=first))
     await wait_for(session, lambda e: isinstance(e, AgentStarted) and e.task_id == second)
     await session.shutdown()
 
@@ -142,10 +143,10 @@ async def test_a_model_stream_that_stops_is_said_in_words(
 ) -> None:
     session, _ = scripted_session(repo, monkeypatch, [Turn(text="Let me think about this", hang=True)])
     await session.start()
-    task_id = (await session.enqueue("think"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="think"))).task_id
     event = await stalled(session, task_id)
     assert event.reason.startswith("the model stream stalled: no token for ")
-    await session.cancel(task_id)
+    await session.execute(Cancel(agent_id=task_id))
     await wait_for(session, state_is(task_id, "cancelled"))
     await session.shutdown()
 
@@ -156,14 +157,14 @@ async def test_an_agent_waiting_for_a_person_is_never_stalled(
     # Three replies without a tool call: the agent stops and waits for you.
     session, _ = scripted_session(repo, monkeypatch, [Turn(text="hmm")] * 3, stall_seconds=0.1)
     await session.start()
-    task_id = (await session.enqueue("ponder"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="ponder"))).task_id
     await wait_for(session, lambda e: isinstance(e, AgentWaiting) and e.task_id == task_id)
     seq = session.store.last_seq
     # Absence of an event: look for one over many stall periods, bounded.
     with pytest.raises(asyncio.TimeoutError):
         await wait_for(session, state_is(task_id, "stalled"), timeout=1.0, from_seq=seq)
     assert session.store.task(task_id).state == "waiting"
-    await session.cancel(task_id)
+    await session.execute(Cancel(agent_id=task_id))
     await session.shutdown()
 
 
@@ -185,7 +186,7 @@ async def test_retries_that_never_succeed_fail_the_task_with_the_providers_last_
         )
         session = Session(repo, settings, Store(repo / ".git" / "agentdeck" / "session.db"))
         await session.start()
-        task_id = (await session.enqueue("anything"))["task_id"]
+        task_id = (await session.execute(Enqueue(task="anything"))).task_id
         failed = await wait_for(session, state_is(task_id, "failed", "finished"), timeout=60)
         requests = len(server.requests)
     assert failed.state == "failed"

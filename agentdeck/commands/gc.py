@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentdeck.commands.exit_status import EXIT_OK
 from agentdeck.text import format_bytes
+
+if TYPE_CHECKING:
+    from agentdeck.replies import DiskStatus, TaskStatus
 
 
 def register(commands) -> None:
@@ -34,7 +37,9 @@ def register(commands) -> None:
 
 
 async def run_gc(args: argparse.Namespace, client) -> int:
-    report = await client.gc(dry_run=args.dry_run)
+    from agentdeck.api import Gc
+
+    report = await client.execute(Gc(dry_run=args.dry_run))
     if args.json:
         print(report.model_dump_json())
         return EXIT_OK
@@ -79,22 +84,20 @@ def render_gc(report) -> str:
     return "\n".join(lines)
 
 
-def disk_line(status: dict[str, Any]) -> str | None:
+def disk_line(disk: DiskStatus) -> str | None:
     """`worktrees: 1.2 GB (budget 10 GB)`, and the pause when there is one; None before a measurement."""
-    disk = status.get("disk") or {}
-    total = disk.get("total_bytes")
-    if total is None:
+    if disk.total_bytes is None:
         return None
-    line = f"worktrees: {format_bytes(total)} on disk"
-    if disk.get("budget_bytes"):
-        line += f" of the {format_bytes(disk['budget_bytes'])} budget"
-    if disk.get("other_bytes"):
-        line += f" ({format_bytes(disk['other_bytes'])} not of any task: `agentdeck run`, leftovers)"
-    if disk.get("paused"):
-        line += f"\nno new background task starts: {disk['paused']} (foreground tasks still start)"
+    line = f"worktrees: {format_bytes(disk.total_bytes)} on disk"
+    if disk.budget_bytes:
+        line += f" of the {format_bytes(disk.budget_bytes)} budget"
+    if disk.other_bytes:
+        line += f" ({format_bytes(disk.other_bytes)} not of any task: `agentdeck run`, leftovers)"
+    if disk.paused:
+        line += f"\nno new background task starts: {disk.paused} (foreground tasks still start)"
     return line
 
 
-def disk_cell(task: dict[str, Any]) -> str:
-    value = task.get("disk_bytes")
+def disk_cell(task: TaskStatus) -> str:
+    value = task.disk_bytes
     return format_bytes(value) if value else "-"

@@ -122,48 +122,56 @@ def _add_command(args: argparse.Namespace) -> int:
 
 
 async def _add(args: argparse.Namespace, client: SessionClient) -> int:
+    from agentdeck.api import Enqueue
+
     text = " ".join(args.task).strip()
     if not text:
         error("the task is empty: say what the agent should do")
         return EXIT_USAGE
-    reply = await client.enqueue(
-        text,
-        priority=args.priority,
-        after=args.after,
-        foreground=args.foreground,
-        model=args.model,
-        skills=args.skill,
-        attempts=args.attempts,
-        models=args.models,
-        role=args.role,
+    reply = await client.execute(
+        Enqueue(
+            task=text,
+            priority=args.priority,
+            after=args.after,
+            foreground=args.foreground,
+            model=args.model,
+            skills=args.skill or [],
+            attempts=args.attempts,
+            models=args.models or [],
+            role=args.role,
+        )
     )
     if args.json:
-        print(json.dumps(reply))
-    elif "attempt_group" in reply:
-        print(f"queued {len(reply['attempts'])} attempts as group {reply['attempt_group']}:")
-        for attempt in reply["attempts"]:
-            print(f"  {attempt['task_id']} ({attempt['model'] or 'executor.model'})")
+        print(reply.model_dump_json())
+    elif reply.attempt_group:
+        print(f"queued {len(reply.attempts)} attempts as group {reply.attempt_group}:")
+        for attempt in reply.attempts:
+            print(f"  {attempt.task_id} ({attempt.model or 'executor.model'})")
         print("when all have ended, the judge ranks them: `agentdeck review` shows them as one entry")
     else:
-        print(f"queued {reply['task_id']} ({reply['state']})")
+        print(f"queued {reply.task_id} ({reply.state})")
     return EXIT_OK
 
 
 async def _edit(args: argparse.Namespace, client: SessionClient) -> int:
+    from agentdeck.api import EditTask
+
     if args.after is None and args.priority is None:
         error("nothing to change: give --after ID and/or --priority N")
         return EXIT_USAGE
-    reply = await client.edit(args.id, priority=args.priority, after=args.after)
-    print(f"edited {reply['task_id']}")
+    reply = await client.execute(EditTask(agent_id=args.id, priority=args.priority, after=args.after))
+    print(f"edited {reply.task_id}")
     return EXIT_OK
 
 
 async def _list(args: argparse.Namespace, client: SessionClient) -> int:
-    status = await client.status()
-    tasks = [t for t in status["tasks"] if TaskState(t["state"]).in_queue]
-    tasks.sort(key=lambda t: (t["state"] == TaskState.QUEUED, -t["priority"], t["created"]))
+    from agentdeck.api import GetStatus
+
+    status = await client.execute(GetStatus())
+    tasks = [t for t in status.tasks if t.state.in_queue]
+    tasks.sort(key=lambda t: (t.state == TaskState.QUEUED, -t.priority, t.created))
     if args.json:
-        print(json.dumps({"tasks": tasks}))
+        print(json.dumps({"tasks": [t.model_dump(mode="json") for t in tasks]}))
     else:
         print(render_table(tasks) if tasks else "the queue is empty")
     return EXIT_OK

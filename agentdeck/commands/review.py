@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 from agentdeck.commands.session import attached, open_session, sandbox_line, session_command, session_parser
 from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
+
+if TYPE_CHECKING:
+    from agentdeck.runtime.session_api import SessionAPI
 
 MAX_UNMERGED_SHOWN = 10
 
@@ -101,16 +105,18 @@ def review_command(args: argparse.Namespace) -> int:
     return run_app(root, CockpitSettings.from_settings(settings), start_on="review")[0]
 
 
-async def run_review_command(args: argparse.Namespace, client) -> int:
+async def run_review_command(args: argparse.Namespace, client: SessionAPI) -> int:
+    from agentdeck.api import CreatePullRequest, Reject, Retry
+
     command = args.command
     if command == "review":
         return await _review(args, client)
     if command == "merge":
         return await _merge(args, client)
     if command == "reject":
-        reply = await client.reject(args.id, " ".join(args.reason or []))
+        reply = await client.execute(Reject(agent_id=args.id, reason=" ".join(args.reason or [])))
         print(
-            f"rejected {reply['task_id']}; its branch agentdeck/{reply['task_id']} is kept until `agentdeck cleanup`"
+            f"rejected {reply.task_id}; its branch agentdeck/{reply.task_id} is kept until `agentdeck cleanup`"
         )
         return EXIT_OK
     if command == "retry":
@@ -118,29 +124,31 @@ async def run_review_command(args: argparse.Namespace, client) -> int:
         if args.feedback is not None and not feedback:
             error("the feedback is empty: say what the agent should change, or leave --feedback out")
             return EXIT_USAGE
-        reply = await client.retry(args.id, feedback)
+        reply = await client.execute(Retry(agent_id=args.id, feedback=feedback))
         how = "with your feedback in its context" if feedback else "to go over its work again"
-        print(f"sent {reply['task_id']} back to its agent on the same branch, {how} ({reply['state']})")
+        print(f"sent {reply.task_id} back to its agent on the same branch, {how} ({reply.state})")
         return EXIT_OK
     if command == "cleanup":
         return await _cleanup(args, client)
     if command == "pr":
-        reply = await client.pull_request(args.id)
-        print(reply["url"])
+        reply = await client.execute(CreatePullRequest(agent_id=args.id))
+        print(reply.url)
         return EXIT_OK
     error(f"unknown command {command!r}")
     return EXIT_USAGE
 
 
-async def _review(args: argparse.Namespace, client) -> int:
+async def _review(args: argparse.Namespace, client: SessionAPI) -> int:
+    from agentdeck.api import GetResult, GetReview
+
     if args.id:
-        details = await client.result(args.id)
+        details = await client.execute(GetResult(agent_id=args.id))
         if args.json:
             print(details.model_dump_json())
         else:
             print(render_details(details, diff=not args.no_diff))
         return EXIT_OK
-    listing = await client.review()
+    listing = await client.execute(GetReview())
     if args.json:
         print(listing.model_dump_json())
         return EXIT_OK
@@ -228,7 +236,7 @@ def render_details(details, *, diff: bool = True) -> str:
     if details.sprint:
         from agentdeck.commands.sprint import sprint_parts
 
-        lines += ["", f"sprint {details.sprint['sprint_id']}: {details.sprint['feature']}"]
+        lines += ["", f"sprint {details.sprint.sprint_id}: {details.sprint.feature}"]
         lines += sprint_parts(details.sprint)
     verdict = details.verdict
     if verdict:
@@ -276,8 +284,10 @@ def render_details(details, *, diff: bool = True) -> str:
     return "\n".join(lines)
 
 
-async def _merge(args: argparse.Namespace, client) -> int:
-    report = await client.merge(*args.ids)
+async def _merge(args: argparse.Namespace, client: SessionAPI) -> int:
+    from agentdeck.api import Merge
+
+    report = await client.execute(Merge(task_ids=list(args.ids)))
     if args.json:
         print(report.model_dump_json())
         return EXIT_OK if report.merged else EXIT_FAILED
@@ -311,8 +321,10 @@ async def _merge(args: argparse.Namespace, client) -> int:
     return EXIT_FAILED
 
 
-async def _cleanup(args: argparse.Namespace, client) -> int:
-    report = await client.cleanup(force=args.force)
+async def _cleanup(args: argparse.Namespace, client: SessionAPI) -> int:
+    from agentdeck.api import Cleanup
+
+    report = await client.execute(Cleanup(force=args.force))
     if args.json:
         print(report.model_dump_json())
         return EXIT_OK

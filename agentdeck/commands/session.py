@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agentdeck.commands.arg_types import add_repo
 from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error, notice
@@ -21,6 +19,7 @@ from agentdeck.text import one_line
 
 if TYPE_CHECKING:
     from agentdeck.config import Settings
+    from agentdeck.replies import SprintSummary, Status, TaskStatus
     from agentdeck.server.client import SessionClient
     from agentdeck.server.paths import SessionPaths
 
@@ -182,20 +181,22 @@ async def _attached(args: argparse.Namespace, root: Path, paths: SessionPaths, h
 
 
 async def _status(args: argparse.Namespace, client: SessionClient) -> int:
-    status = await client.status()
-    if args.json:
-        print(json.dumps(status))
-    else:
-        print(render_status(status))
+    from agentdeck.api import GetStatus
+
+    status = await client.execute(GetStatus())
+    print(status.model_dump_json() if args.json else render_status(status))
     return EXIT_OK
 
 
 async def _steer(args: argparse.Namespace, client: SessionClient) -> int:
-    await client.steer(args.id, " ".join(args.text))
+    from agentdeck.api import Steer
+
+    await client.execute(Steer(agent_id=args.id, text=" ".join(args.text)))
     print(f"steered {args.id}")
     return EXIT_OK
 
 
+# What each verb of one task id prints once it is done.
 _DONE = {
     "interrupt": "interrupted",
     "cancel": "cancelling",
@@ -207,22 +208,30 @@ _DONE = {
 
 async def _task_verb(args: argparse.Namespace, client: SessionClient) -> int:
     """interrupt, cancel, resume, promote, demote: one task id, one verb."""
-    verbs = {
-        "interrupt": client.interrupt,
-        "cancel": client.cancel,
-        "resume": client.resume,
-        "promote": client.promote,
-        "demote": client.demote,
-    }
-    reply = await verbs[args.command](args.id)
-    extra = f" ({reply['state']})" if "state" in reply else ""
-    print(f"{_DONE[args.command]} {args.id}{extra}")
+    from agentdeck.api import Cancel, Demote, Interrupt, Promote, Resume
+
+    task_id = args.id
+    state = None
+    match args.command:
+        case "interrupt":
+            state = (await client.execute(Interrupt(agent_id=task_id))).state
+        case "cancel":
+            state = (await client.execute(Cancel(agent_id=task_id))).state
+        case "resume":
+            state = (await client.execute(Resume(agent_id=task_id))).state
+        case "promote":
+            await client.execute(Promote(agent_id=task_id))
+        case _:
+            await client.execute(Demote(agent_id=task_id))
+    print(f"{_DONE[args.command]} {task_id}" + (f" ({state})" if state else ""))
     return EXIT_OK
 
 
 async def _stop(args: argparse.Namespace, client: SessionClient) -> int:
+    from agentdeck.api import Stop
+
     pid = client.welcome.get("pid")
-    await client.stop()
+    await client.execute(Stop())
     await client.wait_closed(timeout=60)
     print(f"stopped the session daemon (pid {pid}); agents checkpointed their work")
     return EXIT_OK
@@ -238,28 +247,28 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.1f}d"
 
 
-def render_table(tasks: list[dict[str, Any]]) -> str:
+def render_table(tasks: list[TaskStatus]) -> str:
     from agentdeck.commands.gc import disk_cell
 
     header = ("ID", "TASK", "ROLE", "FG/BG", "STATE", "STEPS", "CTX", "COST", "DISK", "AGE", "NOTE")
     rows: list[tuple[str, ...]] = [header]
     for t in tasks:
-        note = t.get("waiting_reason") or (t.get("reason") if t["state"] != TaskState.RUNNING else "") or ""
-        if t.get("after_id") and t["state"] == TaskState.QUEUED and not note:
-            note = f"after {t['after_id']}"
-        ctx = f"{t['context_fraction']:.0%}" if t.get("context_fraction") is not None else "-"
+        note = t.waiting_reason or (t.reason if t.state != TaskState.RUNNING else "") or ""
+        if t.after_id and t.state == TaskState.QUEUED and not note:
+            note = f"after {t.after_id}"
+        ctx = f"{t.context_fraction:.0%}" if t.context_fraction is not None else "-"
         rows.append(
             (
-                t["id"],
-                one_line(t["task"], 32),
-                t.get("role") or "executor",
-                "fg" if t["foreground"] else "bg",
-                t["state"],
-                str(t["steps"]),
+                t.id,
+                one_line(t.task, 32),
+                t.role or "executor",
+                "fg" if t.foreground else "bg",
+                t.state,
+                str(t.steps),
                 ctx,
-                f"${t['cost_usd']:.2f}",
+                f"${t.cost_usd:.2f}",
                 disk_cell(t),
-                _age(t.get("age_s", time.time() - t["created"])),
+                _age(t.age_s),
                 one_line(note, 70),
             )
         )
@@ -269,41 +278,41 @@ def render_table(tasks: list[dict[str, Any]]) -> str:
     ).rstrip()
 
 
-def render_status(status: dict[str, Any]) -> str:
-    tasks = status["tasks"]
-    fg = sum(1 for t in tasks if t["foreground"] and TaskState(t["state"]).is_active)
-    bg = sum(1 for t in tasks if not t["foreground"] and TaskState(t["state"]).is_active)
+def render_status(status: Status) -> str:
+    tasks = status.tasks
+    fg = sum(1 for t in tasks if t.foreground and t.state.is_active)
+    bg = sum(1 for t in tasks if not t.foreground and t.state.is_active)
     lines = [
-        f"session daemon pid {status['pid']} · foreground {fg}/{status['foreground_slots']} · "
-        f"background {bg}/{status['background_concurrency']} · {len(tasks)} task{'s' if len(tasks) != 1 else ''}"
+        f"session daemon pid {status.pid} · foreground {fg}/{status.foreground_slots} · "
+        f"background {bg}/{status.background_concurrency} · {len(tasks)} task{'s' if len(tasks) != 1 else ''}"
     ]
-    if status.get("budget_reached"):
-        lines.append(f"no new background task starts: {status['budget_reached']}")
-    if status.get("store_full"):
-        lines.append(f"nothing new is written: {status['store_full']}")
+    if status.budget_reached:
+        lines.append(f"no new background task starts: {status.budget_reached}")
+    if status.store_full:
+        lines.append(f"nothing new is written: {status.store_full}")
     from agentdeck.commands.gc import disk_line
 
-    disk = disk_line(status)
+    disk = disk_line(status.disk)
     if disk:
         lines.append(disk)
-    lines += grouped_tables(tasks, status.get("sprints") or [])
-    if status.get("sandbox"):
+    lines += grouped_tables(tasks, status.sprints)
+    if status.sandbox:
         # Last, where the eye lands when the command returns.
-        lines.append(sandbox_line(status["sandbox"]))
+        lines.append(sandbox_line(status.sandbox))
     return "\n".join(lines)
 
 
-def grouped_tables(tasks: list[dict[str, Any]], sprints: list[dict[str, Any]]) -> list[str]:
+def grouped_tables(tasks: list[TaskStatus], sprints: list[SprintSummary]) -> list[str]:
     """The task table, a sprint's tasks grouped under its id (the ROLE column names each one's part) after the others."""
     if not tasks:
         return ["no tasks yet: agentdeck queue add TASK"]
-    alone = [t for t in tasks if not t.get("sprint_id")]
+    alone = [t for t in tasks if not t.sprint_id]
     lines = [render_table(alone)] if alone else []
     for sprint in sprints:
-        members = [t for t in tasks if t.get("sprint_id") == sprint["sprint_id"]]
+        members = [t for t in tasks if t.sprint_id == sprint.sprint_id]
         if not members:
             continue
-        lines += ["", f"sprint {sprint['sprint_id']} · {sprint['state']} · {one_line(sprint['feature'], 60)}"]
+        lines += ["", f"sprint {sprint.sprint_id} · {sprint.state} · {one_line(sprint.feature, 60)}"]
         lines.append(render_table(members))
     return lines
 

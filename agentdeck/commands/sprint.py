@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agentdeck.commands.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, notice
 from agentdeck.text import one_line
+
+if TYPE_CHECKING:
+    from agentdeck.replies import SprintDetails
+    from agentdeck.runtime.session_api import SessionAPI
+    from agentdeck.sprints.plan import SprintPlan
 
 SPRINT_EXAMPLES = """\
   agentdeck sprint "Add an export to CSV with tests and docs"
@@ -54,38 +58,38 @@ def register(commands) -> None:
     sprint.set_defaults(func=attached(run_sprint))
 
 
-async def run_sprint(args: argparse.Namespace, client) -> int:
+async def run_sprint(args: argparse.Namespace, client: SessionAPI) -> int:
+    from agentdeck.api import DropSprintTask, GetSprint, ListSprints, PlanSprint, StartSprint
+
     words = args.feature
     if words == ["list"]:
-        reply = await client.sprint()
-        if args.json:
-            print(json.dumps(reply))
-        else:
-            print(render_list(reply["sprints"]))
+        listing = await client.execute(ListSprints())
+        print(listing.model_dump_json() if args.json else render_list(listing.sprints))
         return EXIT_OK
     if len(words) == 2 and words[0] in ("show", "drop"):
         if words[0] == "show":
-            reply = await client.sprint(words[1])
-            print(json.dumps(reply) if args.json else render_sprint(reply))
+            sprint = await client.execute(GetSprint(sprint_id=words[1]))
+            print(sprint.model_dump_json() if args.json else render_sprint(sprint))
         else:
-            reply = await client.drop_sprint_task(words[1])
-            print(json.dumps(reply) if args.json else f"dropped {words[1]} from {reply['sprint_id']}")
+            dropped = await client.execute(DropSprintTask(task_id=words[1]))
+            print(dropped.model_dump_json() if args.json else f"dropped {words[1]} from {dropped.sprint_id}")
         return EXIT_OK
     feature = " ".join(words).strip()
     if args.max_agents < 2:
         error("--max-agents must be at least 2: a sprint is a team")
         return EXIT_USAGE
     roles = [r.strip() for r in (args.roles or "").split(",") if r.strip()]
-    options: dict[str, Any] = {"roles": roles, "max_agents": args.max_agents, "model": args.model}
     notice("the planner is reading the repository…")
-    planned = await client.plan_sprint(feature, **options)
+    planned = await client.execute(
+        PlanSprint(feature=feature, roles=roles, max_agents=args.max_agents, model=args.model)
+    )
     if args.dry_run:
-        print(json.dumps(planned) if args.json else render_plan(planned))
+        print(planned.model_dump_json() if args.json else render_plan(planned.plan))
         if not args.json:
             print("\n--dry-run: nothing was started", file=sys.stderr)
         return EXIT_OK
     if not args.json:
-        print(render_plan(planned))
+        print(render_plan(planned.plan))
     if not args.yes:
         if not sys.stdin.isatty():
             error("not a terminal, so the plan cannot be confirmed: give --yes to start it")
@@ -94,14 +98,21 @@ async def run_sprint(args: argparse.Namespace, client) -> int:
         if answer not in ("y", "yes"):
             print("not started", file=sys.stderr)
             return EXIT_FAILED
-    started = await client.start_sprint(planned["plan"], **options)
+    started = await client.execute(
+        StartSprint(
+            plan=planned.plan.model_dump(mode="json"),
+            roles=roles,
+            max_agents=args.max_agents,
+            model=args.model,
+        )
+    )
     if args.json:
-        print(json.dumps(started))
+        print(started.model_dump_json())
         return EXIT_OK
-    sprint_id = started["sprint_id"]
+    sprint_id = started.sprint_id
     print(
-        f"\nstarted {sprint_id}: contracts committed on {started['contracts_branch']} "
-        f"({started['contracts_commit'][:10]}); {len(started['tasks'])} role tasks queued in dependency order"
+        f"\nstarted {sprint_id}: contracts committed on {started.contracts_branch} "
+        f"({(started.contracts_commit or '')[:10]}); {len(started.tasks)} role tasks queued in dependency order"
     )
     print(
         f"follow it: agentdeck status · agentdeck sprint show {sprint_id} · then agentdeck review {sprint_id}"
@@ -109,50 +120,47 @@ async def run_sprint(args: argparse.Namespace, client) -> int:
     return EXIT_OK
 
 
-def render_plan(planned: dict[str, Any]) -> str:
-    plan = planned["plan"]
+def render_plan(plan: SprintPlan) -> str:
     rows = [("TASK", "ROLE", "DEPENDS ON", "FILES", "ACCEPTANCE")]
-    for task in plan["tasks"]:
+    for task in plan.tasks:
         rows.append(
             (
-                task["id"],
-                task["role"],
-                ", ".join(task["depends_on"]) or "-",
-                one_line(", ".join(task["files"]), 40),
-                one_line(task["acceptance"], 50),
+                task.id,
+                task.role,
+                ", ".join(task.depends_on) or "-",
+                one_line(", ".join(task.files), 40),
+                one_line(task.acceptance, 50),
             )
         )
-    lines = [f"sprint plan: {plan['feature']}" + (f" — {plan['summary']}" if plan.get("summary") else "")]
+    lines = [f"sprint plan: {plan.feature}" + (f" — {plan.summary}" if plan.summary else "")]
     lines += _table(rows)
     lines.append("")
-    lines += [f"{task['id']}: {one_line(task['brief'], 100)}" for task in plan["tasks"]]
-    if plan.get("shared"):
-        lines.append(f"shared files (merged by the integration): {', '.join(plan['shared'])}")
-    if plan.get("test_command"):
-        lines.append(f"tests on the whole: {plan['test_command']}")
+    lines += [f"{task.id}: {one_line(task.brief, 100)}" for task in plan.tasks]
+    if plan.shared:
+        lines.append(f"shared files (merged by the integration): {', '.join(plan.shared)}")
+    if plan.test_command:
+        lines.append(f"tests on the whole: {plan.test_command}")
     return "\n".join(lines)
 
 
-def render_list(sprints: list[dict[str, Any]]) -> str:
+def render_list(sprints: list[SprintDetails]) -> str:
     if not sprints:
         return 'no sprints yet: agentdeck sprint "FEATURE"'
     rows = [("SPRINT", "STATE", "TASKS", "FEATURE")]
     for sprint in sprints:
-        rows.append(
-            (sprint["sprint_id"], sprint["state"], str(len(sprint["tasks"])), one_line(sprint["feature"], 60))
-        )
+        rows.append((sprint.sprint_id, sprint.state, str(len(sprint.tasks)), one_line(sprint.feature, 60)))
     return "\n".join(_table(rows))
 
 
-def render_sprint(sprint: dict[str, Any]) -> str:
+def render_sprint(sprint: SprintDetails) -> str:
     lines = [
-        f"{sprint['sprint_id']} · {sprint['state']} · {sprint['feature']}",
-        f"contracts: {sprint['contracts_path']} at {(sprint['contracts_commit'] or '')[:10]}",
+        f"{sprint.sprint_id} · {sprint.state} · {sprint.feature}",
+        f"contracts: {sprint.contracts_path} at {(sprint.contracts_commit or '')[:10]}",
     ]
-    if sprint.get("reason"):
-        lines.append(sprint["reason"])
+    if sprint.reason:
+        lines.append(sprint.reason)
     lines += [""] + sprint_parts(sprint)
-    unresolved = sprint["integration"].get("unresolved")
+    unresolved = sprint.integration.unresolved
     if unresolved:
         lines += ["", f"unresolved conflict in {unresolved['path']} ({' vs '.join(unresolved['between'])}):"]
         lines.append(f"  integrator: {unresolved['reason']}")
@@ -160,21 +168,15 @@ def render_sprint(sprint: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def sprint_parts(sprint: dict[str, Any]) -> list[str]:
+def sprint_parts(sprint: SprintDetails) -> list[str]:
     """Each role's part and the conflicts the integration resolved (also in `agentdeck review ID`)."""
     rows = [("TASK", "ROLE", "STATE", "SIZE", "DEPENDS ON")]
-    for task in sprint["tasks"]:
-        stats = task.get("stats") or {}
-        size = (
-            f"{stats.get('files_changed', 0)}f +{stats.get('insertions', 0)} −{stats.get('deletions', 0)}"
-            if stats
-            else "-"
-        )
-        rows.append(
-            (task["task_id"], task["role"], task["state"], size, ", ".join(task["depends_on"]) or "-")
-        )
+    for task in sprint.tasks:
+        stats = task.stats
+        size = f"{stats.files_changed}f +{stats.insertions} −{stats.deletions}" if stats else "-"
+        rows.append((task.task_id, task.role, task.state, size, ", ".join(task.depends_on) or "-"))
     lines = ["roles:"] + [f"  {line}" for line in _table(rows)]
-    resolutions = sprint["integration"].get("resolutions") or []
+    resolutions = sprint.integration.resolutions
     if resolutions:
         lines.append("conflicts resolved by the integration agent:")
         lines += [

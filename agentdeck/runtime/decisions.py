@@ -13,25 +13,30 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pygit2
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from agentdeck.events import (
-    ChangesRequested,
-    CleanedUp,
+from agentdeck.api import (
     Cleanup,
+    Command,
     CreatePullRequest,
     GetResult,
     GetReview,
     Merge,
-    Merged,
-    PullRequestCreated,
     Reject,
-    Rejected,
     RequestChanges,
     Retry,
-    TestsResult,
 )
+from agentdeck.events import ChangesRequested, CleanedUp, Merged, PullRequestCreated, Rejected, TestsResult
 from agentdeck.faults import fault_point
+from agentdeck.replies import (
+    CleanupEntry,
+    CleanupReport,
+    ConflictInfo,
+    MergeReport,
+    MergeStepInfo,
+    PullRequestOpened,
+    TaskReply,
+)
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import TaskRow
 from agentdeck.task_state import TaskState
@@ -41,53 +46,6 @@ from agentdeck.workspace.merging import Method
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
-
-
-class ConflictInfo(BaseModel):
-    path: str
-    between: list[str]
-    kind: str
-
-
-class MergeStepInfo(BaseModel):
-    task_id: str
-    branch: str
-    method: str
-
-
-class MergeReport(BaseModel):
-    """The reply to Merge: `merged` False means nothing was written, and `reason` says why."""
-
-    merged: bool
-    target: str
-    commit: str | None = None
-    steps: list[MergeStepInfo] = Field(default_factory=list)
-    conflicts: list[ConflictInfo] = Field(default_factory=list)
-    pair_conflicts: list[ConflictInfo] = Field(default_factory=list)
-    tests: TestsResult | None = None
-    checkout: str | None = None
-    reason: str = ""
-    # Best-of-N: the other attempts of the merged ones' groups, rejected (or cancelled) in the same step.
-    rejected: list[str] = Field(default_factory=list)
-
-
-class CleanupEntry(BaseModel):
-    task_id: str
-    state: TaskState
-    worktree_removed: bool
-    branch_deleted: bool
-    dropped: int = 0
-    unmerged: list[str] = Field(default_factory=list)
-    kept: str = ""
-    bytes_freed: int = 0
-    # A ref made for commits only the worktree's HEAD reached (it was off its branch).
-    kept_ref: str | None = None
-
-
-class CleanupReport(BaseModel):
-    force: bool
-    results: list[CleanupEntry] = Field(default_factory=list)
-    integration_leftovers: list[str] = Field(default_factory=list)
 
 
 class Decisions:
@@ -104,24 +62,24 @@ class Decisions:
         """Held by merges, cleanup and gc: none of them touches a branch or worktree while another runs."""
         return self._merge_lock
 
-    async def execute(self, command) -> dict[str, Any]:
-        """Serve one review command (see events.py) with a JSON-ready reply."""
+    async def answer(self, command: Command[Any]) -> BaseModel:
+        """Serve one review command (see agentdeck/api.py) with its reply."""
         match command:
             case Merge():
-                return (await self.merge(command.task_ids)).model_dump(mode="json")
+                return await self.merge(command.task_ids)
             case Reject():
                 return self.reject(command.agent_id, command.reason)
             case RequestChanges() | Retry():
                 return self.send_back(command.agent_id, command.feedback)
             case Cleanup():
-                return (await self.cleanup(command.force)).model_dump(mode="json")
+                return await self.cleanup(command.force)
             case CreatePullRequest():
                 return await self.pull_request(command.agent_id)
             case GetReview():
                 from agentdeck.runtime.review import review_list
 
                 store = self.session.store
-                return review_list(store.tasks(), store.rankings()).model_dump(mode="json")
+                return review_list(store.tasks(), store.rankings())
             case GetResult():
                 from agentdeck.runtime.review import group_item, result_details
 
@@ -134,7 +92,7 @@ class Decisions:
                     details.group = group_item(store.group(group), store.rankings().get(group))
                 if self.session.sprints.is_integration(row):
                     details.sprint = self.session.sprints.details(row.id)
-                return details.model_dump(mode="json")
+                return details
         raise CommandError(f"unknown review command {type(command).__name__}")
 
     # -- merge ---------------------------------------------------------------------------
@@ -350,7 +308,7 @@ class Decisions:
 
     # -- reject, send back -----------------------------------------------------------------
 
-    def reject(self, task_id: str, reason: str) -> dict[str, Any]:
+    def reject(self, task_id: str, reason: str) -> TaskReply:
         s = self.session
         row = s.tasks.get(task_id)
         _check_state(row, row.state.can_reject, "reject")
@@ -364,9 +322,9 @@ class Decisions:
         )
         s.publish(Rejected(task_id=task_id, agent_id=task_id, reason=why))
         s.schedule()
-        return {"task_id": task_id, "state": TaskState.REJECTED}
+        return TaskReply(task_id=task_id, state=TaskState.REJECTED)
 
-    def send_back(self, task_id: str, feedback: str | None) -> dict[str, Any]:
+    def send_back(self, task_id: str, feedback: str | None) -> TaskReply:
         """Queue the task again on its branch; `feedback` goes into the next run's context."""
         s = self.session
         row = s.tasks.get(task_id)
@@ -397,9 +355,9 @@ class Decisions:
         reason = f"changes requested: {' '.join(text.split())[:200]}" if text else "retried by the user"
         s.tasks.set_state(s.tasks.get(task_id), TaskState.QUEUED, reason)
         s.schedule()
-        return {"task_id": task_id, "state": s.tasks.get(task_id).state}
+        return TaskReply(task_id=task_id, state=s.tasks.get(task_id).state)
 
-    async def pull_request(self, task_id: str) -> dict[str, Any]:
+    async def pull_request(self, task_id: str) -> PullRequestOpened:
         from agentdeck.runtime.pull_request import create_pull_request
 
         s = self.session
@@ -411,7 +369,7 @@ class Decisions:
         base = await self._target([row])
         url = await create_pull_request(s.repo_root, row, base)
         s.publish(PullRequestCreated(task_id=task_id, agent_id=task_id, url=url, branch=row.branch))
-        return {"task_id": task_id, "url": url}
+        return PullRequestOpened(task_id=task_id, url=url)
 
     def _check_not_merging(self, task_id: str, verb: str) -> None:
         if task_id in self._merging:

@@ -23,7 +23,7 @@ from agentdeck.text import format_bytes
 from agentdeck.workspace.disk import GB, DiskUsage, measure
 
 if TYPE_CHECKING:
-    from agentdeck.runtime.gc import GcReport
+    from agentdeck.replies import GcReport
     from agentdeck.runtime.session import Session
 
 MIN_TTL_S = 5.0

@@ -13,39 +13,12 @@ import asyncio
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
-
+from agentdeck.replies import GcEntry, GcReport
 from agentdeck.runtime.store import TaskRow
 from agentdeck.workspace.disk import DiskUsage
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
-
-
-class GcEntry(BaseModel):
-    """One decided task's worktree: what it took, and whether it went (or, in a dry run, would go)."""
-
-    task_id: str
-    state: str
-    decided: float | None = None  # when it was merged or rejected (Unix time)
-    bytes: int = 0  # measured before
-    freed_bytes: int = 0
-    removed: bool = False
-    kept: str = ""  # why it stayed (uncommitted changes, ...)
-    kept_ref: str | None = None
-    branch: str | None = None  # kept, always
-
-
-class GcReport(BaseModel):
-    """The reply to Gc: per task, oldest decision first, and the totals."""
-
-    dry_run: bool
-    results: list[GcEntry] = Field(default_factory=list)
-    freed_bytes: int = 0  # in a dry run: what would be freed
-    total_bytes_before: int = 0
-    total_bytes_after: int | None = None
-    budget_bytes: int | None = None
-    paused: str | None = None
 
 
 def decided_at(row: TaskRow) -> float:

@@ -2,7 +2,7 @@
 
 `rank_results` and `summarize` read stored task rows only (no git), so the list is cheap
 to rebuild on every event. `result_details` adds the diff from git: call it in a thread.
-The pydantic models are what `SessionAPI.review()` and `SessionAPI.result()` return, the
+Its replies (agentdeck/replies.py) are what GetReview and GetResult return, the
 same in-process and over the socket.
 """
 
@@ -12,173 +12,25 @@ import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
-from agentdeck.events import ChangeStats, Check, TestsResult, Verdict, VerdictKind
+from agentdeck.events import ChangeStats, Check, TestsResult, Verdict
+from agentdeck.replies import (
+    BUCKETS,
+    AttemptEntry,
+    Bucket,
+    FeedbackEntry,
+    FileStat,
+    NightSummary,
+    ResultDetails,
+    ReviewItem,
+    ReviewList,
+)
 from agentdeck.runtime.checks import flags as flags_of
 from agentdeck.runtime.store import TaskRow
 from agentdeck.task_state import TaskState
 
 # The diff shown for one result is cut here (the judge's own cut is review.judge_diff_chars).
 MAX_DIFF_CHARS = 400_000
-
-Bucket = Literal[
-    "ready", "approved, untested", "needs a look", "failing", "agent failed", "verifying", "decided"
-]
-BUCKETS: tuple[str, ...] = (
-    "ready",
-    "approved, untested",
-    "needs a look",
-    "failing",
-    "agent failed",
-    "verifying",
-    "decided",
-)
-
-
-class AttemptEntry(BaseModel):
-    """One attempt of a best-of-N group, as its group's entry lists it."""
-
-    task_id: str
-    attempt: int | None = None
-    model: str | None = None
-    state: str
-    needs_decision: bool = False
-    # Its place in the judge's order (1: the pick), None before the group is ranked.
-    rank: int | None = None
-    reason: str = ""
-    verdict: VerdictKind | None = None
-    tests: str | None = None  # TestsResult.status
-    tests_message: str = ""
-    insertions: int = 0
-    deletions: int = 0
-    decision: str | None = None
-
-
-class ReviewItem(BaseModel):
-    """One result in the ranked list (a best-of-N group is one item: its lead attempt, `attempts` all of them)."""
-
-    task_id: str
-    task: str
-    state: TaskState
-    needs_decision: bool
-    bucket: Bucket
-    verdict: VerdictKind | None = None
-    verdict_summary: str = ""
-    tests: str | None = None  # TestsResult.status
-    tests_message: str = ""
-    files_changed: int = 0
-    insertions: int = 0
-    deletions: int = 0
-    flags: list[str] = Field(default_factory=list)
-    branch: str | None = None
-    base_branch: str | None = None
-    model: str | None = None
-    tokens: int = 0
-    cost_usd: float = 0.0
-    ended: float | None = None
-    decision: str | None = None  # "merged" | "rejected"
-    error: str | None = None
-    attempt_group: str | None = None
-    # Best-of-N: every attempt, in the judge's order (the pick first), else by attempt number.
-    attempts: list[AttemptEntry] = Field(default_factory=list)
-    # How the order came about when it is not the judge's: not ranked yet, or by test results and why.
-    ranking_note: str = ""
-    # The judge is of an attempt's model family (it tends to prefer its own kind of work).
-    ranking_warning: str = ""
-
-
-class NightSummary(BaseModel):
-    """How the session went, in counts: `line()` is the one-line version."""
-
-    done: int = 0
-    approved: int = 0
-    changes_requested: int = 0
-    rejected_by_judge: int = 0
-    judge_failed: int = 0
-    tests_failing: int = 0
-    failed: int = 0
-    verifying: int = 0
-    to_review: int = 0
-    merged: int = 0
-    rejected: int = 0
-    tokens: int = 0
-    cost_usd: float = 0.0
-
-    def line(self) -> str:
-        parts = [f"{self.done} done", f"{self.approved} approved"]
-        for count, words in (
-            (self.changes_requested, "changes requested by the judge"),
-            (self.rejected_by_judge, "rejected by the judge"),
-            (self.judge_failed, "judge failed"),
-            (self.tests_failing, "with failing tests"),
-        ):
-            if count:
-                parts.append(f"{count} {words}")
-        parts.append(f"{self.failed} failed")
-        for count, words in (
-            (self.verifying, "verifying"),
-            (self.merged, "merged"),
-            (self.rejected, "rejected"),
-        ):
-            if count:
-                parts.append(f"{count} {words}")
-        parts.append(f"{self.to_review} to review")
-        parts += [f"{self.tokens:,} tokens", f"${self.cost_usd:.2f}"]
-        return " · ".join(parts)
-
-
-class ReviewList(BaseModel):
-    """Every result, ranked (those that need a decision first), and the summary line."""
-
-    results: list[ReviewItem]
-    summary: NightSummary
-
-
-class FileStat(BaseModel):
-    path: str
-    status: str
-    insertions: int
-    deletions: int
-    binary: bool = False
-
-
-class FeedbackEntry(BaseModel):
-    text: str
-    ts: float
-    delivered: bool = False
-
-
-class ResultDetails(BaseModel):
-    """One result in full, for the review screen: everything needed to decide."""
-
-    item: ReviewItem
-    task: str
-    plan: str | None = None
-    summary: str | None = None  # the agent's own summary
-    verdict: Verdict | None = None
-    tests: TestsResult | None = None
-    checks: list[Check] = Field(default_factory=list)
-    stats: ChangeStats = Field(default_factory=ChangeStats)
-    files: list[FileStat] = Field(default_factory=list)
-    diff: str = ""
-    diff_cut: bool = False
-    diff_total_chars: int = 0
-    # Why there is no diff to show (branch deleted by cleanup, agent never started).
-    diff_unavailable: str = ""
-    feedback: list[FeedbackEntry] = Field(default_factory=list)
-    branch: str | None = None
-    worktree: str | None = None
-    base_commit: str | None = None
-    decision: dict[str, Any] | None = None
-    # How the agent's commands ran: "sandbox: bwrap, network off", "unconfined: <why>", "" unknown.
-    sandbox: str = ""
-    # Best-of-N: the group this attempt belongs to, as one item with every attempt ranked.
-    group: ReviewItem | None = None
-    # A sprint's result: its roles' parts, the conflicts resolved, the contracts (see sprint_runs.describe).
-    sprint: dict[str, Any] | None = None
 
 
 def is_sprint_part(row: TaskRow) -> bool:

@@ -15,44 +15,62 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from agentdeck.agent.tools.sandbox import sandbox_policy
-from agentdeck.config import ModelRole, Settings, UnknownRole
-from agentdeck.events import (
-    AgentStarted,
-    AgentWaiting,
+from agentdeck.api import (
     Cancel,
     Cleanup,
-    ContextUsage,
+    Command,
     CreatePullRequest,
     Demote,
     DropSprintTask,
     EditTask,
     Enqueue,
-    Event,
     Gc,
     GetResult,
     GetReview,
     GetSprint,
     GetStatus,
     Interrupt,
+    ListSprints,
     Merge,
     PlanSprint,
-    PlanWritten,
     Promote,
     Reject,
     RequestChanges,
     Resume,
     Retry,
-    SessionStarted,
-    SessionStopping,
     StartSprint,
     Steer,
-    SteerReceived,
     Stop,
+)
+from agentdeck.config import ModelRole, Settings, UnknownRole
+from agentdeck.events import (
+    AgentStarted,
+    AgentWaiting,
+    ContextUsage,
+    Event,
+    PlanWritten,
+    SessionStarted,
+    SessionStopping,
+    SteerReceived,
     TaskForegroundChanged,
     TaskQueued,
     TurnFinished,
     VerificationFinished,
+)
+from agentdeck.replies import (
+    AttemptPlaced,
+    DiskStatus,
+    Enqueued,
+    ForegroundSet,
+    SprintSummary,
+    Status,
+    Stopped,
+    TaskEdited,
+    TaskReply,
+    TaskStatus,
 )
 from agentdeck.runtime.attempts import Attempts, attempt_note
 from agentdeck.runtime.bus import EventBus
@@ -69,7 +87,7 @@ from agentdeck.runtime.scheduler import (
     check_promote,
     decide,
 )
-from agentdeck.runtime.session_api import SessionAPI
+from agentdeck.runtime.session_api import ReplyT, SessionAPI
 from agentdeck.runtime.sprint_runs import Sprints
 from agentdeck.runtime.stalls import StallWatch
 from agentdeck.runtime.store import Store, StoreFull, TaskRow
@@ -275,7 +293,10 @@ class Session(SessionAPI):
 
     # -- commands ----------------------------------------------------------------------
 
-    async def execute(self, command: Any) -> dict[str, Any]:
+    async def execute(self, command: Command[ReplyT]) -> ReplyT:
+        return command.reply(await self._answer(command))
+
+    async def _answer(self, command: Command[Any]) -> BaseModel:
         if self._stopping and not isinstance(command, (GetStatus, Stop)):
             raise CommandError("the session is stopping; try again once it has stopped", code="failed")
         if self.full_disk.active and isinstance(
@@ -288,10 +309,10 @@ class Session(SessionAPI):
             case Steer():
                 agent = self._live_agent(command.agent_id, "steer")
                 agent.steer(command.text)
-                return {"task_id": command.agent_id}
+                return TaskReply(task_id=command.agent_id)
             case Interrupt():
                 self._live_agent(command.agent_id, "interrupt").interrupt()
-                return {"task_id": command.agent_id}
+                return TaskReply(task_id=command.agent_id)
             case Cancel():
                 return self._cancel(command.agent_id)
             case Resume():
@@ -304,7 +325,7 @@ class Session(SessionAPI):
                 await self.disk.current(STATUS_MAX_AGE_S)
                 return self.status_snapshot()
             case Gc():
-                return (await self.disk.gc(command.dry_run)).model_dump(mode="json")
+                return await self.disk.gc(command.dry_run)
             case (
                 Merge()
                 | Reject()
@@ -315,13 +336,14 @@ class Session(SessionAPI):
                 | GetReview()
                 | GetResult()
             ):
-                return await self.decisions.execute(command)
-            case PlanSprint() | StartSprint() | GetSprint() | DropSprintTask():
-                return await self.sprints.execute(command)
+                return await self.decisions.answer(command)
+            case PlanSprint() | StartSprint() | GetSprint() | ListSprints() | DropSprintTask():
+                return await self.sprints.answer(command)
             case Stop():
                 await self.shutdown()
-                return {"stopped": True}
-        raise CommandError(f"unknown command {type(command).__name__}")
+                return Stopped()
+            case _:
+                raise CommandError(f"the session does not take {type(command).__name__} commands")
 
     async def subscribe(
         self,
@@ -352,7 +374,7 @@ class Session(SessionAPI):
             raise CommandError(f"cannot {verb} task {task_id}: no agent is running it ({hint})")
         return agent
 
-    def _enqueue(self, command: Enqueue) -> dict[str, Any]:
+    def _enqueue(self, command: Enqueue) -> Enqueued:
         from agentdeck.workspace import new_task_id
 
         text = command.task.strip()
@@ -415,11 +437,14 @@ class Session(SessionAPI):
                 )
             )
         self.schedule()
-        reply: dict[str, Any] = {"task_id": task_ids[0], "state": self.tasks.get(task_ids[0]).state}
-        if group:
-            reply["attempt_group"] = group
-            reply["attempts"] = [{"task_id": i, "model": self.tasks.get(i).model} for i in task_ids]
-        return reply
+        return Enqueued(
+            task_id=task_ids[0],
+            state=self.tasks.get(task_ids[0]).state,
+            attempt_group=group,
+            attempts=[AttemptPlaced(task_id=i, model=self.tasks.get(i).model) for i in task_ids]
+            if group
+            else [],
+        )
 
     def _check_role_skills(self, role: str, names: list[str]) -> None:
         """A role's skills must be there when a task picks it, not only when its agent starts."""
@@ -448,7 +473,7 @@ class Session(SessionAPI):
         skill_model = next((m for m in (catalog.skills[n].model for n in names) if m), None)
         return names, command.model or skill_model
 
-    def _cancel(self, task_id: str) -> dict[str, Any]:
+    def _cancel(self, task_id: str) -> TaskReply:
         row = self.tasks.get(task_id)
         if self.sprints.is_integration(row) and row.state in (
             TaskState.QUEUED,
@@ -461,7 +486,7 @@ class Session(SessionAPI):
                 self.tasks.set_state(
                     self.tasks.get(task_id), TaskState.CANCELLED, "the sprint was cancelled by the user"
                 )
-                return {"task_id": task_id}
+                return TaskReply(task_id=task_id)
         if row.state == TaskState.QUEUED or row.state == TaskState.INTERRUPTED:
             self.tasks.set_state(row, TaskState.CANCELLED, "cancelled by the user")
         elif row.state.is_active:
@@ -471,7 +496,7 @@ class Session(SessionAPI):
                 agent.stop()  # checkpoints first; _run_agent records the cancellation
         else:
             raise CommandError(f"task {task_id} is already {row.state}: nothing to cancel")
-        return {"task_id": task_id}
+        return TaskReply(task_id=task_id)
 
     def cancel_attempt(self, task_id: str, reason: str) -> None:
         """Stop an attempt whose group was decided without it, or a role of a cancelled sprint (its work stays on its branch)."""
@@ -486,7 +511,7 @@ class Session(SessionAPI):
         elif row.state in (TaskState.QUEUED, TaskState.INTERRUPTED):
             self.tasks.set_state(row, TaskState.CANCELLED, reason)
 
-    def _resume(self, task_id: str) -> dict[str, Any]:
+    def _resume(self, task_id: str) -> TaskReply:
         row = self.tasks.get(task_id)
         agent = self.agents.get(task_id)
         if row.state in (TaskState.STALLED, TaskState.WAITING) and agent is not None:
@@ -498,7 +523,7 @@ class Session(SessionAPI):
                 agent.resume()
                 why = "resumed by the user"
             self.tasks.set_state(row, TaskState.RUNNING, why)
-            return {"task_id": task_id, "state": TaskState.RUNNING}
+            return TaskReply(task_id=task_id, state=TaskState.RUNNING)
         if row.state.is_active:
             raise CommandError(
                 f"task {task_id} is {row.state}: steer it instead (`agentdeck steer {task_id} TEXT`)"
@@ -509,14 +534,14 @@ class Session(SessionAPI):
             )
         self.requeue_for_resume(row, "resumed by the user")
         self.schedule()
-        return {"task_id": task_id, "state": self.tasks.get(task_id).state}
+        return TaskReply(task_id=task_id, state=self.tasks.get(task_id).state)
 
     def requeue_for_resume(self, row: TaskRow, reason: str) -> None:
         """Queue an interrupted task to go on where it stopped (on its branch, if it has one)."""
         self.store.update_task(row.id, resume=bool(row.branch), error=None)
         self.tasks.set_state(row, TaskState.QUEUED, reason)
 
-    def _set_foreground(self, task_id: str, foreground: bool) -> dict[str, Any]:
+    def _set_foreground(self, task_id: str, foreground: bool) -> ForegroundSet:
         row = self.tasks.get(task_id)
         # An ended foreground task may still be demoted: its pane closes and it waits in the list.
         if not (row.state == TaskState.QUEUED or row.state.is_active) and (foreground or not row.foreground):
@@ -531,9 +556,9 @@ class Session(SessionAPI):
         self.store.update_task(task_id, foreground=foreground)
         self.publish(TaskForegroundChanged(task_id=task_id, agent_id=task_id, foreground=foreground))
         self.schedule()
-        return {"task_id": task_id, "foreground": foreground}
+        return ForegroundSet(task_id=task_id, foreground=foreground)
 
-    def _edit(self, command: EditTask) -> dict[str, Any]:
+    def _edit(self, command: EditTask) -> TaskEdited:
         row = self.tasks.get(command.agent_id)
         if row.state != TaskState.QUEUED:
             raise CommandError(f"task {row.id} is {row.state}: only queued tasks can be edited")
@@ -549,7 +574,8 @@ class Session(SessionAPI):
         if changes:
             self.store.update_task(row.id, **changes)
             self.schedule()
-        return {"task_id": row.id, **changes}
+        row = self.tasks.get(row.id)
+        return TaskEdited(task_id=row.id, priority=row.priority, after_id=row.after_id)
 
     # -- status ------------------------------------------------------------------------
 
@@ -563,36 +589,40 @@ class Session(SessionAPI):
             self._sandbox_of[task_id] = found
         return self._sandbox_of[task_id]
 
-    def status_snapshot(self) -> dict[str, Any]:
+    def status_snapshot(self) -> Status:
         tasks = self.store.tasks()
         decision = decide(tasks, self.limits)
         now = time.time()
-        rows = []
-        for row in tasks:
-            data = row.as_dict()
-            data["age_s"] = round(now - row.created, 1)
-            data["waiting_reason"] = decision.waiting.get(row.id) if row.state == TaskState.QUEUED else None
-            data["disk_bytes"] = self.disk.task_bytes(row.id)
-            if data.get("role") is None and row.sprint_id:
-                data["role"] = self.sprints.role_of(row)
-            rows.append(data)
         limits = self.limits
-        return {
-            "pid": os.getpid(),
-            "last_seq": self.store.last_seq,
-            "foreground_slots": limits.foreground_slots,
-            "background_concurrency": limits.background_concurrency,
-            "budget_reached": budget_reached(tasks, limits),
-            "disk": self.disk.snapshot(),
-            "store_full": self.full_disk.reason,
-            "sandbox": self.sandbox.label(),
-            "sandbox_confined": self.sandbox.confined,
-            "tasks": rows,
-            "sprints": [
-                {"sprint_id": d["sprint_id"], "feature": d["feature"], "state": d["state"]}
+        return Status(
+            pid=os.getpid(),
+            last_seq=self.store.last_seq,
+            foreground_slots=limits.foreground_slots,
+            background_concurrency=limits.background_concurrency,
+            budget_reached=budget_reached(tasks, limits),
+            disk=DiskStatus.model_validate(self.disk.snapshot()),
+            store_full=self.full_disk.reason,
+            sandbox=self.sandbox.label(),
+            sandbox_confined=self.sandbox.confined,
+            tasks=[self._task_status(row, decision.waiting.get(row.id), now) for row in tasks],
+            sprints=[
+                SprintSummary(sprint_id=d.sprint_id, feature=d.feature, state=d.state)
                 for d in map(self.sprints.describe, self.store.sprints())
             ],
-        }
+        )
+
+    def _task_status(self, row: TaskRow, waiting: str | None, now: float) -> TaskStatus:
+        fields = row.as_dict()
+        fields["verdict"] = (row.verdict or {}).get("kind")
+        fields["tests"] = (row.tests or {}).get("status")
+        if row.role is None and row.sprint_id:
+            fields["role"] = self.sprints.role_of(row)
+        return TaskStatus(
+            **fields,
+            age_s=round(now - row.created, 1),
+            waiting_reason=waiting if row.state == TaskState.QUEUED else None,
+            disk_bytes=self.disk.task_bytes(row.id),
+        )
 
     # -- scheduling and agents ---------------------------------------------------------
 

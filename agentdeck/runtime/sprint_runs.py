@@ -15,15 +15,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
+from agentdeck.api import Command, DropSprintTask, GetSprint, ListSprints, PlanSprint, StartSprint
 from agentdeck.config import ModelRole
-from agentdeck.events import (
-    ConflictResolved,
-    DropSprintTask,
-    GetSprint,
-    PlanSprint,
-    SprintStarted,
-    StartSprint,
-)
+from agentdeck.events import ConflictResolved, SprintStarted
+from agentdeck.replies import SprintDetails, SprintLaunched, SprintList, SprintPlanned, SprintTaskDropped
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.sprint_fix import fix_if_broken, test_command_of
 from agentdeck.runtime.sprint_messages import SprintMessages
@@ -49,17 +46,18 @@ class Sprints:
 
     # -- commands ------------------------------------------------------------------------
 
-    async def execute(self, command) -> dict[str, Any]:
+    async def answer(self, command: Command[Any]) -> BaseModel:
+        """Serve one sprint command (see agentdeck/api.py) with its reply."""
         match command:
             case PlanSprint():
                 plan = await self.plan(command.feature, command.roles, command.max_agents, command.model)
-                return {"plan": plan.model_dump(mode="json"), "table": plan_table(plan)}
+                return SprintPlanned(plan=plan, table=plan_table(plan))
             case StartSprint():
                 return await self.start(command.plan, command.roles, command.max_agents, command.model)
             case GetSprint():
-                if command.sprint_id is None:
-                    return {"sprints": [self.describe(row) for row in self.session.store.sprints()]}
                 return self.details(command.sprint_id)
+            case ListSprints():
+                return SprintList(sprints=[self.describe(row) for row in self.session.store.sprints()])
             case DropSprintTask():
                 return self.drop(command.task_id)
         raise CommandError(f"unknown sprint command {type(command).__name__}")
@@ -77,7 +75,7 @@ class Sprints:
 
     async def start(
         self, data: dict[str, Any], roles: list[str], max_agents: int, model: str | None
-    ) -> dict[str, Any]:
+    ) -> SprintLaunched:
         from agentdeck.runtime import task_start
 
         s = self.session
@@ -133,13 +131,13 @@ class Sprints:
             )
         )
         s.schedule()
-        return {
-            "sprint_id": sprint_id,
-            "tasks": ids,
-            "contracts_commit": made.commit,
-            "contracts_branch": made.branch,
-            "plan": plan.model_dump(mode="json"),
-        }
+        return SprintLaunched(
+            sprint_id=sprint_id,
+            tasks=ids,
+            contracts_commit=made.commit,
+            contracts_branch=made.branch,
+            plan=plan,
+        )
 
     def _add(self, task_id: str, text: str, sprint_id: str, depends_on: list[str], model: str | None) -> None:
         from agentdeck.events import TaskQueued
@@ -159,7 +157,7 @@ class Sprints:
             TaskQueued(task_id=task_id, task=text, model=model, sprint_id=sprint_id, depends_on=depends_on)
         )
 
-    def drop(self, task_id: str) -> dict[str, Any]:
+    def drop(self, task_id: str) -> SprintTaskDropped:
         """Take a role task out of its sprint (it is cancelled; nobody waits for it any more)."""
         s = self.session
         row = s.tasks.get(task_id)
@@ -179,7 +177,7 @@ class Sprints:
         sprint = self._sprint(row.sprint_id)
         s.store.update_sprint(sprint.id, dropped=[*sprint.data.get("dropped", []), task_id])
         s.schedule()
-        return {"task_id": task_id, "sprint_id": row.sprint_id, "dropped": True}
+        return SprintTaskDropped(task_id=task_id, sprint_id=row.sprint_id)
 
     def cancel(self, sprint_id: str) -> None:
         """Cancel every role of the sprint that has not ended; their branches are kept."""
@@ -410,13 +408,13 @@ class Sprints:
 
     # -- what status and review show ---------------------------------------------------------
 
-    def describe(self, sprint: SprintRow) -> dict[str, Any]:
+    def describe(self, sprint: SprintRow) -> SprintDetails:
         """The sprint as status, review and `agentdeck sprint show` present it."""
         return describe_sprint(
             sprint, [row for row in self.session.store.tasks() if row.sprint_id == sprint.id]
         )
 
-    def details(self, sprint_id: str) -> dict[str, Any]:
+    def details(self, sprint_id: str) -> SprintDetails:
         """One sprint in full (CommandError when there is none)."""
         return self.describe(self._sprint(sprint_id))
 

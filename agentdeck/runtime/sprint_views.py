@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from agentdeck.events import ChangeStats
+from agentdeck.replies import SprintDetails, SprintIntegration, SprintPart
 from agentdeck.runtime.store import SprintRow, TaskRow
 from agentdeck.sprints.contracts import contracts_path
 from agentdeck.sprints.plan import SprintPlan
@@ -13,49 +13,49 @@ from agentdeck.task_state import TaskState
 ROLE_HEADING = "## Your sprint role"
 
 
-def describe_sprint(sprint: SprintRow, members: list[TaskRow]) -> dict[str, Any]:
+def describe_sprint(sprint: SprintRow, members: list[TaskRow]) -> SprintDetails:
     """The sprint as status, review and `agentdeck sprint show` present it, from its row and its tasks' rows."""
     rows = {row.id: row for row in members}
     integration = rows.get(sprint.id)
-    tasks = []
+    tasks: list[SprintPart] = []
     for plan_task in sprint.data.get("plan", {}).get("tasks", []):
         task_id = sprint.data["tasks"][plan_task["id"]]
         row = rows.get(task_id)
         tasks.append(
-            {
-                "task_id": task_id,
-                "plan_id": plan_task["id"],
-                "role": plan_task["role"],
-                "depends_on": [sprint.data["tasks"][d] for d in plan_task["depends_on"]],
-                "files": plan_task["files"],
-                "state": row.state if row else "dropped",
-                "summary": row.summary if row else None,
-                "stats": row.stats if row else None,
-                "branch": row.branch if row else None,
-            }
+            SprintPart(
+                task_id=task_id,
+                plan_id=plan_task["id"],
+                role=plan_task["role"],
+                depends_on=[sprint.data["tasks"][d] for d in plan_task["depends_on"]],
+                files=plan_task["files"],
+                state=row.state if row else "dropped",
+                summary=row.summary if row else None,
+                stats=ChangeStats.model_validate(row.stats) if row and row.stats else None,
+                branch=row.branch if row else None,
+            )
         )
-    return {
-        "sprint_id": sprint.id,
-        "feature": sprint.feature,
-        "state": sprint_state(sprint, integration, [rows.get(t["task_id"]) for t in tasks]),
-        "reason": sprint.reason,
-        "created": sprint.created,
-        "contracts_path": sprint.data.get("contracts_path"),
-        "contracts_commit": sprint.data.get("contracts_commit"),
-        "contracts": sprint.data.get("contracts"),
-        "plan": sprint.data.get("plan"),
-        "tasks": tasks,
-        "messages": sprint.data.get("messages") or [],
-        "artifacts": sprint.data.get("artifacts") or {},
-        "integration": {
-            "task_id": sprint.id,
-            "state": integration.state if integration else None,
-            "branch": integration.branch if integration else None,
-            "steps": sprint.data.get("steps", []),
-            "resolutions": sprint.data.get("resolutions", []),
-            "unresolved": sprint.data.get("unresolved"),
-        },
-    }
+    return SprintDetails(
+        sprint_id=sprint.id,
+        feature=sprint.feature,
+        state=sprint_state(sprint, integration, [rows.get(t.task_id) for t in tasks]),
+        reason=sprint.reason,
+        created=sprint.created,
+        contracts_path=sprint.data.get("contracts_path"),
+        contracts_commit=sprint.data.get("contracts_commit"),
+        contracts=sprint.data.get("contracts"),
+        plan=sprint.data.get("plan"),
+        tasks=tasks,
+        messages=sprint.data.get("messages") or [],
+        artifacts=sprint.data.get("artifacts") or {},
+        integration=SprintIntegration(
+            task_id=sprint.id,
+            state=integration.state if integration else None,
+            branch=integration.branch if integration else None,
+            steps=sprint.data.get("steps", []),
+            resolutions=sprint.data.get("resolutions", []),
+            unresolved=sprint.data.get("unresolved"),
+        ),
+    )
 
 
 def sprint_state(sprint: SprintRow, integration: TaskRow | None, parts: list[TaskRow | None]) -> str:

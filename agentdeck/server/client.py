@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
-from agentdeck.events import Event, Subscribe, parse_event
+from agentdeck.api import Command, Subscribe
+from agentdeck.events import Event, parse_event
 from agentdeck.runtime.command_error import CommandError
-from agentdeck.runtime.session_api import SessionAPI
+from agentdeck.runtime.session_api import ReplyT, SessionAPI
 from agentdeck.server import protocol
 from agentdeck.server.launcher import DaemonError, connect_or_start
 from agentdeck.server.paths import SessionPaths
@@ -81,7 +82,7 @@ class SessionClient(SessionAPI):
         self._pending.clear()
         self._events.put_nowait(_END)
 
-    async def execute(self, command: Any) -> dict[str, Any]:
+    async def execute(self, command: Command[ReplyT]) -> ReplyT:
         if self.closed_reason:
             raise CommandError(self.closed_reason, code="failed")
         request_id = next(self._ids)
@@ -92,7 +93,7 @@ class SessionClient(SessionAPI):
         reply = await future
         if not reply.get("ok"):
             raise CommandError(str(reply.get("error")), code=reply.get("code", "failed"))
-        return reply.get("result") or {}
+        return command.parse_reply(reply.get("result") or {})
 
     async def subscribe(
         self,

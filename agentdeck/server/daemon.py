@@ -16,11 +16,13 @@ import signal
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
+from agentdeck.api import Command, Enqueue, PlanSprint, StartSprint, Subscribe, parse_command
 from agentdeck.config import Settings
-from agentdeck.events import PlanSprint, StartSprint, Subscribe, parse_command
+from agentdeck.replies import Subscribed
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.session import Session, Subscription
 from agentdeck.runtime.store import Store, StoreError
@@ -109,16 +111,18 @@ class Daemon:
         assert session is not None
 
         async def enqueue(item: InboxTask) -> str:
-            reply = await session.enqueue(
-                item.task,
-                priority=item.priority,
-                after=item.after,
-                model=item.model,
-                source="inbox",
-                skills=item.skills,
-                role=item.role,
+            reply = await session.execute(
+                Enqueue(
+                    task=item.task,
+                    priority=item.priority,
+                    after=item.after,
+                    model=item.model,
+                    source="inbox",
+                    skills=item.skills,
+                    role=item.role,
+                )
             )
-            return reply["task_id"]
+            return reply.task_id
 
         inbox = Inbox(self.settings.session.inbox_dir, enqueue, session.publish)
         try:
@@ -186,6 +190,7 @@ class Daemon:
                         {"type": "reply", "id": request_id, "ok": False, "error": error, "code": "usage"},
                     )
                     continue
+                assert command is not None  # _parse_line gives a command or an error
                 if isinstance(command, Subscribe):
                     if pump is not None:
                         pump.cancel()
@@ -196,7 +201,7 @@ class Daemon:
                             "type": "reply",
                             "id": request_id,
                             "ok": True,
-                            "result": {"last_seq": subscription.high},
+                            "result": Subscribed(last_seq=subscription.high).model_dump(mode="json"),
                         },
                     )
                     pump = asyncio.create_task(self._pump(subscription, writer, command.follow))
@@ -219,12 +224,14 @@ class Daemon:
             self._writers.discard(writer)
             writer.close()
 
-    async def _answer_later(self, writer: asyncio.StreamWriter, request_id, command) -> None:
+    async def _answer_later(
+        self, writer: asyncio.StreamWriter, request_id: int | str | None, command: Command[Any]
+    ) -> None:
         reply = await self._execute(request_id, command)
         with contextlib.suppress(ConnectionError):  # the client left meanwhile: nobody to tell
             await _send(writer, reply)
 
-    async def _execute(self, request_id: int | str | None, command) -> dict:
+    async def _execute(self, request_id: int | str | None, command: Command[Any]) -> dict[str, Any]:
         session = self.session
         assert session is not None
         try:
@@ -255,7 +262,7 @@ class Daemon:
                 "error": _error_text(error),
                 "code": "failed",
             }
-        return {"type": "reply", "id": request_id, "ok": True, "result": result}
+        return {"type": "reply", "id": request_id, "ok": True, "result": result.model_dump(mode="json")}
 
     async def _pump(self, subscription: Subscription, writer: asyncio.StreamWriter, follow: bool) -> None:
         try:
@@ -304,7 +311,7 @@ async def _send(writer: asyncio.StreamWriter, message: dict) -> None:
     await writer.drain()
 
 
-def _parse_line(line: bytes) -> tuple[int | str | None, object, str | None]:
+def _parse_line(line: bytes) -> tuple[int | str | None, Command[Any] | None, str | None]:
     """(request id, command, None) for a good request line, or (id to answer, None, what is wrong)."""
     message: object = None
     try:

@@ -1,7 +1,7 @@
 """The wire protocol: JSON lines over a Unix socket, one JSON document per line.
 
 Client → daemon: first `{"type": "hello", "protocol": N}`, then requests
-`{"id": 7, "command": {...a command of agentdeck.events...}}`.
+`{"id": 7, "command": {...a command of agentdeck.api...}}`.
 
 Daemon → client: `{"type": "welcome", "protocol": N, "pid": P, "last_seq": S}` (or
 `{"type": "error", "error": "..."}` and the connection closes), then, in any order:
@@ -26,7 +26,8 @@ from agentdeck.text import one_line
 
 # 2: review commands (merge, reject, request_changes, retry, cleanup, pull_request, review, result).
 # 3: Subscribe(exclude=[event types]): the cockpit's main stream leaves out text deltas.
-PROTOCOL_VERSION = 3
+# 4: every reply is its command's reply model (agentdeck/replies.py); ListSprints beside GetSprint.
+PROTOCOL_VERSION = 4
 # Events carry tool output (capped at a few dozen kB); a line is never near this.
 LINE_LIMIT = 16 * 1024 * 1024
 # What the daemon reads from a client: a request is a command (a task text, a steer), never
@@ -135,7 +136,7 @@ def too_large() -> str:
 @functools.cache
 def command_types() -> tuple[str, ...]:
     """Every command `type` the daemon knows, in the vocabulary's order."""
-    from agentdeck.events import AnyCommand
+    from agentdeck.api import AnyCommand
 
     union = typing.get_args(AnyCommand)[0]
     return tuple(model.model_fields["type"].default for model in typing.get_args(union))

@@ -168,22 +168,28 @@ class CockpitApp(App[str]):
 
     @work(group="seed", exit_on_error=False)
     async def _seed(self) -> None:
+        from agentdeck.api import Enqueue, PlanSprint, StartSprint
+
         await self.cockpit.wait_attached()
         for text, foreground in self.seed_tasks:
             try:
-                await self.bridge.session.enqueue(text, foreground=foreground, source="api")
+                await self.bridge.session.execute(Enqueue(task=text, foreground=foreground, source="api"))
             except CommandError as exc:
                 self.notify(str(exc), title="Demo", severity="error")
                 return
         if self.seed_sprint:
             try:
-                planned = await self.bridge.session.plan_sprint(self.seed_sprint, model="demo")
-                started = await self.bridge.session.start_sprint(planned["plan"], model="demo")
+                planned = await self.bridge.session.execute(
+                    PlanSprint(feature=self.seed_sprint, model="demo")
+                )
+                started = await self.bridge.session.execute(
+                    StartSprint(plan=planned.plan.model_dump(mode="json"), model="demo")
+                )
             except CommandError as exc:
                 self.notify(str(exc), title="Demo sprint", severity="error")
                 return
             self.notify(
-                f"{started['sprint_id']}: {self.seed_sprint} — four role agents after the contracts, "
+                f"{started.sprint_id}: {self.seed_sprint} — four role agents after the contracts, "
                 "one integrated result in review (F2)",
                 title="Demo sprint",
                 timeout=8,
@@ -372,35 +378,44 @@ class CockpitApp(App[str]):
 
     @work(group="commands", exit_on_error=False)
     async def _plan_sprint(self, request) -> None:
+        from agentdeck.api import PlanSprint, StartSprint
         from agentdeck.tui.screens.sprint import SprintPlanScreen
 
         if request is None:
             return
         self.notify("The planner is reading the repository…", title="Sprint", timeout=3)
         try:
-            planned = await self.bridge.session.plan_sprint(request.feature, model=request.model)
+            planned = await self.bridge.session.execute(
+                PlanSprint(feature=request.feature, model=request.model)
+            )
         except (CommandError, RuntimeError) as exc:
             self.notify(str(exc), title="Sprint", severity="error", timeout=10)
             return
-        if await self.push_screen_wait(SprintPlanScreen(planned["plan"])):
+        if await self.push_screen_wait(SprintPlanScreen(planned.plan)):
             try:
-                started = await self.bridge.session.start_sprint(planned["plan"], model=request.model)
+                started = await self.bridge.session.execute(
+                    StartSprint(plan=planned.plan.model_dump(mode="json"), model=request.model)
+                )
             except (CommandError, RuntimeError) as exc:
                 self.notify(str(exc), title="Sprint", severity="error", timeout=10)
                 return
             self.notify(
-                f"{started['sprint_id']} started: contracts committed, {len(started['tasks'])} role tasks queued",
+                f"{started.sprint_id} started: contracts committed, {len(started.tasks)} role tasks queued",
                 title="Sprint",
                 timeout=6,
             )
 
     @work(group="commands", exit_on_error=False)
     async def _enqueue(self, new) -> None:
+        from agentdeck.api import Enqueue
+
         if new is None:
             return
         try:
-            reply = await self.bridge.session.enqueue(
-                new.text, foreground=new.foreground, model=new.model, source="api", skills=new.skills
+            reply = await self.bridge.session.execute(
+                Enqueue(
+                    task=new.text, foreground=new.foreground, model=new.model, source="api", skills=new.skills
+                )
             )
         except (CommandError, RuntimeError) as exc:
             self.notify(str(exc), title="New task", severity="error")
@@ -410,7 +425,7 @@ class CockpitApp(App[str]):
                 self.push_screen(NewTaskScreen(new), ignoring_result(self._enqueue))
             return
         where = "a pane" if new.foreground else "the background queue"
-        self.notify(f"{reply['task_id']} queued for {where} ({reply['state']})", timeout=4)
+        self.notify(f"{reply.task_id} queued for {where} ({reply.state})", timeout=4)
 
     def action_detach(self) -> None:
         self.exit("lost" if self.cockpit.lost_reason else "detached")
@@ -434,12 +449,14 @@ class CockpitApp(App[str]):
 
     @work(group="commands", exit_on_error=False)
     async def _quit_chosen(self, choice: str | None) -> None:
+        from agentdeck.api import Stop
+
         if choice == "detach":
             self.exit("detached")
         elif choice == "stop":
             self.notify("Stopping the agents; each checkpoints its work…", timeout=30)
             try:
-                await self.bridge.session.stop()
+                await self.bridge.session.execute(Stop())
             except CommandError as exc:
                 self.notify(str(exc), severity="error")
                 return

@@ -7,13 +7,14 @@ the live subscription wakes the loop, and a closed connection ends it with a rea
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from agentdeck.tui.cockpit_state import CockpitState, Update
 from agentdeck.tui.link import SessionLink
 
 if TYPE_CHECKING:
     from agentdeck.events import Event
+    from agentdeck.replies import Status
     from agentdeck.runtime.session_api import SessionAPI
 
 
@@ -26,7 +27,7 @@ class BridgeSink(Protocol):
 
     def notice(self, message: str) -> None: ...
 
-    async def attached(self, status: dict[str, Any]) -> None: ...
+    async def attached(self, status: Status) -> None: ...
 
     def updated(self, event: Event, update: Update) -> None: ...
 
@@ -41,15 +42,15 @@ class SessionBridge:
 
     async def run(self, sink: BridgeSink) -> None:
         """Attach (starting the daemon if needed), show the snapshot, then follow the events until the end."""
+        from agentdeck.api import GetStatus
+
         self.api = await self.link.open(notice=sink.notice)
-        status = await self.api.status()
+        status = await self.api.execute(GetStatus())
         self.state.load_status(status)
         await sink.attached(status)
         # No text deltas here: under load they are thousands a second, and only panes show
         # them; each pane follows its own task (`follow`).
-        async for event in self.api.subscribe(
-            from_seq=status.get("last_seq", 0), exclude=MAIN_STREAM_EXCLUDES
-        ):
+        async for event in self.api.subscribe(from_seq=status.last_seq, exclude=MAIN_STREAM_EXCLUDES):
             sink.updated(event, self.state.apply(event))
         sink.lost(getattr(self.api, "closed_reason", None) or "the session ended")
 

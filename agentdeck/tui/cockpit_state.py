@@ -21,6 +21,7 @@ from agentdeck.task_state import TaskState
 
 if TYPE_CHECKING:
     from agentdeck.events import Event
+    from agentdeck.replies import Status, TaskStatus
 
 # States a person has to act on; the cockpit says so once when a task enters one.
 NEEDS_YOU = {
@@ -79,23 +80,23 @@ class TaskView:
         return self.state.is_active
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> TaskView:
+    def from_row(cls, row: TaskStatus) -> TaskView:
         view = cls(
-            id=row["id"],
-            task=row["task"],
-            state=row["state"],
-            foreground=bool(row.get("foreground")),
-            model=row.get("model"),
-            role=row.get("role"),
-            priority=row.get("priority") or 0,
-            created=row.get("created") or time.time(),
-            reason=row.get("reason") or "",
-            steps=row.get("steps") or 0,
-            cost_usd=row.get("cost_usd") or 0.0,
-            tokens=row.get("tokens") or 0,
-            context_fraction=row.get("context_fraction"),
-            verdict=_verdict_word(row.get("verdict"), row.get("tests")),
-            waiting_reason=row.get("waiting_reason"),
+            id=row.id,
+            task=row.task,
+            state=row.state,
+            foreground=row.foreground,
+            model=row.model,
+            role=row.role,
+            priority=row.priority,
+            created=row.created or time.time(),
+            reason=row.reason or "",
+            steps=row.steps,
+            cost_usd=row.cost_usd,
+            tokens=row.tokens,
+            context_fraction=row.context_fraction,
+            verdict=_verdict_word(row.verdict, row.tests),
+            waiting_reason=row.waiting_reason,
         )
         view.activity = _state_activity(view.state, view.reason)
         return view
@@ -111,13 +112,11 @@ VERDICT_WORDS = {
 TEST_MARKS = {"passed": "✓", "failed": "✗", "timeout": "✗", "error": "✗"}
 
 
-def _verdict_word(verdict: Any, tests: Any = None) -> str | None:
+def _verdict_word(kind: str | None, tests: str | None = None) -> str | None:
     """`approve ✓`: the judge's verdict and whether the project's tests passed, in a few letters."""
-    kind = verdict.get("kind") if isinstance(verdict, dict) else verdict
     if not kind:
         return None
-    status = tests.get("status") if isinstance(tests, dict) else tests
-    mark = TEST_MARKS.get(status or "", "")
+    mark = TEST_MARKS.get(tests or "", "")
     return f"{VERDICT_WORDS.get(kind, kind)} {mark}".strip()
 
 
@@ -159,13 +158,17 @@ class CockpitState:
         # Per pane: the last seq its transcript shows (a live event at or below it is old news).
         self.shown_upto: dict[str, int] = {}
 
-    def load_status(self, status: dict[str, Any]) -> None:
-        """Start from a `GetStatus` snapshot; events after `status['last_seq']` follow."""
-        self.tasks = {row["id"]: TaskView.from_row(row) for row in status.get("tasks", [])}
-        self.last_seq = status.get("last_seq", 0)
-        self.foreground_slots = status.get("foreground_slots", self.foreground_slots)
-        disk = status.get("disk") or {}
-        self.disk = {key: disk.get(key) for key in ("total_bytes", "budget_bytes", "paused")}
+    def load_status(self, status: Status) -> None:
+        """Start from a `GetStatus` snapshot; events after `status.last_seq` follow."""
+        self.tasks = {row.id: TaskView.from_row(row) for row in status.tasks}
+        self.last_seq = status.last_seq
+        self.foreground_slots = status.foreground_slots
+        disk = status.disk
+        self.disk = {
+            "total_bytes": disk.total_bytes,
+            "budget_bytes": disk.budget_bytes,
+            "paused": disk.paused,
+        }
 
     def apply(self, event: Event) -> Update:
         """Fold one event of the session's live stream in: states, counters, and who needs you."""

@@ -59,6 +59,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from agentdeck.api import Enqueue, Stop
 from tests.benchmarks.timing import median_wall_time
 
 PY = sys.executable
@@ -222,7 +223,7 @@ class Keeper:
         from agentdeck.runtime.command_error import CommandError
 
         try:
-            await self.client.enqueue(text, foreground=foreground)
+            await self.client.execute(Enqueue(task=text, foreground=foreground))
         except CommandError:
             self.refused += 1  # the session stopping at the end
 
@@ -524,7 +525,7 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
             object_growth=object_growth,
         )
         try:
-            await client.stop()
+            await client.execute(Stop())
         except Exception:
             pass  # the `agentdeck stop` in main's finally is the backstop
         await client.close()

@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from agentdeck.api import Enqueue
 from agentdeck.events import AgentStarted, TaskStateChanged
 from tests.support.git_repos import make_repo
 from tests.support.session import attach, kill_daemon
@@ -43,7 +44,7 @@ async def bench(repo: Path, tasks: int, concurrency: int) -> dict:
                 return
 
     t0 = time.perf_counter()
-    warm = (await client.enqueue("warm up"))["task_id"]
+    warm = (await client.execute(Enqueue(task="warm up"))).task_id
     await until(lambda e: isinstance(e, AgentStarted) and e.task_id == warm)
     single_ms = (time.perf_counter() - t0) * 1000
     await until(lambda e: isinstance(e, TaskStateChanged) and e.task_id == warm and e.state == "finished")
@@ -56,7 +57,7 @@ async def bench(repo: Path, tasks: int, concurrency: int) -> dict:
     live_events, live_start = 0, time.perf_counter()
     for n in range(tasks):
         t0 = time.perf_counter()
-        task_id = (await client.enqueue(f"take notes {n}"))["task_id"]
+        task_id = (await client.execute(Enqueue(task=f"take notes {n}"))).task_id
         sent[task_id] = t0
     async for event in stream:
         live_events += 1

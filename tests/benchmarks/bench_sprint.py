@@ -20,8 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from agentdeck.api import PlanSprint, StartSprint
 from agentdeck.config import load_settings
-from agentdeck.events import PlanSprint, StartSprint, TaskStateChanged
+from agentdeck.events import TaskStateChanged
 from agentdeck.runtime import session as session_module
 from agentdeck.runtime import sprint_runs
 from agentdeck.runtime.session import Session
@@ -42,8 +43,8 @@ async def one_sprint(pace: float, concurrency: int, verify: bool = True) -> tupl
     await session.start()
     planned = await session.execute(PlanSprint(feature=FEATURE, model="demo"))
     started_at = time.perf_counter()
-    started = await session.execute(StartSprint(plan=planned["plan"], model="demo"))
-    sprint_id = started["sprint_id"]
+    started = await session.execute(StartSprint(plan=planned.plan, model="demo"))
+    sprint_id = started.sprint_id
     async for event in session.subscribe(0):
         if (
             isinstance(event, TaskStateChanged)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue
 from agentdeck.events import TaskStateChanged
 from agentdeck.task_state import TaskState
 from tests.support.cli import run_cli
@@ -190,7 +191,7 @@ def full_disk(repo: Path) -> tuple[int, int, int] | None:
         async def run() -> str:
             client = await attach(repo)
             stream = client.subscribe(0)
-            task_id = (await client.enqueue("take notes"))["task_id"]
+            task_id = (await client.execute(Enqueue(task="take notes"))).task_id
             await collect_until(stream, lambda e: isinstance(e, TextDelta))
             filler = directory / "filler"
             with open(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue, Resume
 from agentdeck.events import Event, TaskStateChanged
 from agentdeck.faults import FAULT_ENV
 from agentdeck.server.launcher import daemon_pid
@@ -60,7 +61,7 @@ async def crash_at(
     stream = client.subscribe(0)
     ids = []
     for text in tasks:
-        ids.append((await client.enqueue(text))["task_id"])
+        ids.append((await client.execute(Enqueue(task=text))).task_id)
     seen = await until_end(stream)
     await client.close()
     wait_gone(repo)
@@ -96,7 +97,7 @@ async def resume_to_the_end(repo: Path, task_ids: list[str]) -> list:
     stream = client.subscribe(after)
     left = set(task_ids)
     for task_id in task_ids:
-        await client.resume(task_id)
+        await client.execute(Resume(agent_id=task_id))
 
     def all_done(event) -> bool:
         if isinstance(event, TaskStateChanged) and event.state in ("finished", "failed"):
@@ -114,7 +115,7 @@ def one_finished_task(repo: Path, agentdeck_cmd) -> str:
     async def run() -> str:
         client = await attach(repo)
         stream = client.subscribe(0)
-        task_id = (await client.enqueue("take notes"))["task_id"]
+        task_id = (await client.execute(Enqueue(task="take notes"))).task_id
         await collect_until(stream, settled(task_id))
         await client.close()
         return task_id

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from agentdeck.events import Enqueue, Stop, parse_command
+from agentdeck.api import Enqueue, Stop, parse_command
 from agentdeck.server import protocol
 
 # Ids no task of a session ever has: a valid mutation never touches the real tasks.

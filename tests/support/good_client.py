@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+from agentdeck.api import Enqueue, GetStatus
 from agentdeck.events import Event, TaskStateChanged
 from agentdeck.server.client import SessionClient
 from tests.support.session import attach
@@ -56,7 +57,7 @@ class GoodClient:
                 self._ended.setdefault(event.task_id, asyncio.Event()).set()
 
     async def enqueue(self, text: str) -> str:
-        task_id = (await asyncio.wait_for(self.client.enqueue(text), 10))["task_id"]
+        task_id = (await asyncio.wait_for(self.client.execute(Enqueue(task=text)), 10)).task_id
         self.tasks.append(task_id)
         return task_id
 
@@ -71,14 +72,14 @@ class GoodClient:
     async def _poll(self) -> None:
         while not self._stop_polling.is_set():
             try:
-                status = await asyncio.wait_for(self.client.status(), 10)
+                status = await asyncio.wait_for(self.client.execute(GetStatus()), 10)
             except Exception as exc:  # any failure is the finding
                 self.problems.append(f"status failed: {exc!r}")
                 return
             known = set(self.tasks)
-            if status.get("pid") != self.pid or not known <= {t["id"] for t in status.get("tasks", [])}:
+            if status.pid != self.pid or not known <= {t.id for t in status.tasks}:
                 self.problems.append(
-                    f"a wrong status: pid {status.get('pid')}, tasks {[t['id'] for t in status.get('tasks', [])]}"
+                    f"a wrong status: pid {status.pid}, tasks {[t.id for t in status.tasks]}"
                 )
             else:
                 self.statuses_ok += 1
@@ -105,11 +106,11 @@ class GoodClient:
         )
 
     async def final_status_problems(self) -> list[str]:
-        status = await asyncio.wait_for(self.client.status(), 10)
-        states = {t["id"]: t["state"] for t in status["tasks"]}
+        status = await asyncio.wait_for(self.client.execute(GetStatus()), 10)
+        states = {t.id: t.state for t in status.tasks}
         problems = []
-        if status["pid"] != self.pid:
-            problems.append(f"status names pid {status['pid']}, not the daemon's {self.pid}")
+        if status.pid != self.pid:
+            problems.append(f"status names pid {status.pid}, not the daemon's {self.pid}")
         if states != {task_id: "finished" for task_id in self.tasks}:
             problems.append(f"status says {states}, expected exactly {self.tasks} finished")
         return problems

@@ -10,7 +10,8 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-from agentdeck.events import AgentStarted, AgentWaiting, Interrupt, SteerReceived, TextDelta, TurnFinished
+from agentdeck.api import Enqueue, Interrupt
+from agentdeck.events import AgentStarted, AgentWaiting, SteerReceived, TextDelta, TurnFinished
 from tests.tui.conftest import cockpit_for, make_live_session, started_cockpit
 
 SIZE = (140, 42)
@@ -36,7 +37,7 @@ def blocks_text(app, task_id: str) -> str:
 
 async def test_steer_typed_in_a_pane_reaches_the_agent(repo: Path) -> None:
     session, app = await started_cockpit(repo, tokens_per_second=25)
-    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
         await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
@@ -56,7 +57,7 @@ async def test_steer_typed_in_a_pane_reaches_the_agent(repo: Path) -> None:
 async def test_interrupt_key_stops_the_stream_within_one_chunk(repo: Path) -> None:
     session = make_live_session(repo, tokens_per_second=25)
     await session.start()
-    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
     interrupted_at: list[int] = []
     execute = session.execute
 
@@ -91,7 +92,7 @@ async def test_interrupt_key_stops_the_stream_within_one_chunk(repo: Path) -> No
 
 async def test_promote_and_demote_move_the_agent_without_restarting_it(repo: Path) -> None:
     session, app = await started_cockpit(repo, tokens_per_second=25)
-    task_id = (await session.enqueue("take notes on the project"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes on the project"))).task_id
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
         await app.cockpit.wait_until(lambda: app.cockpit.queue.selected == task_id)
@@ -117,7 +118,7 @@ async def test_attention_is_called_once_when_an_agent_finishes(repo: Path) -> No
     session, app = await started_cockpit(repo, tokens_per_second=0)
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
-        task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+        task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
         await app.cockpit.wait_until(
             lambda: task_id in app.state.tasks and app.state.tasks[task_id].state == "finished"
         )
@@ -138,8 +139,8 @@ async def test_reattaching_shows_the_same_panes_and_transcripts_replayed_from_th
     first = cockpit_for(session)
     async with first.run_test(size=SIZE) as pilot:
         await first.cockpit.wait_attached()
-        task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
-        other = (await session.enqueue("write a changelog"))["task_id"]
+        task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
+        other = (await session.execute(Enqueue(task="write a changelog"))).task_id
         await first.cockpit.wait_until(
             lambda: all(
                 first.state.tasks.get(t) and first.state.tasks[t].state == "finished"
@@ -175,7 +176,7 @@ async def test_new_task_key_queues_a_foreground_agent(repo: Path) -> None:
 
 async def test_quit_asks_and_stop_stops_the_agents(repo: Path) -> None:
     session, app = await started_cockpit(repo, tokens_per_second=25)
-    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
         await app.cockpit.wait_until(lambda: app.state.tasks[task_id].alive)
@@ -208,7 +209,7 @@ async def test_delete_in_the_queue_asks_before_cancelling(repo: Path) -> None:
     from agentdeck.tui.screens.dialogs import ConfirmScreen
 
     session, app = await started_cockpit(repo, tokens_per_second=25)
-    task_id = (await session.enqueue("take notes on the project"))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes on the project"))).task_id
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_until(lambda: app.cockpit.queue.selected == task_id)
         await pilot.press("ctrl+b", "delete")
@@ -222,7 +223,7 @@ async def test_delete_in_the_queue_asks_before_cancelling(repo: Path) -> None:
 
 async def test_a_refused_steer_keeps_what_you_typed(repo: Path) -> None:
     session, app = await started_cockpit(repo, tokens_per_second=0)
-    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_until(
             lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished"
@@ -302,7 +303,7 @@ async def test_a_closed_pane_is_freed(repo: Path) -> None:
     import weakref
 
     session, app = await started_cockpit(repo, tokens_per_second=0)
-    task_id = (await session.enqueue("take notes on the project", foreground=True))["task_id"]
+    task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_until(
             lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Static
 
+from agentdeck.api import Enqueue
 from agentdeck.events import ChangesRequested
 from agentdeck.tui.screens.review import FeedbackScreen, ReviewScreen
 from tests.support.git_repos import git
@@ -16,7 +17,7 @@ SIZE = (150, 42)
 
 async def verified_results(app, session, *texts: str) -> list[str]:
     """Queue background tasks on the demo model and wait until the judge has given each a verdict."""
-    ids = [(await session.enqueue(text))["task_id"] for text in texts]
+    ids = [(await session.execute(Enqueue(task=text))).task_id for text in texts]
     await app.cockpit.wait_until(
         lambda: all(app.state.tasks.get(t) and app.state.tasks[t].verdict for t in ids), timeout=90
     )
@@ -132,8 +133,8 @@ async def test_best_of_n_is_one_entry_the_pick_first_and_one_key_merges_one_and_
     head_before = git(repo, "rev-parse", "main").strip()
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
-        reply = await session.enqueue("write notes on the project", attempts=3, model="demo")
-        group = reply["attempt_group"]
+        reply = await session.execute(Enqueue(task="write notes on the project", attempts=3, model="demo"))
+        group = reply.attempt_group
         await app.cockpit.wait_until(lambda: group in session.store.rankings(), timeout=90)
         pick = session.store.rankings()[group]["order"][0]["task_id"]
         screen = await open_review(app, pilot)

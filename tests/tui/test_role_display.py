@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue
 from tests.support.git_repos import make_repo
 from tests.support.scripted_model import Turn
 from tests.support.scripted_session import scripted_session
@@ -25,8 +26,10 @@ async def test_the_pane_and_the_queue_show_the_tasks_role(
     app = cockpit_for(session)
     async with app.run_test(size=SIZE):
         await app.cockpit.wait_attached()
-        shown = (await session.enqueue("add an index", foreground=True, role="database"))["task_id"]
-        queued = (await session.enqueue("drop the old table", role="database"))["task_id"]
+        shown = (
+            await session.execute(Enqueue(task="add an index", foreground=True, role="database"))
+        ).task_id
+        queued = (await session.execute(Enqueue(task="drop the old table", role="database"))).task_id
         await app.cockpit.wait_until(
             lambda: (
                 shown in app.cockpit.panes

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from agentdeck.agent.tools.sandbox import check_bwrap
+from agentdeck.api import Enqueue
 from tests.support.scripted_model import Turn, call, finish
 from tests.support.scripted_session import scripted_session
 from tests.tui.conftest import cockpit_for
@@ -39,7 +40,7 @@ async def test_the_pane_header_shows_the_sandbox(
     app = cockpit_for(session)
     async with app.run_test(size=SIZE):
         await app.cockpit.wait_attached()
-        task_id = (await session.enqueue("look around", foreground=True))["task_id"]
+        task_id = (await session.execute(Enqueue(task="look around", foreground=True))).task_id
         await app.cockpit.wait_until(
             lambda: (
                 task_id in app.cockpit.panes

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from agentdeck.api import Enqueue
 from tests.support.scripted_model import Turn, call, finish
 from tests.support.scripted_session import scripted_session, state_is, wait_for
 from tests.tui.conftest import cockpit_for
@@ -24,7 +25,7 @@ async def test_a_stalled_pane_says_why_calls_once_and_resumes_on_its_key(
     app = cockpit_for(session)
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
-        task_id = (await session.enqueue("sleep a while", foreground=True))["task_id"]
+        task_id = (await session.execute(Enqueue(task="sleep a while", foreground=True))).task_id
         await wait_for(session, state_is(task_id, "stalled"))
         await app.cockpit.wait_until(
             lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "stalled"

@@ -29,7 +29,9 @@ from agentdeck.tui.widgets.footer import CockpitFooter
 from agentdeck.tui.widgets.queue_panel import QueuePanel
 
 if TYPE_CHECKING:
+    from agentdeck.api import TaskCommand
     from agentdeck.events import Event
+    from agentdeck.replies import Status
 
     # Imported when the first pane opens: Markdown and its parser need not delay the first paint.
     from agentdeck.tui.widgets.agent_pane import AgentPane
@@ -186,8 +188,8 @@ class CockpitScreen(WaitsForChange, Screen):
     def notice(self, message: str) -> None:
         self.topbar.update(f"agentdeck · {message}")
 
-    async def attached(self, status: dict[str, Any]) -> None:
-        slots, background = status.get("foreground_slots", "?"), status.get("background_concurrency", "?")
+    async def attached(self, status: Status) -> None:
+        slots, background = status.foreground_slots, status.background_concurrency
         self._session_label = f"agentdeck · {self.bridge.link.label} · {slots} foreground slots · {background} background at a time"
         self.topbar.update(self._session_label)
         self.topbar.remove_class("-lost")
@@ -400,13 +402,13 @@ class CockpitScreen(WaitsForChange, Screen):
         return None
 
     @work(group="commands", exit_on_error=False)
-    async def command(self, verb: str, task_id: str, *args: Any, done: str = "") -> None:
+    async def command(self, command: TaskCommand[Any], done: str = "") -> None:
         """Run one session command; a refusal becomes a notification, never a crash."""
         try:
             await self._attached.wait()
-            await getattr(self.bridge.session, verb)(task_id, *args)
+            await self.bridge.session.execute(command)
         except CommandError as exc:
-            self.app.notify(str(exc), title=f"{verb} {task_id}", severity="error")
+            self.app.notify(str(exc), title=f"{command.type} {command.agent_id}", severity="error")
             return
         if done:
             self.app.notify(done, timeout=3)
@@ -416,12 +418,14 @@ class CockpitScreen(WaitsForChange, Screen):
 
     @work(group="commands", exit_on_error=False)
     async def _steer(self, task_id: str, text: str) -> None:
+        from agentdeck.api import Steer
+
         if task_id in self._steering:
             return  # Enter again before the session answered: the message is on its way once
         self._steering.add(task_id)
         try:
             await self._attached.wait()
-            await self.bridge.session.steer(task_id, text)
+            await self.bridge.session.execute(Steer(agent_id=task_id, text=text))
         except CommandError as exc:
             self.app.notify(
                 f"{exc}\nYour message is still in the input.", title=f"steer {task_id}", severity="error"
@@ -435,6 +439,8 @@ class CockpitScreen(WaitsForChange, Screen):
 
     @on(QueuePanel.ActionRequested)
     def _queue_action(self, event: QueuePanel.ActionRequested) -> None:
+        from agentdeck.api import Cancel, Promote, Resume
+
         task_id = event.task_id
         if event.action == "peek":
             from agentdeck.tui.screens.peek import PeekScreen
@@ -457,22 +463,20 @@ class CockpitScreen(WaitsForChange, Screen):
             self.app.push_screen(
                 confirm_cancel(task_id, queued=view is not None and view.state == TaskState.QUEUED),
                 ignoring_result(
-                    lambda yes: yes and self.command("cancel", task_id, done=f"cancelling {task_id}")
+                    lambda yes: yes and self.command(Cancel(agent_id=task_id), done=f"cancelling {task_id}")
                 ),
             )
-        else:
-            self.command(
-                event.action,
-                task_id,
-                done={"promote": f"{task_id} moves to a pane", "resume": f"resuming {task_id}"}.get(
-                    event.action, ""
-                ),
-            )
+        elif event.action == "promote":
+            self.command(Promote(agent_id=task_id), done=f"{task_id} moves to a pane")
+        elif event.action == "resume":
+            self.command(Resume(agent_id=task_id), done=f"resuming {task_id}")
 
     @work(group="commands", exit_on_error=False)
     async def _edit_priority(self, task_id: str, priority: int) -> None:
+        from agentdeck.api import EditTask
+
         try:
-            await self.bridge.session.edit(task_id, priority=priority)
+            await self.bridge.session.execute(EditTask(agent_id=task_id, priority=priority))
         except CommandError as exc:
             self.app.notify(str(exc), severity="error")
             return
@@ -489,22 +493,28 @@ class CockpitScreen(WaitsForChange, Screen):
             return
         # Your own interrupt needs no bell: the pane shows it waiting for you.
         self.interrupted_by_you[task_id] = time.monotonic()
-        self.command("interrupt", task_id)
+        from agentdeck.api import Interrupt
+
+        self.command(Interrupt(agent_id=task_id))
 
     def action_close_pane(self) -> None:
         task_id = self.focused_task()
         if task_id is None or task_id not in self.panes:
             self.app.notify("Focus an agent's pane first (Tab).", severity="warning")
             return
+        from agentdeck.api import Demote
+
         view = self.state.tasks[task_id]
         self.command(
-            "demote", task_id, done=f"{task_id} keeps running in the background" if view.alive else ""
+            Demote(agent_id=task_id), done=f"{task_id} keeps running in the background" if view.alive else ""
         )
 
     def action_resume_pane(self) -> None:
         task_id = self.focused_task()
         if task_id is not None:
-            self.command("resume", task_id, done=f"resuming {task_id}")
+            from agentdeck.api import Resume
+
+            self.command(Resume(agent_id=task_id), done=f"resuming {task_id}")
 
     def action_focus_queue(self) -> None:
         self.queue.table.focus()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -20,6 +20,7 @@ from agentdeck.tui.widgets.meter import ContextMeter
 from agentdeck.tui.widgets.transcript import TranscriptView
 
 if TYPE_CHECKING:
+    from agentdeck.api import TaskCommand
     from agentdeck.events import Event
 
 FRAME_HZ = 20
@@ -95,23 +96,26 @@ class PeekScreen(ModalScreen[None]):
             view.context_fraction, view.context_used, view.context_limit, len(view.splits), counters
         )
 
-    async def _command(self, verb: str) -> None:
+    async def _command(self, command: TaskCommand[Any]) -> None:
         try:
-            await getattr(self.bridge.session, verb)(self.view.id)
+            await self.bridge.session.execute(command)
         except CommandError as exc:
             self.notify(str(exc), severity="error")
             return
         self.dismiss(None)
 
     async def action_promote(self) -> None:
-        await self._command("promote")
+        from agentdeck.api import Promote
+
+        await self._command(Promote(agent_id=self.view.id))
 
     def action_cancel_task(self) -> None:
+        from agentdeck.api import Cancel
         from agentdeck.tui.screens.dialogs import confirm_cancel
 
         async def answered(yes: bool | None) -> None:
             if yes:
-                await self._command("cancel")
+                await self._command(Cancel(agent_id=self.view.id))
 
         self.app.push_screen(
             confirm_cancel(self.view.id, queued=self.view.state == TaskState.QUEUED), answered

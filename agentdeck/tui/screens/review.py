@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -32,6 +32,10 @@ from agentdeck.tui.screens.waiting import WaitsForChange
 from agentdeck.tui.widgets.attempt_list import AttemptColours, render_attempt_list
 from agentdeck.tui.widgets.diff_view import DiffColours, render_diff
 from agentdeck.tui.widgets.footer import CockpitFooter
+
+if TYPE_CHECKING:
+    from agentdeck.api import Merge, Reject, RequestChanges
+    from agentdeck.replies import MergeReport
 
 # Events after which the list of results is out of date.
 RELOAD_ON = {"VerificationFinished", "Merged", "Rejected", "ChangesRequested", "CleanedUp", "AttemptsRanked"}
@@ -287,13 +291,15 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
     async def reload(self, keep: str | None = None) -> None:
         # After a decision the cursor goes to the next result, whichever reload runs first
         # (the decision's own event starts one too, and cancels this one's predecessor).
+        from agentdeck.api import GetReview
+
         keep = self._keep_next or keep
         cockpit = getattr(self.app, "cockpit", None)
         try:
             if cockpit is not None and not cockpit.is_attached_to_session:
                 self._set_summary("connecting to the session…")
                 await cockpit.wait_attached()  # `agentdeck review` opens before the daemon answers
-            listing = await self.bridge.session.review()
+            listing = await self.bridge.session.execute(GetReview())
         except Exception as exc:  # a lost daemon or a store error: say why the list is missing
             self._set_summary(f"could not read the results: {exc}")
             self._changed.set()
@@ -379,11 +385,13 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
 
     @work(group="review-detail", exclusive=True, exit_on_error=False)
     async def show_selected(self) -> None:
+        from agentdeck.api import GetResult
+
         task_id = self.selected
         if task_id is None:
             return
         try:
-            details = await self.bridge.session.result(task_id)
+            details = await self.bridge.session.execute(GetResult(agent_id=task_id))
             findings = details.verdict.findings if details.verdict else []
             # Pygments over a long diff takes a while: not on the loop that draws and reads keys.
             rendered = (
@@ -600,10 +608,14 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
         return next((task_id for task_id in after if ids.index(task_id) not in decided), None)
 
     @work(group="review-decide", exit_on_error=False)
-    async def _decide(self, verb: str, task_ids: list[str], *args) -> None:
+    async def _decide(self, command: Merge | Reject | RequestChanges) -> None:
+        from agentdeck.api import Merge, RequestChanges
+
         if self.busy:
             self.notify(f"wait: {self.busy}", severity="warning")
             return
+        verb = command.type
+        task_ids = command.task_ids if isinstance(command, Merge) else [command.agent_id]
         label = ", ".join(task_ids)
         self.busy = {
             "merge": f"merging {label}",
@@ -614,17 +626,20 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
         # Set before the call: the decision's own event may reload the list before the reply comes.
         self._keep_next = self._following(task_ids)
         failed: str | None = None
-        reply: Any = None
+        report = None
         try:
-            reply = await getattr(self.bridge.session, verb)(*task_ids, *args)
+            if isinstance(command, Merge):
+                report = await self.bridge.session.execute(command)
+            else:
+                await self.bridge.session.execute(command)
         except CommandError as exc:
             failed = str(exc)
         except Exception as exc:  # a lost connection: say so, never crash
             failed = f"failed: {exc}"
         finally:
             self.busy = None
-        if failed is None and verb == "merge" and not reply.merged:
-            failed = self._merge_problem(reply)
+        if failed is None and report is not None and not report.merged:
+            failed = self._merge_problem(report)
         if failed is not None:
             self._keep_next = None
             self._show_problem(f"{verb.replace('_', ' ')} {label}: {failed}")
@@ -634,16 +649,18 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
                 severity="error",
                 timeout=15,
             )
-            if verb == "request_changes":  # your feedback is not lost: the prompt comes back with it
-                self._ask_feedback(task_ids[0], args[0])
+            if isinstance(
+                command, RequestChanges
+            ):  # your feedback is not lost: the prompt comes back with it
+                self._ask_feedback(command.agent_id, command.feedback)
             self.reload(keep=self.selected)  # events that came while this ran were not followed
             return
-        if verb == "merge":
-            done = f"merged {label} into {reply.target}"
-            if reply.tests is not None and len(task_ids) > 1:
-                done += f" (tests on the combined result: {reply.tests.message})"
-            if reply.rejected:
-                done += f"; rejected the other attempts: {', '.join(reply.rejected)}"
+        if report is not None:
+            done = f"merged {label} into {report.target}"
+            if report.tests is not None and len(task_ids) > 1:
+                done += f" (tests on the combined result: {report.tests.message})"
+            if report.rejected:
+                done += f"; rejected the other attempts: {', '.join(report.rejected)}"
         else:
             done = {
                 "reject": f"rejected {label}; its branch stays until `agentdeck cleanup`",
@@ -654,7 +671,7 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
         self.reload()
 
     @staticmethod
-    def _merge_problem(report) -> str:
+    def _merge_problem(report: MergeReport) -> str:
         lines = [report.reason or "nothing was merged"]
         for conflict in report.conflicts:
             lines.append(
@@ -681,18 +698,22 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
         return self.selected
 
     def action_merge(self) -> None:
+        from agentdeck.api import Merge
+
         if self.marked:
             if not self.busy:
-                self._decide("merge", list(self.marked))
+                self._decide(Merge(task_ids=list(self.marked)))
             return
         task_id = self._on_screen()
         if task_id:
-            self._decide("merge", [task_id])
+            self._decide(Merge(task_ids=[task_id]))
 
     def action_reject(self) -> None:
+        from agentdeck.api import Reject
+
         task_id = self._on_screen()
         if task_id:
-            self._decide("reject", [task_id])
+            self._decide(Reject(agent_id=task_id))
 
     def action_changes(self) -> None:
         task_id = self._on_screen()
@@ -700,9 +721,13 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             self._ask_feedback(task_id)
 
     def _ask_feedback(self, task_id: str, text: str = "") -> None:
+        from agentdeck.api import RequestChanges
+
         self.app.push_screen(
             FeedbackScreen(task_id, text),
-            ignoring_result(lambda typed: typed and self._decide("request_changes", [task_id], typed)),
+            ignoring_result(
+                lambda typed: typed and self._decide(RequestChanges(agent_id=task_id, feedback=typed))
+            ),
         )
 
     def action_editor(self) -> None:
@@ -733,12 +758,14 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
 
     @work(group="review-pr", exclusive=True, exit_on_error=False)
     async def action_pull_request(self) -> None:
+        from agentdeck.api import CreatePullRequest
+
         task_id = self._on_screen()
         if task_id is None:
             return
         self.notify(f"pushing {task_id} and opening a pull request…", timeout=3)
         try:
-            reply = await self.bridge.session.pull_request(task_id)
+            reply = await self.bridge.session.execute(CreatePullRequest(agent_id=task_id))
         except Exception as exc:  # gh missing, no remote, a lost connection: all said, none fatal
             self.notify(
                 str(exc) or type(exc).__name__,
@@ -747,7 +774,7 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
                 timeout=15,
             )
             return
-        self.notify(f"pull request: {reply['url']}", timeout=15)
+        self.notify(f"pull request: {reply.url}", timeout=15)
 
     def action_close(self) -> None:
         if self.exit_on_close:

@@ -6,7 +6,7 @@ The screens only ask and show; the app sends PlanSprint and StartSprint through 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -18,6 +18,9 @@ from textual.widgets import DataTable, Input, Label
 
 from agentdeck.text import one_line
 from agentdeck.tui.screens.dialogs import DIALOG_CSS
+
+if TYPE_CHECKING:
+    from agentdeck.sprints.plan import SprintPlan
 
 
 @dataclass
@@ -68,44 +71,44 @@ class SprintPlanScreen(ModalScreen[bool]):
         Binding("escape,n", "drop", "Drop", id="plan.drop"),
     ]
 
-    def __init__(self, plan: dict[str, Any]) -> None:
+    def __init__(self, plan: SprintPlan) -> None:
         super().__init__()
         self.plan = plan
 
     def compose(self) -> ComposeResult:
         with Vertical():
             # Everything below is the feature and the planner's text: shown as written, never as markup.
-            yield Label(Text(f"Sprint plan: {one_line(self.plan['feature'], 90)}"), classes="title")
+            yield Label(Text(f"Sprint plan: {one_line(self.plan.feature, 90)}"), classes="title")
             table: DataTable = DataTable(id="sprint-plan", cursor_type="row", zebra_stripes=True)
             table.add_columns("task", "role", "depends on", "files", "acceptance")
-            for task in self.plan["tasks"]:
+            for task in self.plan.tasks:
                 table.add_row(
                     *(
                         Text(cell)
                         for cell in (
-                            task["id"],
-                            task["role"],
-                            ", ".join(task["depends_on"]) or "—",
-                            one_line(", ".join(task["files"]), 36),
-                            one_line(task["acceptance"], 40),
+                            task.id,
+                            task.role,
+                            ", ".join(task.depends_on) or "—",
+                            one_line(", ".join(task.files), 36),
+                            one_line(task.acceptance, 40),
                         )
                     )
                 )
             yield table
-            for task in self.plan["tasks"]:
-                yield Label(Text(f"{task['id']}: {one_line(task['brief'], 110)}"), classes="hint")
-            if self.plan.get("shared"):
+            for task in self.plan.tasks:
+                yield Label(Text(f"{task.id}: {one_line(task.brief, 110)}"), classes="hint")
+            if self.plan.shared:
                 yield Label(
-                    Text(f"shared (merged by the integration): {', '.join(self.plan['shared'])}"),
+                    Text(f"shared (merged by the integration): {', '.join(self.plan.shared)}"),
                     classes="hint",
                 )
-            if self.plan.get("test_command"):
+            if self.plan.test_command:
                 # The planner model chose this command; it runs on the merged result (in the sandbox,
                 # like the agents' commands), so it is shown before you start, never run unseen.
                 yield Label(
                     Text(
                         "tests on the whole (the planner's command, run on the merged result): "
-                        f"{one_line(self.plan['test_command'], 80)}"
+                        f"{one_line(self.plan.test_command, 80)}"
                     ),
                     classes="warning",
                 )
