@@ -376,10 +376,12 @@ class Sprints:
             )
             s.store.update_sprint(sprint.id, state="cancelled", reason="cancelled by the user")
             return
-        await asyncio.to_thread(move_worktree, workspace.path, result.tip)
+        kept = await asyncio.to_thread(move_worktree, workspace.path, result.tip)
         summary = f"Integrated {len(parts)} role branches of sprint {sprint.id}" + (
             f"; resolved {len(resolutions)} conflict(s)" if resolutions else ""
         )
+        if kept:
+            summary += f"; the branch's earlier commits are kept at {kept}"
         try:
             fixed = await fix_if_broken(s, row, self._sprint(sprint.id), workspace)
         except Exception as exc:  # noqa: BLE001 - verification still shows the whole as it is

@@ -170,10 +170,27 @@ async def integrate(
     return result
 
 
-def move_worktree(worktree: Path, commit: str) -> None:
-    """Point the integration worktree's branch at `commit` and check it out (the tree is ours, unshared)."""
+# Where commits the integration branch had before a new integration moved it are kept.
+KEPT_PREFIX = "refs/agentdeck/kept/"
+
+
+def move_worktree(worktree: Path, commit: str) -> str | None:
+    """Point the integration worktree's branch at `commit` and check it out (the tree is ours, unshared).
+
+    A retried integration starts again from the contracts: commits the branch had that the new
+    tip lacks (an earlier integration's fixes, yours) would be lost, so they get a ref first,
+    which is returned (None when nothing needed keeping)."""
     tree_repo = pygit2.Repository(str(worktree))
-    tree_repo.reset(pygit2.Oid(hex=commit), ResetMode.HARD)
+    target = pygit2.Oid(hex=commit)
+    kept = None
+    if not tree_repo.head_is_unborn:
+        old = tree_repo.head.target
+        if old != target and not tree_repo.descendant_of(target, old):
+            branch = tree_repo.head.shorthand.replace("/", "-")
+            kept = f"{KEPT_PREFIX}{branch}-{str(old)[:10]}"
+            tree_repo.references.create(kept, old, force=True)
+    tree_repo.reset(target, ResetMode.HARD)
+    return kept
 
 
 def _tip(repo: pygit2.Repository, branch: str) -> str:
