@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentdeck.sprints.integration import move_worktree
+from agentdeck.sprints.integration import Part, integrate, move_worktree
 from tests.support.git_repos import git, make_repo
 
 
@@ -42,3 +42,30 @@ def test_moving_forward_keeps_nothing(tmp_path: Path) -> None:
     assert move_worktree(repo, ahead) is None
     assert git(repo, "rev-parse", "HEAD").strip() == ahead
     assert "refs/agentdeck/kept" not in git(repo, "for-each-ref")
+
+
+async def test_a_binary_conflict_is_left_to_a_person_and_never_sent_to_the_integrator(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00base")
+    git(repo, "add", "logo.png")
+    git(repo, "commit", "-q", "-m", "a logo")
+    start = git(repo, "rev-parse", "HEAD").strip()
+    for branch, body in (("design", b"\x00\x01design"), ("brand", b"\x00\x02brand")):
+        git(repo, "checkout", "-q", "-b", branch, start)
+        (repo / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + body)
+        git(repo, "commit", "-q", "-am", f"{branch}'s logo")
+    asked: list[str] = []
+
+    async def resolve(path: str, marked: str, between: list[str]) -> tuple[str, str]:
+        asked.append(path)
+        return "text", "a model's guess"
+
+    async def run(fn, *args):
+        return fn(*args)
+
+    parts = [Part("s-design", "design", "design"), Part("s-brand", "brand", "brand")]
+    result = await integrate(repo, "sprint-1a2b", start, parts, resolve, run)
+
+    assert asked == [] and result.tip is None
+    assert result.unresolved is not None and result.unresolved.path == "logo.png"
+    assert "binary" in result.unresolved.reason and "by hand" in result.unresolved.reason

@@ -150,6 +150,11 @@ async def integrate(
         between = [side, f"{part.role} ({part.task_id})"]
         if index.conflicts is not None:
             for path, marked, mode in await run(_marked_conflicts, repo, index):
+                if marked is None:
+                    # Text written back by a model would corrupt it: a person merges a binary file.
+                    why = "a binary file: the integrator resolves text only; merge this file by hand"
+                    result.unresolved = Unresolved(path, between, why, BINARY_HUNKS)
+                    return result
                 answer = await resolve(path, marked, between)
                 if isinstance(answer, str):
                     result.unresolved = Unresolved(path, between, answer, marked)
@@ -169,6 +174,9 @@ async def integrate(
     result.tip = current
     return result
 
+
+# What `sprint show` prints as the hunks of a binary file's conflict.
+BINARY_HUNKS = "(a binary file: no text hunks to show)"
 
 # Where commits the integration branch had before a new integration moved it are kept.
 KEPT_PREFIX = "refs/agentdeck/kept/"
@@ -200,11 +208,16 @@ def _tip(repo: pygit2.Repository, branch: str) -> str:
     return str(ref.target)
 
 
-def _marked_conflicts(repo: pygit2.Repository, index: pygit2.Index) -> list[tuple[str, str, FileMode]]:
-    found: list[tuple[str, str, FileMode]] = []
+def _marked_conflicts(repo: pygit2.Repository, index: pygit2.Index) -> list[tuple[str, str | None, FileMode]]:
+    """Each conflicted file with its conflict markers; None for a binary file (no text to mark)."""
+    found: list[tuple[str, str | None, FileMode]] = []
     for ancestor, ours, theirs in list(index.conflicts or []):
         entry = ours or theirs or ancestor
         if entry is None:
+            continue
+        mode = FileMode(entry.mode) if entry.mode else FileMode.BLOB
+        if any(_is_binary(repo, side) for side in (ancestor, ours, theirs)):
+            found.append((str(entry.path), None, mode))
             continue
         if ours is None or theirs is None:
             blob = repo.get(entry.id)
@@ -213,8 +226,13 @@ def _marked_conflicts(repo: pygit2.Repository, index: pygit2.Index) -> list[tupl
         else:
             merged = repo.merge_file_from_index(ancestor, ours, theirs)
             marked = str(merged) if isinstance(merged, str) else merged.contents
-        found.append((str(entry.path), marked, FileMode(entry.mode) if entry.mode else FileMode.BLOB))
+        found.append((str(entry.path), marked, mode))
     return found
+
+
+def _is_binary(repo: pygit2.Repository, entry: pygit2.IndexEntry | None) -> bool:
+    blob = repo.get(entry.id) if entry is not None else None
+    return isinstance(blob, pygit2.Blob) and blob.is_binary
 
 
 def _take(repo: pygit2.Repository, index: pygit2.Index, path: str, content: str, mode: FileMode) -> None:
