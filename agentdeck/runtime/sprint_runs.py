@@ -31,6 +31,7 @@ from agentdeck.sprints.contracts import commit_contracts, contracts_path, plan_t
 from agentdeck.sprints.integration import Part, integrate, move_worktree, resolver_for
 from agentdeck.sprints.plan import PlanRefused, SprintPlan, check_feature, parse_plan, validate_plan
 from agentdeck.sprints.planner import plan_sprint
+from agentdeck.sprints.sprint_state import SprintState
 from agentdeck.task_state import TaskState
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class Sprints:
             SprintRow(
                 id=sprint_id,
                 feature=plan.feature,
-                state="running",
+                state=SprintState.RUNNING,
                 data={
                     "plan": plan.model_dump(mode="json"),
                     "contracts": contracts,
@@ -188,7 +189,7 @@ class Sprints:
                 continue
             if row.state.is_active or row.state in undecided:
                 s.cancel_attempt(row.id, f"sprint {sprint_id} was cancelled; its work is kept on its branch")
-        s.store.update_sprint(sprint_id, state="cancelled", reason="cancelled by the user")
+        s.store.update_sprint(sprint_id, state=SprintState.CANCELLED, reason="cancelled by the user")
 
     # -- what the session asks ------------------------------------------------------------
 
@@ -292,7 +293,7 @@ class Sprints:
                             "method": "sprint",
                         },
                     )
-            s.store.update_sprint(row.id, state="merged", reason=f"merged into {target}")
+            s.store.update_sprint(row.id, state=SprintState.MERGED, reason=f"merged into {target}")
 
     # -- the integration run ---------------------------------------------------------------
 
@@ -338,7 +339,7 @@ class Sprints:
                 parts.append(Part(task_id=part.id, role=plan.task(plan_id).role, branch=part.branch))
             client = task_start.client_for(self.role_for("executor", data.get("model")), s.settings)
             resolve = resolver_for(client, plan.feature, data["contracts"])
-            s.store.update_sprint(sprint.id, state="integrating", reason="")
+            s.store.update_sprint(sprint.id, state=SprintState.INTEGRATING, reason="")
             result = await integrate(
                 s.repo_root, sprint.id, data["contracts_commit"], parts, resolve, asyncio.to_thread
             )
@@ -374,7 +375,7 @@ class Sprints:
                 TaskState.CANCELLED,
                 f"cancelled by the user during the integration; its branch {workspace.branch} is kept",
             )
-            s.store.update_sprint(sprint.id, state="cancelled", reason="cancelled by the user")
+            s.store.update_sprint(sprint.id, state=SprintState.CANCELLED, reason="cancelled by the user")
             return
         kept = await asyncio.to_thread(move_worktree, workspace.path, result.tip)
         summary = f"Integrated {len(parts)} role branches of sprint {sprint.id}" + (
@@ -398,15 +399,15 @@ class Sprints:
                 resume=False,
             )
             s.start_verification(s.tasks.get(row.id))
-            s.store.update_sprint(sprint.id, state="verifying", reason="")
+            s.store.update_sprint(sprint.id, state=SprintState.VERIFYING, reason="")
         else:
             s.tasks.set_state(current, TaskState.FINISHED, "integrated", summary=summary, resume=False)
-            s.store.update_sprint(sprint.id, state="ready", reason="")
+            s.store.update_sprint(sprint.id, state=SprintState.READY, reason="")
 
     def _needs_you(self, row: TaskRow, reason: str, unresolved: dict | None) -> None:
         s = self.session
         s.tasks.set_state(s.tasks.get(row.id), TaskState.FAILED, reason, error=reason, resume=False)
-        s.store.update_sprint(row.id, state="needs_you", reason=reason, unresolved=unresolved)
+        s.store.update_sprint(row.id, state=SprintState.NEEDS_YOU, reason=reason, unresolved=unresolved)
 
     # -- what status and review show ---------------------------------------------------------
 

@@ -7,6 +7,7 @@ from agentdeck.replies import SprintDetails, SprintIntegration, SprintPart
 from agentdeck.runtime.store import SprintRow, TaskRow
 from agentdeck.sprints.contracts import contracts_path
 from agentdeck.sprints.plan import SprintPlan
+from agentdeck.sprints.sprint_state import SprintState
 from agentdeck.task_state import TaskState
 
 # Must match agentdeck.llm.demo_sprint.SPRINT_ROLE_HEADING: the demo model plays a role agent on it.
@@ -60,7 +61,7 @@ def describe_sprint(sprint: SprintRow, members: list[TaskRow]) -> SprintDetails:
 
 def sprint_state(sprint: SprintRow, integration: TaskRow | None, parts: list[TaskRow | None]) -> str:
     """The sprint's state in words a person acts on, from its tasks' states."""
-    if sprint.state == "cancelled":
+    if sprint.state == SprintState.CANCELLED:
         return "cancelled"
     if integration is None:
         return sprint.state
