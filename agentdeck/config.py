@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
@@ -77,6 +77,15 @@ class ModelRole(_Section):
     network: Literal["off", "on"] | None = None
     # Sampling temperature sent with each request; None: the provider's default.
     temperature: float | None = Field(default=None, ge=0, le=2)
+
+    def with_model(self, model: str | None) -> Self:
+        """This role played by `model` (a --model override); None or the same model: this role as it is.
+
+        Another model does not inherit the role's api_base or context_window (they belong to the
+        configured model's server); what the role is allowed (network) and how it samples stay."""
+        if not model or model == self.model:
+            return self
+        return self.model_copy(update={"model": model, "api_base": None, "context_window": None})
 
 
 class RoleBudgets(_Section):

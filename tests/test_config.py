@@ -68,3 +68,15 @@ def test_relative_worktrees_dir_is_relative_to_the_repository(
     (repo / "agentdeck.toml").write_text('worktrees_dir = "../agent-worktrees"\n')
     monkeypatch.chdir(tmp_path)
     assert load_settings(repo).worktrees_dir == (repo.parent / "agent-worktrees").resolve()
+
+
+def test_a_model_override_keeps_what_the_role_allows_and_drops_its_servers_settings() -> None:
+    from agentdeck.config import ModelRole
+
+    role = ModelRole(
+        model="local/qwen", api_base="http://gpu:8000", context_window=32000, network="on", temperature=0.2
+    )
+    other = role.with_model("openai/gpt-5-mini")
+    assert (other.model, other.api_base, other.context_window) == ("openai/gpt-5-mini", None, None)
+    assert (other.network, other.temperature) == ("on", 0.2)
+    assert role.with_model(None) is role and role.with_model("local/qwen") is role

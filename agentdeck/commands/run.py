@@ -181,18 +181,8 @@ def run_task(args: RunOptions) -> int:
 
 
 def _role_with_overrides(settings: Settings, args: RunOptions) -> ModelRole:
-    role = settings.task_role(args.role) if args.role else settings.role("executor")
-    if args.model:
-        # A different model on the command line doesn't inherit the configured api_base.
-        same = args.model == role.model
-        role = role.model_copy(
-            update={
-                "model": args.model,
-                "api_base": args.api_base or (role.api_base if same else None),
-                "context_window": role.context_window if same else None,
-            }
-        )
-    elif args.api_base:
+    role = (settings.task_role(args.role) if args.role else settings.role("executor")).with_model(args.model)
+    if args.api_base:
         role = role.model_copy(update={"api_base": args.api_base})
     if args.context_window:
         role = role.model_copy(update={"context_window": args.context_window})

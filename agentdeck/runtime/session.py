@@ -767,10 +767,7 @@ class Session(SessionAPI):
         """The model settings the task runs with: its role's (the executor's by default), or its own --model."""
         # A role removed from agentdeck.toml since the task was queued fails the start, naming it.
         role = self.settings.task_role(row.role) if row.role else self.settings.role("executor")
-        if row.model and row.model != role.model:
-            # Another model does not inherit the role's api_base (it is that model's server).
-            return role.model_copy(update={"model": row.model, "api_base": None, "context_window": None})
-        return role
+        return role.with_model(row.model)
 
     def _unknown_role(self, name: str, problem: UnknownRole) -> str:
         """Why `name` is refused; the session reads agentdeck.toml once, so say so if the file defines it now."""

@@ -429,8 +429,7 @@ class Sprints:
 
     def role_for(self, name: str, model: str | None) -> ModelRole:
         """The model role `name` (planner, executor) plays in a sprint started with `--model`."""
-        role = self.session.settings.role(name)
-        return ModelRole(model=model) if model and model != role.model else role
+        return self.session.settings.role(name).with_model(model)
 
 
 def _head_branch(repo_root: Path) -> str | None:
