@@ -13,8 +13,10 @@ import asyncio
 import dataclasses
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -83,6 +85,24 @@ class Workspace(Protocol):
 
 
 Status = Literal["finished", "failed", "interrupted"]
+
+
+class AgentPhase(Enum):
+    """Where an agent is in its life; `interrupt`, `resume`, `stop` and the loop move it.
+
+    WORKING → INTERRUPTING (an interrupt with no step to cancel) → WAITING before the next step;
+    WORKING → RESUMING (a resume cancelled the step in flight) → WORKING when that step ends;
+    WORKING → WAITING (interrupted, or the model stopped without finishing) → WORKING on a steer
+    or resume; any phase → STOPPING (stop), which only the end of the run leaves.
+    """
+
+    WORKING = "working"
+    # An interrupt that arrived between steps, or during a split, holds until the next step would start.
+    INTERRUPTING = "interrupting"
+    # A resume that cancelled the step in flight: the agent goes on instead of waiting.
+    RESUMING = "resuming"
+    WAITING = "waiting"
+    STOPPING = "stopping"
 
 
 @dataclass
@@ -158,19 +178,17 @@ class Agent:
         self._reported_used: int | None = None
         self._children: set[Agent] = set()
         self._children_spawned = 0
-        self.splitting = False
+        # Orthogonal to the phase: a split can be interrupted or stopped, and either must wait for
+        # its end (cancelling the step half-way would lose the sub-agents' summaries).
+        self._splitting = False
+        # A fact about the task, not a life state: the planner's turn is behind it (or there is none).
         self._planned = planner is None
         # LLM turns of this agent alone; `meter.steps` counts the whole task's, sub-agents' included.
         self.own_steps = 0
         self._steers: deque[str] = deque()
         self._wake = asyncio.Event()
         self._current: asyncio.Task[None] | None = None
-        self._waiting = False
-        self._stop_requested = False
-        # An interrupt that arrives between steps holds until the next step would start.
-        self._interrupt_pending = False
-        # A resume that cancelled the step in flight: the agent goes on instead of waiting.
-        self._resume_requested = False
+        self._phase = AgentPhase.WORKING
         self._nudges = 0
         self._partial_text: list[str] = []
 
@@ -178,15 +196,13 @@ class Agent:
 
     @property
     def waiting(self) -> bool:
-        return self._waiting
+        """Waiting for a human: a steer or a resume wakes it."""
+        return self._phase is AgentPhase.WAITING
 
     @property
-    def stop_requested(self) -> bool:
-        return self._stop_requested
-
-    @property
-    def interrupt_pending(self) -> bool:
-        return self._interrupt_pending
+    def halted(self) -> bool:
+        """The user interrupted or stopped it: a split in progress starts no more sub-agents."""
+        return self._phase in (AgentPhase.INTERRUPTING, AgentPhase.STOPPING)
 
     def steer(self, text: str) -> None:
         """Queue a user message for the next turn; wakes a waiting agent."""
@@ -204,20 +220,18 @@ class Agent:
             for child in list(self._children):
                 child.interrupt()
             return
-        self._resume_requested = False
-        if self.splitting:
-            # Between sub-agents (creating or merging their worktrees): cancelling now would
-            # lose their summaries; the interrupt takes effect when the split is done.
-            self._interrupt_pending = True
-            return
+        if self._phase is AgentPhase.RESUMING:
+            self._phase = AgentPhase.WORKING
         current = self._current
-        if current is not None and not current.done():
+        # Between sub-agents (creating or merging their worktrees), cancelling would lose their
+        # summaries: like an interrupt between steps, it holds until the split is done.
+        if current is not None and not current.done() and not self._splitting:
             # Called from inside the step (an event handler reacting to the step's own
             # event): the step ends by itself; cancelling it would fake a user interrupt.
             if current is not asyncio.current_task():
                 current.cancel()
-        elif not self._waiting:
-            self._interrupt_pending = True
+        elif self._phase is AgentPhase.WORKING:
+            self._phase = AgentPhase.INTERRUPTING
 
     def resume(self, note: str | None = None) -> None:
         """Carry on: wake a waiting agent, or cancel the step in flight (a stalled one) and go on.
@@ -229,19 +243,21 @@ class Agent:
             return
         current = self._current
         at_work = current is not None and not current.done() and current is not asyncio.current_task()
-        if not (self._waiting or at_work):
+        waiting = self._phase is AgentPhase.WAITING
+        if not (waiting or at_work):
             return
         if note:
             self._steers.append(note)
-        self._resume_requested = True
-        if self._waiting:
+        if self._phase is not AgentPhase.STOPPING:
+            self._phase = AgentPhase.WORKING if waiting else AgentPhase.RESUMING
+        if waiting:
             self._wake.set()
-        else:
-            current.cancel()  # type: ignore[union-attr]
+        elif current is not None:
+            current.cancel()
 
     def stop(self) -> None:
         """End the run at the next safe point (at once if waiting), keeping all work."""
-        self._stop_requested = True
+        self._phase = AgentPhase.STOPPING
         for child in list(self._children):
             child.stop()
         self.interrupt()
@@ -260,20 +276,19 @@ class Agent:
 
     async def _run(self) -> AgentResult:
         while True:
-            if self._stop_requested:
+            if self._phase is AgentPhase.STOPPING:
                 await self._safe_checkpoint("stopped")
                 return self._result("interrupted")
-            if self._waiting:
+            if self._phase is AgentPhase.WAITING:
                 self.meter.pause()
                 await self._wake.wait()
                 self._wake.clear()
                 self.meter.resume()
-                if self._steers or self._resume_requested:
-                    self._waiting = self._resume_requested = False
+                if self._steers and self._phase is AgentPhase.WAITING:
+                    self._phase = AgentPhase.WORKING
                 continue
             self._drain_steers()
-            if self._interrupt_pending:
-                self._interrupt_pending = False
+            if self._phase is AgentPhase.INTERRUPTING:
                 await self._enter_waiting("interrupted by the user")
                 continue
             exceeded = self.meter.exceeded()
@@ -284,8 +299,8 @@ class Agent:
             except _Finished as done:
                 return await self._finish(done.summary)
             except _Interrupted:
-                if self._resume_requested and not self._stop_requested:
-                    self._resume_requested = False
+                if self._phase is AgentPhase.RESUMING:
+                    self._phase = AgentPhase.WORKING
                     continue  # resumed: the cancelled step's calls were answered; the next turn goes on
                 await self._enter_waiting("interrupted by the user")
             except _WallTimeUp:
@@ -294,6 +309,9 @@ class Agent:
                 return await self._fail(str(exc), kind="model")
             except Exception as exc:  # e.g. a checkpoint refused: end with an event, not a crash
                 return await self._fail(str(exc) or type(exc).__name__, kind="error")
+            else:
+                if self._phase is AgentPhase.RESUMING:  # the step ended before the resume's cancel reached it
+                    self._phase = AgentPhase.WORKING
 
     async def _guarded_step(self) -> None:
         """Run one step as a task, so an interrupt or the wall-time budget can cancel it."""
@@ -506,6 +524,18 @@ class Agent:
         self._children_spawned += 1
         return f"{self.agent_id}.{self._children_spawned}"
 
+    @contextmanager
+    def sub_agents_at_work(self) -> Generator[None]:
+        """While its sub-agents work, this agent neither works (its clock stops; theirs run) nor can be
+        cancelled half-way: interrupts reach the sub-agents, or wait for the split's end."""
+        self._splitting = True
+        self.meter.pause()
+        try:
+            yield
+        finally:
+            self.meter.resume()
+            self._splitting = False
+
     async def run_child(self, child: Agent) -> AgentResult:
         """Run a sub-agent to its end; steering, interrupts and stop reach it meanwhile."""
         self._children.add(child)
@@ -561,10 +591,11 @@ class Agent:
         problem = await self._safe_checkpoint(f"step {self.meter.steps}: {reason}")
         if problem:
             reason = f"{reason} (the last changes could not be checkpointed: {problem})"
-        self._waiting = True
-        self._interrupt_pending = False
+        stopping = self._phase is AgentPhase.STOPPING
+        if not stopping:
+            self._phase = AgentPhase.WAITING
         self._wake.clear()
-        if self._steers or self._stop_requested:
+        if self._steers or stopping:
             self._wake.set()
         self.emit(AgentWaiting(reason=reason))
 

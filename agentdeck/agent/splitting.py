@@ -78,18 +78,11 @@ async def split(parent: Agent, fraction: float) -> str | None:
             briefs=briefs,
         )
     )
-    # While its sub-agents work, the parent neither works (its clock stops; theirs run) nor
-    # can be cancelled half-way: interrupts reach the sub-agents, or wait for the split's end.
-    parent.splitting = True
-    parent.meter.pause()
-    try:
+    with parent.sub_agents_at_work():
         if settings.parallel and isinstance(parent.workspace, TaskWorkspace):
             summaries = await _run_in_parallel(parent, handoff, briefs, fraction)
         else:
             summaries = await _run_one_after_another(parent, handoff, briefs, fraction)
-    finally:
-        parent.meter.resume()
-        parent.splitting = False
     before = parent.context.fraction
     parent.compact(compacted_task(parent.task, parent.plan, handoff, summaries, settings.parallel))
     after = parent.context.fraction
@@ -108,7 +101,7 @@ async def _run_one_after_another(
     """Each sub-agent in the parent's own worktree, in turn: each sees the work of those before it."""
     summaries: list[str] = []
     for index, brief in enumerate(briefs, start=1):
-        if parent.stop_requested or parent.interrupt_pending:
+        if parent.halted:
             summaries.append(f"Sub-agent {index} ({brief.goal}): not started, the user stopped the run.")
             continue
         child = parent.spawn_child(
