@@ -199,11 +199,6 @@ class Agent:
         """Waiting for a human: a steer or a resume wakes it."""
         return self._phase is AgentPhase.WAITING
 
-    @property
-    def halted(self) -> bool:
-        """The user interrupted or stopped it: a split in progress starts no more sub-agents."""
-        return self._phase in (AgentPhase.INTERRUPTING, AgentPhase.STOPPING)
-
     def steer(self, text: str) -> None:
         """Queue a user message for the next turn; wakes a waiting agent."""
         if self._children:  # the sub-agent at work is the one that acts on it
@@ -468,7 +463,7 @@ class Agent:
             )
         )
 
-    # -- the context meter, splitting and planning ---------------------------------------
+    # -- the context meter ---------------------------------------------------------------
 
     def _report_context(self) -> float:
         """Bring the meter up to date with the transcript; emits ContextUsage when it changed."""
@@ -487,11 +482,23 @@ class Agent:
             "Give the model's real window (--context-window or the role's context_window), or a shorter task"
         )
 
+    # -- what the splitter asks of the agent it splits (splitting.SplitParent) -------------
+
+    @property
+    def halted(self) -> bool:
+        """The user interrupted or stopped it: a split in progress starts no more sub-agents."""
+        return self._phase in (AgentPhase.INTERRUPTING, AgentPhase.STOPPING)
+
     def compact(self, text: str) -> None:
         """Replace the transcript with the system prompt and `text`: the context starts over."""
         self.messages = [self.messages[0], {"role": "user", "content": text}]
         self.context.reset(self.messages)
         self._nudges = 0
+
+    def new_child_id(self) -> str:
+        """`<id>.1`, `<id>.2` …, never reused by a later split (a kept child branch has that name)."""
+        self._children_spawned += 1
+        return f"{self.agent_id}.{self._children_spawned}"
 
     def spawn_child(self, agent_id: str, task: str, workspace: Workspace | None = None) -> Agent:
         """A sub-agent with fresh context, sharing this agent's budgets; in its worktree unless given another."""
@@ -519,10 +526,13 @@ class Agent:
             briefing=dataclasses.replace(self.briefing, name=agent_id),
         )
 
-    def new_child_id(self) -> str:
-        """`<id>.1`, `<id>.2` …, never reused by a later split (a kept child branch has that name)."""
-        self._children_spawned += 1
-        return f"{self.agent_id}.{self._children_spawned}"
+    async def run_child(self, child: Agent) -> AgentResult:
+        """Run a sub-agent to its end; steering, interrupts and stop reach it meanwhile."""
+        self._children.add(child)
+        try:
+            return await child.run()
+        finally:
+            self._children.discard(child)
 
     @contextmanager
     def sub_agents_at_work(self) -> Generator[None]:
@@ -536,13 +546,11 @@ class Agent:
             self.meter.resume()
             self._splitting = False
 
-    async def run_child(self, child: Agent) -> AgentResult:
-        """Run a sub-agent to its end; steering, interrupts and stop reach it meanwhile."""
-        self._children.add(child)
-        try:
-            return await child.run()
-        finally:
-            self._children.discard(child)
+    async def checkpoint_now(self, what: str) -> None:
+        """Commit what is in the worktree now (e.g. before sub-agents branch from it)."""
+        await self._checkpoint(f"step {self.meter.steps}: {what}")
+
+    # -- planning, checkpoints and the end of the run --------------------------------------
 
     async def _write_plan(self) -> None:
         assert self.planner is not None
@@ -574,10 +582,6 @@ class Agent:
                 deletions=stats.deletions,
             )
         )
-
-    async def checkpoint_now(self, what: str) -> None:
-        """Commit what is in the worktree now (e.g. before sub-agents branch from it)."""
-        await self._checkpoint(f"step {self.meter.steps}: {what}")
 
     async def _safe_checkpoint(self, what: str) -> Exception | None:
         """Checkpoint where a failure must not end the run abruptly; returns the failure, if any."""
