@@ -13,8 +13,10 @@ import asyncio
 import dataclasses
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -83,6 +85,24 @@ class Workspace(Protocol):
 
 
 Status = Literal["finished", "failed", "interrupted"]
+
+
+class AgentPhase(Enum):
+    """Where an agent is in its life; `interrupt`, `resume`, `stop` and the loop move it.
+
+    WORKING → INTERRUPTING (an interrupt with no step to cancel) → WAITING before the next step;
+    WORKING → RESUMING (a resume cancelled the step in flight) → WORKING when that step ends;
+    WORKING → WAITING (interrupted, or the model stopped without finishing) → WORKING on a steer
+    or resume; any phase → STOPPING (stop), which only the end of the run leaves.
+    """
+
+    WORKING = "working"
+    # An interrupt that arrived between steps, or during a split, holds until the next step would start.
+    INTERRUPTING = "interrupting"
+    # A resume that cancelled the step in flight: the agent goes on instead of waiting.
+    RESUMING = "resuming"
+    WAITING = "waiting"
+    STOPPING = "stopping"
 
 
 @dataclass
@@ -158,19 +178,17 @@ class Agent:
         self._reported_used: int | None = None
         self._children: set[Agent] = set()
         self._children_spawned = 0
-        self.splitting = False
+        # Orthogonal to the phase: a split can be interrupted or stopped, and either must wait for
+        # its end (cancelling the step half-way would lose the sub-agents' summaries).
+        self._splitting = False
+        # A fact about the task, not a life state: the planner's turn is behind it (or there is none).
         self._planned = planner is None
         # LLM turns of this agent alone; `meter.steps` counts the whole task's, sub-agents' included.
         self.own_steps = 0
         self._steers: deque[str] = deque()
         self._wake = asyncio.Event()
         self._current: asyncio.Task[None] | None = None
-        self._waiting = False
-        self._stop_requested = False
-        # An interrupt that arrives between steps holds until the next step would start.
-        self._interrupt_pending = False
-        # A resume that cancelled the step in flight: the agent goes on instead of waiting.
-        self._resume_requested = False
+        self._phase = AgentPhase.WORKING
         self._nudges = 0
         self._partial_text: list[str] = []
 
@@ -178,15 +196,8 @@ class Agent:
 
     @property
     def waiting(self) -> bool:
-        return self._waiting
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop_requested
-
-    @property
-    def interrupt_pending(self) -> bool:
-        return self._interrupt_pending
+        """Waiting for a human: a steer or a resume wakes it."""
+        return self._phase is AgentPhase.WAITING
 
     def steer(self, text: str) -> None:
         """Queue a user message for the next turn; wakes a waiting agent."""
@@ -204,20 +215,18 @@ class Agent:
             for child in list(self._children):
                 child.interrupt()
             return
-        self._resume_requested = False
-        if self.splitting:
-            # Between sub-agents (creating or merging their worktrees): cancelling now would
-            # lose their summaries; the interrupt takes effect when the split is done.
-            self._interrupt_pending = True
-            return
+        if self._phase is AgentPhase.RESUMING:
+            self._phase = AgentPhase.WORKING
         current = self._current
-        if current is not None and not current.done():
+        # Between sub-agents (creating or merging their worktrees), cancelling would lose their
+        # summaries: like an interrupt between steps, it holds until the split is done.
+        if current is not None and not current.done() and not self._splitting:
             # Called from inside the step (an event handler reacting to the step's own
             # event): the step ends by itself; cancelling it would fake a user interrupt.
             if current is not asyncio.current_task():
                 current.cancel()
-        elif not self._waiting:
-            self._interrupt_pending = True
+        elif self._phase is AgentPhase.WORKING:
+            self._phase = AgentPhase.INTERRUPTING
 
     def resume(self, note: str | None = None) -> None:
         """Carry on: wake a waiting agent, or cancel the step in flight (a stalled one) and go on.
@@ -229,19 +238,21 @@ class Agent:
             return
         current = self._current
         at_work = current is not None and not current.done() and current is not asyncio.current_task()
-        if not (self._waiting or at_work):
+        waiting = self._phase is AgentPhase.WAITING
+        if not (waiting or at_work):
             return
         if note:
             self._steers.append(note)
-        self._resume_requested = True
-        if self._waiting:
+        if self._phase is not AgentPhase.STOPPING:
+            self._phase = AgentPhase.WORKING if waiting else AgentPhase.RESUMING
+        if waiting:
             self._wake.set()
-        else:
-            current.cancel()  # type: ignore[union-attr]
+        elif current is not None:
+            current.cancel()
 
     def stop(self) -> None:
         """End the run at the next safe point (at once if waiting), keeping all work."""
-        self._stop_requested = True
+        self._phase = AgentPhase.STOPPING
         for child in list(self._children):
             child.stop()
         self.interrupt()
@@ -260,20 +271,19 @@ class Agent:
 
     async def _run(self) -> AgentResult:
         while True:
-            if self._stop_requested:
+            if self._phase is AgentPhase.STOPPING:
                 await self._safe_checkpoint("stopped")
                 return self._result("interrupted")
-            if self._waiting:
+            if self._phase is AgentPhase.WAITING:
                 self.meter.pause()
                 await self._wake.wait()
                 self._wake.clear()
                 self.meter.resume()
-                if self._steers or self._resume_requested:
-                    self._waiting = self._resume_requested = False
+                if self._steers and self._phase is AgentPhase.WAITING:
+                    self._phase = AgentPhase.WORKING
                 continue
             self._drain_steers()
-            if self._interrupt_pending:
-                self._interrupt_pending = False
+            if self._phase is AgentPhase.INTERRUPTING:
                 await self._enter_waiting("interrupted by the user")
                 continue
             exceeded = self.meter.exceeded()
@@ -284,8 +294,8 @@ class Agent:
             except _Finished as done:
                 return await self._finish(done.summary)
             except _Interrupted:
-                if self._resume_requested and not self._stop_requested:
-                    self._resume_requested = False
+                if self._phase is AgentPhase.RESUMING:
+                    self._phase = AgentPhase.WORKING
                     continue  # resumed: the cancelled step's calls were answered; the next turn goes on
                 await self._enter_waiting("interrupted by the user")
             except _WallTimeUp:
@@ -294,6 +304,9 @@ class Agent:
                 return await self._fail(str(exc), kind="model")
             except Exception as exc:  # e.g. a checkpoint refused: end with an event, not a crash
                 return await self._fail(str(exc) or type(exc).__name__, kind="error")
+            else:
+                if self._phase is AgentPhase.RESUMING:  # the step ended before the resume's cancel reached it
+                    self._phase = AgentPhase.WORKING
 
     async def _guarded_step(self) -> None:
         """Run one step as a task, so an interrupt or the wall-time budget can cancel it."""
@@ -450,7 +463,7 @@ class Agent:
             )
         )
 
-    # -- the context meter, splitting and planning ---------------------------------------
+    # -- the context meter ---------------------------------------------------------------
 
     def _report_context(self) -> float:
         """Bring the meter up to date with the transcript; emits ContextUsage when it changed."""
@@ -469,11 +482,23 @@ class Agent:
             "Give the model's real window (--context-window or the role's context_window), or a shorter task"
         )
 
+    # -- what the splitter asks of the agent it splits (splitting.SplitParent) -------------
+
+    @property
+    def halted(self) -> bool:
+        """The user interrupted or stopped it: a split in progress starts no more sub-agents."""
+        return self._phase in (AgentPhase.INTERRUPTING, AgentPhase.STOPPING)
+
     def compact(self, text: str) -> None:
         """Replace the transcript with the system prompt and `text`: the context starts over."""
         self.messages = [self.messages[0], {"role": "user", "content": text}]
         self.context.reset(self.messages)
         self._nudges = 0
+
+    def new_child_id(self) -> str:
+        """`<id>.1`, `<id>.2` …, never reused by a later split (a kept child branch has that name)."""
+        self._children_spawned += 1
+        return f"{self.agent_id}.{self._children_spawned}"
 
     def spawn_child(self, agent_id: str, task: str, workspace: Workspace | None = None) -> Agent:
         """A sub-agent with fresh context, sharing this agent's budgets; in its worktree unless given another."""
@@ -501,11 +526,6 @@ class Agent:
             briefing=dataclasses.replace(self.briefing, name=agent_id),
         )
 
-    def new_child_id(self) -> str:
-        """`<id>.1`, `<id>.2` …, never reused by a later split (a kept child branch has that name)."""
-        self._children_spawned += 1
-        return f"{self.agent_id}.{self._children_spawned}"
-
     async def run_child(self, child: Agent) -> AgentResult:
         """Run a sub-agent to its end; steering, interrupts and stop reach it meanwhile."""
         self._children.add(child)
@@ -513,6 +533,24 @@ class Agent:
             return await child.run()
         finally:
             self._children.discard(child)
+
+    @contextmanager
+    def sub_agents_at_work(self) -> Generator[None]:
+        """While its sub-agents work, this agent neither works (its clock stops; theirs run) nor can be
+        cancelled half-way: interrupts reach the sub-agents, or wait for the split's end."""
+        self._splitting = True
+        self.meter.pause()
+        try:
+            yield
+        finally:
+            self.meter.resume()
+            self._splitting = False
+
+    async def checkpoint_now(self, what: str) -> None:
+        """Commit what is in the worktree now (e.g. before sub-agents branch from it)."""
+        await self._checkpoint(f"step {self.meter.steps}: {what}")
+
+    # -- planning, checkpoints and the end of the run --------------------------------------
 
     async def _write_plan(self) -> None:
         assert self.planner is not None
@@ -545,10 +583,6 @@ class Agent:
             )
         )
 
-    async def checkpoint_now(self, what: str) -> None:
-        """Commit what is in the worktree now (e.g. before sub-agents branch from it)."""
-        await self._checkpoint(f"step {self.meter.steps}: {what}")
-
     async def _safe_checkpoint(self, what: str) -> Exception | None:
         """Checkpoint where a failure must not end the run abruptly; returns the failure, if any."""
         try:
@@ -561,10 +595,11 @@ class Agent:
         problem = await self._safe_checkpoint(f"step {self.meter.steps}: {reason}")
         if problem:
             reason = f"{reason} (the last changes could not be checkpointed: {problem})"
-        self._waiting = True
-        self._interrupt_pending = False
+        stopping = self._phase is AgentPhase.STOPPING
+        if not stopping:
+            self._phase = AgentPhase.WAITING
         self._wake.clear()
-        if self._steers or self._stop_requested:
+        if self._steers or stopping:
             self._wake.set()
         self.emit(AgentWaiting(reason=reason))
 

@@ -10,10 +10,11 @@ agent finishes with what it has and says so.
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from agentdeck.agent.context_meter import elide_old_outputs
+from agentdeck.agent.context_meter import ContextMeter, elide_old_outputs
 from agentdeck.agent.handoff import (
     Handoff,
     compacted_task,
@@ -22,7 +23,15 @@ from agentdeck.agent.handoff import (
     parse_handoff,
     sub_agent_task,
 )
-from agentdeck.events import Brief, ContextCompacted, SplitTriggered, SubAgentFinished, SubAgentSpawned
+from agentdeck.events import (
+    Brief,
+    ContextCompacted,
+    Event,
+    SplitTriggered,
+    SubAgentFinished,
+    SubAgentSpawned,
+)
+from agentdeck.llm.types import Message, ToolSpec, TurnResult
 from agentdeck.workspace import TaskWorkspace, WorkspaceError
 from agentdeck.workspace.children import (
     MergeOutcome,
@@ -33,7 +42,7 @@ from agentdeck.workspace.children import (
 )
 
 if TYPE_CHECKING:
-    from agentdeck.agent.loop import Agent, AgentResult
+    from agentdeck.agent.loop import AgentResult
 
 # Longest sub-agent summary handed back to the parent: summaries must stay short.
 SUMMARY_CAP_CHARS = 1500
@@ -51,7 +60,49 @@ class SplitSettings:
     parallel: bool = False
 
 
-async def split(parent: Agent, fraction: float) -> str | None:
+class SubAgent(Protocol):
+    """What the splitter reads of a sub-agent it started."""
+
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def context(self) -> ContextMeter: ...
+
+
+Child = TypeVar("Child", bound=SubAgent)
+
+
+class SplitParent(SubAgent, Protocol[Child]):
+    """What the splitter needs of the agent it splits (agentdeck.agent.loop.Agent has it)."""
+
+    @property
+    def task(self) -> str: ...
+    @property
+    def plan(self) -> str | None: ...
+    @property
+    def split_settings(self) -> SplitSettings: ...
+    @property
+    def workspace(self) -> object: ...  # a TaskWorkspace lets its sub-agents work side by side
+    @property
+    def messages(self) -> list[Message]: ...
+    @property
+    def context_window(self) -> int | None: ...
+    @property
+    def halted(self) -> bool: ...
+
+    def emit(self, event: Event) -> None: ...
+    async def call_model(self, messages: list[Message], tools: list[ToolSpec]) -> TurnResult: ...
+    def compact(self, text: str) -> None: ...
+    def sub_agents_at_work(self) -> AbstractContextManager[None]: ...
+    def new_child_id(self) -> str: ...
+    def spawn_child(self, agent_id: str, task: str, workspace: TaskWorkspace | None = None) -> Child: ...
+    async def run_child(self, child: Child) -> AgentResult: ...
+    async def checkpoint_now(self, what: str) -> None: ...
+
+
+async def split(parent: SplitParent[Child], fraction: float) -> str | None:
     """Hand the rest of the parent's work to sub-agents; a summary to finish with at the depth bound."""
     settings = parent.split_settings
     handoff, problem = await _ask_for_handoff(parent, fraction)
@@ -78,18 +129,12 @@ async def split(parent: Agent, fraction: float) -> str | None:
             briefs=briefs,
         )
     )
-    # While its sub-agents work, the parent neither works (its clock stops; theirs run) nor
-    # can be cancelled half-way: interrupts reach the sub-agents, or wait for the split's end.
-    parent.splitting = True
-    parent.meter.pause()
-    try:
-        if settings.parallel and isinstance(parent.workspace, TaskWorkspace):
-            summaries = await _run_in_parallel(parent, handoff, briefs, fraction)
+    with parent.sub_agents_at_work():
+        workspace = parent.workspace
+        if settings.parallel and isinstance(workspace, TaskWorkspace):
+            summaries = await _run_in_parallel(parent, workspace, handoff, briefs, fraction)
         else:
             summaries = await _run_one_after_another(parent, handoff, briefs, fraction)
-    finally:
-        parent.meter.resume()
-        parent.splitting = False
     before = parent.context.fraction
     parent.compact(compacted_task(parent.task, parent.plan, handoff, summaries, settings.parallel))
     after = parent.context.fraction
@@ -103,12 +148,12 @@ async def split(parent: Agent, fraction: float) -> str | None:
 
 
 async def _run_one_after_another(
-    parent: Agent, handoff: Handoff, briefs: list[Brief], fraction: float
+    parent: SplitParent[Child], handoff: Handoff, briefs: list[Brief], fraction: float
 ) -> list[str]:
     """Each sub-agent in the parent's own worktree, in turn: each sees the work of those before it."""
     summaries: list[str] = []
     for index, brief in enumerate(briefs, start=1):
-        if parent.stop_requested or parent.interrupt_pending:
+        if parent.halted:
             summaries.append(f"Sub-agent {index} ({brief.goal}): not started, the user stopped the run.")
             continue
         child = parent.spawn_child(
@@ -123,13 +168,16 @@ async def _run_one_after_another(
 
 
 async def _run_in_parallel(
-    parent: Agent, handoff: Handoff, briefs: list[Brief], fraction: float
+    parent: SplitParent[Child],
+    workspace: TaskWorkspace,
+    handoff: Handoff,
+    briefs: list[Brief],
+    fraction: float,
 ) -> list[str]:
     """Sub-agents side by side in child worktrees from the parent's branch, merged back one by one."""
-    workspace: TaskWorkspace = parent.workspace  # type: ignore[assignment]
     await parent.checkpoint_now("before handing off to sub-agents")
     summaries: list[str] = []
-    running: list[tuple[int, Brief, Agent, TaskWorkspace]] = []
+    running: list[tuple[int, Brief, Child, TaskWorkspace]] = []
     for index, brief in enumerate(briefs, start=1):
         child_id = parent.new_child_id()
         # A resumed task restarts its numbering; a child branch kept from before keeps its name.
@@ -181,7 +229,13 @@ async def _run_in_parallel(
 
 
 def _announce(
-    parent: Agent, child: Agent, brief: Brief, index: int, of: int, fraction: float, summaries: list[str]
+    parent: SplitParent[Any],
+    child: SubAgent,
+    brief: Brief,
+    index: int,
+    of: int,
+    fraction: float,
+    summaries: list[str],
 ) -> bool:
     """Emit SubAgentSpawned, or note why the sub-agent can't start; True when it may run."""
     settings = parent.split_settings
@@ -205,7 +259,9 @@ def _announce(
     return True
 
 
-def _report(parent: Agent, child: Agent, brief: Brief, index: int, result: AgentResult, summary: str) -> str:
+def _report(
+    parent: SplitParent[Any], child: SubAgent, brief: Brief, index: int, result: AgentResult, summary: str
+) -> str:
     parent.emit(
         SubAgentFinished(
             sub_agent_id=child.agent_id,
@@ -222,7 +278,7 @@ def _no_room(fraction: float, settings: SplitSettings) -> str:
     return f"a fresh context is already {fraction:.0%} full, past the {settings.threshold:.0%} threshold"
 
 
-async def _ask_for_handoff(parent: Agent, fraction: float) -> tuple[Handoff, str | None]:
+async def _ask_for_handoff(parent: SplitParent[Any], fraction: float) -> tuple[Handoff, str | None]:
     """One turn with only the handoff tool on offer; the request is not kept in the transcript."""
     settings = parent.split_settings
     request = {"role": "user", "content": handoff_request(fraction, settings.max_fanout, settings.parallel)}
