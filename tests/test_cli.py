@@ -136,6 +136,39 @@ def test_help_is_fast_and_loads_no_heavy_module(tmp_path: Path) -> None:
     assert "HEAVY=\n" in result.stdout
 
 
+COCKPIT_COMMAND_LINES = (
+    ["attach"],
+    ["attach", "-C", "/tmp/project"],
+    ["demo"],
+    ["demo", "--path", "/tmp/d", "--json"],
+    ["demo", "--plain"],
+)
+
+
+def test_a_cockpit_command_parses_alike_with_its_own_module_or_the_whole_command_line() -> None:
+    from agentdeck.cli import COCKPIT_COMMANDS, build_parser
+
+    whole = build_parser()
+    for argv in COCKPIT_COMMAND_LINES:
+        own = build_parser([COCKPIT_COMMANDS[argv[0]]])
+        assert vars(own.parse_args(argv)) == vars(whole.parse_args(argv))
+        assert own.format_usage() == whole.format_usage()
+
+
+def test_opening_the_cockpit_imports_no_other_command_module(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from agentdeck.cli import main\n"
+        "for argv in (['attach', '--help'], ['demo', '--help']):\n"
+        "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('agentdeck.commands.')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert result.stdout.strip().splitlines()[-1] == (
+        "['agentdeck.commands.cockpit', 'agentdeck.commands.demo', 'agentdeck.commands.exit_status']"
+    )
+
+
 def test_run_help_explains_and_shows_examples(agentdeck_cmd, tmp_path: Path) -> None:
     result = run_cli(agentdeck_cmd, "run", "--help", cwd=tmp_path)
     assert result.returncode == 0
