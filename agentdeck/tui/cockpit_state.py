@@ -196,11 +196,10 @@ class CockpitState:
         if view is None:
             return Update()
         before = view.needs_you
-        fold_counts(view, event)
+        # A pane that follows this task folds what it shows from its own stream (apply_pane);
+        # with none, the display fields still move here (peek, a later pane).
+        fold(view, event, display=task_id not in self.transcripts)
         after = view.needs_you
-        if task_id not in self.transcripts:
-            # No pane follows this task: the display fields still move (peek, a later pane).
-            fold_display(view, event)
         return Update(view, after if after and after != before else None)
 
     def open_transcript(self, task_id: str, history: Iterable[Event]) -> Transcript:
@@ -214,7 +213,7 @@ class CockpitState:
             upto = max(upto, event.seq)
             transcript.apply(event)
             if view is not None:
-                fold_display(view, event)
+                fold(view, event, counts=False)
         self.shown_upto[task_id] = upto
         self.transcripts[task_id] = transcript
         return transcript
@@ -228,7 +227,7 @@ class CockpitState:
         self.shown_upto[task_id] = event.seq
         view = self.tasks.get(task_id)
         if view is not None:
-            fold_display(view, event)
+            fold(view, event, counts=False)
         return transcript.apply(event)
 
     def drop_transcript(self, task_id: str) -> None:
@@ -269,7 +268,19 @@ class CockpitState:
         return f"worktrees {format_bytes(total)}" + (f" of {format_bytes(budget)}" if budget else "")
 
 
-def fold_counts(view: TaskView, event: Event) -> None:
+def fold(view: TaskView, event: Event, *, counts: bool = True, display: bool = True) -> None:
+    """One event into a task's view: its state and counters, and what its pane shows of the agent.
+
+    `counts=False` for events the view has counted already (a pane's replay, its own stream
+    beside the main one): steps, cost and tokens would add up twice. `display=False` when a
+    pane's own stream brings the display fields instead."""
+    if counts:
+        _fold_counts(view, event)
+    if display:
+        _fold_display(view, event)
+
+
+def _fold_counts(view: TaskView, event: Event) -> None:
     """The task's state and counters: from every live event, never from a replay."""
     from agentdeck import events as ev
 
@@ -299,7 +310,7 @@ def fold_counts(view: TaskView, event: Event) -> None:
             view.verdict = _verdict_word(event.verdict.kind, event.tests.status)
 
 
-def fold_display(view: TaskView, event: Event) -> None:
+def _fold_display(view: TaskView, event: Event) -> None:
     """What the pane shows of the agent at work: activity, role, meter and split markers."""
     from agentdeck import events as ev
 

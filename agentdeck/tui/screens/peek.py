@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.task_state import TaskState
-from agentdeck.tui.cockpit_state import TaskView, Transcript, fold_counts, fold_display, merge_prose
+from agentdeck.tui.cockpit_state import TaskView, Transcript, fold, merge_prose
 from agentdeck.tui.widgets.agent_pane import STATE_LABELS, compact
 from agentdeck.tui.widgets.footer import CockpitFooter
 from agentdeck.tui.widgets.meter import ContextMeter
@@ -72,8 +72,7 @@ class PeekScreen(ModalScreen[None]):
 
     def _on_event(self, event: Event) -> None:
         # The whole history of the task comes by (from seq 0): counts start at zero and add up.
-        fold_counts(self.view, event)
-        fold_display(self.view, event)
+        fold(self.view, event)
         self._pending.extend(self.transcript.apply(event))
         if not self._due:
             self._due = True
