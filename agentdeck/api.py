@@ -90,10 +90,6 @@ class Interrupt(TaskCommand[TaskReply]):
     type: Literal["interrupt"] = "interrupt"
 
 
-class SessionCommand(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class Enqueue(Command[Enqueued]):
     type: Literal["enqueue"] = "enqueue"
     task: str = Field(min_length=1)

@@ -461,3 +461,4 @@ class SprintLaunched(BaseModel):
 class SprintTaskDropped(BaseModel):
     task_id: str
     sprint_id: str | None = None
+    dropped: bool = True

@@ -256,3 +256,36 @@ async def test_a_refused_checkpoint_fails_the_agent_with_an_event(repo: Path) ->
     assert result.status == "failed"
     failed = h.of(AgentFailed)[0]
     assert failed.kind == "error" and failed.error.count("no longer on branch") == 1
+
+
+class SplitInFlight(ScriptedModel):
+    """The first turn stands for a split between its sub-agents: the agent is asked to resume meanwhile."""
+
+    def __init__(self, agent_of) -> None:
+        super().__init__([finish()])
+        self.agent_of = agent_of
+        self.split_cancelled = False
+
+    async def stream_turn(self, messages, tools, on_text):
+        agent = self.agent_of()
+        if not self.requests:
+            try:
+                with agent.sub_agents_at_work():
+                    resumed = asyncio.Event()
+                    asyncio.get_running_loop().call_soon(lambda: (agent.resume("go on"), resumed.set()))
+                    await resumed.wait()
+            except asyncio.CancelledError:
+                self.split_cancelled = True
+                raise
+        return await super().stream_turn(messages, tools, on_text)
+
+
+async def test_a_resume_between_sub_agents_does_not_cancel_the_split(repo: Path) -> None:
+    holder: list = []
+    model = SplitInFlight(lambda: holder[0])
+    h = make_agent(repo, model)
+    holder.append(h.agent)
+    result = await asyncio.wait_for(h.agent.run(), WAIT)
+
+    assert not model.split_cancelled, "the resume cancelled the split and its sub-agents' summaries"
+    assert result.status == "finished"

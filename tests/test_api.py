@@ -32,3 +32,17 @@ def test_a_reply_read_back_from_json_is_the_same_model() -> None:
     sent = replies.Status(pid=1, last_seq=7, foreground_slots=2, background_concurrency=3)
     back = status.parse_reply(sent.model_dump(mode="json"))
     assert isinstance(back, replies.Status) and back == sent
+
+
+# Stored task fields `status` leaves out: documents the review shows in full (`review ID --json`).
+NOT_IN_STATUS = {"plan", "resume", "checks", "stats", "feedback"}
+
+
+def test_status_shows_every_stored_task_field_but_the_review_documents() -> None:
+    from dataclasses import fields
+
+    from agentdeck.runtime.store import TaskRow
+
+    stored = {f.name for f in fields(TaskRow)}
+    shown = set(replies.TaskStatus.model_fields)
+    assert stored - shown == NOT_IN_STATUS, "a new task column: show it in status, or list it here"

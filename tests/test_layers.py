@@ -32,3 +32,15 @@ def test_nothing_outside_tui_imports_textual_or_rich() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_vocabulary_imports_no_runtime_server_or_ui() -> None:
+    # events, commands and replies are what every layer speaks: they sit below all of them.
+    probe = (
+        "import sys\n"
+        "import agentdeck.events, agentdeck.api, agentdeck.replies\n"
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('agentdeck.')}"
+        " & {'runtime', 'server', 'tui', 'commands', 'agent', 'workspace', 'llm'}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

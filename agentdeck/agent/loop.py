@@ -243,6 +243,12 @@ class Agent:
             return
         if note:
             self._steers.append(note)
+        if at_work and self._splitting:
+            # Between sub-agents (creating or merging their worktrees) the split is at work, not
+            # stuck: cancelling it would lose their summaries. A held interrupt is withdrawn.
+            if self._phase is AgentPhase.INTERRUPTING:
+                self._phase = AgentPhase.WORKING
+            return
         if self._phase is not AgentPhase.STOPPING:
             self._phase = AgentPhase.WORKING if waiting else AgentPhase.RESUMING
         if waiting:

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from agentdeck.api import Command, Subscribe
 from agentdeck.events import Event, parse_event
 from agentdeck.runtime.command_error import CommandError
@@ -93,7 +95,15 @@ class SessionClient(SessionAPI):
         reply = await future
         if not reply.get("ok"):
             raise CommandError(str(reply.get("error")), code=reply.get("code", "failed"))
-        return command.parse_reply(reply.get("result") or {})
+        try:
+            return command.parse_reply(reply.get("result") or {})
+        except ValidationError as exc:  # a daemon of another agentdeck build, speaking the same protocol
+            raise CommandError(
+                f"the session daemon's reply to {command.type} is not what this agentdeck expects "
+                f"({exc.error_count()} problem(s)); run `agentdeck stop` and try again, so the daemon "
+                "of this agentdeck starts",
+                code="failed",
+            ) from None
 
     async def subscribe(
         self,

@@ -19,6 +19,7 @@ from pygit2.enums import FileMode, ResetMode
 
 from agentdeck.llm.types import Message, ModelClient
 from agentdeck.workspace.checkpoints import signature
+from agentdeck.workspace.cleanup import KEPT_REF_PREFIX
 
 # Must match agentdeck.llm.demo.SPRINT_CONFLICT_HEADING: the demo model resolves conflicts on it.
 CONFLICT_HEADING = "# Sprint conflict to resolve"
@@ -178,9 +179,6 @@ async def integrate(
 # What `sprint show` prints as the hunks of a binary file's conflict.
 BINARY_HUNKS = "(a binary file: no text hunks to show)"
 
-# Where commits the integration branch had before a new integration moved it are kept.
-KEPT_PREFIX = "refs/agentdeck/kept/"
-
 
 def move_worktree(worktree: Path, commit: str) -> str | None:
     """Point the integration worktree's branch at `commit` and check it out (the tree is ours, unshared).
@@ -195,7 +193,7 @@ def move_worktree(worktree: Path, commit: str) -> str | None:
         old = tree_repo.head.target
         if old != target and not tree_repo.descendant_of(target, old):
             branch = tree_repo.head.shorthand.replace("/", "-")
-            kept = f"{KEPT_PREFIX}{branch}-{str(old)[:10]}"
+            kept = f"{KEPT_REF_PREFIX}{branch}-{str(old)[:10]}"
             tree_repo.references.create(kept, old, force=True)
     tree_repo.reset(target, ResetMode.HARD)
     return kept
