@@ -111,7 +111,7 @@ def parse_ranking(text: str, ids: list[str]) -> list[RankedAttempt] | str:
 def order_by_tests(attempts: list[AttemptView]) -> list[RankedAttempt]:
     """The fallback order: green tests first, more of them passing, then the smaller change."""
 
-    def key(view: AttemptView) -> tuple:
+    def key(view: AttemptView) -> tuple[int, int, int]:
         status = view.tests.status if view.tests else "not_configured"
         passed = (view.tests.passed or 0) if view.tests else 0
         return (_TESTS_ORDER.get(status, 1), -passed, view.stats.insertions + view.stats.deletions)

@@ -53,7 +53,7 @@ class DiskMeter:
         self.paused: str | None = None
         self._lock = asyncio.Lock()
         self._stale = True
-        self._ticking: asyncio.Task | None = None
+        self._ticking: asyncio.Task[None] | None = None
         self._worktrees_dir: Path | None = None
         self._shown: tuple[str, str | None] | None = None
         self._shown_at = 0.0

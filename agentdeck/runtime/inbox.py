@@ -31,7 +31,7 @@ class InboxTask:
     priority: int = 0
     after: str | None = None
     model: str | None = None
-    skills: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list[str])
     role: str | None = None
 
 
@@ -109,7 +109,9 @@ class Inbox:
             await self.process(path)
 
     async def watch(self, stop: asyncio.Event) -> None:
-        from watchfiles import Change, awatch
+        # awatch's stop_event also names a trio Event, and trio is not installed, so that one
+        # parameter's type is unknown to the type checker; this call passes an asyncio Event.
+        from watchfiles import Change, awatch  # pyright: ignore[reportUnknownVariableType]
 
         async for changes in awatch(self.directory, stop_event=stop, recursive=False, debounce=200, step=50):
             paths = {Path(p) for change, p in changes if change != Change.deleted}

@@ -49,9 +49,9 @@ class Limits:
 
 @dataclass
 class Decision:
-    start: list[str] = field(default_factory=list)
+    start: list[str] = field(default_factory=list[str])
     # Why each queued task that does not start now waits, in words.
-    waiting: dict[str, str] = field(default_factory=dict)
+    waiting: dict[str, str] = field(default_factory=dict[str, str])
 
 
 def decide(tasks: Iterable[TaskLike], limits: Limits) -> Decision:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from agentdeck.events import Event
+from agentdeck.events import Event, TaskStateChanged, ToolCallFinished, ToolCallStarted
 from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
 
@@ -46,7 +46,7 @@ class Watched:
 
     last: float
     last_type: str = "agent_started"
-    calls: dict[str, _Call] = field(default_factory=dict)
+    calls: dict[str, _Call] = field(default_factory=dict[str, _Call])
     # The latest retry since the last progress, and when the retrying began.
     retry: Event | None = None
     retry_since: float = 0.0
@@ -77,7 +77,7 @@ class StallWatch:
         task_id = event.task_id
         if task_id is None:
             return
-        kind = event.type  # type: ignore[attr-defined]
+        kind: str = event.type
         watched = self.watched.get(task_id)
         if kind not in NOT_PROGRESS:
             now = self._clock()
@@ -87,10 +87,10 @@ class StallWatch:
                 watched = self.watched[task_id] = Watched(now)
                 self._wake.set()  # a new deadline, perhaps earlier than the one slept toward
             watched.last, watched.last_type, watched.retry = now, kind, None
-            if kind == "tool_call_started":
-                watched.calls[event.call_id] = _Call(event.name, event.arguments, now)  # type: ignore[attr-defined]
-            elif kind == "tool_call_finished":
-                watched.calls.pop(event.call_id, None)  # type: ignore[attr-defined]
+            if isinstance(event, ToolCallStarted):
+                watched.calls[event.call_id] = _Call(event.name, event.arguments, now)
+            elif isinstance(event, ToolCallFinished):
+                watched.calls.pop(event.call_id, None)
             if watched.stalled:
                 watched.stalled = False
                 if kind not in MOVED_ON:
@@ -104,8 +104,8 @@ class StallWatch:
             watched.retry = event
         elif kind == "steer_received" and not watched.stalled:
             watched.last = self._clock()  # a waiting agent woken by a message starts afresh
-        elif kind == "task_state_changed":
-            state = event.state  # type: ignore[attr-defined]
+        elif isinstance(event, TaskStateChanged):
+            state = event.state
             if state == TaskState.RUNNING:
                 watched.stalled, watched.last = False, self._clock()
             elif state == TaskState.STALLED:

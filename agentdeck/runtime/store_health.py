@@ -58,7 +58,7 @@ def check_writable(db: sqlite3.Connection, path: Path, wait: float = LOCK_WAIT_S
 def holders_of(path: Path) -> list[tuple[int, str]]:
     """Other processes with `path` open, from /proc (empty where there is no /proc)."""
     target = os.path.realpath(path)
-    found = []
+    found: list[tuple[int, str]] = []
     try:
         pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
     except OSError:
