@@ -43,7 +43,7 @@ def task_types(task: str) -> list[str]:
 
 def _clause_type(clause: str) -> str | None:
     text = clause.lower()
-    positions = {}
+    positions: dict[str, int] = {}
     for kind in TASK_TYPES:
         found = re.search(rf"\b(?:{_KEYWORDS[kind]})", text)
         if found:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -80,7 +80,7 @@ class _JudgeReply(BaseModel):
 
     decision: str
     summary: str = ""
-    findings: list[Finding] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list[Finding])
 
     @field_validator("decision")
     @classmethod
@@ -96,17 +96,21 @@ class _JudgeReply(BaseModel):
         # Models add keys of their own and give lines as strings; keep what we understand.
         if not isinstance(value, list):
             return value
-        cleaned = []
-        for item in value:
+        cleaned: list[object] = []
+        # Parsed JSON: its items and an object's values can be anything, checked below.
+        for item in cast("list[object]", value):
             if isinstance(item, str):
                 item = {"message": item}
             if isinstance(item, dict):
-                item = {k: v for k, v in item.items() if k in ("file", "line", "severity", "message")}
-                if isinstance(item.get("line"), str):
-                    digits = re.match(r"\d+", item["line"])
-                    item["line"] = int(digits.group()) if digits else None
-                if item.get("severity") not in (None, "info", "minor", "major", "blocker"):
-                    item.pop("severity")
+                fields = cast("dict[str, object]", item)  # a JSON object: its keys are strings
+                kept = {k: v for k, v in fields.items() if k in ("file", "line", "severity", "message")}
+                line = kept.get("line")
+                if isinstance(line, str):
+                    digits = re.match(r"\d+", line)
+                    kept["line"] = int(digits.group()) if digits else None
+                if kept.get("severity") not in (None, "info", "minor", "major", "blocker"):
+                    kept.pop("severity")
+                item = kept
             cleaned.append(item)
         return cleaned
 
@@ -219,7 +223,7 @@ def first_json_object(text: str) -> dict[str, Any] | None:
         except ValueError:
             continue
         if isinstance(data, dict):
-            return data
+            return cast("dict[str, Any]", data)  # a JSON object: its keys are strings
     return None
 
 

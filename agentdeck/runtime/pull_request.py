@@ -66,7 +66,8 @@ def _body(row: TaskRow) -> str:
             verdict.get("summary") or verdict.get("reason") or "",
             "",
         ]
-        for finding in verdict.get("findings") or []:
+        findings: list[dict[str, object]] = verdict.get("findings") or []  # Finding objects, as JSON
+        for finding in findings:
             where = f"{finding.get('file')}:{finding.get('line')}" if finding.get("file") else "general"
             lines.append(f"- {where}: {finding.get('message')}")
     tests = row.tests or {}

@@ -17,6 +17,7 @@ from agentdeck.runtime.project_tests import run_tests
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
     from agentdeck.runtime.store import SprintRow, TaskRow
+    from agentdeck.workspace import TaskWorkspace
 
 # Must match agentdeck.llm.demo_sprint.SPRINT_FIX_HEADING.
 FIX_HEADING = "## The integrated sprint fails its tests"
@@ -27,7 +28,9 @@ def test_command_of(session: Session, sprint: SprintRow) -> str | None:
     return session.settings.test_command or sprint.data.get("plan", {}).get("test_command") or None
 
 
-async def fix_if_broken(session: Session, row: TaskRow, sprint: SprintRow, workspace) -> str | None:
+async def fix_if_broken(
+    session: Session, row: TaskRow, sprint: SprintRow, workspace: TaskWorkspace
+) -> str | None:
     """Run the tests on the integrated tree; on a failure, one integration agent run. Its summary, or None."""
     from agentdeck.agent.tools.sandbox import sandbox_policy
     from agentdeck.runtime import task_start

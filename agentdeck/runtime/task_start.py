@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import pygit2
 
 from agentdeck.agent.briefing import DEFAULT_ROLE, brief_agent
 from agentdeck.agent.budgets import Budget
@@ -29,7 +32,7 @@ class StartedTask:
 
 
 async def start_task(
-    repo,
+    repo: pygit2.Repository,
     settings: Settings,
     task: str,
     bus: EventBus,
@@ -44,7 +47,7 @@ async def start_task(
     network: str | None = None,
     skills: list[str] | None = None,
     base: str | None = None,
-    messenger=None,
+    messenger: Callable[[str, str], Awaitable[str]] | None = None,
 ) -> StartedTask:
     """Create the task's branch and worktree and an agent ready to `run()`; publishes AgentStarted.
 

@@ -17,6 +17,7 @@ from agentdeck.agent.tools.sandbox import sandbox_policy
 from agentdeck.config import Settings
 from agentdeck.events import (
     ChangeStats,
+    Check,
     Event,
     TestsFinished,
     TestsResult,
@@ -126,7 +127,7 @@ class Verifier:
         return client_for(self.settings.role("judge"), self.settings)
 
     def _finish(
-        self, subject: Subject, tests: TestsResult, verdict: Verdict, stats: ChangeStats, checks
+        self, subject: Subject, tests: TestsResult, verdict: Verdict, stats: ChangeStats, checks: list[Check]
     ) -> VerificationFinished:
         event = VerificationFinished(
             task_id=subject.task_id,
