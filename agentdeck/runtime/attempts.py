@@ -54,7 +54,7 @@ class Attempts:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._ranking: dict[str, asyncio.Task] = {}
+        self._ranking: dict[str, asyncio.Task[None]] = {}
 
     def on_event(self, event: Event) -> None:
         """Bus subscriber: an attempt ended, so its group may be complete; or one runs again."""

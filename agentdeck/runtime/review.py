@@ -12,6 +12,7 @@ import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from agentdeck.events import ChangeStats, Check, TestsResult, Verdict
 from agentdeck.replies import (
@@ -71,7 +72,9 @@ def review_item(row: TaskRow) -> ReviewItem:
     )
 
 
-def rank_results(rows: list[TaskRow], rankings: Mapping[str, dict] | None = None) -> list[ReviewItem]:
+def rank_results(
+    rows: list[TaskRow], rankings: Mapping[str, dict[str, Any]] | None = None
+) -> list[ReviewItem]:
     """Results best first: approved and green, then untested, doubtful, failing, failed; pending and decided last.
 
     The attempts of a best-of-N group make one item (see `group_item`); a sprint is one result (its
@@ -89,7 +92,7 @@ def rank_results(rows: list[TaskRow], rankings: Mapping[str, dict] | None = None
         if any(row.state.has_result for row in members):
             items.append(group_item(members, (rankings or {}).get(group)))
 
-    def key(item: ReviewItem) -> tuple:
+    def key(item: ReviewItem) -> tuple[float | str, ...]:
         size = item.insertions + item.deletions
         if item.bucket == "decided":
             return (BUCKETS.index(item.bucket), -(item.ended or 0), item.task_id)
@@ -98,7 +101,7 @@ def rank_results(rows: list[TaskRow], rankings: Mapping[str, dict] | None = None
     return sorted(items, key=key)
 
 
-def group_item(rows: list[TaskRow], ranking: dict | None) -> ReviewItem:
+def group_item(rows: list[TaskRow], ranking: dict[str, Any] | None) -> ReviewItem:
     """One best-of-N group as one item: led by the judge's pick (or the best attempt still to decide)."""
     from agentdeck.events import AttemptRanking
 
@@ -119,7 +122,7 @@ def group_item(rows: list[TaskRow], ranking: dict | None) -> ReviewItem:
             if running
             else "not ranked yet: the judge compares them now"
         )
-    entries = []
+    entries: list[AttemptEntry] = []
     for place, row in enumerate(order, start=1):
         item = review_item(row)
         entries.append(
@@ -183,7 +186,7 @@ def summarize(rows: list[TaskRow]) -> NightSummary:
     return summary
 
 
-def review_list(rows: list[TaskRow], rankings: Mapping[str, dict] | None = None) -> ReviewList:
+def review_list(rows: list[TaskRow], rankings: Mapping[str, dict[str, Any]] | None = None) -> ReviewList:
     return ReviewList(results=rank_results(rows, rankings), summary=summarize(rows))
 
 
