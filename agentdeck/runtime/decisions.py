@@ -42,7 +42,7 @@ from agentdeck.runtime.store import TaskRow
 from agentdeck.task_state import TaskState
 from agentdeck.workspace import WorkspaceError, merge_journal
 from agentdeck.workspace.merge_journal import MergeIntent
-from agentdeck.workspace.merging import Method
+from agentdeck.workspace.merging import Conflict, Method
 
 if TYPE_CHECKING:
     from agentdeck.runtime.session import Session
@@ -93,7 +93,8 @@ class Decisions:
                 if self.session.sprints.is_integration(row):
                     details.sprint = self.session.sprints.details(row.id)
                 return details
-        raise CommandError(f"unknown review command {type(command).__name__}")
+            case _:
+                raise CommandError(f"unknown review command {type(command).__name__}")
 
     # -- merge ---------------------------------------------------------------------------
 
@@ -106,8 +107,9 @@ class Decisions:
             _check_state(row, row.state.can_merge, "merge")
         _check_one_attempt_per_group(rows)
         target = await self._target(rows)
-        branches = {row.branch: row for row in rows}
-        messages = {row.branch: _merge_message(row, target) for row in rows}
+        # Every row has a branch (checked above): the filter only tells the type checker so.
+        branches = {row.branch: row for row in rows if row.branch}
+        messages = {row.branch: _merge_message(row, target) for row in rows if row.branch}
         async with self._merge_lock:
             self._merging.update(task_ids)
             try:
@@ -116,7 +118,7 @@ class Decisions:
                 self._merging.difference_update(task_ids)
 
     async def _merge_locked(
-        self, rows: list[TaskRow], target: str, branches: dict, messages: dict
+        self, rows: list[TaskRow], target: str, branches: dict[str, TaskRow], messages: dict[str, str]
     ) -> MergeReport:
         from agentdeck.workspace.merging import MergeRefused, land, plan_merge
 
@@ -183,7 +185,7 @@ class Decisions:
     def _reject_other_attempts(self, merged: list[TaskRow]) -> list[str]:
         """One attempt of a group landed: the others are turned down (still running ones cancelled)."""
         s = self.session
-        done = []
+        done: list[str] = []
         for row in merged:
             if not row.attempt_group:
                 continue
@@ -472,5 +474,5 @@ def _merge_message(row: TaskRow, target: str) -> str:
     return f"Merge {row.branch} into {target}: {first}\n\nTask {row.id}, by an agentdeck agent.\n"
 
 
-def _conflict(conflict) -> ConflictInfo:
+def _conflict(conflict: Conflict) -> ConflictInfo:
     return ConflictInfo(path=conflict.path, between=list(conflict.between), kind=conflict.kind)
