@@ -61,7 +61,8 @@ class Sprints:
                 return SprintList(sprints=[self.describe(row) for row in self.session.store.sprints()])
             case DropSprintTask():
                 return self.drop(command.task_id)
-        raise CommandError(f"unknown sprint command {type(command).__name__}")
+            case _:
+                raise CommandError(f"unknown sprint command {type(command).__name__}")
 
     async def plan(self, feature: str, roles: list[str], max_agents: int, model: str | None) -> SprintPlan:
         from agentdeck.runtime import task_start
@@ -217,7 +218,8 @@ class Sprints:
             return row.task, {}
         sprint = self._sprint(row.sprint_id or "")
         plan = SprintPlan.model_validate(sprint.data["plan"])
-        done, artifacts = [], {}
+        done: list[str] = []
+        artifacts: dict[str, dict[str, str]] = {}
         for dep_id in row.depends_on or []:
             dep = s.store.task(dep_id)
             if dep is None:
@@ -225,7 +227,7 @@ class Sprints:
             if dep.summary:
                 done.append(f"- {dep.id}: {dep.summary.strip()[:1500]}")
             plan_id = dep.id.removeprefix(f"{sprint.id}-")
-            published = next((t.publishes for t in plan.tasks if t.id == plan_id), [])
+            published = next((t.publishes for t in plan.tasks if t.id == plan_id), list[str]())
             if published and dep.branch:
                 files = await asyncio.to_thread(read_published, s.repo_root, dep.branch, published)
                 if files:
@@ -331,7 +333,7 @@ class Sprints:
                 base_branch=data.get("base_branch"),
                 plan=f"{plan_table(plan)}\n\n## Contracts ({data['contracts_path']})\n\n{data['contracts']}",
             )
-            parts = []
+            parts: list[Part] = []
             for plan_id in plan.order():
                 part = s.store.task(data["tasks"][plan_id])
                 if part is None or part.state.fails_dependants or not part.branch:
@@ -404,7 +406,7 @@ class Sprints:
             s.tasks.set_state(current, TaskState.FINISHED, "integrated", summary=summary, resume=False)
             s.store.update_sprint(sprint.id, state=SprintState.READY, reason="")
 
-    def _needs_you(self, row: TaskRow, reason: str, unresolved: dict | None) -> None:
+    def _needs_you(self, row: TaskRow, reason: str, unresolved: dict[str, Any] | None) -> None:
         s = self.session
         s.tasks.set_state(s.tasks.get(row.id), TaskState.FAILED, reason, error=reason, resume=False)
         s.store.update_sprint(row.id, state=SprintState.NEEDS_YOU, reason=reason, unresolved=unresolved)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ParamSpec, Protocol, TypeVar
 
 import pygit2
 from pygit2.enums import FileMode, ResetMode
@@ -89,12 +90,22 @@ class Unresolved:
 @dataclass
 class IntegrationResult:
     tip: str | None  # None when a conflict stopped the pass
-    steps: list[dict] = field(default_factory=list)
+    # {"task_id", "role", "method", and "commit" for a merge}
+    steps: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
     resolutions: list[Resolution] = field(default_factory=list)
     unresolved: Unresolved | None = None
 
 
 Resolver = Callable[[str, str, list[str]], Awaitable[tuple[str, str] | str]]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+class Runner(Protocol):
+    """How blocking git work runs: `asyncio.to_thread`, or inline in tests."""
+
+    def __call__(self, fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> Awaitable[_R]: ...
 
 
 def resolver_for(model: ModelClient, feature: str, contracts: str) -> Resolver:
@@ -130,7 +141,7 @@ def resolver_for(model: ModelClient, feature: str, contracts: str) -> Resolver:
 
 
 async def integrate(
-    repo_root: Path, sprint_id: str, start: str, parts: list[Part], resolve: Resolver, run
+    repo_root: Path, sprint_id: str, start: str, parts: list[Part], resolve: Resolver, run: Runner
 ) -> IntegrationResult:
     """Merge `parts` in order onto commit `start`; `run(fn, *args)` runs blocking git work (a thread)."""
     repo = pygit2.Repository(str(repo_root))
