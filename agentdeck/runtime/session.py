@@ -165,16 +165,16 @@ class Session(SessionAPI):
         # After _track: by the time the watchdog sees an event, the task's row reflects it.
         self.stalls = StallWatch(settings.session.stall_seconds, self._stalled, self._active_again)
         self.bus.subscribe(self.stalls.note)
-        self._watchdog: asyncio.Task | None = None
+        self._watchdog: asyncio.Task[None] | None = None
         self.agents: dict[str, Any] = {}
-        self._runs: dict[str, asyncio.Task] = {}
+        self._runs: dict[str, asyncio.Task[None]] = {}
         self._cancel_requested: set[str] = set()
         self._bases: dict[str, tuple[int, float]] = {}
         self._stopping = False
-        self._tick: asyncio.Task | None = None
+        self._tick: asyncio.Task[None] | None = None
         self.stopped = asyncio.Event()
         self.verifier = Verifier(self.repo_root, settings, self.publish)
-        self._verifications: dict[str, asyncio.Task] = {}
+        self._verifications: dict[str, asyncio.Task[None]] = {}
         self.decisions = Decisions(self)
         self.attempts = Attempts(self)
         self.bus.subscribe(self.attempts.on_event)
@@ -223,7 +223,7 @@ class Session(SessionAPI):
         """Recover from a crash (running tasks become interrupted), then begin scheduling."""
         # A merge cut in half lands fully first, so the tasks below are judged by the truth.
         recovered = self.decisions.recover()
-        interrupted = []
+        interrupted: list[str] = []
         for row in self.store.tasks():
             if row.state.is_active:
                 interrupted.append(row.id)
@@ -882,3 +882,5 @@ class Session(SessionAPI):
                     tokens=(row.tokens if row else 0) + judge.prompt_tokens + judge.completion_tokens,
                     cost_usd=(row.cost_usd if row else 0.0) + judge.cost_usd,
                 )
+            case _:
+                pass  # the other events change no column of the task's row
