@@ -11,10 +11,11 @@ MAX_PER_SENDER, so two agents cannot ping-pong forever. Every message is stored 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from agentdeck.agent.tools.messages import ORCHESTRATOR
-from agentdeck.runtime.store import TaskRow
+from agentdeck.runtime.store import SprintRow, TaskRow
 from agentdeck.task_state import TaskState
 
 if TYPE_CHECKING:
@@ -23,12 +24,15 @@ if TYPE_CHECKING:
 MAX_PER_PAIR = 4
 MAX_PER_SENDER = 8
 
+# One message as stored in the sprint's data["messages"]; "from" is a keyword, hence this form.
+SprintMessage = TypedDict("SprintMessage", {"from": str, "to": str, "text": str, "status": str, "ts": float})
+
 
 class SprintMessages:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def messenger_for(self, row: TaskRow):
+    def messenger_for(self, row: TaskRow) -> Callable[[str, str], Awaitable[str]] | None:
         """The `message` tool's delivery for a role task of a sprint; None for any other task."""
         if not row.sprint_id or row.sprint_id == row.id:
             return None
@@ -45,7 +49,7 @@ class SprintMessages:
         sprint = s.store.sprint(row.sprint_id) if row and row.sprint_id else None
         if sprint is None:
             return "refused: this task is not part of a sprint"
-        log = list(sprint.data.get("messages") or [])
+        log: list[SprintMessage] = list(sprint.data.get("messages") or [])
         if to == ORCHESTRATOR:
             self._record(sprint.id, log, sender, ORCHESTRATOR, text, "answered")
             return "The orchestrator answers:\n\n" + self._orchestrator_answer(sprint)
@@ -83,8 +87,8 @@ class SprintMessages:
         sprint = s.store.sprint(row.sprint_id) if row and row.sprint_id else None
         if sprint is None:
             return []
-        log = list(sprint.data.get("messages") or [])
-        found = []
+        log: list[SprintMessage] = list(sprint.data.get("messages") or [])
+        found: list[str] = []
         for message in log:
             if message["to"] == task_id and message["status"] == "waiting":
                 found.append(f"- from {message['from']}: {message['text']}")
@@ -93,29 +97,33 @@ class SprintMessages:
             s.store.update_sprint(sprint.id, messages=log)
         return found
 
-    def _record(self, sprint_id: str, log: list[dict], sender: str, to: str, text: str, status: str) -> None:
+    def _record(
+        self, sprint_id: str, log: list[SprintMessage], sender: str, to: str, text: str, status: str
+    ) -> None:
         log.append({"from": sender, "to": to, "text": text, "status": status, "ts": time.time()})
         self.session.store.update_sprint(sprint_id, messages=log)
 
-    def _resolve(self, sprint, to: str) -> TaskRow | None:
-        ids = sprint.data["tasks"]
+    def _resolve(self, sprint: SprintRow, to: str) -> TaskRow | None:
+        ids: dict[str, str] = sprint.data["tasks"]  # plan id -> task id
         task_id = ids.get(to) or (to if to in ids.values() else None)
         return self.session.store.task(task_id) if task_id else None
 
-    def _orchestrator_answer(self, sprint) -> str:
+    def _orchestrator_answer(self, sprint: SprintRow) -> str:
         s = self.session
-        lines = [
-            f"Contracts ({sprint.data['contracts_path']}, also in your worktree):",
-            sprint.data["contracts"],
-        ]
+        contracts_path: str = sprint.data["contracts_path"]
+        contracts: str = sprint.data["contracts"]
+        task_ids: dict[str, str] = sprint.data["tasks"]  # plan id -> task id
+        # The plan as stored: a SprintPlan's JSON, whose tasks are read as plain dicts here.
+        plan_tasks: list[dict[str, Any]] = sprint.data["plan"]["tasks"]
+        lines = [f"Contracts ({contracts_path}, also in your worktree):", contracts]
         lines.append("Tasks:")
-        for task in sprint.data["plan"]["tasks"]:
-            row = s.store.task(sprint.data["tasks"][task["id"]])
+        for task in plan_tasks:
+            row = s.store.task(task_ids[task["id"]])
             state = row.state if row else "dropped"
             publishes = (
                 f"; publishes {', '.join(task.get('publishes') or [])}" if task.get("publishes") else ""
             )
             lines.append(
-                f"- {sprint.data['tasks'][task['id']]} ({task['role']}): {state}; writes {', '.join(task['files'])}{publishes}"
+                f"- {task_ids[task['id']]} ({task['role']}): {state}; writes {', '.join(task['files'])}{publishes}"
             )
         return "\n".join(lines)
