@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -158,7 +158,7 @@ class TaskRow:
     # When `agentdeck cleanup` removed its worktree.
     cleaned: float | None = None
     # Names of the skills the task names (JSON list; NULL in rows from before skills: none).
-    skills: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list[str])
     # Best-of-N: the group of attempts at one task this row belongs to, and its number (1..N).
     attempt_group: str | None = None
     attempt: int | None = None
@@ -190,7 +190,7 @@ class SprintRow:
     reason: str = ""
     created: float = 0.0
     updated: float = 0.0
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict[str, Any])
 
 
 def _encode(name: str, value: Any) -> Any:
@@ -233,7 +233,7 @@ class Store:
         # Why writing stopped (see store_space), or None; set when a write first hit a full disk.
         self.full: str | None = None if self.reserve.restore() else full_message(self.path)
 
-    def _write(self, sql: str, params) -> sqlite3.Cursor:
+    def _write(self, sql: str, params: Sequence[object]) -> sqlite3.Cursor:
         """One statement in its own transaction; on a full disk, give up the reserve once and retry."""
         try:
             return self._db.execute(sql, params)
@@ -387,8 +387,9 @@ class Store:
         return {group: json.loads(text) for group, text in rows}
 
     @staticmethod
-    def _row(row: tuple) -> TaskRow:
-        data = dict(zip(_TASK_COLUMNS, row))
+    def _row(row: tuple[Any, ...]) -> TaskRow:
+        # One value per _TASK_COLUMNS name, as SQLite gives it back; JSON columns decoded below.
+        data: dict[str, Any] = dict(zip(_TASK_COLUMNS, row))
         for name in _JSON_COLUMNS:
             if data[name] is not None:
                 data[name] = json.loads(data[name])
@@ -442,6 +443,7 @@ class Store:
         return [_sprint_row(row) for row in rows]
 
 
-def _sprint_row(row: tuple) -> SprintRow:
+def _sprint_row(row: tuple[str, str, str, str, float, float, str]) -> SprintRow:
+    """A row of `SELECT id, feature, state, reason, created, updated, data FROM sprints`."""
     sprint_id, feature, state, reason, created, updated, data = row
     return SprintRow(sprint_id, feature, state, reason, created, updated, json.loads(data))
