@@ -46,7 +46,7 @@ class Command(BaseModel, Generic[ReplyT]):
     if TYPE_CHECKING:
         # Each command fixes `type` to its own Literal (the discriminator); declared for the type
         # checker only, so that any command's type can be read without knowing its class.
-        type: str
+        type: Any
 
     # Set for each concrete command from its `Command[Reply]` base (see __pydantic_init_subclass__).
     reply_type: ClassVar[type[BaseModel]]

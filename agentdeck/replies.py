@@ -15,6 +15,8 @@ from agentdeck.events import ChangeStats, Check, TestsResult, Verdict, VerdictKi
 from agentdeck.sprints.plan import SprintPlan
 from agentdeck.task_state import TaskState
 
+# Lists and dicts default to `[]` and `{}`: pydantic copies a mutable default for each instance.
+
 # -- tasks: the queue, steering, the session ------------------------------------------
 
 
@@ -36,7 +38,7 @@ class Enqueued(BaseModel):
     task_id: str
     state: TaskState
     attempt_group: str | None = None
-    attempts: list[AttemptPlaced] = Field(default_factory=list)
+    attempts: list[AttemptPlaced] = []
 
 
 class ForegroundSet(BaseModel):
@@ -79,7 +81,7 @@ class TaskStatus(BaseModel):
     model: str | None = None
     role: str | None = None
     source: str = "cli"
-    skills: list[str] = Field(default_factory=list)
+    skills: list[str] = []
     created: float = 0.0
     updated: float = 0.0
     started: float | None = None
@@ -142,8 +144,8 @@ class Status(BaseModel):
     store_full: str | None = None
     sandbox: str = ""
     sandbox_confined: bool = False
-    tasks: list[TaskStatus] = Field(default_factory=list)
-    sprints: list[SprintSummary] = Field(default_factory=list)
+    tasks: list[TaskStatus] = []
+    sprints: list[SprintSummary] = []
 
 
 class PullRequestOpened(BaseModel):
@@ -202,7 +204,7 @@ class ReviewItem(BaseModel):
     files_changed: int = 0
     insertions: int = 0
     deletions: int = 0
-    flags: list[str] = Field(default_factory=list)
+    flags: list[str] = []
     branch: str | None = None
     base_branch: str | None = None
     model: str | None = None
@@ -213,7 +215,7 @@ class ReviewItem(BaseModel):
     error: str | None = None
     attempt_group: str | None = None
     # Best-of-N: every attempt, in the judge's order (the pick first), else by attempt number.
-    attempts: list[AttemptEntry] = Field(default_factory=list)
+    attempts: list[AttemptEntry] = []
     # How the order came about when it is not the judge's: not ranked yet, or by test results and why.
     ranking_note: str = ""
     # The judge is of an attempt's model family (it tends to prefer its own kind of work).
@@ -290,15 +292,15 @@ class ResultDetails(BaseModel):
     summary: str | None = None  # the agent's own summary
     verdict: Verdict | None = None
     tests: TestsResult | None = None
-    checks: list[Check] = Field(default_factory=list)
+    checks: list[Check] = []
     stats: ChangeStats = Field(default_factory=ChangeStats)
-    files: list[FileStat] = Field(default_factory=list)
+    files: list[FileStat] = []
     diff: str = ""
     diff_cut: bool = False
     diff_total_chars: int = 0
     # Why there is no diff to show (branch deleted by cleanup, agent never started).
     diff_unavailable: str = ""
-    feedback: list[FeedbackEntry] = Field(default_factory=list)
+    feedback: list[FeedbackEntry] = []
     branch: str | None = None
     worktree: str | None = None
     base_commit: str | None = None
@@ -332,14 +334,14 @@ class MergeReport(BaseModel):
     merged: bool
     target: str
     commit: str | None = None
-    steps: list[MergeStepInfo] = Field(default_factory=list)
-    conflicts: list[ConflictInfo] = Field(default_factory=list)
-    pair_conflicts: list[ConflictInfo] = Field(default_factory=list)
+    steps: list[MergeStepInfo] = []
+    conflicts: list[ConflictInfo] = []
+    pair_conflicts: list[ConflictInfo] = []
     tests: TestsResult | None = None
     checkout: str | None = None
     reason: str = ""
     # Best-of-N: the other attempts of the merged ones' groups, rejected (or cancelled) in the same step.
-    rejected: list[str] = Field(default_factory=list)
+    rejected: list[str] = []
 
 
 class CleanupEntry(BaseModel):
@@ -348,7 +350,7 @@ class CleanupEntry(BaseModel):
     worktree_removed: bool
     branch_deleted: bool
     dropped: int = 0
-    unmerged: list[str] = Field(default_factory=list)
+    unmerged: list[str] = []
     kept: str = ""
     bytes_freed: int = 0
     # A ref made for commits only the worktree's HEAD reached (it was off its branch).
@@ -357,8 +359,8 @@ class CleanupEntry(BaseModel):
 
 class CleanupReport(BaseModel):
     force: bool
-    results: list[CleanupEntry] = Field(default_factory=list)
-    integration_leftovers: list[str] = Field(default_factory=list)
+    results: list[CleanupEntry] = []
+    integration_leftovers: list[str] = []
 
 
 class GcEntry(BaseModel):
@@ -379,7 +381,7 @@ class GcReport(BaseModel):
     """The reply to Gc: per task, oldest decision first, and the totals."""
 
     dry_run: bool
-    results: list[GcEntry] = Field(default_factory=list)
+    results: list[GcEntry] = []
     freed_bytes: int = 0  # in a dry run: what would be freed
     total_bytes_before: int = 0
     total_bytes_after: int | None = None
@@ -396,8 +398,8 @@ class SprintPart(BaseModel):
     task_id: str
     plan_id: str
     role: str
-    depends_on: list[str] = Field(default_factory=list)
-    files: list[str] = Field(default_factory=list)
+    depends_on: list[str] = []
+    files: list[str] = []
     state: str  # a TaskState, or "dropped"
     summary: str | None = None
     stats: ChangeStats | None = None
@@ -411,8 +413,8 @@ class SprintIntegration(BaseModel):
     state: TaskState | None = None
     branch: str | None = None
     # Stored documents of the integration (see sprints/integration.py): shown, not interpreted.
-    steps: list[dict[str, Any]] = Field(default_factory=list)
-    resolutions: list[dict[str, Any]] = Field(default_factory=list)
+    steps: list[dict[str, Any]] = []
+    resolutions: list[dict[str, Any]] = []
     unresolved: Any = None
 
 
@@ -429,16 +431,16 @@ class SprintDetails(BaseModel):
     contracts: Any = None
     # The plan as stored (what PlanSprint returned, edited or not).
     plan: dict[str, Any] | None = None
-    tasks: list[SprintPart] = Field(default_factory=list)
-    messages: list[dict[str, Any]] = Field(default_factory=list)
-    artifacts: dict[str, Any] = Field(default_factory=dict)
+    tasks: list[SprintPart] = []
+    messages: list[dict[str, Any]] = []
+    artifacts: dict[str, Any] = {}
     integration: SprintIntegration
 
 
 class SprintList(BaseModel):
     """The reply to ListSprints."""
 
-    sprints: list[SprintDetails] = Field(default_factory=list)
+    sprints: list[SprintDetails] = []
 
 
 class SprintPlanned(BaseModel):
