@@ -94,6 +94,8 @@ async def test_a_four_role_sprint_runs_in_dependency_order_and_lands_as_one_merg
     assert "Resolved conflicts:" in message and "README.md: kept both sides' README lines" in message
     integration = session.store.task(sprint_id)
     assert integration.branch == f"agentdeck/{sprint_id}" and integration.tests["status"] == "passed"
+    # One feature split by kind of work across roles: not flagged as "mixed task types".
+    assert [c["ok"] for c in integration.checks or [] if c["name"] == "task_types"] == [True]
 
     # One result in review, with every role's part; no role shows as a result of its own.
     review = await session.execute(GetReview())

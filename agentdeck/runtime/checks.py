@@ -106,8 +106,16 @@ def scope_check(task: str, changed: list[str]) -> Check:
     return Check(name="scope", ok=True, message="the changed files fit the task")
 
 
-def run_checks(task: str, stats: ChangeStats, changed: list[str], budget_lines: int) -> list[Check]:
-    return [size_check(stats, budget_lines), task_type_check(task), scope_check(task, changed)]
+# A sprint's integration is one feature built by roles that split it by kind of work (code,
+# tests, docs): bundling them is the point, not a smell.
+SPRINT_TASK_TYPES = Check(name="task_types", ok=True, message="a sprint: its roles split the work by type")
+
+
+def run_checks(
+    task: str, stats: ChangeStats, changed: list[str], budget_lines: int, *, sprint: bool = False
+) -> list[Check]:
+    kinds = SPRINT_TASK_TYPES if sprint else task_type_check(task)
+    return [size_check(stats, budget_lines), kinds, scope_check(task, changed)]
 
 
 def flags(tests: TestsResult | None, verdict: Verdict | None, checks: list[Check]) -> list[str]:

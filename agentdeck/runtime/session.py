@@ -799,6 +799,7 @@ class Session(SessionAPI):
             base_commit=row.base_commit,
             executor_model=self.model_of(row),
             feedback=[entry["text"] for entry in row.feedback or []],
+            sprint=self.sprints.is_integration(row),
         )
         verifier = self.sprints.verifier_for(row) or self.verifier
         self._verifications[row.id] = asyncio.create_task(

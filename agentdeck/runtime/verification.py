@@ -45,6 +45,8 @@ class Subject:
     executor_model: str
     # Change requests so far: the judge checks that they were addressed.
     feedback: list[str]
+    # A sprint's integration: the whole feature, merged from its roles' branches.
+    sprint: bool = False
 
 
 class Verifier:
@@ -92,7 +94,7 @@ class Verifier:
         )
         changed = [f.path for f in diff.files]
         task_text = _with_feedback(subject.task, subject.feedback)
-        checks = run_checks(subject.task, stats, changed, review.diff_budget_lines)
+        checks = run_checks(subject.task, stats, changed, review.diff_budget_lines, sprint=subject.sprint)
         if not diff.files:
             skipped = not_run(
                 "skipped", "the agent changed nothing: no tests to run", self.settings.test_command
