@@ -168,9 +168,11 @@ class CockpitApp(App[str]):
 
     @work(group="seed", exit_on_error=False)
     async def _seed(self) -> None:
+        await self.cockpit.wait_attached()
+        # Imported once attached, not when this worker starts (on mount): pydantic and the command
+        # models before the first frame cost the demo's first paint ~0.3 s.
         from agentdeck.api import Enqueue, PlanSprint, StartSprint
 
-        await self.cockpit.wait_attached()
         for text, foreground in self.seed_tasks:
             try:
                 await self.bridge.session.execute(Enqueue(task=text, foreground=foreground, source="api"))

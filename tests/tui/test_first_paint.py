@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from agentdeck.cockpit_settings import CockpitSettings
 from agentdeck.tui.link import InProcessLink
 from tests.tui.conftest import make_live_session
@@ -20,7 +22,8 @@ from tests.tui.conftest import make_live_session
 # Modules the first screen does not need: each was imported before it, and cost 5-50 ms.
 AFTER_THE_FIRST_PAINT = (
     "agentdeck.events",  # ~60 pydantic models: needed once attached
-    "agentdeck.runtime.session_api",  # the command models: likewise
+    "agentdeck.api",  # the command models: likewise
+    "agentdeck.replies",
     "agentdeck.server.client",  # the daemon's client: imported by the attach
     "agentdeck.tui.widgets.agent_pane",  # Markdown and its parser: needed at the first pane
     "markdown_it",
@@ -53,8 +56,9 @@ class NeverAnswers:
     async def release(self, api):
         pass
 
-# What `agentdeck` does before its first frame (commands/cockpit.py).
-app = CockpitApp(NeverAnswers(), read_cockpit_settings(working_tree_root(Path.cwd())))
+# What `agentdeck` does before its first frame (commands/cockpit.py); `demo` seeds tasks too.
+seed = [("take notes", True)] if sys.argv[1:] == ["demo"] else None
+app = CockpitApp(NeverAnswers(), read_cockpit_settings(working_tree_root(Path.cwd())), seed_tasks=seed)
 imported = []
 display = app._display
 # Each is a parse of all the CSS, or a whole layout and paint, that the first frame waited for.
@@ -89,15 +93,16 @@ print(imported)
 """
 
 
+@pytest.mark.parametrize("command", ["attach", "demo"])
 def test_the_first_frame_goes_out_before_what_the_cockpit_needs_only_later(
-    tmp_path: Path, repo: Path
+    tmp_path: Path, repo: Path, command: str
 ) -> None:
     env = {
         **os.environ,
         "XDG_CONFIG_HOME": str(tmp_path),
     }  # no user config: [ui.keys] would import every screen
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, env=env, cwd=repo
+        [sys.executable, "-c", PROBE, command], capture_output=True, text=True, check=True, env=env, cwd=repo
     )
     first_frame, imported = result.stdout.strip().splitlines()
     assert imported == "[[]]"
