@@ -209,21 +209,18 @@ _DONE = {
 async def _task_verb(args: argparse.Namespace, client: SessionClient) -> int:
     """interrupt, cancel, resume, promote, demote: one task id, one verb."""
     from agentdeck.api import Cancel, Demote, Interrupt, Promote, Resume
+    from agentdeck.replies import TaskReply
 
-    task_id = args.id
-    state = None
-    match args.command:
-        case "interrupt":
-            state = (await client.execute(Interrupt(agent_id=task_id))).state
-        case "cancel":
-            state = (await client.execute(Cancel(agent_id=task_id))).state
-        case "resume":
-            state = (await client.execute(Resume(agent_id=task_id))).state
-        case "promote":
-            await client.execute(Promote(agent_id=task_id))
-        case _:
-            await client.execute(Demote(agent_id=task_id))
-    print(f"{_DONE[args.command]} {task_id}" + (f" ({state})" if state else ""))
+    commands = {
+        "interrupt": Interrupt,
+        "cancel": Cancel,
+        "resume": Resume,
+        "promote": Promote,
+        "demote": Demote,
+    }
+    reply = await client.execute(commands[args.command](agent_id=args.id))
+    state = reply.state if isinstance(reply, TaskReply) else None  # when the command changed it
+    print(f"{_DONE[args.command]} {args.id}" + (f" ({state})" if state else ""))
     return EXIT_OK
 
 

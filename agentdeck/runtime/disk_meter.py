@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agentdeck.events import CleanedUp, DiskUsageChanged, Event, TaskStateChanged
+from agentdeck.replies import DiskStatus
 from agentdeck.task_state import TaskState
 from agentdeck.text import format_bytes
 from agentdeck.workspace.disk import GB, DiskUsage, measure
@@ -197,18 +198,20 @@ class DiskMeter:
         report.budget_bytes, report.paused = self.budget_bytes, self.paused
         return report
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> DiskStatus:
         """The `disk` part of `status`: the last measurement, the budget and the pause reason."""
         usage = self.usage
-        return {
-            "total_bytes": usage.total_bytes if usage else None,
-            "other_bytes": usage.other_bytes if usage else None,
-            "files": usage.files if usage else None,
-            "measured_at": usage.measured_at if usage else None,
-            "elapsed_ms": round(usage.elapsed_s * 1000, 1) if usage else None,
-            "budget_bytes": self.budget_bytes,
-            "paused": self.paused,
-        }
+        if usage is None:
+            return DiskStatus(budget_bytes=self.budget_bytes, paused=self.paused)
+        return DiskStatus(
+            total_bytes=usage.total_bytes,
+            other_bytes=usage.other_bytes,
+            files=usage.files,
+            measured_at=usage.measured_at,
+            elapsed_ms=round(usage.elapsed_s * 1000, 1),
+            budget_bytes=self.budget_bytes,
+            paused=self.paused,
+        )
 
     def task_bytes(self, task_id: str) -> int | None:
         return self.usage.per_task.get(task_id) if self.usage else None

@@ -62,7 +62,6 @@ from agentdeck.events import (
 )
 from agentdeck.replies import (
     AttemptPlaced,
-    DiskStatus,
     Enqueued,
     ForegroundSet,
     SprintSummary,
@@ -600,7 +599,7 @@ class Session(SessionAPI):
             foreground_slots=limits.foreground_slots,
             background_concurrency=limits.background_concurrency,
             budget_reached=budget_reached(tasks, limits),
-            disk=DiskStatus.model_validate(self.disk.snapshot()),
+            disk=self.disk.snapshot(),
             store_full=self.full_disk.reason,
             sandbox=self.sandbox.label(),
             sandbox_confined=self.sandbox.confined,
