@@ -61,6 +61,7 @@ from pathlib import Path
 
 from agentdeck.api import Enqueue, Stop
 from tests.benchmarks.timing import median_wall_time
+from tests.tui.waiting import wait_until
 
 PY = sys.executable
 AGENTDECK = str(Path(PY).with_name("agentdeck"))
@@ -371,7 +372,8 @@ async def measure(repo: Path, args: argparse.Namespace) -> dict:
 
         t0 = time.monotonic()
         try:
-            await app.cockpit.wait_until(
+            await wait_until(
+                app,
                 lambda: len(app.cockpit.panes) >= args.panes and running() == (args.panes, args.background),
                 timeout=180,
             )

@@ -1,7 +1,7 @@
 """The cockpit driven with a pilot, attached in-process to a live session on the demo model.
 
-Every wait is on an event (the session's stream, or the screen's own `wait_until`, which
-re-checks after each event and redraw); nothing sleeps.
+Every wait is on an event (the session's stream, or `tests.tui.waiting.wait_until`, which
+re-checks after each message the app handles); nothing sleeps.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from agentdeck.api import Enqueue, Interrupt
 from agentdeck.events import AgentStarted, AgentWaiting, SteerReceived, TextDelta, TurnFinished
 from tests.tui.conftest import cockpit_for, make_live_session, started_cockpit
+from tests.tui.waiting import wait_until
 
 SIZE = (140, 42)
 
@@ -40,15 +41,13 @@ async def test_steer_typed_in_a_pane_reaches_the_agent(repo: Path) -> None:
     task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
-        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
+        await wait_until(app, lambda: task_id in app.cockpit.panes)
         app.cockpit.panes[task_id].steer_input.focus()
         await pilot.press(*typed("keep it short"), "enter")
         steer = await next_event(session, lambda e: isinstance(e, SteerReceived) and e.task_id == task_id)
         assert steer.text == "keep it short"
         # The pane shows what you said, and the model's next turn answers it.
-        await app.cockpit.wait_until(
-            lambda: 'Noted your message: "keep it short"' in blocks_text(app, task_id)
-        )
+        await wait_until(app, lambda: 'Noted your message: "keep it short"' in blocks_text(app, task_id))
         assert "you: keep it short" in blocks_text(app, task_id)
         assert app.cockpit.panes[task_id].steer_input.value == ""
     await session.shutdown()
@@ -70,7 +69,7 @@ async def test_interrupt_key_stops_the_stream_within_one_chunk(repo: Path) -> No
     app = cockpit_for(session)
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
-        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
+        await wait_until(app, lambda: task_id in app.cockpit.panes)
         app.cockpit.panes[task_id].steer_input.focus()
         await pilot.press("escape")
         waiting = await next_event(session, lambda e: isinstance(e, AgentWaiting) and e.task_id == task_id)
@@ -81,9 +80,9 @@ async def test_interrupt_key_stops_the_stream_within_one_chunk(repo: Path) -> No
             if isinstance(e, TextDelta)
         ]
         assert len(late) <= 1, f"{len(late)} chunks streamed after the interrupt"
-        await app.cockpit.wait_until(lambda: app.state.tasks[task_id].state == "waiting")
-        await app.cockpit.wait_until(
-            lambda: "waiting for you" in str(app.cockpit.panes[task_id].activity_line.render())
+        await wait_until(app, lambda: app.state.tasks[task_id].state == "waiting")
+        await wait_until(
+            app, lambda: "waiting for you" in str(app.cockpit.panes[task_id].activity_line.render())
         )
         # You interrupted it yourself: no bell, no notification.
         assert (task_id, "is waiting for you") not in app.announced
@@ -95,13 +94,13 @@ async def test_promote_and_demote_move_the_agent_without_restarting_it(repo: Pat
     task_id = (await session.execute(Enqueue(task="take notes on the project"))).task_id
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
-        await app.cockpit.wait_until(lambda: app.cockpit.queue.selected == task_id)
+        await wait_until(app, lambda: app.cockpit.queue.selected == task_id)
         await pilot.press("ctrl+b", "p")
-        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
+        await wait_until(app, lambda: task_id in app.cockpit.panes)
         app.cockpit.panes[task_id].steer_input.focus()
         await pilot.press("ctrl+o")
-        await app.cockpit.wait_until(
-            lambda: task_id not in app.cockpit.panes and app.cockpit.queue.selected == task_id
+        await wait_until(
+            app, lambda: task_id not in app.cockpit.panes and app.cockpit.queue.selected == task_id
         )
         demoted_at = session.store.last_seq
         # Still the same agent, still working: another turn ends after the demotion.
@@ -119,14 +118,14 @@ async def test_attention_is_called_once_when_an_agent_finishes(repo: Path) -> No
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
-        await app.cockpit.wait_until(
-            lambda: task_id in app.state.tasks and app.state.tasks[task_id].state == "finished"
+        await wait_until(
+            app, lambda: task_id in app.state.tasks and app.state.tasks[task_id].state == "finished"
         )
-        await app.cockpit.wait_until(lambda: task_id in app.cockpit.panes)
+        await wait_until(app, lambda: task_id in app.cockpit.panes)
         # Later events about the same task (closing its pane) do not call again.
         app.cockpit.panes[task_id].steer_input.focus()
         await pilot.press("ctrl+o")
-        await app.cockpit.wait_until(lambda: task_id not in app.cockpit.panes)
+        await wait_until(app, lambda: task_id not in app.cockpit.panes)
         assert app.announced == [(task_id, "finished")]
         toasts = [n for n in app._notifications if task_id in (n.title or "")]
         assert len(toasts) == 1 and "take notes" in toasts[0].message
@@ -141,19 +140,20 @@ async def test_reattaching_shows_the_same_panes_and_transcripts_replayed_from_th
         await first.cockpit.wait_attached()
         task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
         other = (await session.execute(Enqueue(task="write a changelog"))).task_id
-        await first.cockpit.wait_until(
+        await wait_until(
+            first,
             lambda: all(
                 first.state.tasks.get(t) and first.state.tasks[t].state == "finished"
                 for t in (task_id, other)
-            )
+            ),
         )
-        await first.cockpit.wait_until(lambda: "finished in " in blocks_text(first, task_id))
+        await wait_until(first, lambda: "finished in " in blocks_text(first, task_id))
         before = blocks_text(first, task_id)
         await pilot.press("ctrl+d")
     assert first.return_value == "detached"
     second = cockpit_for(session)
     async with second.run_test(size=SIZE):
-        await second.cockpit.wait_until(lambda: blocks_text(second, task_id) == before)
+        await wait_until(second, lambda: blocks_text(second, task_id) == before)
         assert list(second.cockpit.panes) == [task_id]
         assert second.cockpit.queue.selected == other
         assert second.announced == []  # nothing new happened while away: no calls for old news
@@ -165,12 +165,10 @@ async def test_new_task_key_queues_a_foreground_agent(repo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         await pilot.press("ctrl+n", *typed("add a licence file"), "enter")
-        await app.cockpit.wait_until(
-            lambda: any(v.task == "add a licence file" for v in app.state.tasks.values())
-        )
+        await wait_until(app, lambda: any(v.task == "add a licence file" for v in app.state.tasks.values()))
         row = next(r for r in session.store.tasks() if r.task == "add a licence file")
         assert row.foreground
-        await app.cockpit.wait_until(lambda: row.id in app.cockpit.panes)
+        await wait_until(app, lambda: row.id in app.cockpit.panes)
     await session.shutdown()
 
 
@@ -179,7 +177,7 @@ async def test_quit_asks_and_stop_stops_the_agents(repo: Path) -> None:
     task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
     async with app.run_test(size=SIZE) as pilot:
         await next_event(session, lambda e: isinstance(e, TextDelta) and e.task_id == task_id)
-        await app.cockpit.wait_until(lambda: app.state.tasks[task_id].alive)
+        await wait_until(app, lambda: app.state.tasks[task_id].alive)
         await pilot.press("ctrl+q")
         assert type(app.screen).__name__ == "QuitScreen"
         await pilot.press("s")
@@ -211,13 +209,13 @@ async def test_delete_in_the_queue_asks_before_cancelling(repo: Path) -> None:
     session, app = await started_cockpit(repo, tokens_per_second=25)
     task_id = (await session.execute(Enqueue(task="take notes on the project"))).task_id
     async with app.run_test(size=SIZE) as pilot:
-        await app.cockpit.wait_until(lambda: app.cockpit.queue.selected == task_id)
+        await wait_until(app, lambda: app.cockpit.queue.selected == task_id)
         await pilot.press("ctrl+b", "delete")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")  # keep it
         assert app.screen is app.cockpit and session.store.task(task_id).state == "running"
         await pilot.press("delete", "y")
-        await app.cockpit.wait_until(lambda: app.state.tasks[task_id].state == "cancelled")
+        await wait_until(app, lambda: app.state.tasks[task_id].state == "cancelled")
     await session.shutdown()
 
 
@@ -225,8 +223,8 @@ async def test_a_refused_steer_keeps_what_you_typed(repo: Path) -> None:
     session, app = await started_cockpit(repo, tokens_per_second=0)
     task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
     async with app.run_test(size=SIZE) as pilot:
-        await app.cockpit.wait_until(
-            lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished"
+        await wait_until(
+            app, lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished"
         )
         pane = app.cockpit.panes[task_id]
         pane.steer_input.focus()
@@ -290,7 +288,7 @@ async def test_switching_theme_recolours_the_queue(recorded_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.cockpit.wait_attached()
         table = app.cockpit.queue.table
-        await app.cockpit.wait_until(lambda: "currency-rules-4444" in app.cockpit.queue._views)
+        await wait_until(app, lambda: "currency-rules-4444" in app.cockpit.queue._views)
         before = table.get_cell("currency-rules-4444", "state").style  # failed: bold $error
         app.theme = "agentdeck-light" if app.theme != "agentdeck-light" else "agentdeck-dark"
         await pilot.pause()
@@ -305,14 +303,14 @@ async def test_a_closed_pane_is_freed(repo: Path) -> None:
     session, app = await started_cockpit(repo, tokens_per_second=0)
     task_id = (await session.execute(Enqueue(task="take notes on the project", foreground=True))).task_id
     async with app.run_test(size=SIZE) as pilot:
-        await app.cockpit.wait_until(
-            lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished"
+        await wait_until(
+            app, lambda: task_id in app.cockpit.panes and app.state.tasks[task_id].state == "finished"
         )
-        await app.cockpit.wait_until(lambda: app.cockpit.panes[task_id].history_loaded)
+        await wait_until(app, lambda: app.cockpit.panes[task_id].history_loaded)
         pane = weakref.ref(app.cockpit.panes[task_id])
         app.cockpit.panes[task_id].steer_input.focus()
         await pilot.press("ctrl+o")  # an ended task's pane closes
-        await app.cockpit.wait_until(lambda: task_id not in app.cockpit.panes)
+        await wait_until(app, lambda: task_id not in app.cockpit.panes)
         await pilot.pause()
         gc.collect()
         # A long session opens and closes hundreds of panes: none may stay in memory.
@@ -360,18 +358,19 @@ async def test_new_task_dialog_names_skills_and_an_unknown_one_reopens_it_with_w
         await pilot.press(
             "ctrl+n", *typed("document the app"), "tab", "tab", *typed("no-such-skill"), "enter"
         )
-        await app.cockpit.wait_until(
+        await wait_until(
+            app,
             lambda: (
                 type(app.screen).__name__ == "NewTaskScreen"
                 and app.screen.initial.skills == ["no-such-skill"]
-            )
+            ),
         )
         assert any("unknown skill 'no-such-skill'" in n.message for n in app._notifications)
         assert app.screen.query_one("#task-text").value == "document the app"
         assert session.store.tasks() == []
         app.screen.query_one("#task-skills").value = "write-docs-for-a-change"
         await pilot.press("enter")
-        await app.cockpit.wait_until(lambda: any(r.task == "document the app" for r in session.store.tasks()))
+        await wait_until(app, lambda: any(r.task == "document the app" for r in session.store.tasks()))
         [row] = session.store.tasks()
         assert row.skills == ["write-docs-for-a-change"]
     await session.shutdown()

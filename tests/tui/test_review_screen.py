@@ -11,6 +11,7 @@ from agentdeck.events import ChangesRequested
 from agentdeck.tui.screens.review import FeedbackScreen, ReviewScreen
 from tests.support.git_repos import git
 from tests.tui.conftest import started_cockpit
+from tests.tui.waiting import wait_until
 
 SIZE = (150, 42)
 
@@ -18,8 +19,8 @@ SIZE = (150, 42)
 async def verified_results(app, session, *texts: str) -> list[str]:
     """Queue background tasks on the demo model and wait until the judge has given each a verdict."""
     ids = [(await session.execute(Enqueue(task=text))).task_id for text in texts]
-    await app.cockpit.wait_until(
-        lambda: all(app.state.tasks.get(t) and app.state.tasks[t].verdict for t in ids), timeout=90
+    await wait_until(
+        app, lambda: all(app.state.tasks.get(t) and app.state.tasks[t].verdict for t in ids), timeout=90
     )
     return ids
 
@@ -29,7 +30,7 @@ async def open_review(app, pilot) -> ReviewScreen:
     await pilot.press("f2")
     screen = app.screen
     assert isinstance(screen, ReviewScreen)
-    await screen.wait_until(lambda: screen.shown is not None)
+    await wait_until(screen.app, lambda: screen.shown is not None)
     return screen
 
 
@@ -50,21 +51,23 @@ async def test_one_key_merges_one_key_rejects_and_the_cursor_moves_on(repo: Path
         assert "judge, info" in shown
         order = [item.task_id for item in screen.items]
         await pilot.press("n")
-        await screen.wait_until(lambda: screen.shown == order[1])
+        await wait_until(screen.app, lambda: screen.shown == order[1])
         await pilot.press("m")  # the middle one
-        await screen.wait_until(
-            lambda: screen.busy is None and order[1] not in {item.task_id for item in screen.items}
+        await wait_until(
+            screen.app,
+            lambda: screen.busy is None and order[1] not in {item.task_id for item in screen.items},
         )
         assert session.store.task(order[1]).state == "merged"
         # The cursor moved on to the result after it: the next decision is one key again.
-        await screen.wait_until(lambda: screen.shown == order[2])
+        await wait_until(screen.app, lambda: screen.shown == order[2])
         await pilot.press("x")
-        await screen.wait_until(
-            lambda: screen.busy is None and order[2] not in {item.task_id for item in screen.items}
+        await wait_until(
+            screen.app,
+            lambda: screen.busy is None and order[2] not in {item.task_id for item in screen.items},
         )
-        await screen.wait_until(lambda: screen.shown == order[0])
+        await wait_until(screen.app, lambda: screen.shown == order[0])
         await pilot.press("x")
-        await screen.wait_until(lambda: screen.busy is None and not screen.items)
+        await wait_until(screen.app, lambda: screen.busy is None and not screen.items)
         assert [session.store.task(t).state for t in order] == ["rejected", "merged", "rejected"]
         assert "Nothing to decide" in str(screen.head.render())
         await pilot.press("escape")
@@ -84,20 +87,20 @@ async def test_send_back_with_feedback_and_next_previous(repo: Path) -> None:
         screen = await open_review(app, pilot)
         start = screen.selected
         await pilot.press("n")
-        await screen.wait_until(lambda: screen.shown not in (None, start))
+        await wait_until(screen.app, lambda: screen.shown not in (None, start))
         assert screen.selected in ids and screen.selected != start
         await pilot.press("p")
-        await screen.wait_until(lambda: screen.shown == start)
+        await wait_until(screen.app, lambda: screen.shown == start)
         # f, the feedback, Enter: the task goes back to its agent with the feedback in context.
         await pilot.press("f")
         assert isinstance(app.screen, FeedbackScreen)
         await pilot.press(*"add a summary line")
         await pilot.press("enter")
         # The agent takes the task back at once (and the demo model is quick: it may be back for review).
-        await app.cockpit.wait_until(
-            lambda: any(isinstance(e, ChangesRequested) for e in session.store.events(0, task_id=start))
+        await wait_until(
+            app, lambda: any(isinstance(e, ChangesRequested) for e in session.store.events(0, task_id=start))
         )
-        await screen.wait_until(lambda: screen.busy is None)
+        await wait_until(screen.app, lambda: screen.busy is None)
         requested = [e for e in session.store.events(0, task_id=start) if isinstance(e, ChangesRequested)]
         assert [e.feedback for e in requested] == ["add a summary line"]
         assert session.store.task(start).feedback[0]["text"] == "add a summary line"
@@ -117,7 +120,7 @@ async def test_marked_results_merge_together_or_not_at_all(repo: Path) -> None:
         assert sorted(screen.marked) == sorted(ids)
         assert "2 marked" in str(screen.summary.render())
         await pilot.press("m")
-        await screen.wait_until(lambda: screen.busy is None and screen.problem.has_class("-shown"))
+        await wait_until(screen.app, lambda: screen.busy is None and screen.problem.has_class("-shown"))
         problem = str(screen.problem.render())
         assert "nothing was merged" in problem and "agentdeck-demo-notes.md" in problem
         assert all(session.store.task(t).state == "finished" for t in ids)
@@ -135,23 +138,23 @@ async def test_best_of_n_is_one_entry_the_pick_first_and_one_key_merges_one_and_
         await app.cockpit.wait_attached()
         reply = await session.execute(Enqueue(task="write notes on the project", attempts=3, model="demo"))
         group = reply.attempt_group
-        await app.cockpit.wait_until(lambda: group in session.store.rankings(), timeout=90)
+        await wait_until(app, lambda: group in session.store.rankings(), timeout=90)
         pick = session.store.rankings()[group]["order"][0]["task_id"]
         screen = await open_review(app, pilot)
-        await screen.wait_until(lambda: screen.items and screen.items[0].attempts[0].rank == 1)
+        await wait_until(screen.app, lambda: screen.items and screen.items[0].attempts[0].rank == 1)
         (item,) = screen.items  # the three attempts are one entry
         assert item.task_id == pick and [a.task_id for a in item.attempts][0] == pick
-        await screen.wait_until(lambda: screen.shown == pick)
+        await wait_until(screen.app, lambda: screen.shown == pick)
         shown = str(screen.body.render())
         assert "best of 3" in shown and f"1. {pick} judge's pick" in shown
         assert shown.count("tests not configured") == 3 and "smallest change" in shown
         # a shows the next attempt in full; m merges the one on screen and rejects the other two.
         second = item.attempts[1].task_id
         await pilot.press("a")
-        await screen.wait_until(lambda: screen.shown == second)
+        await wait_until(screen.app, lambda: screen.shown == second)
         assert "(attempt" in str(screen.head.render())
         await pilot.press("m")
-        await screen.wait_until(lambda: screen.busy is None and not screen.items)
+        await wait_until(screen.app, lambda: screen.busy is None and not screen.items)
         states = {a.task_id: session.store.task(a.task_id).state for a in item.attempts}
         assert states == {a.task_id: "merged" if a.task_id == second else "rejected" for a in item.attempts}
     assert second in git(repo, "log", "--format=%s", f"{head_before}..main")

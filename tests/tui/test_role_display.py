@@ -11,6 +11,7 @@ from tests.support.git_repos import make_repo
 from tests.support.scripted_model import Turn
 from tests.support.scripted_session import scripted_session
 from tests.tui.conftest import cockpit_for
+from tests.tui.waiting import wait_until
 
 SIZE = (200, 42)
 
@@ -30,13 +31,14 @@ async def test_the_pane_and_the_queue_show_the_tasks_role(
             await session.execute(Enqueue(task="add an index", foreground=True, role="database"))
         ).task_id
         queued = (await session.execute(Enqueue(task="drop the old table", role="database"))).task_id
-        await app.cockpit.wait_until(
+        await wait_until(
+            app,
             lambda: (
                 shown in app.cockpit.panes
                 and "· database" in str(app.cockpit.panes[shown].activity_line.render())
-            )
+            ),
         )
         assert str(app.cockpit.panes[shown].title_line.render()).startswith("[database] add an index")
-        await app.cockpit.wait_until(lambda: queued in app.cockpit.queue.table.rows)
+        await wait_until(app, lambda: queued in app.cockpit.queue.table.rows)
         assert str(app.cockpit.queue.table.get_cell(queued, "task")).startswith("database · drop the old")
     await session.shutdown()

@@ -11,6 +11,7 @@ from agentdeck.api import Enqueue
 from tests.support.scripted_model import Turn, call, finish
 from tests.support.scripted_session import scripted_session
 from tests.tui.conftest import cockpit_for
+from tests.tui.waiting import wait_until
 
 SIZE = (200, 42)
 
@@ -41,11 +42,12 @@ async def test_the_pane_header_shows_the_sandbox(
     async with app.run_test(size=SIZE):
         await app.cockpit.wait_attached()
         task_id = (await session.execute(Enqueue(task="look around", foreground=True))).task_id
-        await app.cockpit.wait_until(
+        await wait_until(
+            app,
             lambda: (
                 task_id in app.cockpit.panes
                 and marker in str(app.cockpit.panes[task_id].activity_line.render())
-            )
+            ),
         )
         shown = str(app.cockpit.panes[task_id].activity_line.render())
         if mode == "off":  # before the id and model, so that a narrow pane still shows it

@@ -7,6 +7,7 @@ and look at the SVGs before committing.
 from __future__ import annotations
 
 from tests.tui.conftest import still
+from tests.tui.waiting import wait_until
 
 SIZE = (140, 42)
 
@@ -15,8 +16,8 @@ async def settle(pilot) -> None:
     app = pilot.app
     await app.cockpit.wait_attached()
     # Each pane reads its history in a worker; the screen is ready when all have.
-    await app.cockpit.wait_until(
-        lambda: bool(app.cockpit.panes) and all(p.history_loaded for p in app.cockpit.panes.values())
+    await wait_until(
+        app, lambda: bool(app.cockpit.panes) and all(p.history_loaded for p in app.cockpit.panes.values())
     )
     await pilot.pause()
     still(app)
@@ -61,7 +62,7 @@ def test_review_screen_with_findings_at_their_lines(snap_compare, tmp_path) -> N
 
     async def shown(pilot) -> None:
         screen = pilot.app.screen
-        await screen.wait_until(lambda: screen.shown is not None)
+        await wait_until(screen.app, lambda: screen.shown is not None)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=shown)

@@ -24,7 +24,6 @@ from agentdeck.task_state import TaskState
 from agentdeck.tui.callbacks import ignoring_result
 from agentdeck.tui.cockpit_state import Change, CockpitState, TaskView, Update, merge_prose
 from agentdeck.tui.keys import key_hint
-from agentdeck.tui.screens.waiting import WaitsForChange
 from agentdeck.tui.widgets.footer import CockpitFooter
 from agentdeck.tui.widgets.queue_panel import QueuePanel
 
@@ -74,7 +73,7 @@ class SessionFollower:
     """Mixed into a screen above the cockpit that wants each session event, as CockpitScreen.EventArrived."""
 
 
-class CockpitScreen(WaitsForChange, Screen):
+class CockpitScreen(Screen):
     """The main screen; the app pushes it once and everything else opens over it."""
 
     class EventArrived(Message):
@@ -199,7 +198,6 @@ class CockpitScreen(WaitsForChange, Screen):
         self._attached.set()
 
     def updated(self, event: Event, update: Update) -> None:
-        self._changed.set()
         for screen in self.app.screen_stack:
             if isinstance(screen, SessionFollower):  # only they: a message per event per screen is not free
                 screen.post_message(self.EventArrived(event))
@@ -255,7 +253,6 @@ class CockpitScreen(WaitsForChange, Screen):
             if changes:
                 transcript = self.state.transcripts.get(task_id)
                 await pane.transcript.apply(merge_prose(changes), transcript.dropped if transcript else 0)
-        self._changed.set()
 
     def _queue_soon(self) -> None:
         if self._queue_due_at is None:
@@ -268,7 +265,6 @@ class CockpitScreen(WaitsForChange, Screen):
         self._queue_due_at = None
         await self._reconcile_panes()
         self._show_queue()
-        self._changed.set()
 
     def _show_queue(self) -> None:
         shown = set(self.panes)
@@ -349,14 +345,12 @@ class CockpitScreen(WaitsForChange, Screen):
         await pane.transcript.load(transcript, task_id)
         pane.show(self.state.tasks[task_id])
         pane.history_loaded = True
-        self._changed.set()
 
         def live(event: Event) -> None:
             changes = self.state.apply_pane(event)
             if changes:
                 self._pending.setdefault(task_id, []).extend(changes)
             self._frame(task_id)
-            self._changed.set()
 
         # A stream can end under the pane (the daemon cuts a client that fell far behind, e.g.
         # while an editor held the terminal): follow again from what the pane shows.

@@ -28,7 +28,6 @@ from agentdeck.tui.callbacks import ignoring_result
 from agentdeck.tui.colours import theme_colour, theme_style
 from agentdeck.tui.keys import key_hint
 from agentdeck.tui.screens.cockpit import CockpitScreen, SessionFollower
-from agentdeck.tui.screens.waiting import WaitsForChange
 from agentdeck.tui.widgets.attempt_list import AttemptColours, render_attempt_list
 from agentdeck.tui.widgets.diff_view import DiffColours, render_diff
 from agentdeck.tui.widgets.footer import CockpitFooter
@@ -84,7 +83,7 @@ class FeedbackScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ReviewScreen(SessionFollower, WaitsForChange, Screen):
+class ReviewScreen(SessionFollower, Screen):
     DEFAULT_CSS = """
     ReviewScreen #review-summary { height: 1; padding: 0 1; background: $panel; color: $foreground; }
     ReviewScreen #review-list { width: 46; height: 1fr; border-right: solid $panel-lighten-2; }
@@ -302,7 +301,6 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             listing = await self.bridge.session.execute(GetReview())
         except Exception as exc:  # a lost daemon or a store error: say why the list is missing
             self._set_summary(f"could not read the results: {exc}")
-            self._changed.set()
             return
         self.items = [item for item in listing.results if item.needs_decision]
         self.marked = [task_id for task_id in self.marked if self._item_index(task_id) is not None]
@@ -327,13 +325,11 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
                 )
             )
             await self._clear_diff()
-            self._changed.set()
             return
         self.table.move_cursor(row=self._item_index(keep) or 0)
         self._keep_next = None
         if self.selected != self.shown:
             self.show_selected()
-        self._changed.set()
 
     def _keep_viewing(self) -> None:
         """An attempt that left its group's choice (decided) is no longer viewed: back to the lead."""
@@ -405,7 +401,6 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
             self.head.update(f"{task_id}: could not read this result: {exc}")
             self.body.update("")
             await self._clear_diff()
-            self._changed.set()
             return
         if task_id != self.selected:
             return  # the cursor moved on while this was loading
@@ -424,7 +419,6 @@ class ReviewScreen(SessionFollower, WaitsForChange, Screen):
         self.summary_box.display = bool(details.summary)
         await self._show_diff(details, rendered)
         self.detail.scroll_home(animate=False)
-        self._changed.set()
 
     def _describe(self, details, rendered) -> Text:
         item, body = details.item, Text()
