@@ -10,7 +10,6 @@ same one-line error, a moment later.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +66,13 @@ def _as_number(value: Any, kind: type, default: Any, low: float, high: float) ->
     return number if low <= number <= high and not isinstance(value, bool) else default
 
 
+def _json(text: str) -> Any:
+    """JSON from an AGENTDECK_UI* variable; json is imported only then (not on every first frame)."""
+    import json
+
+    return json.loads(text)
+
+
 def read_cockpit_settings(repo_root: Path | None) -> CockpitSettings:
     """The cockpit's values from the config files and the environment; ConfigError only for unreadable TOML."""
     data = merged(read_layers(repo_root))
@@ -75,7 +81,7 @@ def read_cockpit_settings(repo_root: Path | None) -> CockpitSettings:
     whole_ui = _from_env("ui")
     if whole_ui:
         try:
-            ui = {**ui, **json.loads(whole_ui)}
+            ui = {**ui, **_json(whole_ui)}
         except (ValueError, TypeError):
             pass  # the full validation after the first frame says what is wrong
     for key in ("theme", "bell", "os_notifications", "keys", "transcript_blocks"):
@@ -84,7 +90,7 @@ def read_cockpit_settings(repo_root: Path | None) -> CockpitSettings:
             continue
         if key == "keys":
             try:
-                ui[key] = json.loads(value)
+                ui[key] = _json(value)
             except ValueError:
                 continue  # the full validation after the first frame says what is wrong
         else:

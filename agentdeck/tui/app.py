@@ -110,10 +110,11 @@ class CockpitApp(App[str]):
         )
         from agentdeck.tui.themes import ThemeManager
 
-        # Before the app runs, so the CSS is parsed once, with this theme's colours. A broken
-        # theme file never stops the cockpit: it falls back, and says so once mounted.
+        # Before the app runs, so the CSS is parsed once, with this theme's colours. Only this
+        # theme's file: the others are read after the first frame, when the watcher starts.
+        # A broken theme file never stops the cockpit: it falls back, and says so once mounted.
         self.themes = ThemeManager(settings.theme)
-        self.themes.install(self)
+        self.themes.install(self, first_frame=True)
 
     async def on_mount(self) -> None:
         self.themes.follow(self)

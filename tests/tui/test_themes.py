@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerState
 
 from agentdeck.tui.themes import (
     DEFAULT_THEME,
@@ -29,6 +29,7 @@ from agentdeck.tui.themes import (
     shipped_themes_dir,
     user_themes_dir,
 )
+from tests.tui.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -163,12 +164,11 @@ class Notes:
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 10.0) -> None:
-    """Wait for `condition` in small steps of the app; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.02)
+    """Wait for `condition`, re-checked after each message the app handles; fail after `timeout` seconds."""
+    try:
+        await wait_until(pilot.app, condition, timeout)
+    except TimeoutError:
+        raise AssertionError(f"condition not met within {timeout}s") from None
 
 
 def theme_css_keys(app: App[None]) -> list[str]:
@@ -304,10 +304,9 @@ async def test_hot_reload_applies_good_changes_and_keeps_last_good_on_broken_one
         assert [error.path.name for error in app.manager.errors] == ["live.toml"]
     # The app cancels the watcher at exit (without waiting for it): it must end promptly.
     assert app.watcher is not None
-    deadline = time.monotonic() + 2.0
-    while app.watcher.state == WorkerState.RUNNING:
-        assert time.monotonic() < deadline, "the theme watcher did not stop when cancelled"
-        await asyncio.sleep(0.01)
+    with pytest.raises(WorkerCancelled):
+        async with asyncio.timeout(2.0):  # "the theme watcher did not stop when cancelled"
+            await app.watcher.wait()
     assert app.watcher.state == WorkerState.CANCELLED
 
 
@@ -328,10 +327,10 @@ class ThemedBeforeRunApp(App[None]):
 
     Not a ThemedApp: Textual runs the `on_mount` of every class in the MRO."""
 
-    def __init__(self, manager: ThemeManager) -> None:
+    def __init__(self, manager: ThemeManager, first_frame: bool = False) -> None:
         super().__init__()
         self.manager = manager
-        manager.install(self)
+        manager.install(self, first_frame=first_frame)
 
     def compose(self) -> ComposeResult:
         yield Static("done / waiting / failed")
@@ -378,6 +377,29 @@ async def test_theme_problems_found_before_the_app_runs_are_shown_once_it_runs()
         assert app.theme == DEFAULT_THEME
         [note] = notes.messages
         assert "theme 'nonesuch' not found in" in note
+
+
+async def test_before_the_first_frame_only_the_configured_themes_file_is_read() -> None:
+    write_theme(user_themes_dir(), "mine", 'name = "mine"\nprimary = "#123456"\n')
+    write_theme(user_themes_dir(), "other", 'name = "other"\nprimary = "bluish"\n')
+    notes = Notes()
+    app = ThemedBeforeRunApp(ThemeManager("mine"), first_frame=True)
+    assert app.theme == "mine"
+    assert not {"agentdeck-light", "other"} & app.available_themes.keys()
+    async with app.run_test(size=(60, 10), message_hook=notes.hook) as pilot:
+        app.manager.install_rest(app)  # the cockpit's theme watcher does this after the first frame
+        await until(pilot, lambda: notes.messages)
+        assert {"agentdeck-dark", "agentdeck-light", "mine"} <= app.available_themes.keys()
+        assert app.theme == "mine" and app.current_theme.primary == "#123456"
+        [note] = notes.messages
+        assert "other.toml: primary: 'bluish' is not a colour" in note
+
+
+async def test_a_theme_whose_file_has_another_name_is_found_by_reading_them_all() -> None:
+    write_theme(user_themes_dir(), "my-colours", 'name = "fancy"\nprimary = "#654321"\n')
+    app = ThemedBeforeRunApp(ThemeManager("fancy"), first_frame=True)
+    assert app.theme == "fancy"
+    assert {"agentdeck-dark", "agentdeck-light", "fancy"} <= app.available_themes.keys()
 
 
 # --- packaging ---------------------------------------------------------------------------

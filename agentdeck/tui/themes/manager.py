@@ -34,6 +34,10 @@ class ThemeManager:
     from `on_mount`; then `follow(app)` once it runs (subscribing to a signal needs a running
     app), and run `watch(app)` in a worker for hot reload. None of them raises: problems with
     theme files are shown with `app.notify` (found before the app runs: by `follow`).
+
+    `install(app, first_frame=True)` reads only the configured theme's file (`<name>.toml`),
+    when it is there and good: the first frame needs no other. `install_rest(app)` reads the
+    others afterwards, for the palette (`watch` does it first).
     """
 
     def __init__(self, theme: str = DEFAULT_THEME, dirs: Sequence[Path | str] | None = None) -> None:
@@ -47,6 +51,7 @@ class ThemeManager:
         self._active: dict[str, LoadedTheme] = {}  # what is registered, by theme name
         self._shadowed: dict[str, Theme] = {}  # themes ours replaced (e.g. a built-in)
         self._subscribed = False
+        self._rest_installed = False  # install(first_frame=True) left the other files for later
         self._notices: list[str] = []  # found before the app ran: `follow` shows them
 
     @property
@@ -75,17 +80,17 @@ class ThemeManager:
         for message in notices:
             self.notify(app, message)
 
-    def install(self, app: App[Any]) -> None:
-        """Register all themes with `app` and apply the configured one (or the default)."""
+    def install(self, app: App[Any], first_frame: bool = False) -> None:
+        """Register the themes with `app` and apply the configured one (or the default).
+
+        `first_frame`: only the configured theme's file, if it loads and names that theme;
+        all of them otherwise (the fallback and the message need to know what there is)."""
         try:
             self._good.clear()
             self._errors.clear()
-            for directory in self.dirs:
-                errors: list[ThemeError] = []
-                for path in theme_files(directory, errors):
-                    self._load(app, path)
-                for error in errors:
-                    self._errors[error.path] = error
+            self._rest_installed = not (first_frame and self._load_configured(app))
+            if self._rest_installed:
+                self._load_all(app)
             self._publish(app)
             lines = [str(error) for error in self._errors.values()]
             name = self.theme_name
@@ -103,10 +108,25 @@ class ThemeManager:
             app.log.error("themes: install failed", error)
             self.notify(app, f"themes could not be loaded: {error}")
 
+    def install_rest(self, app: App[Any]) -> None:
+        """After `install(app, first_frame=True)`: register the other themes too (the palette lists them)."""
+        if self._rest_installed:
+            return
+        self._rest_installed = True
+        try:
+            self._load_all(app, skip=set(self._good))
+            self._publish(app)
+            if self._errors:
+                self.notify(app, "\n".join(str(error) for error in self._errors.values()))
+        except Exception as error:  # noqa: BLE001 - colours must never stop the cockpit
+            app.log.error("themes: install failed", error)
+            self.notify(app, f"themes could not be loaded: {error}")
+
     async def watch(self, app: App[Any]) -> None:
-        """Reload theme files as they change, until cancelled; run it in a worker."""
+        """Register the themes not read yet, then reload theme files as they change, until cancelled; run it in a worker."""
         from agentdeck.tui.themes.watcher import watch_theme_dirs
 
+        self.install_rest(app)
         await watch_theme_dirs(self, app)
 
     def reload(self, app: App[Any], paths: Iterable[Path]) -> None:
@@ -127,6 +147,28 @@ class ThemeManager:
         self._publish(app)
         if notices:
             self.notify(app, "\n".join(notices))
+
+    def _load_configured(self, app: App[Any]) -> bool:
+        """Load the configured theme's own file (the last dir's wins); True if it gave that theme."""
+        errors: list[ThemeError] = []
+        candidates = [path for directory in self.dirs for path in theme_files(directory, errors)]
+        named = [path for path in candidates if path.stem == self.theme_name]
+        if errors or not named:
+            return False
+        for path in named:
+            if self._load(app, path) is not None:
+                return False
+        return self._good[named[-1]].theme.name == self.theme_name
+
+    def _load_all(self, app: App[Any], skip: set[Path] | None = None) -> None:
+        """Load every theme file in the dirs (but `skip`), recording the broken ones."""
+        for directory in self.dirs:
+            errors: list[ThemeError] = []
+            for path in theme_files(directory, errors):
+                if not skip or path not in skip:
+                    self._load(app, path)
+            for error in errors:
+                self._errors[error.path] = error
 
     def _load(self, app: App[Any], path: Path) -> ThemeError | None:
         """Load one file into `_good`, or record why it is broken (keeping the last good)."""
