@@ -11,7 +11,10 @@ the top bar ("agentdeck ·"):
 - floor: a bare Textual app with a top bar and four bordered panes: what any Textual app costs;
 - demo: `agentdeck demo` (a new sample repository each time; its daemon is stopped after);
 - attach: `agentdeck` on a repository whose session daemon is already running;
-- imports: python importing what the cockpit imports before its first frame, and nothing else.
+- imports: python importing what the cockpit imports before its first frame, and nothing else;
+- compile: of that, compiling agentdeck's own modules among them (measured in process, with
+  `compile()`): what every start pays when there is no bytecode to read, as with an editable
+  install under PYTHONDONTWRITEBYTECODE=1 (a wheel's install compiles once instead).
 
 The first run of each command after the install is reported on its own (nothing cached
 yet); the medians are over the runs after it. Each round runs every command once, in
@@ -107,6 +110,25 @@ def first_screen(command: str, env: dict[str, str], timeout: float = 60.0) -> fl
         subprocess.run([*tmux, "kill-server"], capture_output=True)
 
 
+COMPILE_PROBE = f"""
+import sys, time
+import {FIRST_FRAME_IMPORTS}
+sources = [m.__file__ for name, m in list(sys.modules.items()) if name.startswith("agentdeck") and getattr(m, "__file__", None)]
+start = time.perf_counter()
+for path in sources:
+    with open(path, encoding="utf-8") as handle:
+        compile(handle.read(), path, "exec")
+print(len(sources), time.perf_counter() - start)
+"""
+
+
+def compile_seconds(py: Path, env: dict[str, str]) -> tuple[int, float]:
+    """(modules, seconds): compiling the agentdeck sources the first frame imports."""
+    out = subprocess.run([py, "-c", COMPILE_PROBE], capture_output=True, text=True, check=True, env=env)
+    modules, seconds = out.stdout.split()
+    return int(modules), float(seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -189,11 +211,20 @@ def main() -> None:
             )
         shutil.rmtree(tmp, ignore_errors=True)
     medians = {key: statistics.median(values) for key, values in times.items()}
+    compiled = [compile_seconds(py, run_env) for _ in range(args.runs)] if "imports" in commands else []
     results = {
         "first_run_s": {key: round(value, 3) for key, value in first.items()},
         "median_s": {key: round(value, 3) for key, value in medians.items()},
         "ratio_to_floor": {key: round(value / medians["floor"], 2) for key, value in medians.items()},
         "runs": args.runs,
+        **(
+            {
+                "compile_s": round(statistics.median(t for _, t in compiled), 3),
+                "compiled_modules": compiled[0][0],
+            }
+            if compiled
+            else {}
+        ),
         "command": " ".join(["python -m tests.benchmarks.bench_first_paint", *sys.argv[1:]]),
     }
     if args.json:
@@ -203,6 +234,11 @@ def main() -> None:
     for key in commands:
         print(
             f"  {key:8} {medians[key] * 1000:5.0f} ms  ({first[key] * 1000:.0f} ms)  {results['ratio_to_floor'][key]:.2f} x the floor"
+        )
+    if compiled:
+        print(
+            f"  of the imports, compiling agentdeck's {results['compiled_modules']} modules: "
+            f"{results['compile_s'] * 1000:.0f} ms ({results['compile_s'] / medians['floor']:.2f} x the floor)"
         )
     print(f"  ({results['command']})")
 
