@@ -1,4 +1,4 @@
-"""The layer rule of DESIGN.md: only agentdeck/tui/ may import textual (or rich)."""
+"""The layer rule (docs/architecture.md): only agentdeck/tui/ may import textual (or rich)."""
 
 from __future__ import annotations
 

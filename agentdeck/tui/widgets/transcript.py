@@ -2,7 +2,7 @@
 
 The blocks come from `cockpit_state.Transcript`; this widget mirrors them and keeps at
 most as many widgets as the model keeps blocks, because layout cost grows with the
-widget count (FACTS.md). The full history stays in the store: `agentdeck logs ID`.
+number of widgets. The full history stays in the store: `agentdeck logs ID`.
 """
 
 from __future__ import annotations
