@@ -79,6 +79,9 @@ def first_frame(screen, update):
         costs["frames"] += 1  # a frame painted, and dropped while Textual starts the app (a batch)
         if not app._batch_count:
             imported.append(sorted(m for m in {AFTER_THE_FIRST_PAINT!r} if m in sys.modules))
+            # Neither the queue's table nor the themes not chosen are needed for it.
+            costs["tables"] = len(screen.query("DataTable"))
+            costs["themes"] = sorted(name for name in app.available_themes if name.startswith("agentdeck"))
             print("first frame:", type(screen).__name__, costs)
     display(screen, update)
 
@@ -106,7 +109,10 @@ def test_the_first_frame_goes_out_before_what_the_cockpit_needs_only_later(
     )
     first_frame, imported = result.stdout.strip().splitlines()
     assert imported == "[[]]"
-    assert first_frame == "first frame: CockpitScreen {'refresh_css': 0, 'reparse': 0, 'frames': 1}"
+    assert first_frame == (
+        "first frame: CockpitScreen {'refresh_css': 0, 'reparse': 0, 'frames': 1,"
+        " 'tables': 0, 'themes': ['agentdeck-dark']}"
+    )
 
 
 async def test_the_cockpit_paints_before_it_opens_the_session(repo: Path) -> None:

@@ -131,17 +131,30 @@ class QueuePanel(Vertical):
         self._views: dict[str, TaskView] = {}
         self._shown: dict[str, tuple] = {}  # the cells last written, per row
         self._now = 0.0  # the clock of the last `show` (ages)
+        self._table_ready = False
+        self._waiting_show: tuple[list[TaskView], dict[str, int], float, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield self.summary
-        yield self.table
         yield self.empty
 
     def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.table.add_column(label, key=key, width=width)
+        # The table comes a frame after the first: nothing is queued before the session is
+        # reached, and mounting a DataTable (its CSS, its columns) costs the first frame ~10 ms.
+        self.call_after_refresh(self._add_table)
         # After the app has recomputed its colours (a `theme` watcher would still see the old ones).
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._retheme())
+
+    async def _add_table(self) -> None:
+        self.table.display = bool(self._views)
+        await self.mount(self.table, before=self.empty)
+        for key, label, width in COLUMNS:
+            self.table.add_column(label, key=key, width=width)
+        self._table_ready = True
+        if self._waiting_show is not None:
+            views, counts, now, disk = self._waiting_show
+            self._waiting_show = None
+            self.show(views, counts, now, disk)
 
     def _retheme(self) -> None:
         """Another theme: the coloured cells were made with the old colours; write them all again."""
@@ -170,6 +183,10 @@ class QueuePanel(Vertical):
         self.summary.set_class(
             counts["need_you"] > 0 or bool(disk and disk.startswith("paused")), "-need-you"
         )
+        if not self._table_ready:  # shown as soon as the table is mounted
+            self._waiting_show = (views, counts, now, disk)
+            self.empty.display = not views
+            return
         selected = self.selected
         wanted = {v.id: v for v in views}
         for task_id in [k for k in self._views if k not in wanted]:
