@@ -146,7 +146,7 @@ class QueuePanel(Vertical):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._retheme())
 
     async def _add_table(self) -> None:
-        self.table.display = bool(self._views)
+        self.table.display = False  # until `show` has rows for it
         await self.mount(self.table, before=self.empty)
         for key, label, width in COLUMNS:
             self.table.add_column(label, key=key, width=width)
