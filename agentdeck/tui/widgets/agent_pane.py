@@ -15,7 +15,7 @@ from agentdeck.task_state import TaskState
 from agentdeck.text import one_line
 from agentdeck.tui.cockpit_state import TaskView
 from agentdeck.tui.colours import theme_colour, theme_style
-from agentdeck.tui.widgets.line import Line
+from agentdeck.tui.widgets.line import Line, Part, PartsLine
 from agentdeck.tui.widgets.meter import ContextMeter
 from agentdeck.tui.widgets.transcript import TranscriptView
 
@@ -84,7 +84,7 @@ class AgentPane(Vertical, can_focus=False):
         super().__init__(id=f"pane-{view.id}")
         self.task_id = view.id
         self.title_line = Line(classes="pane-title")
-        self.activity_line = Line(classes="pane-activity")
+        self.activity_line = PartsLine(classes="pane-activity")
         self.transcript = TranscriptView(limit=transcript_limit)
         self.meter = ContextMeter(threshold=threshold)
         self.steer_input = SteerInput(
@@ -118,17 +118,22 @@ class AgentPane(Vertical, can_focus=False):
         label = STATE_LABELS.get(view.state, view.state)
         activity = view.activity if view.activity and view.activity != view.state else ""
         tone = TONES.get(view.state)
-        line = Text(
-            f"{label}  {activity}".rstrip(), style=theme_style(self.app, TONE_TEXT[tone]) if tone else ""
-        )
+        # In order of importance: a narrow pane keeps the first parts and cuts the rest.
+        parts = [Part(label)]
+        if activity:
+            parts.append(Part(activity, joint="  "))
         if view.sandbox.startswith("unconfined"):
-            # Never quiet, and first, so that even a narrow pane shows it: the agent's commands
-            # can touch your files, keys and network.
-            line.append("  UNCONFINED", style=theme_style(self.app, TONE_TEXT["warning"]))
-        line.append(f"   {view.id} · {view.model or 'default model'} · {view.worker_role}", style="dim")
+            # Never quiet, and pinned, so that even the narrowest pane shows it: the agent's
+            # commands can touch your files, keys and network.
+            parts.append(
+                Part("UNCONFINED", joint="  ", style=theme_style(self.app, TONE_TEXT["warning"]), pinned=True)
+            )
+        parts.append(Part(view.id, joint="   ", style="dim"))
+        parts.append(Part(view.model or "default model", style="dim"))
+        parts.append(Part(view.worker_role, style="dim"))
         if view.sandbox and not view.sandbox.startswith("unconfined"):
-            line.append(f" · {view.sandbox}", style="dim")
-        self.activity_line.show_text(line)
+            parts.append(Part(view.sandbox, style="dim"))
+        self.activity_line.show_parts(parts, style=theme_style(self.app, TONE_TEXT[tone]) if tone else "")
         self._show_tone(tone)
         counters = f"step {view.steps} · {compact(view.tokens)} tok · ${view.cost_usd:.2f}"
         self.meter.show(
