@@ -35,9 +35,9 @@ async def test_a_narrow_pane_cuts_its_activity_line_between_parts_and_keeps_unco
         )
         line = app.cockpit.panes[task_id].activity_line
         shown = {}
-        # Every width from one that holds the whole line down to one that barely holds the
-        # warning, so that every cut point is met once.
-        for columns in range(90, 19, -1):
+        # From a width that holds the whole line down to one that barely holds the warning, in
+        # steps narrower than any part, so that a cut falls inside or just after every part.
+        for columns in range(90, 19, -3):
             await pilot.resize_terminal(columns, 30)
             # One pane spans the screen: its border and padding take four columns.
             await wait_until(app, lambda width=columns - 4: line.size.width == width)
