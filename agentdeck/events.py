@@ -292,13 +292,16 @@ class SessionStopping(Event):
 # Verification and review events go below this line.
 
 
+TestsStatus = Literal["passed", "failed", "timeout", "error", "not_configured", "skipped"]
+
+
 class TestsResult(BaseModel):
     """The project's test command run in a task's worktree (`status` says whether it ran at all)."""
 
     __test__: ClassVar[bool] = False  # not a pytest test class
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["passed", "failed", "timeout", "error", "not_configured", "skipped"]
+    status: TestsStatus
     command: str | None = None
     exit_code: int | None = None
     duration_s: float = 0.0
@@ -314,6 +317,9 @@ class TestsResult(BaseModel):
     removed: list[str] = Field(default_factory=list)
 
 
+Severity = Literal["info", "minor", "major", "blocker"]
+
+
 class Finding(BaseModel):
     """One remark of the judge, at a file and line where it has one."""
 
@@ -321,7 +327,7 @@ class Finding(BaseModel):
 
     file: str | None = None
     line: int | None = None
-    severity: Literal["info", "minor", "major", "blocker"] = "minor"
+    severity: Severity = "minor"
     message: str
 
 
@@ -345,12 +351,15 @@ class Verdict(BaseModel):
     cost_usd: float = 0.0
 
 
+CheckName = Literal["size", "task_types", "scope"]
+
+
 class Check(BaseModel):
     """A check computed without a model: `ok` False raises a flag with `message`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Literal["size", "task_types", "scope"]
+    name: CheckName
     ok: bool
     message: str
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from agentdeck.agent.tools.sandbox import SandboxPolicy
 from agentdeck.agent.tools.shell import run_shell
-from agentdeck.events import TestsResult
+from agentdeck.events import TestsResult, TestsStatus
 from agentdeck.workspace.residue import changed_paths, discard_new_changes
 
 OUTPUT_CAP_BYTES = 64_000
@@ -72,8 +72,8 @@ def tail(text: str) -> str:
     return out[-TAIL_CHARS:]
 
 
-def not_run(status: str, message: str, command: str | None = None) -> TestsResult:
-    return TestsResult(status=status, command=command, message=message)  # type: ignore[arg-type]
+def not_run(status: TestsStatus, message: str, command: str | None = None) -> TestsResult:
+    return TestsResult(status=status, command=command, message=message)
 
 
 async def run_tests(
