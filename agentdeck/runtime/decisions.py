@@ -39,6 +39,7 @@ from agentdeck.replies import (
 )
 from agentdeck.runtime.command_error import CommandError
 from agentdeck.runtime.store import TaskRow
+from agentdeck.runtime.task_records import FeedbackRecord, MergedDecision, RejectedDecision
 from agentdeck.task_state import TaskState
 from agentdeck.workspace import WorkspaceError, merge_journal
 from agentdeck.workspace.merge_journal import MergeIntent
@@ -198,7 +199,7 @@ class Decisions:
                         other,
                         TaskState.REJECTED,
                         f"{why}; its branch is kept until `agentdeck cleanup`",
-                        decision={"kind": "rejected", "ts": time.time(), "reason": why},
+                        decision=RejectedDecision(kind="rejected", ts=time.time(), reason=why),
                     )
                     s.publish(Rejected(task_id=other.id, agent_id=other.id, reason=why))
                 else:  # queued, running or verifying: it will never be chosen now
@@ -216,13 +217,9 @@ class Decisions:
                 row,
                 TaskState.MERGED,
                 f"{why} ({method})",
-                decision={
-                    "kind": "merged",
-                    "ts": time.time(),
-                    "into": target,
-                    "commit": commit,
-                    "method": method,
-                },
+                decision=MergedDecision(
+                    kind="merged", ts=time.time(), into=target, commit=commit, method=method
+                ),
             )
             together = [other for other in methods if other != task_id]
             s.publish(
@@ -320,7 +317,7 @@ class Decisions:
             row,
             TaskState.REJECTED,
             f"{why}; its branch is kept until `agentdeck cleanup`",
-            decision={"kind": "rejected", "ts": time.time(), "reason": why},
+            decision=RejectedDecision(kind="rejected", ts=time.time(), reason=why),
         )
         s.publish(Rejected(task_id=task_id, agent_id=task_id, reason=why))
         s.schedule()
@@ -340,7 +337,7 @@ class Decisions:
         entries = list(row.feedback or [])
         text = (feedback or "").strip()
         if text:
-            entries.append({"text": text, "ts": time.time(), "delivered": False})
+            entries.append(FeedbackRecord(text=text, ts=time.time(), delivered=False))
         s.store.update_task(
             task_id,
             feedback=entries or None,

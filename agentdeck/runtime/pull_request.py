@@ -59,18 +59,17 @@ def _body(row: TaskRow) -> str:
     lines = [f"Task: {row.task.strip()}", ""]
     if row.summary:
         lines += ["## What the agent did", row.summary.strip(), ""]
-    verdict = row.verdict or {}
+    verdict = row.verdict
     if verdict:
         lines += [
             f"## Judge: {verdict.get('kind', '?').replace('_', ' ')} ({verdict.get('model') or '?'})",
             verdict.get("summary") or verdict.get("reason") or "",
             "",
         ]
-        findings: list[dict[str, object]] = verdict.get("findings") or []  # Finding objects, as JSON
-        for finding in findings:
+        for finding in verdict.get("findings") or []:
             where = f"{finding.get('file')}:{finding.get('line')}" if finding.get("file") else "general"
             lines.append(f"- {where}: {finding.get('message')}")
-    tests = row.tests or {}
+    tests = row.tests
     if tests:
         lines += ["", f"## Tests: {tests.get('status')}", tests.get("message") or ""]
     lines += ["", "Made with agentdeck."]

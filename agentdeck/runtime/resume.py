@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from agentdeck.runtime.store import TaskRow
+from agentdeck.runtime.task_records import FeedbackRecord
 
 RESUME_NOTE = (
     "\n\n(Resumed: an earlier agent worked on this task in this worktree and was cut off: {reason}. "
@@ -23,12 +22,12 @@ RETRY_NOTE = (
 )
 
 
-def resume_note(row: TaskRow) -> tuple[str, list[dict[str, Any]] | None]:
+def resume_note(row: TaskRow) -> tuple[str, list[FeedbackRecord] | None]:
     """The note appended to the task's text, and the feedback list to store (None: unchanged)."""
     pending = [entry for entry in row.feedback or [] if not entry.get("delivered")]
     if pending:
         feedback = "\n".join(f"- {entry['text']}" for entry in pending)
-        delivered = [{**entry, "delivered": True} for entry in row.feedback or []]
+        delivered: list[FeedbackRecord] = [{**entry, "delivered": True} for entry in row.feedback or []]
         return FEEDBACK_NOTE.format(
             feedback=feedback, branch=row.branch, base=(row.base_commit or "")[:10]
         ), delivered

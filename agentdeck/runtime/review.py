@@ -67,7 +67,7 @@ def review_item(row: TaskRow) -> ReviewItem:
         tokens=row.tokens,
         cost_usd=row.cost_usd,
         ended=row.ended,
-        decision=(row.decision or {}).get("kind"),
+        decision=row.decision["kind"] if row.decision else None,
         error=row.error,
     )
 
@@ -164,8 +164,8 @@ def summarize(rows: list[TaskRow]) -> NightSummary:
         summary.cost_usd += row.cost_usd
         if is_sprint_part(row):
             continue
-        verdict = (row.verdict or {}).get("kind")
-        tests = (row.tests or {}).get("status")
+        verdict = row.verdict["kind"] if row.verdict else None
+        tests = row.tests["status"] if row.tests else None
         if row.summary and row.state.has_result and row.state != TaskState.FAILED:
             summary.done += 1
         summary.approved += verdict == "approve"
@@ -208,7 +208,8 @@ def result_details(repo_root: Path, row: TaskRow, max_diff_chars: int = MAX_DIFF
         branch=row.branch,
         worktree=row.worktree if row.worktree and Path(row.worktree).is_dir() else None,
         base_commit=row.base_commit,
-        decision=row.decision,
+        # The reply carries the stored record as a plain dict.
+        decision=dict(row.decision) if row.decision else None,
     )
     if not row.branch or not row.base_commit:
         details.diff_unavailable = "the agent never started, so there is no change"

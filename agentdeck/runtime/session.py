@@ -90,6 +90,13 @@ from agentdeck.runtime.session_api import ReplyT, SessionAPI
 from agentdeck.runtime.sprint_runs import Sprints
 from agentdeck.runtime.stalls import StallWatch
 from agentdeck.runtime.store import Store, StoreFull, TaskRow
+from agentdeck.runtime.task_records import (
+    MergedDecision,
+    check_record,
+    stats_record,
+    tests_record,
+    verdict_record,
+)
 from agentdeck.runtime.task_table import TaskTable
 from agentdeck.runtime.verification import Subject, Verifier, verified_reason
 from agentdeck.task_state import TaskState
@@ -612,8 +619,8 @@ class Session(SessionAPI):
 
     def _task_status(self, row: TaskRow, waiting: str | None, now: float) -> TaskStatus:
         fields = row.as_dict()
-        fields["verdict"] = (row.verdict or {}).get("kind")
-        fields["tests"] = (row.tests or {}).get("status")
+        fields["verdict"] = row.verdict["kind"] if row.verdict else None
+        fields["tests"] = row.tests["status"] if row.tests else None
         if row.role is None and row.sprint_id:
             fields["role"] = self.sprints.role_of(row)
         return TaskStatus(
@@ -832,13 +839,9 @@ class Session(SessionAPI):
             current = self.tasks.get(row.id)
             if row.branch in merged and current.state == TaskState.FINISHED:  # not decided meanwhile
                 # Merged outside agentdeck (git merge, or a change of nothing): the state `agentdeck merge` gives.
-                decision = {
-                    "kind": "merged",
-                    "ts": time.time(),
-                    "into": None,
-                    "commit": None,
-                    "method": "outside agentdeck",
-                }
+                decision = MergedDecision(
+                    kind="merged", ts=time.time(), into=None, commit=None, method="outside agentdeck"
+                )
                 self.tasks.set_state(current, TaskState.MERGED, merged[row.branch], decision=decision)
 
     def _track(self, event: Event) -> None:
@@ -874,10 +877,10 @@ class Session(SessionAPI):
                 judge = event.verdict
                 self.store.update_task(
                     task_id,
-                    tests=event.tests.model_dump(mode="json"),
-                    verdict=judge.model_dump(mode="json"),
-                    checks=[check.model_dump(mode="json") for check in event.checks],
-                    stats=event.stats.model_dump(mode="json"),
+                    tests=tests_record(event.tests),
+                    verdict=verdict_record(judge),
+                    checks=[check_record(check) for check in event.checks],
+                    stats=stats_record(event.stats),
                     # The judge's tokens and cost count toward the task (and the queue's budget).
                     tokens=(row.tokens if row else 0) + judge.prompt_tokens + judge.completion_tokens,
                     cost_usd=(row.cost_usd if row else 0.0) + judge.cost_usd,

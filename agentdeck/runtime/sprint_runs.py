@@ -26,6 +26,7 @@ from agentdeck.runtime.sprint_fix import fix_if_broken, test_command_of
 from agentdeck.runtime.sprint_messages import SprintMessages
 from agentdeck.runtime.sprint_views import describe_sprint, role_task_text
 from agentdeck.runtime.store import SprintRow, TaskRow
+from agentdeck.runtime.task_records import MergedDecision
 from agentdeck.sprints.artifacts import context_section, read_published
 from agentdeck.sprints.contracts import commit_contracts, contracts_path, plan_table, write_contracts
 from agentdeck.sprints.integration import Part, integrate, move_worktree, resolver_for
@@ -287,13 +288,9 @@ class Sprints:
                         part,
                         TaskState.MERGED,
                         f"merged into {target} with sprint {row.id}",
-                        decision={
-                            "kind": "merged",
-                            "ts": time.time(),
-                            "into": target,
-                            "commit": commit,
-                            "method": "sprint",
-                        },
+                        decision=MergedDecision(
+                            kind="merged", ts=time.time(), into=target, commit=commit, method="sprint"
+                        ),
                     )
             s.store.update_sprint(row.id, state=SprintState.MERGED, reason=f"merged into {target}")
 

@@ -26,6 +26,14 @@ from agentdeck.events import Event, parse_event
 from agentdeck.faults import fault_point
 from agentdeck.runtime import store_health
 from agentdeck.runtime.store_space import Reserve, full_message, is_full
+from agentdeck.runtime.task_records import (
+    ChangeStatsRecord,
+    CheckRecord,
+    DecisionRecord,
+    FeedbackRecord,
+    TestsRecord,
+    VerdictRecord,
+)
 from agentdeck.task_state import TaskState
 
 DB_NAME = "session.db"
@@ -146,15 +154,15 @@ class TaskRow:
     resume: bool = False
     # The branch the task started from (your HEAD's branch then): where `merge` lands it.
     base_branch: str | None = None
-    # JSON columns: TestsResult, Verdict, [Check], ChangeStats (see events.py) of the last verification.
-    tests: dict[str, Any] | None = None
-    verdict: dict[str, Any] | None = None
-    checks: list[dict[str, Any]] | None = None
-    stats: dict[str, Any] | None = None
-    # [{"text", "ts", "delivered"}]: change requests; undelivered ones go into the next run's context.
-    feedback: list[dict[str, Any]] | None = None
-    # {"kind": "merged"|"rejected", "ts", ...}: what you decided, and how it landed.
-    decision: dict[str, Any] | None = None
+    # JSON columns (shapes in task_records.py): the last verification's tests, verdict, checks, stats.
+    tests: TestsRecord | None = None
+    verdict: VerdictRecord | None = None
+    checks: list[CheckRecord] | None = None
+    stats: ChangeStatsRecord | None = None
+    # Change requests; undelivered ones go into the next run's context.
+    feedback: list[FeedbackRecord] | None = None
+    # What you decided, and how it landed.
+    decision: DecisionRecord | None = None
     # When `agentdeck cleanup` removed its worktree.
     cleaned: float | None = None
     # Names of the skills the task names (JSON list; NULL in rows from before skills: none).
