@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -102,6 +102,9 @@ from agentdeck.runtime.verification import Subject, Verifier, verified_reason
 from agentdeck.task_state import TaskState
 from agentdeck.workspace.merging import merged_into_head
 
+if TYPE_CHECKING:
+    from agentdeck.agent.loop import Agent  # the loop is imported when the first agent starts
+
 TICK_SECONDS = 1.0
 
 
@@ -172,7 +175,7 @@ class Session(SessionAPI):
         self.stalls = StallWatch(settings.session.stall_seconds, self._stalled, self._active_again)
         self.bus.subscribe(self.stalls.note)
         self._watchdog: asyncio.Task[None] | None = None
-        self.agents: dict[str, Any] = {}
+        self.agents: dict[str, Agent] = {}  # the running agents, by task id
         self._runs: dict[str, asyncio.Task[None]] = {}
         self._cancel_requested: set[str] = set()
         self._bases: dict[str, tuple[int, float]] = {}
@@ -368,7 +371,7 @@ class Session(SessionAPI):
         finally:
             sub.close()
 
-    def _live_agent(self, task_id: str, verb: str):
+    def _live_agent(self, task_id: str, verb: str) -> Agent:
         row = self.tasks.get(task_id)
         agent = self.agents.get(task_id)
         if agent is None:
