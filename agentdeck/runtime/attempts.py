@@ -183,7 +183,7 @@ class Attempts:
 
 def _why_unranked(row: TaskRow) -> str:
     if row.state in COMPARABLE:
-        return f"{row.state}; tests {row.tests['status'] if row.tests else 'not run'}"
+        return f"{row.state}; tests {row.tests.get('status', 'not run') if row.tests else 'not run'}"
     if row.state == TaskState.FAILED:
         return f"the agent failed: {row.error or row.reason or 'no reason recorded'}"
     if row.state == TaskState.CANCELLED:

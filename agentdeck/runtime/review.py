@@ -67,7 +67,7 @@ def review_item(row: TaskRow) -> ReviewItem:
         tokens=row.tokens,
         cost_usd=row.cost_usd,
         ended=row.ended,
-        decision=row.decision["kind"] if row.decision else None,
+        decision=row.decision.get("kind") if row.decision else None,
         error=row.error,
     )
 
@@ -164,8 +164,8 @@ def summarize(rows: list[TaskRow]) -> NightSummary:
         summary.cost_usd += row.cost_usd
         if is_sprint_part(row):
             continue
-        verdict = row.verdict["kind"] if row.verdict else None
-        tests = row.tests["status"] if row.tests else None
+        verdict = row.verdict.get("kind") if row.verdict else None
+        tests = row.tests.get("status") if row.tests else None
         if row.summary and row.state.has_result and row.state != TaskState.FAILED:
             summary.done += 1
         summary.approved += verdict == "approve"

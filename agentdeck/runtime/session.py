@@ -622,8 +622,8 @@ class Session(SessionAPI):
 
     def _task_status(self, row: TaskRow, waiting: str | None, now: float) -> TaskStatus:
         fields = row.as_dict()
-        fields["verdict"] = row.verdict["kind"] if row.verdict else None
-        fields["tests"] = row.tests["status"] if row.tests else None
+        fields["verdict"] = row.verdict.get("kind") if row.verdict else None
+        fields["tests"] = row.tests.get("status") if row.tests else None
         if row.role is None and row.sprint_id:
             fields["role"] = self.sprints.role_of(row)
         return TaskStatus(
