@@ -395,11 +395,18 @@ async def test_before_the_first_frame_only_the_configured_themes_file_is_read() 
         assert "other.toml: primary: 'bluish' is not a colour" in note
 
 
-async def test_a_theme_whose_file_has_another_name_is_found_by_reading_them_all() -> None:
+async def test_a_theme_whose_file_has_another_name_is_the_one_read_first() -> None:
     write_theme(user_themes_dir(), "my-colours", 'name = "fancy"\nprimary = "#654321"\n')
     app = ThemedBeforeRunApp(ThemeManager("fancy"), first_frame=True)
-    assert app.theme == "fancy"
-    assert {"agentdeck-dark", "agentdeck-light", "fancy"} <= app.available_themes.keys()
+    assert app.theme == "fancy" and app.current_theme.primary == "#654321"
+
+
+async def test_a_users_copy_of_a_shipped_theme_is_in_the_first_frame() -> None:
+    """themes/README.md: copy a shipped file, keep its name: yours replaces it, from the first frame."""
+    write_theme(user_themes_dir(), "override", f'name = "{DEFAULT_THEME}"\nprimary = "#ff0000"\n')
+    app = ThemedBeforeRunApp(ThemeManager(DEFAULT_THEME), first_frame=True)
+    assert app.current_theme.primary == "#ff0000"
+    assert "agentdeck-light" not in app.available_themes
 
 
 # --- packaging ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from agentdeck.tui.themes.locations import shipped_themes_dir, user_themes_dir
 from agentdeck.tui.themes.theme_file import (
     LoadedTheme,
     ThemeError,
+    declared_name,
     display_path,
     load_theme_file,
     theme_files,
@@ -35,8 +36,8 @@ class ThemeManager:
     app), and run `watch(app)` in a worker for hot reload. None of them raises: problems with
     theme files are shown with `app.notify` (found before the app runs: by `follow`).
 
-    `install(app, first_frame=True)` reads only the configured theme's file (`<name>.toml`),
-    when it is there and good: the first frame needs no other. `install_rest(app)` reads the
+    `install(app, first_frame=True)` fully reads only the file that gives the configured theme,
+    when there is one and it is good: the first frame needs no other. `install_rest(app)` reads the
     others afterwards, for the palette (`watch` does it first).
     """
 
@@ -83,8 +84,8 @@ class ThemeManager:
     def install(self, app: App[Any], first_frame: bool = False) -> None:
         """Register the themes with `app` and apply the configured one (or the default).
 
-        `first_frame`: only the configured theme's file, if it loads and names that theme;
-        all of them otherwise (the fallback and the message need to know what there is)."""
+        `first_frame`: only the file that gives the configured theme, if it loads; all of
+        them otherwise (the fallback and the message need to know what there is)."""
         try:
             self._good.clear()
             self._errors.clear()
@@ -124,9 +125,9 @@ class ThemeManager:
 
     async def watch(self, app: App[Any]) -> None:
         """Register the themes not read yet, then reload theme files as they change, until cancelled; run it in a worker."""
+        self.install_rest(app)
         from agentdeck.tui.themes.watcher import watch_theme_dirs
 
-        self.install_rest(app)
         await watch_theme_dirs(self, app)
 
     def reload(self, app: App[Any], paths: Iterable[Path]) -> None:
@@ -149,16 +150,16 @@ class ThemeManager:
             self.notify(app, "\n".join(notices))
 
     def _load_configured(self, app: App[Any]) -> bool:
-        """Load the configured theme's own file (the last dir's wins); True if it gave that theme."""
+        """Load only the file that gives the configured theme; True if it loaded.
+
+        The one `_publish` would pick from all of them: the last one naming it, later dirs
+        last (a user's copy of a shipped theme, under any file name, replaces it)."""
         errors: list[ThemeError] = []
         candidates = [path for directory in self.dirs for path in theme_files(directory, errors)]
-        named = [path for path in candidates if path.stem == self.theme_name]
+        named = [path for path in candidates if declared_name(path) == self.theme_name]
         if errors or not named:
             return False
-        for path in named:
-            if self._load(app, path) is not None:
-                return False
-        return self._good[named[-1]].theme.name == self.theme_name
+        return self._load(app, named[-1]) is None
 
     def _load_all(self, app: App[Any], skip: set[Path] | None = None) -> None:
         """Load every theme file in the dirs (but `skip`), recording the broken ones."""

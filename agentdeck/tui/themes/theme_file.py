@@ -127,6 +127,15 @@ def _colour_problem(value: object) -> str | None:
     return None
 
 
+def declared_name(path: Path) -> str | None:
+    """The `name` a theme file gives, read without checking the rest; None if it cannot be read."""
+    try:
+        name = tomllib.loads(path.read_text(encoding="utf-8")).get("name")
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
 def load_theme_file(path: Path | str) -> LoadedTheme:
     """Read and validate one theme file and its optional `.tcss`; raises `ThemeError`."""
     path = Path(path)
