@@ -1,15 +1,18 @@
-"""The tests' waiter: it sees a change made in a handler, and it gives up when nothing comes."""
+"""The tests' waiter: it sees a change made in a handler, on any screen, for any number of
+waiters at once, and it gives up when nothing comes."""
 
 from __future__ import annotations
 
 import asyncio
+import warnings
 
 import pytest
 from textual.app import App, ComposeResult
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Static
 
-from tests.tui.waiting import wait_until
+from tests.tui.waiting import MissedTick, wait_until
 
 
 class Counter(App[None]):
@@ -26,6 +29,22 @@ class Counter(App[None]):
         self.query_one("#count", Static).update(str(self.count))
 
 
+class Quiet(Screen[None]):
+    """Pokes itself a while after it is shown, and counts it without drawing anything: only its
+    own signal says it moved (the app is quiet by then)."""
+
+    class Poke(Message, bubble=False):
+        pass
+
+    pokes = 0
+
+    def on_mount(self) -> None:
+        self.set_timer(0.2, lambda: self.post_message(self.Poke()))
+
+    def on_quiet_poke(self, _: Poke) -> None:
+        self.pokes += 1
+
+
 async def test_it_returns_once_a_handler_has_made_the_change() -> None:
     app = Counter()
     async with app.run_test():
@@ -35,20 +54,41 @@ async def test_it_returns_once_a_handler_has_made_the_change() -> None:
         assert str(app.query_one("#count", Static).render()) == "3"
 
 
-async def test_it_sees_a_screen_pushed_while_it_waits() -> None:
+async def test_it_hears_a_screen_pushed_while_it_waits() -> None:
+    app = Counter()
+    quiet = Quiet()
+    async with app.run_test():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            asyncio.get_running_loop().call_soon(app.push_screen, quiet)
+            await wait_until(app, lambda: quiet.pokes == 1, timeout=5)
+        assert [w for w in caught if issubclass(w.category, MissedTick)] == []
+
+
+async def test_two_waiters_on_one_app_both_hear_it() -> None:
     app = Counter()
     async with app.run_test():
-        from textual.screen import Screen
+        both = asyncio.gather(
+            wait_until(app, lambda: app.count >= 1, timeout=5),
+            wait_until(app, lambda: app.count >= 2, timeout=5),
+        )
+        app.post_message(Counter.Bump())
+        app.post_message(Counter.Bump())
+        await both
 
-        pushed = Screen(name="pushed")
-        app.call_later(app.push_screen, pushed)
-        await wait_until(app, lambda: app.screen is pushed and pushed.is_running, timeout=5)
+
+async def test_a_change_no_message_follows_is_still_seen_and_named() -> None:
+    app = Counter()
+    async with app.run_test():
+        asyncio.get_running_loop().call_soon(setattr, app, "count", 7)  # behind Textual's back
+        with pytest.warns(MissedTick, match="test_waiting.py"):
+            await wait_until(app, lambda: app.count == 7, timeout=5)
 
 
 async def test_it_fails_when_the_change_never_comes() -> None:
     app = Counter()
     async with app.run_test():
-        with pytest.raises(asyncio.TimeoutError):
+        with pytest.raises(TimeoutError):
             await wait_until(app, lambda: app.count == 1, timeout=0.2)
 
 
