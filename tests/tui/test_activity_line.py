@@ -72,3 +72,10 @@ def test_a_pinned_part_stays_and_the_parts_before_it_make_room() -> None:
     assert fit_parts(parts, 24).plain == "● running  UNCONFINED"
     assert fit_parts(parts, 14).plain == "●…  UNCONFINED"
     assert fit_parts(parts, 8).plain == "UNCONFI…"  # narrower than the warning: nothing else
+
+
+def test_no_width_shows_nothing_and_an_empty_part_leaves_no_joint() -> None:
+    parts = [Part("running"), Part("", joint="  "), Part("UNCONFINED", joint="  ", pinned=True)]
+    assert fit_parts(parts, 0).plain == ""
+    assert fit_parts([Part("running"), Part("")], 40).plain == "running"
+    assert fit_parts(parts, 40).plain == "running  UNCONFINED"

@@ -38,6 +38,7 @@ AFTER_THE_FIRST_PAINT = (
     "pydantic_settings",
     "agentdeck.config",
     "pygit2",  # the repository is opened after it too (~50 ms)
+    "json",  # only an AGENTDECK_UI variable needs it (cockpit_settings)
 )
 
 # A fresh process, as `agentdeck` starts: the cockpit runs headless on a link that never

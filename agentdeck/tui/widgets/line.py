@@ -57,6 +57,9 @@ def fit_parts(parts: Sequence[Part], width: int, style: str = "") -> Text:
     after it are left out. Pinned parts stay, whatever their place: the parts before them make
     room. So the parts go in order of importance, and a cut line never ends in a bare joint.
     `style` lies under every part's own."""
+    if width <= 0:
+        return Text()
+    parts = [part for part in parts if part.text]  # an empty part would leave its joint bare
     shown: list[tuple[str, str]] = []  # (text, style): the parts that show, with their joints
     used = 0
     reserved = sum(cell_len(part.joint) + cell_len(part.text) for part in parts if part.pinned)
