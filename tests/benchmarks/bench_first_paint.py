@@ -204,6 +204,8 @@ def main() -> None:
                     first[key] = seconds
                 else:
                     times[key].append(seconds)
+        # While the venv is still there (the finally below removes it).
+        compiled = [compile_seconds(py, run_env) for _ in range(args.runs)] if "imports" in commands else []
     finally:
         for path in [repo, *demos]:
             subprocess.run(
@@ -211,7 +213,6 @@ def main() -> None:
             )
         shutil.rmtree(tmp, ignore_errors=True)
     medians = {key: statistics.median(values) for key, values in times.items()}
-    compiled = [compile_seconds(py, run_env) for _ in range(args.runs)] if "imports" in commands else []
     results = {
         "first_run_s": {key: round(value, 3) for key, value in first.items()},
         "median_s": {key: round(value, 3) for key, value in medians.items()},
