@@ -412,7 +412,7 @@ async def test_a_users_copy_of_a_shipped_theme_is_in_the_first_frame() -> None:
 # --- packaging ---------------------------------------------------------------------------
 
 
-def test_wheel_ships_the_themes_where_shipped_themes_dir_finds_them(tmp_path: Path) -> None:
+def test_a_wheel_ships_every_data_file_and_finds_its_themes(tmp_path: Path) -> None:
     """Build a wheel of this checkout, install it under a prefix, ask it for its themes (~5 s)."""
     # Build from a copy: an in-place build writes build/ and *.egg-info into the checkout.
     source = tmp_path / "source"
@@ -437,6 +437,15 @@ def test_wheel_ships_the_themes_where_shipped_themes_dir_finds_them(tmp_path: Pa
     )
     for stem in ("agentdeck-dark.toml", "agentdeck-light.toml", "agentdeck-dark.tcss"):
         assert f"agentdeck/tui/themes/shipped/{stem}" in names
+    # Every file the package reads beside its modules (the cockpit's CSS, the skills, the
+    # themes): a wheel without one fails only when it is read, e.g. the cockpit's first frame.
+    data_files = {
+        path.relative_to(source).as_posix()
+        for path in (source / "agentdeck").rglob("*")
+        if path.is_file() and path.suffix != ".py"
+    } | {f"agentdeck/tui/themes/shipped/{path.name}" for path in (source / "themes").glob("*.t*")}
+    assert "agentdeck/tui/screens/cockpit.tcss" in data_files
+    assert sorted(data_files - names) == []
 
     prefix = tmp_path / "prefix"
     # --ignore-installed: without it pip first uninstalls the agentdeck this venv runs
