@@ -1,6 +1,6 @@
 """The newcomer's first second: time to the first frame, on the README's install, beside the Textual floor.
 
-    python -m tests.benchmarks.bench_first_paint [--runs 5] [--venv DIR]
+    python -m tests.benchmarks.bench_first_paint [--runs 5] [--venv DIR] [--also NAME=VENV ...]
 
 What a new user gets: a fresh virtual environment with `pip install -e '.[test]'` of this
 checkout (the README's set-up; pass --venv to reuse one made that way), a fresh HOME with
@@ -15,6 +15,10 @@ the top bar ("agentdeck ·"):
 - compile: of that, compiling agentdeck's own modules among them (measured in process, with
   `compile()`): what every start pays when there is no bytecode to read, as with an editable
   install under PYTHONDONTWRITEBYTECODE=1 (a wheel's install compiles once instead).
+
+`--also before=VENV` times `agentdeck demo` and `agentdeck` from another install in the same
+rounds (an older commit's, a wheel's), since the floor moves by a third from run to run
+here and only figures from one run compare.
 
 The first run of each command after the install is reported on its own (nothing cached
 yet); the medians are over the runs after it. Each round runs every command once, in
@@ -32,6 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -129,6 +135,16 @@ def compile_seconds(py: Path, env: dict[str, str]) -> tuple[int, float]:
     return int(modules), float(seconds)
 
 
+def install_arg(text: str) -> tuple[str, Path]:
+    """NAME=VENV of --also: a name for the figures, a venv with agentdeck installed."""
+    name, _, venv = text.partition("=")
+    if not name or not venv or "-" in name or not (Path(venv) / "bin" / "agentdeck").exists():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: want NAME=VENV (NAME without '-'), a venv with agentdeck in it"
+        )
+    return name, Path(venv)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -140,6 +156,15 @@ def main() -> None:
     parser.add_argument(
         "--only", metavar="A,B", help="measure only these of floor,demo,attach,imports (the floor always)"
     )
+    parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        type=install_arg,
+        metavar="NAME=VENV",
+        help="also time demo and attach from another install (e.g. before=/tmp/old-venv, a wheel's "
+        "venv), in the same rounds: shown as demo-NAME and attach-NAME; repeatable",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
@@ -147,7 +172,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-first-paint-"))
     bin_dir = (args.venv / "bin") if args.venv else newcomer_venv(tmp)
-    py, agentdeck = bin_dir / "python", bin_dir / "agentdeck"
+    py = bin_dir / "python"
     home = tmp / "home"
     home.mkdir()
     env = {
@@ -158,44 +183,49 @@ def main() -> None:
     }
     run_env = {**os.environ, **env}
     (tmp / "floor.py").write_text(FLOOR_APP)
-    repo = tmp / "attach-repo"
-    subprocess.run(
-        [
-            py,
-            "-c",
-            f"from pathlib import Path; from agentdeck.workspace.sample_repo import create_sample_repository as c; c(Path({str(repo)!r}))",
-        ],
-        check=True,
-        env=run_env,
-    )
-    demos: list[Path] = []
+    installs = {"": bin_dir, **{f"-{name}": Path(venv) / "bin" for name, venv in args.also}}
+    repos: dict[str, Path] = {}  # attach's repository, per install, with its daemon
+    demos: list[tuple[Path, Path]] = []  # (agentdeck, sample repository) of each demo run
 
-    def demo_command() -> str:
-        demos.append(tmp / f"demo-{len(demos)}")
-        return f"{agentdeck} demo --path {demos[-1]}"
+    def demo_command(bin_of: Path) -> str:
+        demos.append((bin_of / "agentdeck", tmp / f"demo-{len(demos)}"))
+        return f"{bin_of / 'agentdeck'} demo --path {demos[-1][1]}"
 
-    commands = {
-        "floor": lambda: f"{py} {tmp / 'floor.py'}",
-        "demo": demo_command,
-        "attach": lambda: f"{agentdeck} attach -C {repo}",
-        "imports": lambda: f"{py} -c 'import {FIRST_FRAME_IMPORTS}; print(\"{MARKER}\")'",
-    }
+    commands: dict[str, Callable[[], str]] = {"floor": lambda: f"{py} {tmp / 'floor.py'}"}
+    for suffix, bin_of in installs.items():
+        repos[suffix] = repo = tmp / f"attach-repo{suffix}"
+        subprocess.run(
+            [
+                bin_of / "python",
+                "-c",
+                f"from pathlib import Path; from agentdeck.workspace.sample_repo import create_sample_repository as c; c(Path({str(repo)!r}))",
+            ],
+            check=True,
+            env=run_env,
+        )
+        commands[f"demo{suffix}"] = partial(demo_command, bin_of)
+        commands[f"attach{suffix}"] = partial("{} attach -C {}".format, bin_of / "agentdeck", repo)
+    commands["imports"] = lambda: f"{py} -c 'import {FIRST_FRAME_IMPORTS}; print(\"{MARKER}\")'"
     if args.only:
         wanted = {"floor", *args.only.split(",")}
-        commands = {key: command for key, command in commands.items() if key in wanted}
+        commands = {key: command for key, command in commands.items() if key.split("-")[0] in wanted}
     first: dict[str, float] = {}
     times: dict[str, list[float]] = {key: [] for key in commands}
     try:
         for round_number in range(args.runs + 1):
             for key, command in commands.items():
-                if key == "attach":  # one daemon running, idle
+                kind, suffix = key.split("-", 1)[0], key[len(key.split("-", 1)[0]) :]
+                if kind == "attach":  # one daemon running, idle
                     subprocess.run(
-                        [agentdeck, "status", "-C", str(repo)], capture_output=True, timeout=120, env=run_env
+                        [installs[suffix] / "agentdeck", "status", "-C", str(repos[suffix])],
+                        capture_output=True,
+                        timeout=120,
+                        env=run_env,
                     )
                 seconds = first_screen(command(), env)
-                if key == "demo":
+                if kind == "demo":
                     subprocess.run(
-                        [agentdeck, "stop", "-C", str(demos[-1])],
+                        [demos[-1][0], "stop", "-C", str(demos[-1][1])],
                         capture_output=True,
                         timeout=120,
                         env=run_env,
@@ -207,9 +237,10 @@ def main() -> None:
         # While the venv is still there (the finally below removes it).
         compiled = [compile_seconds(py, run_env) for _ in range(args.runs)] if "imports" in commands else []
     finally:
-        for path in [repo, *demos]:
+        stops = [(installs[suffix] / "agentdeck", path) for suffix, path in repos.items()] + demos
+        for stop_with, path in stops:
             subprocess.run(
-                [agentdeck, "stop", "-C", str(path)], capture_output=True, timeout=120, env=run_env
+                [stop_with, "stop", "-C", str(path)], capture_output=True, timeout=120, env=run_env
             )
         shutil.rmtree(tmp, ignore_errors=True)
     medians = {key: statistics.median(values) for key, values in times.items()}
@@ -232,9 +263,10 @@ def main() -> None:
         print(json.dumps(results))
         return
     print(f"first paint in tmux, median of {args.runs} runs after the first (first run in brackets):")
+    width = max(map(len, commands))
     for key in commands:
         print(
-            f"  {key:8} {medians[key] * 1000:5.0f} ms  ({first[key] * 1000:.0f} ms)  {results['ratio_to_floor'][key]:.2f} x the floor"
+            f"  {key:{width}} {medians[key] * 1000:5.0f} ms  ({first[key] * 1000:.0f} ms)  {results['ratio_to_floor'][key]:.2f} x the floor"
         )
     if compiled:
         print(
