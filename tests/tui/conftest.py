@@ -38,6 +38,22 @@ async def started_cockpit(repo: Path, tokens_per_second: float = 0) -> tuple[Ses
     return session, cockpit_for(session)
 
 
+async def pane_showing(app: CockpitApp, session: Session, text: str, task: str = "look around") -> str:
+    """Enqueue a foreground `task`, wait until its pane's activity line shows `text`; its id."""
+    from agentdeck.api import Enqueue
+    from tests.tui.waiting import wait_until
+
+    await app.cockpit.wait_attached()
+    task_id = (await session.execute(Enqueue(task=task, foreground=True))).task_id
+    await wait_until(
+        app,
+        lambda: (
+            task_id in app.cockpit.panes and text in str(app.cockpit.panes[task_id].activity_line.render())
+        ),
+    )
+    return task_id
+
+
 def still(app: CockpitApp) -> None:
     """No blinking cursor, so a snapshot is the same on every run."""
     for widget in app.query(Input):

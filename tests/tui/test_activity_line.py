@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from textual.geometry import Region
 
-from agentdeck.api import Enqueue
 from agentdeck.tui.widgets.line import Part, fit_parts
 from tests.support.scripted_model import Turn
 from tests.support.scripted_session import scripted_session
-from tests.tui.conftest import cockpit_for
+from tests.tui.conftest import cockpit_for, pane_showing
 from tests.tui.waiting import wait_until
 
 
@@ -24,15 +23,7 @@ async def test_a_narrow_pane_cuts_its_activity_line_between_parts_and_keeps_unco
     await session.start()
     app = cockpit_for(session)
     async with app.run_test(size=(120, 30)) as pilot:
-        await app.cockpit.wait_attached()
-        task_id = (await session.execute(Enqueue(task="look around", foreground=True))).task_id
-        await wait_until(
-            app,
-            lambda: (
-                task_id in app.cockpit.panes
-                and "UNCONFINED" in str(app.cockpit.panes[task_id].activity_line.render())
-            ),
-        )
+        task_id = await pane_showing(app, session, "UNCONFINED")
         line = app.cockpit.panes[task_id].activity_line
         shown = {}
         # From a width that holds the whole line down to one that barely holds the warning, in

@@ -7,11 +7,9 @@ from pathlib import Path
 import pytest
 
 from agentdeck.agent.tools.sandbox import check_bwrap
-from agentdeck.api import Enqueue
 from tests.support.scripted_model import Turn, call, finish
 from tests.support.scripted_session import scripted_session
-from tests.tui.conftest import cockpit_for
-from tests.tui.waiting import wait_until
+from tests.tui.conftest import cockpit_for, pane_showing
 
 SIZE = (200, 42)
 
@@ -40,15 +38,7 @@ async def test_the_pane_header_shows_the_sandbox(
     await session.start()
     app = cockpit_for(session)
     async with app.run_test(size=SIZE):
-        await app.cockpit.wait_attached()
-        task_id = (await session.execute(Enqueue(task="look around", foreground=True))).task_id
-        await wait_until(
-            app,
-            lambda: (
-                task_id in app.cockpit.panes
-                and marker in str(app.cockpit.panes[task_id].activity_line.render())
-            ),
-        )
+        task_id = await pane_showing(app, session, marker)
         shown = str(app.cockpit.panes[task_id].activity_line.render())
         if mode == "off":  # before the id and model, so that a narrow pane still shows it
             assert shown.index("UNCONFINED") < shown.index(task_id)
