@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 
 def decided_at(row: TaskRow) -> float:
     """When a person decided about the task; older rows without a decision fall back to when it ended."""
-    # Rows of early versions may hold something else than the record in this column.
-    ts = row.decision.get("ts") if isinstance(row.decision, dict) else None
+    ts = row.decision.get("ts") if row.decision else None
     return float(ts or row.ended or row.updated or row.created)
 
 

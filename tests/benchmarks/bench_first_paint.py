@@ -142,7 +142,7 @@ def install_arg(text: str) -> tuple[str, Path]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: want NAME=VENV (NAME without '-'), a venv with agentdeck in it"
         )
-    return name, Path(venv)
+    return name, Path(venv).resolve()
 
 
 def main() -> None:
@@ -167,6 +167,9 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = parser.parse_args()
+    names = [name for name, _ in args.also]
+    if len(set(names)) != len(names):
+        parser.error(f"--also: each NAME once (got {', '.join(names)})")
     if shutil.which("tmux") is None:
         parser.error("tmux is needed (apt-get install -y tmux)")
 
@@ -193,25 +196,28 @@ def main() -> None:
 
     commands: dict[str, Callable[[], str]] = {"floor": lambda: f"{py} {tmp / 'floor.py'}"}
     for suffix, bin_of in installs.items():
-        repos[suffix] = repo = tmp / f"attach-repo{suffix}"
-        subprocess.run(
-            [
-                bin_of / "python",
-                "-c",
-                f"from pathlib import Path; from agentdeck.workspace.sample_repo import create_sample_repository as c; c(Path({str(repo)!r}))",
-            ],
-            check=True,
-            env=run_env,
-        )
+        repos[suffix] = tmp / f"attach-repo{suffix}"
         commands[f"demo{suffix}"] = partial(demo_command, bin_of)
-        commands[f"attach{suffix}"] = partial("{} attach -C {}".format, bin_of / "agentdeck", repo)
+        commands[f"attach{suffix}"] = partial("{} attach -C {}".format, bin_of / "agentdeck", repos[suffix])
     commands["imports"] = lambda: f"{py} -c 'import {FIRST_FRAME_IMPORTS}; print(\"{MARKER}\")'"
     if args.only:
         wanted = {"floor", *args.only.split(",")}
         commands = {key: command for key, command in commands.items() if key.split("-")[0] in wanted}
+    if not any(key.startswith("attach") for key in commands):
+        repos.clear()
     first: dict[str, float] = {}
     times: dict[str, list[float]] = {key: [] for key in commands}
     try:
+        for suffix, repo in repos.items():  # made by each install's own agentdeck
+            subprocess.run(
+                [
+                    installs[suffix] / "python",
+                    "-c",
+                    f"from pathlib import Path; from agentdeck.workspace.sample_repo import create_sample_repository as c; c(Path({str(repo)!r}))",
+                ],
+                check=True,
+                env=run_env,
+            )
         for round_number in range(args.runs + 1):
             for key, command in commands.items():
                 kind, suffix = key.split("-", 1)[0], key[len(key.split("-", 1)[0]) :]

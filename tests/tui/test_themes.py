@@ -439,11 +439,19 @@ def test_a_wheel_ships_every_data_file_and_finds_its_themes(tmp_path: Path) -> N
         assert f"agentdeck/tui/themes/shipped/{stem}" in names
     # Every file the package reads beside its modules (the cockpit's CSS, the skills, the
     # themes): a wheel without one fails only when it is read, e.g. the cockpit's first frame.
+    # The tracked files only (a stray local file is not the package's); themes/ is the
+    # package's themes/shipped (a symlink, in git a single entry).
+    tracked = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "agentdeck", "themes"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     data_files = {
-        path.relative_to(source).as_posix()
-        for path in (source / "agentdeck").rglob("*")
-        if path.is_file() and path.suffix != ".py"
-    } | {f"agentdeck/tui/themes/shipped/{path.name}" for path in (source / "themes").glob("*.t*")}
+        name.replace("themes/", "agentdeck/tui/themes/shipped/", 1) if name.startswith("themes/") else name
+        for name in tracked
+        if not name.endswith((".py", "/shipped", "README.md"))
+    }
     assert "agentdeck/tui/screens/cockpit.tcss" in data_files
     assert sorted(data_files - names) == []
 

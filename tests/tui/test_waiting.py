@@ -61,20 +61,22 @@ async def test_it_hears_a_screen_pushed_while_it_waits() -> None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             asyncio.get_running_loop().call_soon(app.push_screen, quiet)
-            await wait_until(app, lambda: quiet.pokes == 1, timeout=5)
+            await wait_until(app, lambda: quiet.pokes == 1, timeout=5, fallback=1)
         assert [w for w in caught if issubclass(w.category, MissedTick)] == []
 
 
-async def test_two_waiters_on_one_app_both_hear_it() -> None:
+async def test_a_waiter_that_ends_leaves_the_others_hearing() -> None:
     app = Counter()
     async with app.run_test():
-        both = asyncio.gather(
-            wait_until(app, lambda: app.count >= 1, timeout=5),
-            wait_until(app, lambda: app.count >= 2, timeout=5),
-        )
-        app.post_message(Counter.Bump())
-        app.post_message(Counter.Bump())
-        await both
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            first = asyncio.ensure_future(wait_until(app, lambda: app.count >= 1, timeout=5))
+            second = asyncio.ensure_future(wait_until(app, lambda: app.count >= 2, timeout=5, fallback=1))
+            app.post_message(Counter.Bump())
+            await first
+            app.call_later(app.post_message, Counter.Bump())
+            await second
+        assert [w for w in caught if issubclass(w.category, MissedTick)] == []
 
 
 async def test_a_change_no_message_follows_is_still_seen_and_named() -> None:
@@ -82,7 +84,7 @@ async def test_a_change_no_message_follows_is_still_seen_and_named() -> None:
     async with app.run_test():
         asyncio.get_running_loop().call_soon(setattr, app, "count", 7)  # behind Textual's back
         with pytest.warns(MissedTick, match="test_waiting.py"):
-            await wait_until(app, lambda: app.count == 7, timeout=5)
+            await wait_until(app, lambda: app.count == 7, timeout=5, fallback=0.3)
 
 
 async def test_it_fails_when_the_change_never_comes() -> None:
@@ -90,6 +92,15 @@ async def test_it_fails_when_the_change_never_comes() -> None:
     async with app.run_test():
         with pytest.raises(TimeoutError):
             await wait_until(app, lambda: app.count == 1, timeout=0.2)
+
+
+async def test_it_fails_in_time_on_a_busy_app_past_its_fallbacks() -> None:
+    """Messages keep coming (each re-arms the fallback wait) and the predicate never holds."""
+    app = Counter()
+    async with app.run_test():
+        app.set_interval(0.01, lambda: app.post_message(Counter.Bump()))
+        with pytest.raises(TimeoutError):
+            await wait_until(app, lambda: app.count < 0, timeout=1.0, fallback=0.05)
 
 
 async def test_a_lookup_of_what_has_not_arrived_is_not_yet_an_error() -> None:

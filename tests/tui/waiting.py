@@ -6,10 +6,11 @@ session bridge's), and a change that shows repaints a widget: the widget then po
 `Update` to its screen. So the app's and its screens' signals tick after every change a
 test can see, and the waiter re-checks its predicate on each tick instead of polling.
 
-A predicate on something that is not drawn (a hidden widget, the session's store) may come
-true with no message after it. Rather than sit until its timeout, the waiter then looks
-again every `FALLBACK_S`, and warns (a pytest warning naming the predicate): such a wait
-is better made on something drawn, or on the session's own events.
+A predicate may come true with no message after it: on something not drawn (a hidden
+widget, the session's store), or on a widget that changed without asking to be redrawn (a
+bug the test should catch). Rather than sit until its timeout, the waiter looks again after
+`FALLBACK_S` without a message and, if the predicate holds then, issues `MissedTick` naming
+it; pyproject.toml makes that an error, so the test fails at once, saying why.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from textual.app import App
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-FALLBACK_S = 1.0
+# Long enough that a busy loop's late repaint is not taken for a missed one.
+FALLBACK_S = 5.0
 
 
 class MissedTick(UserWarning):
@@ -58,7 +60,9 @@ class _Ticks:
 _ticks: weakref.WeakKeyDictionary[App, _Ticks] = weakref.WeakKeyDictionary()
 
 
-async def wait_until(app: App, predicate: Callable[[], object], timeout: float = 30.0) -> None:
+async def wait_until(
+    app: App, predicate: Callable[[], object], timeout: float = 30.0, fallback: float = FALLBACK_S
+) -> None:
     """Return once `predicate()` holds in the running `app`, re-checking after each handled message.
 
     A predicate that looks up what has not arrived yet (`tasks[task_id]` before the task's
@@ -74,7 +78,10 @@ async def wait_until(app: App, predicate: Callable[[], object], timeout: float =
             while not _holds(predicate):
                 moved.clear()
                 try:
-                    await asyncio.wait_for(moved.wait(), FALLBACK_S)
+                    # Nested timeouts, not wait_for: on 3.11 wait_for can swallow the outer
+                    # timeout's cancellation when the event is set just before it.
+                    async with asyncio.timeout(fallback):
+                        await moved.wait()
                 except TimeoutError:
                     if _holds(predicate):
                         warnings.warn(f"came true without a message: {_name(predicate)}", MissedTick, 2)
