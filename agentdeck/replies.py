@@ -100,7 +100,7 @@ class TaskStatus(BaseModel):
     sprint_id: str | None = None
     base_branch: str | None = None
     base_commit: str | None = None
-    # {"kind": "merged"|"rejected", "ts", ...}: what you decided, and how it landed.
+    # What you decided, and how it landed: the stored DecisionRecord (runtime/task_records.py).
     decision: dict[str, Any] | None = None
     cleaned: float | None = None
     # The last verification in words: the judge's verdict and the tests' status.

@@ -202,7 +202,7 @@ def main() -> None:
     commands["imports"] = lambda: f"{py} -c 'import {FIRST_FRAME_IMPORTS}; print(\"{MARKER}\")'"
     if args.only:
         wanted = {"floor", *args.only.split(",")}
-        commands = {key: command for key, command in commands.items() if key.split("-")[0] in wanted}
+        commands = {key: command for key, command in commands.items() if key.partition("-")[0] in wanted}
     if not any(key.startswith("attach") for key in commands):
         repos.clear()
     first: dict[str, float] = {}
@@ -220,7 +220,8 @@ def main() -> None:
             )
         for round_number in range(args.runs + 1):
             for key, command in commands.items():
-                kind, suffix = key.split("-", 1)[0], key[len(key.split("-", 1)[0]) :]
+                kind, dash, name = key.partition("-")  # "attach-before": attach, from --also before=
+                suffix = dash + name
                 if kind == "attach":  # one daemon running, idle
                     subprocess.run(
                         [installs[suffix] / "agentdeck", "status", "-C", str(repos[suffix])],
